@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { MODELS } from '../../models/models.js';
+import { textTable } from '../../reporting/renderers/table.js';
+import { type CommonOptions, type Io, withCommonOptions, withDistdb } from '../context.js';
+
+export function routesCommand(program: Command, io: Io): void {
+  withCommonOptions(program.command('routes'))
+    .description('show where each model is read from, written to and migrated, and which router decided')
+    .action(async (opts: CommonOptions) => {
+      await withDistdb(opts, async (db) => {
+        const rows = [...MODELS.map((m) => m.label), 'Run'].map((label) => {
+          const read = db.router.dbForRead(label);
+          const write = db.router.dbForWrite(label);
+          const migrateTo = db.aliases.filter((a) => db.router.allowMigrate(a, label).value);
+          const deciders = new Set([read.router, write.router, ...db.aliases.map((a) => db.router.allowMigrate(a, label).router)]);
+          return [label, read.value, write.value, migrateTo.join(',') || '-', [...deciders].join(',')];
+        });
+        io.out(`${textTable(['model', 'read', 'write', 'migrate', 'router'], rows, '')}\n`);
+      });
+    });
+}

@@ -1,0 +1,48 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { Distdb } from '../distdb.js';
+
+/** Options every command takes. */
+export interface CommonOptions {
+  config?: string;
+  url?: Record<string, string>;
+}
+
+function collectUrl(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected ALIAS=URL');
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+export function withCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <path>', 'configuration file (default: distdb.config.json/.js/.mjs/.ts in the current directory)')
+    .option('--url <alias=url>', 'database URL for an alias; overrides environment and file (repeatable)', collectUrl);
+}
+
+/** Opens the deployment for one command and always closes it. */
+export async function withDistdb<T>(options: CommonOptions, fn: (db: Distdb) => Promise<T>): Promise<T> {
+  const db = await Distdb.open({ ...(options.config ? { configPath: options.config } : {}), urls: options.url ?? {} });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+export function parseIntOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** Where command output goes; tests and the CLI both use process streams. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readonly stdoutIsTty: boolean;
+  readonly stderrIsTty: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}

@@ -1,0 +1,32 @@
+import type { SimulateProgress } from '../simulation/simulate.js';
+import type { Io } from './context.js';
+
+/**
+ * Live progress on stderr, redrawn in place; only on an interactive terminal and never under
+ * CI, NO_COLOR or --no-progress.
+ */
+export function progressPrinter(io: Io, options: { enabled: boolean }) {
+  const env = io.env;
+  const on = options.enabled && io.stderrIsTty && !env.CI && env.NO_COLOR === undefined;
+  let drawn = false;
+  return {
+    update: on
+      ? (p: SimulateProgress) => {
+          const rate = p.elapsedMs > 0 ? p.done / (p.elapsedMs / 1000) : 0;
+          const eta = rate > 0 ? (p.total - p.done) / rate : 0;
+          const dbs = Object.entries(p.databases)
+            .map(([a, d]) => `${a} ${d.attempted}/${d.total}`)
+            .join('  ');
+          const pct = p.total > 0 ? ((p.done / p.total) * 100).toFixed(1) : '100.0';
+          io.err(
+            `\r\x1b[2K${p.done}/${p.total} (${pct}%) · ${Math.round(rate)} rec/s · ETA ${eta.toFixed(1)} s · ${p.failed} failed · ${dbs}`,
+          );
+          drawn = true;
+        }
+      : undefined,
+    clear() {
+      if (drawn) io.err('\r\x1b[2K');
+      drawn = false;
+    },
+  };
+}

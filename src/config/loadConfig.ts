@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isSupportedScheme, supportedSchemes } from '../db/registry.js';
+import { type DatabaseUrl, parseDatabaseUrl } from '../db/url.js';
+import { DistdbError, errorMessage } from '../errors.js';
+import type { Router } from '../routing/router.js';
+import { registerSecrets } from '../secrets.js';
+import { typeName } from '../util/text.js';
+import type { ConfigInput, DistdbConfig } from './config.js';
+import { CONFIG_FILE_NAMES, DEFAULT_DATABASES, DEFAULT_ROUTES } from './defaults.js';
+
+const ALIAS = /^[a-z][a-z0-9_]{0,62}$/;
+const FILE_KEYS = ['$schema', 'databases', 'routes', 'routers'];
+
+interface FileConfig {
+  databases?: Record<string, string>;
+  routes?: Record<string, string>;
+  routers?: Router[];
+}
+
+function fail(where: string, problem: string): never {
+  throw new DistdbError('config', `${where}: ${problem}`);
+}
+
+function stringMap(where: string, key: string, v: unknown): Record<string, string> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(where, `"${key}" must be an object, got ${typeName(v)}`);
+  for (const [k, value] of Object.entries(v)) {
+    if (typeof value !== 'string') fail(where, `"${key}.${k}" must be a string, got ${typeName(value)}`);
+  }
+  return v as Record<string, string>;
+}
+
+function checkFileShape(where: string, raw: unknown): FileConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(where, `must be an object, got ${typeName(raw)}`);
+  const obj = raw as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!FILE_KEYS.includes(key)) fail(where, `unknown key "${key}" (allowed: ${FILE_KEYS.slice(1).join(', ')})`);
+  }
+  const out: FileConfig = {};
+  if (obj.databases !== undefined) out.databases = stringMap(where, 'databases', obj.databases);
+  if (obj.routes !== undefined) out.routes = stringMap(where, 'routes', obj.routes);
+  if (obj.routers !== undefined) {
+    if (!Array.isArray(obj.routers)) fail(where, '"routers" must be an array of routers');
+    obj.routers.forEach((r, i) => {
+      if (typeof r !== 'object' || r === null || typeof (r as Router).name !== 'string') {
+        fail(where, `routers[${i}] must be an object with a "name"`);
+      }
+    });
+    out.routers = obj.routers as Router[];
+  }
+  return out;
+}
+
+async function readConfigFile(path: string): Promise<FileConfig> {
+  const where = path;
+  if (!existsSync(path)) fail(where, 'file not found');
+  if (extname(path) === '.json') {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      return fail(where, `cannot read: ${errorMessage(err)}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      return fail(where, `not valid JSON (${errorMessage(err)})`);
+    }
+    return checkFileShape(where, parsed);
+  }
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (err) {
+    const hint = extname(path) === '.ts' ? ' (a .ts config needs a TypeScript-aware Node, e.g. node --import tsx)' : '';
+    return fail(where, `cannot load: ${errorMessage(err).split('\n')[0]}${hint}`);
+  }
+  return checkFileShape(where, mod.default ?? mod);
+}
+
+function findConfigFile(cwd: string): string | undefined {
+  for (const name of CONFIG_FILE_NAMES) {
+    const p = resolve(cwd, name);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+function envUrls(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    const m = /^DISTDB_([A-Z][A-Z0-9_]*)_URL$/.exec(k);
+    if (m?.[1] && v !== undefined && v !== '') out[m[1].toLowerCase()] = v;
+  }
+  return out;
+}
+
+/** Builds the configuration: flags > environment > config file > defaults. */
+export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig> {
+  const cwd = input.cwd ?? process.cwd();
+  const env = input.env ?? process.env;
+  const configFile = input.configPath ? resolve(cwd, input.configPath) : findConfigFile(cwd);
+  const file: FileConfig = configFile ? await readConfigFile(configFile) : {};
+
+  const layers: [DistdbConfig['origins'][string], Readonly<Record<string, string>>, string][] = [
+    ['default', DEFAULT_DATABASES, 'defaults'],
+    ['file', { ...(file.databases ?? {}), ...(input.databases ?? {}) }, configFile ?? 'configuration'],
+    ['env', envUrls(env), 'environment'],
+    ['flag', input.urls ?? {}, 'command line'],
+  ];
+  const databases: Record<string, DatabaseUrl> = {};
+  const origins: Record<string, DistdbConfig['origins'][string]> = {};
+  for (const [origin, urls, source] of layers) {
+    for (const [alias, raw] of Object.entries(urls)) {
+      const where = `${source}: database "${alias}"`;
+      if (!ALIAS.test(alias)) fail(source, `invalid database alias "${alias}" (use lower-case letters, digits, _)`);
+      const url = parseDatabaseUrl(raw, where);
+      registerSecrets(url.secrets);
+      if (!isSupportedScheme(url.scheme)) {
+        fail(where, `unsupported URL scheme "${url.scheme}:" in ${url.redacted} (supported: ${supportedSchemes().join(', ')})`);
+      }
+      databases[alias] = url;
+      origins[alias] = origin;
+    }
+  }
+
+  const routes: Record<string, string> = { ...DEFAULT_ROUTES, ...(file.routes ?? {}), ...(input.routes ?? {}) };
+  for (const [model, alias] of Object.entries(routes)) {
+    if (!Object.hasOwn(DEFAULT_ROUTES, model)) {
+      fail(configFile ?? 'configuration', `routes: unknown model "${model}" (known: ${Object.keys(DEFAULT_ROUTES).join(', ')})`);
+    }
+    if (!Object.hasOwn(databases, alias)) {
+      fail(configFile ?? 'configuration', `routes: model ${model} is routed to unknown database "${alias}"`);
+    }
+  }
+  return {
+    databases,
+    routes,
+    routers: [...(input.routers ?? []), ...(file.routers ?? [])],
+    origins,
+    ...(configFile ? { configFile } : {}),
+  };
+}

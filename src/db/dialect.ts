@@ -1,0 +1,67 @@
+import type { TableDef } from '../schema/tableDef.js';
+import type { DatabaseUrl } from './url.js';
+
+/** A value as stored: decimals travel as integer minor units and are encoded by the dialect. */
+export type SqlValue = string | number | bigint | null;
+export type Row = Record<string, SqlValue>;
+
+export interface DialectCapabilities {
+  /** DDL inside a transaction is rolled back with it. */
+  readonly transactionalDdl: boolean;
+  /** A local file or in-memory database that distdb may reset without confirmation. */
+  readonly embedded: boolean;
+}
+
+/** Outcome of one row of an insert batch. `conflict` lists the unique columns that were already taken. */
+export type RowWrite =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly violation: 'unique'; readonly column?: string }
+  | { readonly ok: false; readonly violation: 'check' | 'not_null'; readonly column?: string };
+
+export interface ConnectOptions {
+  /** Connections this handle may open at once (server backends). */
+  readonly poolSize?: number;
+}
+
+export interface Dialect {
+  /** Backend name shown to users: sqlite, postgres, mysql. */
+  readonly backend: string;
+  readonly schemes: readonly string[];
+  readonly capabilities: DialectCapabilities;
+  connect(url: DatabaseUrl, options?: ConnectOptions): Promise<Connection>;
+  /** A failure worth retrying as is: deadlock, serialization failure, busy, connection reset. */
+  isTransient(err: unknown): boolean;
+}
+
+/**
+ * One open database. SQL passed to `query`/`execute` is portable: `?` placeholders, unquoted
+ * lower-case identifiers; the dialect translates. Everything backend-specific is a method.
+ */
+export interface Connection {
+  readonly dialect: Dialect;
+  readonly url: DatabaseUrl;
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  execute(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number; insertId?: number }>;
+  /** Runs `fn` in one write transaction (serialized against other writers where the backend needs it). */
+  transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T>;
+  /** Runs `fn` while holding a named, cross-process lock on this database. */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** DDL statements creating `table`, in order. */
+  createTableSql(table: TableDef): string[];
+  tableExists(table: string): Promise<boolean>;
+  /** Inserts rows in one transaction; a constraint violation fails that row only. */
+  insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]>;
+  /** Which of `values` already exist in `column` (compared case-insensitively where the column is). */
+  existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>>;
+  /** Converts a stored value of a decimal column back to integer minor units. */
+  decodeDecimal(value: SqlValue, scale: number): number;
+  /** Empties a table; returns the number of rows removed. */
+  truncate(table: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Key used by `existing` results: case-folded where the column compares case-insensitively. */
+export function keyOf(value: SqlValue, caseInsensitive: boolean | undefined): string {
+  const s = String(value);
+  return caseInsensitive ? s.toLowerCase() : s;
+}

@@ -1,0 +1,157 @@
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { DistdbError, errorMessage } from '../../../errors.js';
+import type { TableDef } from '../../../schema/tableDef.js';
+import { type Connection, type Dialect, keyOf, type Row, type RowWrite, type SqlValue } from '../../dialect.js';
+import type { DatabaseUrl } from '../../url.js';
+import { createTableSql } from './ddl.js';
+import { rowFailure } from './errors.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** `sqlite:PATH`, `sqlite://PATH`, `sqlite:///ABS/PATH` or `sqlite::memory:`. */
+export function sqlitePath(url: DatabaseUrl): string {
+  let rest = url.raw.slice(url.raw.indexOf(':') + 1);
+  if (rest.startsWith('//')) rest = rest.slice(2);
+  if (rest === ':memory:' || rest === '') return ':memory:';
+  return resolve(rest);
+}
+
+/** Files distdb creates are readable by their owner only: they hold the application's data. */
+function prepareFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const fd = openSync(path, 'a', 0o600);
+  closeSync(fd);
+  chmodSync(path, 0o600);
+}
+
+export class SqliteConnection implements Connection {
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Statement>();
+  #depth = 0;
+
+  constructor(
+    readonly dialect: Dialect,
+    readonly url: DatabaseUrl,
+  ) {
+    const path = sqlitePath(url);
+    try {
+      if (path !== ':memory:') prepareFile(path);
+      this.#db = new Database(path);
+      this.#db.pragma('journal_mode = WAL');
+      // FULL: a committed batch survives power loss, not just a process crash.
+      this.#db.pragma('synchronous = FULL');
+      this.#db.pragma('busy_timeout = 30000');
+    } catch (err) {
+      throw new DistdbError('connection', `cannot open ${url.redacted}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  #prepare(sql: string): Statement {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.#prepare(sql).all(...params) as T[];
+  }
+
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number; insertId?: number }> {
+    const r = this.#prepare(sql).run(...params);
+    return { changes: r.changes, insertId: Number(r.lastInsertRowid) };
+  }
+
+  async transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
+    // Nested calls become savepoints; the outermost takes the write lock up front (IMMEDIATE)
+    // so two writers never deadlock upgrading read locks.
+    const savepoint = `sp${this.#depth}`;
+    this.#db.exec(this.#depth === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`);
+    this.#depth++;
+    try {
+      const result = await fn(this);
+      this.#depth--;
+      this.#db.exec(this.#depth === 0 ? 'COMMIT' : `RELEASE ${savepoint}`);
+      return result;
+    } catch (err) {
+      this.#depth--;
+      if (this.#db.inTransaction) {
+        this.#db.exec(this.#depth === 0 ? 'ROLLBACK' : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
+      }
+      throw err;
+    }
+  }
+
+  // SQLite's write lock is database-wide and cross-process, and its DDL is transactional, so a
+  // write transaction is the lock.
+  async withLock<T>(_name: string, fn: () => Promise<T>): Promise<T> {
+    return this.transaction(() => fn());
+  }
+
+  createTableSql(table: TableDef): string[] {
+    return createTableSql(table);
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    const rows = await this.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [table]);
+    return rows.length > 0;
+  }
+
+  async insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
+    // Serial columns are assigned by the database.
+    const columns = table.columns.filter((c) => c.type.kind !== 'serial').map((c) => c.name);
+    const stmt = this.#prepare(
+      `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    );
+    const out: RowWrite[] = new Array(rows.length);
+    const values: SqlValue[] = new Array(columns.length);
+    const run = () => {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as Row;
+        for (let c = 0; c < columns.length; c++) values[c] = row[columns[c] as string] ?? null;
+        try {
+          stmt.run(values);
+          out[i] = { ok: true };
+        } catch (err) {
+          const failure = rowFailure(table, err);
+          if (!failure) throw err;
+          out[i] = failure;
+        }
+      }
+    };
+    if (this.#depth > 0) run();
+    else await this.transaction(async () => run());
+    return out;
+  }
+
+  async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
+    const ci = table.columns.find((c) => c.name === column)?.caseInsensitive;
+    const found = new Set<string>();
+    const expr = ci ? `lower(${column})` : column;
+    for (let i = 0; i < values.length; i += 500) {
+      const chunk = values.slice(i, i + 500).map((v) => (ci ? String(v).toLowerCase() : v));
+      const rows = this.#prepare(
+        `SELECT ${column} AS v FROM ${table.name} WHERE ${expr} IN (${chunk.map(() => '?').join(', ')})`,
+      ).all(...chunk) as { v: SqlValue }[];
+      for (const r of rows) found.add(keyOf(r.v, ci));
+    }
+    return found;
+  }
+
+  decodeDecimal(value: SqlValue): number {
+    return Number(value);
+  }
+
+  async truncate(table: string): Promise<number> {
+    return (await this.execute(`DELETE FROM ${table}`)).changes;
+  }
+
+  async close(): Promise<void> {
+    this.#statements.clear();
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,46 @@
+import { type CheckDef, type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
+import { decimalToMinorUnits } from '../../../schema/decimal.js';
+
+/** SQLite storage: STRICT tables, decimals as integer minor units so prices are never floats. */
+function columnSql(table: TableDef, c: ColumnDef): string {
+  if (c.type.kind === 'serial') return `${c.name} INTEGER PRIMARY KEY AUTOINCREMENT`;
+  const type =
+    c.type.kind === 'double'
+      ? 'REAL'
+      : c.type.kind === 'varchar' || c.type.kind === 'text'
+        ? 'TEXT'
+        : 'INTEGER';
+  const pk = table.primaryKey === c.name ? ' PRIMARY KEY' : '';
+  const nn = c.nullable ? '' : ' NOT NULL';
+  return `${c.name} ${type}${pk}${nn}`;
+}
+
+function bound(table: TableDef, column: string, value: number | string): string {
+  const col = table.columns.find((c) => c.name === column);
+  if (col?.type.kind === 'decimal') return String(decimalToMinorUnits(String(value), col.type.scale));
+  return String(value);
+}
+
+function checkSql(table: TableDef, check: CheckDef): string {
+  const name = checkName(table.name, check);
+  if (check.kind === 'trimmedLength') {
+    return `CONSTRAINT ${name} CHECK (length(trim(${check.column})) BETWEEN ${check.min} AND ${check.max})`;
+  }
+  const parts: string[] = [];
+  if (check.min !== undefined) parts.push(`${check.column} >= ${bound(table, check.column, check.min)}`);
+  if (check.max !== undefined) parts.push(`${check.column} <= ${bound(table, check.column, check.max)}`);
+  return `CONSTRAINT ${name} CHECK (${parts.join(' AND ')})`;
+}
+
+export function createTableSql(table: TableDef): string[] {
+  const lines = [...table.columns.map((c) => columnSql(table, c)), ...(table.checks ?? []).map((k) => checkSql(table, k))];
+  const out = [`CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${lines.join(',\n  ')}\n) STRICT`];
+  for (const u of table.uniques ?? []) {
+    const expr = u.caseInsensitive ? `lower(${u.column})` : u.column;
+    out.push(`CREATE UNIQUE INDEX IF NOT EXISTS ${u.name} ON ${table.name} (${expr})`);
+  }
+  for (const i of table.indexes ?? []) {
+    out.push(`CREATE INDEX IF NOT EXISTS ${i.name} ON ${table.name} (${i.columns.join(', ')})`);
+  }
+  return out;
+}

@@ -1,0 +1,13 @@
+import type { Dialect } from '../../dialect.js';
+import { SqliteConnection } from './connection.js';
+import { isBusy } from './errors.js';
+
+export const sqliteDialect: Dialect = {
+  backend: 'sqlite',
+  schemes: ['sqlite'],
+  capabilities: { transactionalDdl: true, embedded: true },
+  async connect(url) {
+    return new SqliteConnection(sqliteDialect, url);
+  },
+  isTransient: isBusy,
+};

@@ -1,0 +1,30 @@
+/** Why a distdb operation stopped. The kind decides the CLI exit code. */
+export type ErrorKind = 'usage' | 'config' | 'dataset' | 'connection' | 'migration' | 'conflict' | 'runtime';
+
+const exitCodes: Record<ErrorKind, number> = {
+  usage: 2,
+  config: 2,
+  dataset: 2,
+  conflict: 2,
+  connection: 1,
+  migration: 1,
+  runtime: 1,
+};
+
+/** An error meant for the person running distdb: a one-line message, a kind, and the underlying cause. */
+export class DistdbError extends Error {
+  readonly kind: ErrorKind;
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DistdbError';
+    this.kind = kind;
+  }
+  get exitCode(): number {
+    return exitCodes[this.kind];
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

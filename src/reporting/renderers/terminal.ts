@@ -1,0 +1,68 @@
+import { truncate } from '../../util/text.js';
+import type { RunReport } from '../report.js';
+import { textTable } from './table.js';
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** Terminal rendering of a run report; shows at most `maxFailures` failures individually. */
+export function renderTerminal(report: RunReport, options: { maxFailures?: number } = {}): string {
+  const out: string[] = [];
+  const t = report.totals;
+  out.push(`distdb run ${report.run} · dataset ${report.dataset} · ${report.threads} threads · ${report.status}`);
+  if (report.error) out.push(`error: ${report.error}`);
+  out.push('');
+  out.push('Databases');
+  out.push(
+    textTable(
+      ['alias', 'backend', 'models', 'attempted', 'succeeded', 'failed', 'records/s', 'p50 ms', 'p99 ms'],
+      Object.entries(report.databases).map(([alias, d]) => [
+        alias,
+        d.backend,
+        d.models.join(','),
+        d.attempted,
+        d.succeeded,
+        d.failed,
+        d.recordsPerSecond,
+        d.latencyMs.p50,
+        d.latencyMs.p99,
+      ]),
+    ),
+  );
+  out.push('');
+  const max = options.maxFailures ?? 50;
+  out.push(`Failures (${report.failuresTotal})`);
+  if (report.failuresTotal === 0) out.push('  none');
+  else {
+    out.push(
+      textTable(
+        ['model', 'id', 'code', 'thread', 'message'],
+        report.failures
+          .slice(0, max)
+          .map((f) => [f.model, f.id === null ? '-' : truncate(String(f.id), 20), f.code, f.thread, truncate(f.message, 100)]),
+      ),
+    );
+    const shown = Math.min(max, report.failures.length);
+    if (report.failuresTotal > shown) out.push(`  … and ${report.failuresTotal - shown} more`);
+    out.push(
+      `  by code: ${Object.entries(report.failuresByCode)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ')}`,
+    );
+  }
+  out.push('');
+  out.push('Threads');
+  out.push(
+    textTable(
+      ['thread', 'records', 'succeeded', 'failed', 'busy ms'],
+      report.threadStats.map((x) => [x.thread, x.records, x.succeeded, x.failed, x.busyMs]),
+    ),
+  );
+  out.push('');
+  if (report.retries > 0) out.push(`Transient errors retried: ${report.retries}`);
+  out.push(
+    `Total: ${t.succeeded}/${t.attempted} succeeded (${t.successRate.toFixed(1)}%), ${t.failed} failed · wall time ${seconds(report.durationMs)} · ${report.recordsPerSecond} records/s`,
+  );
+  return `${out.join('\n')}\n`;
+}

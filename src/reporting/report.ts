@@ -1,0 +1,80 @@
+import type { FailureCode } from '../models/failureCodes.js';
+import type { HistogramData } from '../simulation/histogram.js';
+
+export interface Counts {
+  attempted: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface DatabaseReport extends Counts {
+  backend: string;
+  /** Redacted URL. */
+  url: string;
+  models: string[];
+  /** Records decided per second of the run's wall time. */
+  recordsPerSecond: number;
+  latencyMs: LatencySummary;
+  retries: number;
+}
+
+export interface ThreadReport {
+  thread: number;
+  records: number;
+  succeeded: number;
+  failed: number;
+  busyMs: number;
+}
+
+export interface FailureReport {
+  model: string;
+  id: string | number | null;
+  code: FailureCode;
+  message: string;
+  thread: number;
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+
+/**
+ * The one value every renderer draws from (terminal, JSON, Markdown, PDF, HTML); it is also what
+ * run history stores. Nothing here is computed by a renderer.
+ */
+export interface RunReport {
+  run: number;
+  status: RunStatus;
+  /** Why a run did not complete. */
+  error?: string;
+  version: string;
+  startedAt: string;
+  finishedAt: string;
+  dataset: string;
+  threads: number;
+  durationMs: number;
+  recordsPerSecond: number;
+  totals: Counts & { successRate: number };
+  databases: Record<string, DatabaseReport>;
+  models: Record<string, Counts & { database: string }>;
+  threadStats: ThreadReport[];
+  failuresByCode: Partial<Record<FailureCode, number>>;
+  /** Exact number of failed records; `failures` may hold fewer for large runs. */
+  failuresTotal: number;
+  failures: FailureReport[];
+  latencyHistograms: Record<string, HistogramData>;
+  /** Records committed in each interval of the run. */
+  timeline: { startMs: number; endMs: number; records: number }[];
+  retries: number;
+  config: { databases: Record<string, string>; routes: Record<string, string> };
+}
+
+/** Success rate in percent, one decimal. */
+export function successRate(succeeded: number, attempted: number): number {
+  return attempted === 0 ? 0 : Math.round((succeeded / attempted) * 1000) / 10;
+}

@@ -1,0 +1,34 @@
+import type { TableDef } from '../schema/tableDef.js';
+
+/** One row per simulation run; `report` holds the report value (failures aside) as JSON. */
+export const RUNS_TABLE: TableDef = {
+  name: 'distdb_runs',
+  primaryKey: 'id',
+  columns: [
+    { name: 'id', type: { kind: 'bigint' } },
+    { name: 'started_at', type: { kind: 'varchar', length: 40 } },
+    { name: 'finished_at', type: { kind: 'varchar', length: 40 }, nullable: true },
+    { name: 'status', type: { kind: 'varchar', length: 20 } },
+    { name: 'dataset', type: { kind: 'varchar', length: 255 } },
+    { name: 'threads', type: { kind: 'integer' } },
+    { name: 'config', type: { kind: 'text' } },
+    { name: 'report', type: { kind: 'text' }, nullable: true },
+  ],
+};
+
+/** Failed records of a run, written in batches while it runs so memory stays flat. */
+export const RUN_FAILURES_TABLE: TableDef = {
+  name: 'distdb_run_failures',
+  primaryKey: 'id',
+  columns: [
+    { name: 'id', type: { kind: 'serial' } },
+    { name: 'run_id', type: { kind: 'bigint' } },
+    { name: 'seq', type: { kind: 'bigint' } },
+    { name: 'model', type: { kind: 'varchar', length: 20 } },
+    { name: 'record_id', type: { kind: 'text' }, nullable: true },
+    { name: 'code', type: { kind: 'varchar', length: 40 } },
+    { name: 'message', type: { kind: 'text' } },
+    { name: 'thread', type: { kind: 'integer' } },
+  ],
+  indexes: [{ name: 'distdb_run_failures_run_idx', columns: ['run_id', 'seq'] }],
+};

@@ -1,0 +1,56 @@
+/**
+ * Backend-neutral table definitions. Models and distdb's own tables are described with these;
+ * each dialect compiles them to its DDL, so no business code writes backend-specific SQL.
+ */
+export type ColumnType =
+  | { kind: 'bigint' }
+  | { kind: 'integer' }
+  | { kind: 'decimal'; precision: number; scale: number }
+  | { kind: 'varchar'; length: number }
+  | { kind: 'text' }
+  | { kind: 'double' }
+  | { kind: 'serial' };
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable?: boolean;
+  /** Case-insensitive comparisons (and uniqueness) for this column. */
+  readonly caseInsensitive?: boolean;
+}
+
+export type CheckDef =
+  | { readonly kind: 'range'; readonly column: string; readonly min?: number | string; readonly max?: number | string }
+  | { readonly kind: 'trimmedLength'; readonly column: string; readonly min: number; readonly max: number };
+
+export interface UniqueDef {
+  readonly name: string;
+  readonly column: string;
+  readonly caseInsensitive?: boolean;
+}
+
+export interface IndexDef {
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+
+export interface TableDef {
+  readonly name: string;
+  readonly columns: readonly ColumnDef[];
+  readonly primaryKey: string;
+  readonly uniques?: readonly UniqueDef[];
+  readonly checks?: readonly CheckDef[];
+  readonly indexes?: readonly IndexDef[];
+}
+
+/** Constraint names are derived, so dialects can map a violated constraint back to its column. */
+export function checkName(table: string, check: CheckDef): string {
+  return `${table}_${check.column}_check`;
+}
+
+export function columnOfConstraint(table: TableDef, constraint: string): string | undefined {
+  for (const c of table.checks ?? []) if (checkName(table.name, c) === constraint) return c.column;
+  for (const u of table.uniques ?? []) if (u.name === constraint) return u.column;
+  if (constraint === `${table.name}_pkey` || constraint === 'PRIMARY') return table.primaryKey;
+  return undefined;
+}

@@ -1,0 +1,33 @@
+/**
+ * Secret scrubbing for everything distdb prints or stores. URLs are redacted where they are
+ * parsed; this is the second line of defence for text that came from elsewhere (driver errors,
+ * causes), applied at every output boundary.
+ */
+const known = new Set<string>();
+
+export function registerSecrets(secrets: Iterable<string>): void {
+  for (const s of secrets) {
+    if (s.length === 0) continue;
+    known.add(s);
+    for (const variant of variantsOf(s)) known.add(variant);
+  }
+}
+
+function variantsOf(secret: string): string[] {
+  const out = [encodeURIComponent(secret), encodeURI(secret)];
+  try {
+    out.push(decodeURIComponent(secret));
+  } catch {
+    // not percent-encoded: nothing to add
+  }
+  return out.filter((v) => v.length > 0);
+}
+
+export function scrub(text: string): string {
+  let out = text;
+  // Longest first so a secret that contains another is removed whole.
+  for (const s of [...known].sort((a, b) => b.length - a.length)) {
+    if (out.includes(s)) out = out.split(s).join('***');
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+import type { FailureCode } from '../models/failureCodes.js';
+
+/** Everything a worker needs, passed as plain data at start. */
+export interface WorkerInit {
+  readonly thread: number;
+  /** Alias → URL; secrets stay inside the process. */
+  readonly databases: Readonly<Record<string, string>>;
+  /** Model name → alias it writes to. */
+  readonly writeAlias: Readonly<Record<string, string>>;
+  /** Model label → alias it is read from (for reference checks). */
+  readonly readAlias: Readonly<Record<string, string>>;
+  /** Int32 slots: [abort, committed batches of model 0, model 1, ...]. */
+  readonly sync: SharedArrayBuffer;
+  readonly maxRetries: number;
+}
+
+export interface BatchTask {
+  readonly type: 'batch';
+  readonly batchId: number;
+  readonly model: string;
+  /** Position of this batch among its model's batches: the write turn it waits for. */
+  readonly seq: number;
+  /** Dataset index of the first record. */
+  readonly firstIndex: number;
+  readonly records: readonly unknown[];
+}
+
+export type ToWorker = BatchTask | { readonly type: 'stop' };
+
+export interface RecordFailure {
+  readonly index: number;
+  readonly id: string | number | null;
+  readonly code: FailureCode;
+  readonly message: string;
+}
+
+export interface BatchResult {
+  readonly type: 'done';
+  readonly batchId: number;
+  readonly thread: number;
+  readonly model: string;
+  readonly attempted: number;
+  readonly succeeded: number;
+  readonly failures: RecordFailure[];
+  /** From the worker picking the batch up to its commit: every record's acknowledgement latency. */
+  readonly latencyMs: number;
+  /** Time spent working (validating, writing), waits for the write turn excluded. */
+  readonly busyMs: number;
+  /** Wall-clock time of the commit (ms since epoch). */
+  readonly committedAt: number;
+  readonly retries: number;
+}
+
+export type FromWorker =
+  | { readonly type: 'ready'; readonly thread: number }
+  | BatchResult
+  /** The run is being stopped: these batches were not written. */
+  | { readonly type: 'abandoned'; readonly thread: number; readonly batchIds: readonly number[] }
+  /** This worker cannot go on; its batches listed were not written. */
+  | {
+      readonly type: 'fatal';
+      readonly thread: number;
+      readonly kind: string;
+      readonly message: string;
+      readonly batchIds: readonly number[];
+    };

@@ -1,0 +1,191 @@
+import type { FailureCode } from '../models/failureCodes.js';
+import { type FailureReport, type RunReport, successRate, type ThreadReport } from '../reporting/report.js';
+import { Histogram } from './histogram.js';
+import type { BatchResult } from './messages.js';
+
+interface DatabaseInfo {
+  alias: string;
+  backend: string;
+  url: string;
+}
+
+const TIMELINE_BUCKETS = 120;
+
+/**
+ * Accumulates batch results into report figures in memory bounded by the number of databases,
+ * threads and failure codes, plus at most `failureCap` individual failures (the first in
+ * dataset order).
+ */
+export class RunStats {
+  readonly #models = new Map<string, { database: string; attempted: number; succeeded: number }>();
+  readonly #databases = new Map<string, { attempted: number; succeeded: number; retries: number; histogram: Histogram }>();
+  readonly #threads: ThreadReport[];
+  readonly #byCode = new Map<FailureCode, number>();
+  #failures: (FailureReport & { seq: number })[] = [];
+  #failuresTotal = 0;
+  #commits: [number, number][] = [];
+
+  constructor(
+    private readonly info: { databases: DatabaseInfo[]; modelDatabase: Record<string, string>; threads: number; failureCap: number },
+  ) {
+    for (const [model, database] of Object.entries(info.modelDatabase)) {
+      this.#models.set(model, { database, attempted: 0, succeeded: 0 });
+    }
+    for (const db of info.databases) {
+      this.#databases.set(db.alias, { attempted: 0, succeeded: 0, retries: 0, histogram: new Histogram() });
+    }
+    this.#threads = Array.from({ length: info.threads }, (_, i) => ({ thread: i + 1, records: 0, succeeded: 0, failed: 0, busyMs: 0 }));
+  }
+
+  get done(): number {
+    let n = 0;
+    for (const m of this.#models.values()) n += m.attempted;
+    return n;
+  }
+
+  get failed(): number {
+    return this.#failuresTotal;
+  }
+
+  perDatabase(): Record<string, { attempted: number; succeeded: number }> {
+    return Object.fromEntries([...this.#databases].map(([a, d]) => [a, { attempted: d.attempted, succeeded: d.succeeded }]));
+  }
+
+  /** `seqBase` is the dataset position of the model's first record, so failures sort in dataset order. */
+  add(result: BatchResult, seqBase: number): (FailureReport & { seq: number })[] {
+    const model = this.#models.get(result.model);
+    if (model) {
+      model.attempted += result.attempted;
+      model.succeeded += result.succeeded;
+      const db = this.#databases.get(model.database);
+      if (db) {
+        db.attempted += result.attempted;
+        db.succeeded += result.succeeded;
+        db.retries += result.retries;
+        db.histogram.add(result.latencyMs, result.attempted);
+      }
+    }
+    const t = this.#threads[result.thread - 1];
+    if (t) {
+      t.records += result.attempted;
+      t.succeeded += result.succeeded;
+      t.failed += result.attempted - result.succeeded;
+      t.busyMs += result.busyMs;
+    }
+    this.#commits.push([result.committedAt, result.attempted]);
+    const failures = result.failures.map((f) => ({
+      seq: seqBase + f.index,
+      model: result.model,
+      id: f.id,
+      code: f.code,
+      message: f.message,
+      thread: result.thread,
+    }));
+    for (const f of failures) this.#byCode.set(f.code, (this.#byCode.get(f.code) ?? 0) + 1);
+    this.#failuresTotal += failures.length;
+    this.#failures.push(...failures);
+    if (this.#failures.length > 2 * this.info.failureCap) this.#trimFailures();
+    if (this.#commits.length > 4 * TIMELINE_BUCKETS) this.#compactCommits();
+    return failures;
+  }
+
+  #trimFailures(): void {
+    this.#failures.sort((a, b) => a.seq - b.seq);
+    this.#failures.length = Math.min(this.#failures.length, this.info.failureCap);
+  }
+
+  // Merges neighbouring commit events so the timeline's memory stays fixed.
+  #compactCommits(): void {
+    const merged: [number, number][] = [];
+    for (let i = 0; i < this.#commits.length; i += 2) {
+      const a = this.#commits[i] as [number, number];
+      const b = this.#commits[i + 1];
+      merged.push(b ? [b[0], a[1] + b[1]] : a);
+    }
+    this.#commits = merged;
+  }
+
+  #timeline(startedAt: number, durationMs: number): RunReport['timeline'] {
+    const buckets = Math.max(1, Math.min(60, Math.ceil(durationMs / 50)));
+    const width = Math.max(1, durationMs) / buckets;
+    const out = Array.from({ length: buckets }, (_, i) => ({
+      startMs: Math.round(i * width),
+      endMs: Math.round((i + 1) * width),
+      records: 0,
+    }));
+    for (const [at, n] of this.#commits) {
+      const i = Math.min(buckets - 1, Math.max(0, Math.floor((at - startedAt) / width)));
+      const b = out[i];
+      if (b) b.records += n;
+    }
+    return out;
+  }
+
+  report(base: Pick<RunReport, 'run' | 'status' | 'version' | 'dataset' | 'threads' | 'config'> & {
+    startedAt: number;
+    finishedAt: number;
+    error?: string;
+  }): RunReport {
+    this.#trimFailures();
+    const durationMs = Math.max(0, base.finishedAt - base.startedAt);
+    const seconds = durationMs / 1000;
+    const rate = (n: number) => (seconds > 0 ? Math.round(n / seconds) : 0);
+    let attempted = 0;
+    let succeeded = 0;
+    const models: RunReport['models'] = {};
+    for (const [name, m] of this.#models) {
+      attempted += m.attempted;
+      succeeded += m.succeeded;
+      models[name] = { database: m.database, attempted: m.attempted, succeeded: m.succeeded, failed: m.attempted - m.succeeded };
+    }
+    const databases: RunReport['databases'] = {};
+    const latencyHistograms: RunReport['latencyHistograms'] = {};
+    let retries = 0;
+    for (const info of this.info.databases) {
+      const d = this.#databases.get(info.alias);
+      if (!d) continue;
+      retries += d.retries;
+      const round = (x: number) => Math.round(x * 1000) / 1000;
+      databases[info.alias] = {
+        backend: info.backend,
+        url: info.url,
+        models: [...this.#models].filter(([, m]) => m.database === info.alias).map(([n]) => n),
+        attempted: d.attempted,
+        succeeded: d.succeeded,
+        failed: d.attempted - d.succeeded,
+        recordsPerSecond: rate(d.attempted),
+        latencyMs: {
+          p50: round(d.histogram.percentile(50)),
+          p95: round(d.histogram.percentile(95)),
+          p99: round(d.histogram.percentile(99)),
+          max: round(d.histogram.max),
+        },
+        retries: d.retries,
+      };
+      latencyHistograms[info.alias] = d.histogram.toJSON();
+    }
+    return {
+      run: base.run,
+      status: base.status,
+      ...(base.error ? { error: base.error } : {}),
+      version: base.version,
+      startedAt: new Date(base.startedAt).toISOString(),
+      finishedAt: new Date(base.finishedAt).toISOString(),
+      dataset: base.dataset,
+      threads: base.threads,
+      durationMs: Math.round(durationMs * 10) / 10,
+      recordsPerSecond: rate(attempted),
+      totals: { attempted, succeeded, failed: attempted - succeeded, successRate: successRate(succeeded, attempted) },
+      databases,
+      models,
+      threadStats: this.#threads.map((t) => ({ ...t, busyMs: Math.round(t.busyMs * 10) / 10 })),
+      failuresByCode: Object.fromEntries(this.#byCode),
+      failuresTotal: this.#failuresTotal,
+      failures: this.#failures.map(({ seq: _seq, ...f }) => f),
+      latencyHistograms,
+      timeline: this.#timeline(base.startedAt, durationMs),
+      retries,
+      config: base.config,
+    };
+  }
+}

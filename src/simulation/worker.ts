@@ -1,0 +1,140 @@
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Connection } from '../db/dialect.js';
+import { dialectFor } from '../db/registry.js';
+import { parseDatabaseUrl } from '../db/url.js';
+import { DistdbError, errorMessage } from '../errors.js';
+import { MODELS } from '../models/models.js';
+import { registerSecrets, scrub } from '../secrets.js';
+import { commitRecords, prepareRecords, type Retry } from '../store/writeRecords.js';
+import { Aborted, CommitTurns } from './commitTurns.js';
+import type { BatchResult, BatchTask, FromWorker, RecordFailure, ToWorker, WorkerInit } from './messages.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+if (!port) throw new Error('distdb worker must run in a worker thread');
+const turns = new CommitTurns(init.sync);
+const connections = new Map<string, Promise<Connection>>();
+const queue: BatchTask[] = [];
+let running = false;
+
+function send(msg: FromWorker): void {
+  port?.postMessage(msg);
+}
+
+/** Each worker opens its own connections, one per database it touches. */
+function connection(alias: string | undefined): Promise<Connection> {
+  if (alias === undefined) throw new Error('no database routed');
+  let conn = connections.get(alias);
+  if (!conn) {
+    const raw = init.databases[alias];
+    if (raw === undefined) throw new Error(`unknown database ${alias}`);
+    const url = parseDatabaseUrl(raw, `database "${alias}"`);
+    registerSecrets(url.secrets);
+    conn = dialectFor(url).then((d) => d.connect(url, { poolSize: 1 }));
+    connections.set(alias, conn);
+  }
+  return conn;
+}
+
+async function runBatch(task: BatchTask): Promise<BatchResult> {
+  const start = performance.now();
+  const model = MODELS.find((m) => m.name === task.model);
+  if (!model) throw new Error(`unknown model ${task.model}`);
+  const conn = await connection(init.writeAlias[model.name]);
+  const prepared = await prepareRecords(model, task.records, (label) => connection(init.readAlias[label]));
+  const waitStart = performance.now();
+  turns.wait(model.name, task.seq);
+  const waited = performance.now() - waitStart;
+  let retries = 0;
+  const retry: Retry = async (step) => {
+    for (;;) {
+      try {
+        return await step();
+      } catch (err) {
+        if (retries >= init.maxRetries || !conn.dialect.isTransient(err)) throw err;
+        retries++;
+        await new Promise((r) => setTimeout(r, 5 * 2 ** Math.min(retries, 8)));
+      }
+    }
+  };
+  let outcomes: Awaited<ReturnType<typeof commitRecords>>;
+  try {
+    outcomes = await commitRecords(prepared, conn, retry);
+  } catch (err) {
+    // Later batches of this model must not write past a batch that failed.
+    turns.abort();
+    throw err;
+  }
+  turns.done(model.name, task.seq);
+  const end = performance.now();
+  const failures: RecordFailure[] = [];
+  let succeeded = 0;
+  outcomes.forEach((o, i) => {
+    if (o.ok) succeeded++;
+    else failures.push({ index: task.firstIndex + i, id: o.id, code: o.code, message: o.message });
+  });
+  return {
+    type: 'done',
+    batchId: task.batchId,
+    thread: init.thread,
+    model: model.name,
+    attempted: task.records.length,
+    succeeded,
+    failures,
+    latencyMs: end - start,
+    busyMs: end - start - waited,
+    committedAt: Date.now(),
+    retries,
+  };
+}
+
+async function pump(): Promise<void> {
+  if (running) return;
+  running = true;
+  let task: BatchTask | undefined;
+  try {
+    for (task = queue.shift(); task; task = queue.shift()) {
+      send(await runBatch(task));
+    }
+  } catch (err) {
+    const batchIds = [task, ...queue].filter((t) => t !== undefined).map((t) => t.batchId);
+    queue.length = 0;
+    if (err instanceof Aborted) {
+      send({ type: 'abandoned', thread: init.thread, batchIds });
+    } else {
+      turns.abort();
+      const kind = err instanceof DistdbError ? err.kind : 'runtime';
+      send({ type: 'fatal', thread: init.thread, kind, message: scrub(errorMessage(err)), batchIds });
+    }
+  } finally {
+    running = false;
+  }
+}
+
+async function stop(): Promise<void> {
+  await Promise.all([...connections.values()].map(async (c) => (await c.catch(() => undefined))?.close()));
+  port?.close();
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'stop') {
+    void stop();
+    return;
+  }
+  if (turns.aborted) {
+    send({ type: 'abandoned', thread: init.thread, batchIds: [msg.batchId] });
+    return;
+  }
+  queue.push(msg);
+  void pump();
+});
+
+// Connect up front so an unreachable database is reported before any record is sent.
+Promise.all(Object.values(init.writeAlias).map((alias) => connection(alias)))
+  .then(() => send({ type: 'ready', thread: init.thread }))
+  .catch((err) => {
+    turns.abort();
+    const kind = err instanceof DistdbError ? err.kind : 'runtime';
+    send({ type: 'fatal', thread: init.thread, kind, message: scrub(errorMessage(err)), batchIds: [] });
+  });

@@ -1,0 +1,148 @@
+import { type Connection, keyOf, type Row } from '../db/dialect.js';
+import { type FailureCode, type Issue, sortIssues } from '../models/failureCodes.js';
+import { type Model, referenceFields, uniqueFields } from '../models/model.js';
+import { modelByLabel } from '../models/models.js';
+import { recordId, type Validation, validateRecord } from '../models/validate.js';
+import { truncate } from '../util/text.js';
+
+export type RecordOutcome =
+  | { readonly ok: true; readonly id: string | number | null }
+  | { readonly ok: false; readonly id: string | number | null; readonly code: FailureCode; readonly message: string };
+
+/** Records validated against their own rules and against the databases they reference. */
+export interface PreparedBatch {
+  readonly model: Model;
+  readonly ids: (string | number | null)[];
+  readonly validations: Validation[];
+}
+
+/**
+ * Runs one atomic database step, retrying it on transient errors. Each step (the insert
+ * transaction, a lookup) is retried on its own, never the whole batch, so a committed insert is
+ * never repeated.
+ */
+export type Retry = <T>(step: () => Promise<T>) => Promise<T>;
+
+/** Connection to read a referenced model from (the router's `dbForRead`). */
+export type ReferenceReader = (modelLabel: string) => Promise<Connection>;
+
+/**
+ * Validation and reference checks: everything that can be decided before taking the write
+ * turn. Reference checks run for every record with a well-formed reference, so a record's
+ * message lists all of its problems.
+ */
+export async function prepareRecords(model: Model, inputs: readonly unknown[], readRef: ReferenceReader): Promise<PreparedBatch> {
+  const validations = inputs.map((input) => validateRecord(model, input));
+  for (const field of referenceFields(model)) {
+    const target = modelByLabel(field.type.model);
+    if (!target) throw new Error(`model ${model.label} references unknown model ${field.type.model}`);
+    const values = new Set<number>();
+    for (const v of validations) {
+      const value = v.row[field.name];
+      if (typeof value === 'number') values.add(value);
+    }
+    if (values.size === 0) continue;
+    const conn = await readRef(target.label);
+    const found = await conn.existing(target.table, 'id', [...values]);
+    for (const v of validations) {
+      const value = v.row[field.name];
+      if (value !== undefined && !found.has(String(value))) {
+        v.issues.push({ code: field.type.unknownCode, field: field.name, message: `${target.label} ${value} does not exist` });
+      }
+    }
+  }
+  return { model, ids: inputs.map(recordId), validations };
+}
+
+function describeValue(v: unknown): string {
+  return typeof v === 'string' ? `"${truncate(v)}"` : String(v);
+}
+
+/**
+ * Writes the valid records of a prepared batch in one transaction and decides every record's
+ * outcome. Conflicting records must reach this in dataset order (the caller's write turn); a
+ * unique value counts as taken by record i only if it existed before the batch or an earlier
+ * record of the batch inserted it.
+ */
+export async function commitRecords(
+  batch: PreparedBatch,
+  conn: Connection,
+  retry: Retry = (fn) => fn(),
+): Promise<RecordOutcome[]> {
+  const { model, validations } = batch;
+  const winners: number[] = [];
+  validations.forEach((v, i) => {
+    if (v.issues.length === 0) winners.push(i);
+  });
+  const writes = winners.length > 0 ? await retry(() => conn.insertBatch(model.table, winners.map((i) => validations[i]?.row as Row))) : [];
+  const inserted = new Set<number>();
+  const lookup: number[] = [];
+  winners.forEach((recordIndex, w) => {
+    const write = writes[w];
+    if (write?.ok) {
+      inserted.add(recordIndex);
+      return;
+    }
+    const v = validations[recordIndex] as Validation;
+    if (write?.violation === 'unique') {
+      lookup.push(recordIndex);
+    } else {
+      const field = model.fields.find((f) => f.name === write?.column) ?? model.fields[0];
+      v.issues.push({
+        code: field?.invalidCode ?? 'invalid_id',
+        field: field?.name ?? 'id',
+        message: `${field?.name ?? 'record'} rejected by the database (${write?.violation ?? 'constraint'})`,
+      });
+    }
+  });
+  const unique = uniqueFields(model);
+  // Invalid records are checked for duplicates too, so their messages are complete.
+  validations.forEach((v, i) => {
+    if (v.issues.length > 0 && unique.some((f) => v.row[f.name] !== undefined)) lookup.push(i);
+  });
+  if (lookup.length > 0) await findDuplicates(batch, conn, lookup, inserted, retry);
+
+  return validations.map((v, i): RecordOutcome => {
+    const id = batch.ids[i] ?? null;
+    if (inserted.has(i)) return { ok: true, id };
+    const issues = sortIssues(v.issues);
+    const first = issues[0];
+    if (!first) return { ok: false, id, code: 'duplicate_id', message: 'rejected by the database (unique constraint)' };
+    return { ok: false, id, code: first.code, message: issues.map((x) => x.message).join('; ') };
+  });
+}
+
+async function findDuplicates(
+  batch: PreparedBatch,
+  conn: Connection,
+  lookup: number[],
+  inserted: Set<number>,
+  retry: Retry,
+) {
+  const { model, validations } = batch;
+  for (const field of uniqueFields(model)) {
+    const ci = model.table.columns.find((c) => c.name === field.name)?.caseInsensitive;
+    const values = lookup.map((i) => validations[i]?.row[field.name]).filter((x) => x !== undefined && x !== null);
+    if (values.length === 0) continue;
+    const taken = await retry(() => conn.existing(model.table, field.name, values));
+    const insertedAt = new Map<string, number>();
+    for (const i of inserted) {
+      const value = validations[i]?.row[field.name];
+      if (value !== undefined && value !== null) insertedAt.set(keyOf(value, ci), i);
+    }
+    for (const i of lookup) {
+      const v = validations[i] as Validation;
+      const value = v.row[field.name];
+      if (value === undefined || value === null) continue;
+      const key = keyOf(value, ci);
+      const holder = insertedAt.get(key);
+      if (taken.has(key) && (holder === undefined || holder < i)) {
+        v.issues.push({
+          code: field.duplicateCode as FailureCode,
+          field: field.name,
+          message: `${field.name} ${describeValue(value)} already exists`,
+        } satisfies Issue);
+      }
+    }
+  }
+}

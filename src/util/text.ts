@@ -1,0 +1,11 @@
+export function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** Shortens a value quoted in a message, so a 10 KB input does not make a 10 KB line. */
+export function truncate(s: string, max = 40): string {
+  const chars = [...s];
+  return chars.length > max ? `${chars.slice(0, max).join('')}…` : s;
+}
