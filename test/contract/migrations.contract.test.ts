@@ -1,0 +1,65 @@
+import { type Distdb, openDistdb } from 'distdb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendCases, type Deployment } from '../support/deployments.js';
+
+const TABLES: Record<string, string[]> = {
+  default: ['distdb_runs', 'distdb_run_failures'],
+  users: ['users'],
+  products: ['products'],
+  orders: ['orders'],
+};
+const ALL_TABLES = Object.values(TABLES).flat();
+
+describe.each(backendCases())('migrations on $name', (backend) => {
+  let deployment: Deployment;
+  let db: Distdb;
+  beforeAll(async () => {
+    if (!backend.available) return;
+    deployment = await backend.create();
+    db = await openDistdb({ urls: deployment.urls, env: {}, cwd: deployment.dir });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await deployment?.cleanup();
+  });
+
+  it.skipIf(!backend.available)('migrating one database creates only the tables routed to it', async () => {
+    const [result] = await db.migrate({ database: 'users' });
+    expect(result).toMatchObject({ alias: 'users', status: 'ok', applied: ['0002_create_users'] });
+    const users = await db.connection('users');
+    expect(await users.tableExists('users')).toBe(true);
+    for (const t of ALL_TABLES.filter((x) => x !== 'users')) expect(await users.tableExists(t)).toBe(false);
+    const products = await db.connection('products');
+    expect(await products.tableExists('products')).toBe(false);
+  });
+
+  it.skipIf(!backend.available)('migrate applies each model to its own database and nowhere else', async () => {
+    const results = await db.migrate();
+    expect(results.map((r) => [r.alias, r.status === 'ok' ? r.applied : r.error])).toEqual([
+      ['default', ['0001_run_history']],
+      ['users', []],
+      ['products', ['0003_create_products']],
+      ['orders', ['0004_create_orders']],
+    ]);
+    for (const [alias, tables] of Object.entries(TABLES)) {
+      const conn = await db.connection(alias);
+      for (const t of ALL_TABLES) expect([alias, t, await conn.tableExists(t)]).toEqual([alias, t, tables.includes(t)]);
+    }
+  });
+
+  it.skipIf(!backend.available)('a second migrate is a no-op and history shows everything applied', async () => {
+    const again = await db.migrate();
+    expect(again.every((r) => r.status === 'ok' && r.applied.length === 0)).toBe(true);
+    const shown = await db.showMigrations();
+    expect(shown.map((d) => [d.alias, d.migrations.map((m) => `${m.applied ? 'X' : ' '} ${m.id}`)])).toEqual([
+      ['default', ['X 0001_run_history']],
+      ['users', ['X 0002_create_users']],
+      ['products', ['X 0003_create_products']],
+      ['orders', ['X 0004_create_orders']],
+    ]);
+  });
+
+  it.skipIf(!backend.available)('unknown aliases are rejected by name', async () => {
+    await expect(db.migrate({ database: 'nope' })).rejects.toThrow(/unknown database alias "nope"/);
+  });
+});
