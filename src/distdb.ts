@@ -1,4 +1,4 @@
-import type { DistdbConfig, ConfigInput } from './config/config.js';
+import type { ConfigInput, DistdbConfig } from './config/config.js';
 import { loadConfig } from './config/loadConfig.js';
 import type { Connection, Row } from './db/dialect.js';
 import { dialectFor } from './db/registry.js';
@@ -11,10 +11,10 @@ import {
 } from './migrations/migrator.js';
 import type { Model } from './models/model.js';
 import { MODELS } from './models/models.js';
-import { formatMinorUnits } from './schema/decimal.js';
 import type { RoutingHints } from './routing/router.js';
 import { RouterChain } from './routing/routerChain.js';
 import { tableRouter } from './routing/tableRouter.js';
+import { formatMinorUnits } from './schema/decimal.js';
 import { commitRecords, prepareRecords, type RecordOutcome } from './store/writeRecords.js';
 
 export type OpenOptions = ConfigInput;
@@ -42,7 +42,10 @@ export class Distdb {
   /** Throws a usage error naming the alias when it is not configured. */
   checkAlias(alias: string): string {
     if (!Object.hasOwn(this.config.databases, alias)) {
-      throw new DistdbError('usage', `unknown database alias "${alias}" (configured: ${this.aliases.join(', ')})`);
+      throw new DistdbError(
+        'usage',
+        `unknown database alias "${alias}" (configured: ${this.aliases.join(', ')})`,
+      );
     }
     return alias;
   }
@@ -80,7 +83,9 @@ export class Distdb {
 
   async get<T>(model: Model<T>, id: number): Promise<T | undefined> {
     const conn = await this.connection(this.readAlias(model as Model));
-    const rows = await conn.query(`SELECT * FROM ${model.table.name} WHERE ${model.table.primaryKey} = ?`, [id]);
+    const rows = await conn.query(`SELECT * FROM ${model.table.name} WHERE ${model.table.primaryKey} = ?`, [
+      id,
+    ]);
     return rows[0] ? toRecord(model, rows[0], conn) : undefined;
   }
 
@@ -103,14 +108,16 @@ export class Distdb {
   async migrate(options: { database?: string } = {}): Promise<MigrateResult[]> {
     const aliases = options.database ? [this.checkAlias(options.database)] : this.aliases;
     const results: MigrateResult[] = [];
-    for (const alias of aliases) results.push(await migrateDatabase(await this.connection(alias), this.router, alias));
+    for (const alias of aliases)
+      results.push(await migrateDatabase(await this.connection(alias), this.router, alias));
     return results;
   }
 
   async showMigrations(options: { database?: string } = {}): Promise<DatabaseMigrations[]> {
     const aliases = options.database ? [this.checkAlias(options.database)] : this.aliases;
     const out: DatabaseMigrations[] = [];
-    for (const alias of aliases) out.push(await migrationStatus(await this.connection(alias), this.router, alias));
+    for (const alias of aliases)
+      out.push(await migrationStatus(await this.connection(alias), this.router, alias));
     return out;
   }
 
@@ -139,7 +146,8 @@ export function toRecord<T>(model: Model<T>, row: Row, conn: Connection): T {
   const out: Record<string, unknown> = {};
   for (const f of model.fields) {
     const v = row[f.name];
-    if (f.type.kind === 'decimal') out[f.name] = formatMinorUnits(conn.decodeDecimal(v ?? null, f.type.scale), f.type.scale);
+    if (f.type.kind === 'decimal')
+      out[f.name] = formatMinorUnits(conn.decodeDecimal(v ?? null, f.type.scale), f.type.scale);
     else if (f.type.kind === 'name' || f.type.kind === 'email') out[f.name] = v;
     else out[f.name] = Number(v);
   }

@@ -8,7 +8,15 @@ export { MIGRATIONS, type Migration } from './migrations/migrations.js';
 export type { DatabaseMigrations, MigrateResult } from './migrations/migrator.js';
 export { FAILURE_CODES, type FailureCode, type Issue } from './models/failureCodes.js';
 export type { FieldDef, Model } from './models/model.js';
-export { MODELS, type Order, OrderModel, type Product, ProductModel, type User, UserModel } from './models/models.js';
+export {
+  MODELS,
+  type Order,
+  OrderModel,
+  type Product,
+  ProductModel,
+  type User,
+  UserModel,
+} from './models/models.js';
 export { validateRecord } from './models/validate.js';
 export type { RunReport } from './reporting/report.js';
 export type { Router, RoutingHints } from './routing/router.js';

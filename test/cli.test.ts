@@ -28,11 +28,13 @@ describe('distdb simulate (CLI)', () => {
     for (const [alias, counts] of Object.entries(CANONICAL_OUTCOME.databases)) {
       expect(report.databases[alias]).toMatchObject(counts);
     }
-    expect(report.failures.map((f: { model: string; id: number; code: string }) => [f.model, f.id, f.code])).toEqual(
-      CANONICAL_OUTCOME.failures,
-    );
-    for (const f of report.failures) expect(Object.keys(f).sort()).toEqual(['code', 'id', 'message', 'model', 'thread']);
-    for (const name of ['default', 'users', 'products', 'orders']) expect(existsSync(join(cwd, 'data', `${name}.db`))).toBe(true);
+    expect(
+      report.failures.map((f: { model: string; id: number; code: string }) => [f.model, f.id, f.code]),
+    ).toEqual(CANONICAL_OUTCOME.failures);
+    for (const f of report.failures)
+      expect(Object.keys(f).sort()).toEqual(['code', 'id', 'message', 'model', 'thread']);
+    for (const name of ['default', 'users', 'products', 'orders'])
+      expect(existsSync(join(cwd, 'data', `${name}.db`))).toBe(true);
   });
 
   it('refuses to run into tables that hold rows, with a one-line error and exit code 2', () => {
@@ -72,7 +74,11 @@ describe('dataset files', () => {
   const cases: [string, string | null, RegExp][] = [
     ['missing.json', null, /dataset .*missing\.json: file not found/],
     ['broken.json', '{"users": [', /dataset .*broken\.json: not valid JSON/],
-    ['array.json', '[1,2,3]', /dataset .*array\.json: expected an object with "users", "products" and\/or "orders" arrays, got an array/],
+    [
+      'array.json',
+      '[1,2,3]',
+      /dataset .*array\.json: expected an object with "users", "products" and\/or "orders" arrays, got an array/,
+    ],
     ['shape.json', '{"users": {"id": 1}}', /dataset .*shape\.json: "users" must be an array, got an object/],
     ['extra.json', '{"customers": []}', /dataset .*extra\.json: unknown key "customers"/],
   ];
@@ -89,14 +95,22 @@ describe('dataset files', () => {
     const cwd = fresh();
     writeFileSync(
       join(cwd, 'set.json'),
-      JSON.stringify({ users: [{ id: 1, name: 'Ann', email: 'ann@example.com' }, { id: 2, name: 'B' }], orders: [{ id: 1, user_id: 1, product_id: 1, quantity: 1 }] }),
+      JSON.stringify({
+        users: [
+          { id: 1, name: 'Ann', email: 'ann@example.com' },
+          { id: 2, name: 'B' },
+        ],
+        orders: [{ id: 1, user_id: 1, product_id: 1, quantity: 1 }],
+      }),
     );
     const r = runCli(['simulate', '--dataset', 'set.json', '--json', '--threads', '2'], { cwd });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.totals).toMatchObject({ attempted: 3, succeeded: 1, failed: 2 });
     expect(report.failures.map((f: { code: string }) => f.code)).toEqual(['invalid_name', 'unknown_product']);
-    expect(report.failures[0].message).toBe('name must have at least 2 characters after trimming, got 1; email is required');
+    expect(report.failures[0].message).toBe(
+      'name must have at least 2 characters after trimming, got 1; email is required',
+    );
   });
 });
 
@@ -134,7 +148,9 @@ describe('migrate, showmigrations, routes, reset', () => {
   it('unknown alias: one line, exit 2', () => {
     const r = runCli(['migrate', '--database', 'nope'], { cwd });
     expect(r.code).toBe(2);
-    expect(expectOneLineError(r)).toMatch(/unknown database alias "nope" \(configured: default, users, products, orders\)/);
+    expect(expectOneLineError(r)).toMatch(
+      /unknown database alias "nope" \(configured: default, users, products, orders\)/,
+    );
   });
 
   it('routes shows read, write and migrate database of every model and the deciding router', () => {
@@ -149,13 +165,21 @@ describe('migrate, showmigrations, routes, reset', () => {
     const dir = fresh();
     writeFileSync(
       join(dir, 'distdb.config.json'),
-      JSON.stringify({ databases: { shop: 'sqlite:./data/shop.db' }, routes: { Product: 'shop', Order: 'shop' } }),
+      JSON.stringify({
+        databases: { shop: 'sqlite:./data/shop.db' },
+        routes: { Product: 'shop', Order: 'shop' },
+      }),
     );
     const r = runCli(['routes'], { cwd: dir });
     expect(r.stdout).toMatch(/Product\s+shop\s+shop\s+shop/);
     const env = { DISTDB_SHOP_URL: 'sqlite:./data/env-shop.db' };
-    expect(runCli(['showmigrations', '--database', 'shop'], { cwd: dir, env }).stdout).toContain('shop (sqlite:./data/env-shop.db)');
-    const flagged = runCli(['showmigrations', '--database', 'shop', '--url', 'shop=sqlite:./data/flag.db'], { cwd: dir, env });
+    expect(runCli(['showmigrations', '--database', 'shop'], { cwd: dir, env }).stdout).toContain(
+      'shop (sqlite:./data/env-shop.db)',
+    );
+    const flagged = runCli(['showmigrations', '--database', 'shop', '--url', 'shop=sqlite:./data/flag.db'], {
+      cwd: dir,
+      env,
+    });
     expect(flagged.stdout).toContain('shop (sqlite:./data/flag.db)');
   });
 
@@ -180,7 +204,9 @@ describe('migrate, showmigrations, routes, reset', () => {
     const one = runCli(['reset', '--database', 'users'], { cwd });
     expect(one.stdout).toBe('emptied users: 8 rows removed\n');
     const all = runCli(['reset'], { cwd });
-    expect(all.stdout).toBe('emptied orders: 7 rows removed\nemptied products: 9 rows removed\nemptied users: 0 rows removed\n');
+    expect(all.stdout).toBe(
+      'emptied orders: 7 rows removed\nemptied products: 9 rows removed\nemptied users: 0 rows removed\n',
+    );
   });
 
   it('--version and --help on every command', () => {

@@ -1,4 +1,4 @@
-import { RouterChain, tableRouter, type Router } from 'distdb';
+import { type Router, RouterChain, tableRouter } from 'distdb';
 import { describe, expect, it } from 'vitest';
 
 const table = tableRouter({ User: 'users', Product: 'products', Order: 'orders', Run: 'default' });
@@ -22,7 +22,8 @@ describe('router chain', () => {
   it('passes the record being written as a hint, so a router can route by key', () => {
     const shards: Router = {
       name: 'Shards',
-      dbForWrite: (model, hints) => (model === 'User' && typeof hints.record?.id === 'number' ? `users_${hints.record.id % 2}` : undefined),
+      dbForWrite: (model, hints) =>
+        model === 'User' && typeof hints.record?.id === 'number' ? `users_${hints.record.id % 2}` : undefined,
     };
     const chain = new RouterChain([shards, table]);
     expect(chain.dbForWrite('User', { record: { id: 3 } }).value).toBe('users_1');
@@ -43,7 +44,10 @@ describe('router chain', () => {
   });
 
   it('lets an earlier router veto or allow a migration', () => {
-    const noOrders: Router = { name: 'NoOrders', allowMigrate: (_a, m) => (m === 'Order' ? false : undefined) };
+    const noOrders: Router = {
+      name: 'NoOrders',
+      allowMigrate: (_a, m) => (m === 'Order' ? false : undefined),
+    };
     const chain = new RouterChain([noOrders, table]);
     expect(chain.allowMigrate('orders', 'Order')).toEqual({ value: false, router: 'NoOrders' });
     expect(chain.allowMigrate('users', 'User')).toEqual({ value: true, router: 'TableRouter' });

@@ -37,8 +37,16 @@ describe('User rules', () => {
     ['email space', { email: 'al ice@example.com' }, ['invalid_email']],
     ['email leading space', { email: ' alice@example.com' }, ['invalid_email']],
     ['email two ats', { email: 'a@b@example.com' }, ['invalid_email']],
-    ['email 254 chars', { email: `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com` }, []],
-    ['email 255 chars', { email: `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(58)}.com` }, ['invalid_email']],
+    [
+      'email 254 chars',
+      { email: `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com` },
+      [],
+    ],
+    [
+      'email 255 chars',
+      { email: `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(58)}.com` },
+      ['invalid_email'],
+    ],
     ['email local part 65 chars', { email: `${'a'.repeat(65)}@example.com` }, ['invalid_email']],
     ['email null', { email: null }, ['invalid_email']],
   ])('%s', (_label, patch, expected) => {

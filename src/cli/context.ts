@@ -15,13 +15,23 @@ function collectUrl(value: string, previous: Record<string, string> = {}): Recor
 
 export function withCommonOptions(cmd: Command): Command {
   return cmd
-    .option('--config <path>', 'configuration file (default: distdb.config.json/.js/.mjs/.ts in the current directory)')
-    .option('--url <alias=url>', 'database URL for an alias; overrides environment and file (repeatable)', collectUrl);
+    .option(
+      '--config <path>',
+      'configuration file (default: distdb.config.json/.js/.mjs/.ts in the current directory)',
+    )
+    .option(
+      '--url <alias=url>',
+      'database URL for an alias; overrides environment and file (repeatable)',
+      collectUrl,
+    );
 }
 
 /** Opens the deployment for one command and always closes it. */
 export async function withDistdb<T>(options: CommonOptions, fn: (db: Distdb) => Promise<T>): Promise<T> {
-  const db = await Distdb.open({ ...(options.config ? { configPath: options.config } : {}), urls: options.url ?? {} });
+  const db = await Distdb.open({
+    ...(options.config ? { configPath: options.config } : {}),
+    urls: options.url ?? {},
+  });
   try {
     return await fn(db);
   } finally {
@@ -31,9 +41,11 @@ export async function withDistdb<T>(options: CommonOptions, fn: (db: Distdb) => 
 
 export function parseIntOption(name: string, min: number, max: number) {
   return (value: string): number => {
-    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    if (!/^-?\d+$/.test(value.trim()))
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
     const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    if (n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
     return n;
   };
 }

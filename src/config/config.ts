@@ -28,7 +28,10 @@ export interface ConfigInput {
 }
 
 /** The configuration with secrets removed, as stored with runs and shown in reports. */
-export function publicConfig(config: DistdbConfig): { databases: Record<string, string>; routes: Record<string, string> } {
+export function publicConfig(config: DistdbConfig): {
+  databases: Record<string, string>;
+  routes: Record<string, string>;
+} {
   return {
     databases: Object.fromEntries(Object.entries(config.databases).map(([a, u]) => [a, u.redacted])),
     routes: { ...config.routes },

@@ -14,4 +14,9 @@ export const DEFAULT_ROUTES: Readonly<Record<string, string>> = {
   Run: 'default',
 };
 
-export const CONFIG_FILE_NAMES = ['distdb.config.json', 'distdb.config.js', 'distdb.config.mjs', 'distdb.config.ts'];
+export const CONFIG_FILE_NAMES = [
+  'distdb.config.json',
+  'distdb.config.js',
+  'distdb.config.mjs',
+  'distdb.config.ts',
+];

@@ -24,7 +24,8 @@ function fail(where: string, problem: string): never {
 }
 
 function stringMap(where: string, key: string, v: unknown): Record<string, string> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(where, `"${key}" must be an object, got ${typeName(v)}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    fail(where, `"${key}" must be an object, got ${typeName(v)}`);
   for (const [k, value] of Object.entries(v)) {
     if (typeof value !== 'string') fail(where, `"${key}.${k}" must be a string, got ${typeName(value)}`);
   }
@@ -32,10 +33,12 @@ function stringMap(where: string, key: string, v: unknown): Record<string, strin
 }
 
 function checkFileShape(where: string, raw: unknown): FileConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(where, `must be an object, got ${typeName(raw)}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail(where, `must be an object, got ${typeName(raw)}`);
   const obj = raw as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!FILE_KEYS.includes(key)) fail(where, `unknown key "${key}" (allowed: ${FILE_KEYS.slice(1).join(', ')})`);
+    if (!FILE_KEYS.includes(key))
+      fail(where, `unknown key "${key}" (allowed: ${FILE_KEYS.slice(1).join(', ')})`);
   }
   const out: FileConfig = {};
   if (obj.databases !== undefined) out.databases = stringMap(where, 'databases', obj.databases);
@@ -74,7 +77,8 @@ async function readConfigFile(path: string): Promise<FileConfig> {
   try {
     mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (err) {
-    const hint = extname(path) === '.ts' ? ' (a .ts config needs a TypeScript-aware Node, e.g. node --import tsx)' : '';
+    const hint =
+      extname(path) === '.ts' ? ' (a .ts config needs a TypeScript-aware Node, e.g. node --import tsx)' : '';
     return fail(where, `cannot load: ${errorMessage(err).split('\n')[0]}${hint}`);
   }
   return checkFileShape(where, mod.default ?? mod);
@@ -115,21 +119,32 @@ export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig>
   for (const [origin, urls, source] of layers) {
     for (const [alias, raw] of Object.entries(urls)) {
       const where = `${source}: database "${alias}"`;
-      if (!ALIAS.test(alias)) fail(source, `invalid database alias "${alias}" (use lower-case letters, digits, _)`);
+      if (!ALIAS.test(alias))
+        fail(source, `invalid database alias "${alias}" (use lower-case letters, digits, _)`);
       const url = parseDatabaseUrl(raw, where);
       registerSecrets(url.secrets);
       if (!isSupportedScheme(url.scheme)) {
-        fail(where, `unsupported URL scheme "${url.scheme}:" in ${url.redacted} (supported: ${supportedSchemes().join(', ')})`);
+        fail(
+          where,
+          `unsupported URL scheme "${url.scheme}:" in ${url.redacted} (supported: ${supportedSchemes().join(', ')})`,
+        );
       }
       databases[alias] = url;
       origins[alias] = origin;
     }
   }
 
-  const routes: Record<string, string> = { ...DEFAULT_ROUTES, ...(file.routes ?? {}), ...(input.routes ?? {}) };
+  const routes: Record<string, string> = {
+    ...DEFAULT_ROUTES,
+    ...(file.routes ?? {}),
+    ...(input.routes ?? {}),
+  };
   for (const [model, alias] of Object.entries(routes)) {
     if (!Object.hasOwn(DEFAULT_ROUTES, model)) {
-      fail(configFile ?? 'configuration', `routes: unknown model "${model}" (known: ${Object.keys(DEFAULT_ROUTES).join(', ')})`);
+      fail(
+        configFile ?? 'configuration',
+        `routes: unknown model "${model}" (known: ${Object.keys(DEFAULT_ROUTES).join(', ')})`,
+      );
     }
     if (!Object.hasOwn(databases, alias)) {
       fail(configFile ?? 'configuration', `routes: model ${model} is routed to unknown database "${alias}"`);

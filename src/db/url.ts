@@ -50,7 +50,10 @@ export function parseDatabaseUrl(raw: string, where: string): DatabaseUrl {
   const { redacted, secrets } = redactUrl(raw);
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(raw);
   if (!m?.[1]) {
-    throw new DistdbError('config', `${where}: "${redacted}" is not a database URL (expected e.g. sqlite:./data/users.db)`);
+    throw new DistdbError(
+      'config',
+      `${where}: "${redacted}" is not a database URL (expected e.g. sqlite:./data/users.db)`,
+    );
   }
   return { scheme: m[1].toLowerCase(), raw, redacted, secrets };
 }

@@ -15,7 +15,11 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001_run_history', model: 'Run', tables: [RUNS_TABLE, RUN_FAILURES_TABLE] },
-  ...MODELS.map((m, i) => ({ id: `${String(i + 2).padStart(4, '0')}_create_${m.table.name}`, model: m.label, tables: [m.table] })),
+  ...MODELS.map((m, i) => ({
+    id: `${String(i + 2).padStart(4, '0')}_create_${m.table.name}`,
+    model: m.label,
+    tables: [m.table],
+  })),
 ];
 
 /** Per-database migration history. */

@@ -15,8 +15,19 @@ export interface DatabaseMigrations {
 }
 
 export type MigrateResult =
-  | { readonly alias: string; readonly status: 'ok'; readonly applied: string[]; readonly alreadyApplied: number }
-  | { readonly alias: string; readonly status: 'failed'; readonly applied: string[]; readonly failed: string; readonly error: string };
+  | {
+      readonly alias: string;
+      readonly status: 'ok';
+      readonly applied: string[];
+      readonly alreadyApplied: number;
+    }
+  | {
+      readonly alias: string;
+      readonly status: 'failed';
+      readonly applied: string[];
+      readonly failed: string;
+      readonly error: string;
+    };
 
 /** Migrations the router allows on `alias`, in order. */
 export function migrationsFor(router: RouterChain, alias: string): Migration[] {
@@ -25,11 +36,17 @@ export function migrationsFor(router: RouterChain, alias: string): Migration[] {
 
 async function appliedMigrations(conn: Connection): Promise<Map<string, string>> {
   if (!(await conn.tableExists(HISTORY_TABLE.name))) return new Map();
-  const rows = await conn.query<{ name: string; applied_at: string }>(`SELECT name, applied_at FROM ${HISTORY_TABLE.name}`);
+  const rows = await conn.query<{ name: string; applied_at: string }>(
+    `SELECT name, applied_at FROM ${HISTORY_TABLE.name}`,
+  );
   return new Map(rows.map((r) => [String(r.name), String(r.applied_at)]));
 }
 
-export async function migrationStatus(conn: Connection, router: RouterChain, alias: string): Promise<DatabaseMigrations> {
+export async function migrationStatus(
+  conn: Connection,
+  router: RouterChain,
+  alias: string,
+): Promise<DatabaseMigrations> {
   const applied = await appliedMigrations(conn);
   return {
     alias,
@@ -46,7 +63,11 @@ export async function migrationStatus(conn: Connection, router: RouterChain, ali
  * DDL is not transactional the DDL is idempotent (IF NOT EXISTS), so a failed migration can be
  * rerun.
  */
-export async function migrateDatabase(conn: Connection, router: RouterChain, alias: string): Promise<MigrateResult> {
+export async function migrateDatabase(
+  conn: Connection,
+  router: RouterChain,
+  alias: string,
+): Promise<MigrateResult> {
   const wanted = migrationsFor(router, alias);
   const applied: string[] = [];
   if (wanted.length === 0) return { alias, status: 'ok', applied, alreadyApplied: 0 };
@@ -58,7 +79,10 @@ export async function migrateDatabase(conn: Connection, router: RouterChain, ali
       try {
         await conn.transaction(async (tx) => {
           for (const table of m.tables) for (const sql of tx.createTableSql(table)) await tx.execute(sql);
-          await tx.execute(`INSERT INTO ${HISTORY_TABLE.name} (name, applied_at) VALUES (?, ?)`, [m.id, new Date().toISOString()]);
+          await tx.execute(`INSERT INTO ${HISTORY_TABLE.name} (name, applied_at) VALUES (?, ?)`, [
+            m.id,
+            new Date().toISOString(),
+          ]);
         });
       } catch (err) {
         if (err instanceof DistdbError && err.kind === 'connection') throw err;

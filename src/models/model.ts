@@ -9,7 +9,13 @@ export type FieldKind =
   | { readonly kind: 'id' }
   | { readonly kind: 'name'; readonly minTrimmed: number; readonly maxTrimmed: number }
   | { readonly kind: 'email'; readonly maxLength: number }
-  | { readonly kind: 'decimal'; readonly precision: number; readonly scale: number; readonly min: string; readonly max: string }
+  | {
+      readonly kind: 'decimal';
+      readonly precision: number;
+      readonly scale: number;
+      readonly min: string;
+      readonly max: string;
+    }
   | { readonly kind: 'integer'; readonly min: number; readonly max: number }
   | { readonly kind: 'reference'; readonly model: string; readonly unknownCode: FailureCode };
 
@@ -47,5 +53,7 @@ export function uniqueFields(model: Model): FieldDef[] {
 }
 
 export function referenceFields(model: Model): (FieldDef & { type: { kind: 'reference' } })[] {
-  return model.fields.filter((f): f is FieldDef & { type: { kind: 'reference' } } => f.type.kind === 'reference');
+  return model.fields.filter(
+    (f): f is FieldDef & { type: { kind: 'reference' } } => f.type.kind === 'reference',
+  );
 }

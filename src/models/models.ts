@@ -19,8 +19,17 @@ export interface Order {
   quantity: number;
 }
 
-const nameField = { name: 'name', type: { kind: 'name', minTrimmed: 2, maxTrimmed: 100 }, invalidCode: 'invalid_name' } as const;
-const idField = { name: 'id', type: { kind: 'id' }, invalidCode: 'invalid_id', duplicateCode: 'duplicate_id' } as const;
+const nameField = {
+  name: 'name',
+  type: { kind: 'name', minTrimmed: 2, maxTrimmed: 100 },
+  invalidCode: 'invalid_name',
+} as const;
+const idField = {
+  name: 'id',
+  type: { kind: 'id' },
+  invalidCode: 'invalid_id',
+  duplicateCode: 'duplicate_id',
+} as const;
 
 export const UserModel: Model<User> = defineModel<User>({
   name: 'user',
@@ -30,7 +39,12 @@ export const UserModel: Model<User> = defineModel<User>({
   fields: [
     idField,
     nameField,
-    { name: 'email', type: { kind: 'email', maxLength: 254 }, invalidCode: 'invalid_email', duplicateCode: 'duplicate_email' },
+    {
+      name: 'email',
+      type: { kind: 'email', maxLength: 254 },
+      invalidCode: 'invalid_email',
+      duplicateCode: 'duplicate_email',
+    },
   ],
 });
 
@@ -57,7 +71,11 @@ export const OrderModel: Model<Order> = defineModel<Order>({
   datasetKey: 'orders',
   fields: [
     idField,
-    { name: 'user_id', type: { kind: 'reference', model: 'User', unknownCode: 'unknown_user' }, invalidCode: 'invalid_user_id' },
+    {
+      name: 'user_id',
+      type: { kind: 'reference', model: 'User', unknownCode: 'unknown_user' },
+      invalidCode: 'invalid_user_id',
+    },
     {
       name: 'product_id',
       type: { kind: 'reference', model: 'Product', unknownCode: 'unknown_product' },

@@ -23,22 +23,32 @@ function describe(v: unknown): string {
 }
 
 /** Returns the stored value, or a message saying what is wrong with it. */
-function checkValue(name: string, type: FieldKind, v: unknown): { value: string | number } | { error: string } {
+function checkValue(
+  name: string,
+  type: FieldKind,
+  v: unknown,
+): { value: string | number } | { error: string } {
   if (v === undefined || v === null) return { error: `${name} is required` };
   switch (type.kind) {
     case 'id':
     case 'reference':
-      return isPositiveId(v) ? { value: v } : { error: `${name} must be a positive integer, got ${describe(v)}` };
+      return isPositiveId(v)
+        ? { value: v }
+        : { error: `${name} must be a positive integer, got ${describe(v)}` };
     case 'integer':
-      if (typeof v !== 'number' || !Number.isInteger(v)) return { error: `${name} must be an integer, got ${describe(v)}` };
-      if (v < type.min || v > type.max) return { error: `${name} must be between ${type.min} and ${type.max}, got ${v}` };
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        return { error: `${name} must be an integer, got ${describe(v)}` };
+      if (v < type.min || v > type.max)
+        return { error: `${name} must be between ${type.min} and ${type.max}, got ${v}` };
       return { value: v };
     case 'name': {
       if (typeof v !== 'string') return { error: `${name} must be a string, got ${typeName(v)}` };
       if (v.includes('\u0000')) return { error: `${name} must not contain NUL characters` };
       const length = [...v.trim()].length;
       if (length < type.minTrimmed) {
-        return { error: `${name} must have at least ${type.minTrimmed} characters after trimming, got ${length}` };
+        return {
+          error: `${name} must have at least ${type.minTrimmed} characters after trimming, got ${length}`,
+        };
       }
       if (length > type.maxTrimmed || [...v].length > MAX_RAW_NAME) {
         return { error: `${name} must have at most ${type.maxTrimmed} characters, got ${length}` };
@@ -47,7 +57,8 @@ function checkValue(name: string, type: FieldKind, v: unknown): { value: string 
     }
     case 'email':
       if (typeof v !== 'string') return { error: `${name} must be a string, got ${typeName(v)}` };
-      if (v.length > type.maxLength) return { error: `${name} must have at most ${type.maxLength} characters` };
+      if (v.length > type.maxLength)
+        return { error: `${name} must have at most ${type.maxLength} characters` };
       if (!EMAIL.test(v) || (v.split('@')[0]?.length ?? 0) > 64) {
         return { error: `${name} ${describe(v)} is not a valid address (local@domain.tld)` };
       }

@@ -21,7 +21,12 @@ export class RunStore {
   constructor(readonly conn: Connection) {}
 
   /** Takes the next id; concurrent processes retry on the primary key. */
-  async create(run: { startedAt: string; dataset: string; threads: number; config: unknown }): Promise<number> {
+  async create(run: {
+    startedAt: string;
+    dataset: string;
+    threads: number;
+    config: unknown;
+  }): Promise<number> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const rows = await this.conn.query<{ n: number | null }>(`SELECT MAX(id) AS n FROM ${RUNS_TABLE.name}`);
       const id = Number(rows[0]?.n ?? 0) + 1;
@@ -57,12 +62,10 @@ export class RunStore {
   }
 
   async finish(runId: number, report: RunReport): Promise<void> {
-    await this.conn.execute(`UPDATE ${RUNS_TABLE.name} SET status = ?, finished_at = ?, report = ? WHERE id = ?`, [
-      report.status,
-      report.finishedAt,
-      JSON.stringify(report),
-      runId,
-    ]);
+    await this.conn.execute(
+      `UPDATE ${RUNS_TABLE.name} SET status = ?, finished_at = ?, report = ? WHERE id = ?`,
+      [report.status, report.finishedAt, JSON.stringify(report), runId],
+    );
   }
 
   async list(limit = 50): Promise<RunSummary[]> {
@@ -90,7 +93,9 @@ export class RunStore {
   async get(id: number | 'latest'): Promise<RunReport | undefined> {
     const rows =
       id === 'latest'
-        ? await this.conn.query(`SELECT report FROM ${RUNS_TABLE.name} WHERE report IS NOT NULL ORDER BY id DESC LIMIT 1`)
+        ? await this.conn.query(
+            `SELECT report FROM ${RUNS_TABLE.name} WHERE report IS NOT NULL ORDER BY id DESC LIMIT 1`,
+          )
         : await this.conn.query(`SELECT report FROM ${RUNS_TABLE.name} WHERE id = ?`, [id]);
     const text = rows[0]?.report;
     return typeof text === 'string' ? (JSON.parse(text) as RunReport) : undefined;
@@ -103,7 +108,12 @@ export class RunStore {
     );
     return rows.map((r) => ({
       model: String(r.model),
-      id: r.record_id === null ? null : /^\d+$/.test(String(r.record_id)) ? Number(r.record_id) : String(r.record_id),
+      id:
+        r.record_id === null
+          ? null
+          : /^\d+$/.test(String(r.record_id))
+            ? Number(r.record_id)
+            : String(r.record_id),
       code: String(r.code) as FailureReport['code'],
       message: String(r.message),
       thread: Number(r.thread),

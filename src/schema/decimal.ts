@@ -16,7 +16,12 @@ export function parseDecimal(input: unknown, scale: number): { minor: number } |
   } else if (typeof input === 'string') {
     text = input;
   } else {
-    return { error: input === undefined || input === null ? 'is required' : `must be a number or a decimal string, not ${typeName(input)}` };
+    return {
+      error:
+        input === undefined || input === null
+          ? 'is required'
+          : `must be a number or a decimal string, not ${typeName(input)}`,
+    };
   }
   if (!DECIMAL.test(text)) return { error: `"${truncate(text)}" is not a decimal number` };
   const negative = text.startsWith('-');

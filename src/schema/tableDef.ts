@@ -20,7 +20,12 @@ export interface ColumnDef {
 }
 
 export type CheckDef =
-  | { readonly kind: 'range'; readonly column: string; readonly min?: number | string; readonly max?: number | string }
+  | {
+      readonly kind: 'range';
+      readonly column: string;
+      readonly min?: number | string;
+      readonly max?: number | string;
+    }
   | { readonly kind: 'trimmedLength'; readonly column: string; readonly min: number; readonly max: number };
 
 export interface UniqueDef {

@@ -37,7 +37,8 @@ export class Histogram {
 
   merge(other: Histogram): void {
     const data = other.toJSON();
-    for (const [k, v] of Object.entries(data.counts)) this.#counts[Number(k)] = (this.#counts[Number(k)] ?? 0) + v;
+    for (const [k, v] of Object.entries(data.counts))
+      this.#counts[Number(k)] = (this.#counts[Number(k)] ?? 0) + v;
     this.#total += data.total;
     if (data.max > this.#max) this.#max = data.max;
   }

@@ -18,7 +18,10 @@ const TIMELINE_BUCKETS = 120;
  */
 export class RunStats {
   readonly #models = new Map<string, { database: string; attempted: number; succeeded: number }>();
-  readonly #databases = new Map<string, { attempted: number; succeeded: number; retries: number; histogram: Histogram }>();
+  readonly #databases = new Map<
+    string,
+    { attempted: number; succeeded: number; retries: number; histogram: Histogram }
+  >();
   readonly #threads: ThreadReport[];
   readonly #byCode = new Map<FailureCode, number>();
   #failures: (FailureReport & { seq: number })[] = [];
@@ -26,7 +29,12 @@ export class RunStats {
   #commits: [number, number][] = [];
 
   constructor(
-    private readonly info: { databases: DatabaseInfo[]; modelDatabase: Record<string, string>; threads: number; failureCap: number },
+    private readonly info: {
+      databases: DatabaseInfo[];
+      modelDatabase: Record<string, string>;
+      threads: number;
+      failureCap: number;
+    },
   ) {
     for (const [model, database] of Object.entries(info.modelDatabase)) {
       this.#models.set(model, { database, attempted: 0, succeeded: 0 });
@@ -34,7 +42,13 @@ export class RunStats {
     for (const db of info.databases) {
       this.#databases.set(db.alias, { attempted: 0, succeeded: 0, retries: 0, histogram: new Histogram() });
     }
-    this.#threads = Array.from({ length: info.threads }, (_, i) => ({ thread: i + 1, records: 0, succeeded: 0, failed: 0, busyMs: 0 }));
+    this.#threads = Array.from({ length: info.threads }, (_, i) => ({
+      thread: i + 1,
+      records: 0,
+      succeeded: 0,
+      failed: 0,
+      busyMs: 0,
+    }));
   }
 
   get done(): number {
@@ -48,7 +62,9 @@ export class RunStats {
   }
 
   perDatabase(): Record<string, { attempted: number; succeeded: number }> {
-    return Object.fromEntries([...this.#databases].map(([a, d]) => [a, { attempted: d.attempted, succeeded: d.succeeded }]));
+    return Object.fromEntries(
+      [...this.#databases].map(([a, d]) => [a, { attempted: d.attempted, succeeded: d.succeeded }]),
+    );
   }
 
   /** `seqBase` is the dataset position of the model's first record, so failures sort in dataset order. */
@@ -121,11 +137,13 @@ export class RunStats {
     return out;
   }
 
-  report(base: Pick<RunReport, 'run' | 'status' | 'version' | 'dataset' | 'threads' | 'config'> & {
-    startedAt: number;
-    finishedAt: number;
-    error?: string;
-  }): RunReport {
+  report(
+    base: Pick<RunReport, 'run' | 'status' | 'version' | 'dataset' | 'threads' | 'config'> & {
+      startedAt: number;
+      finishedAt: number;
+      error?: string;
+    },
+  ): RunReport {
     this.#trimFailures();
     const durationMs = Math.max(0, base.finishedAt - base.startedAt);
     const seconds = durationMs / 1000;
@@ -136,7 +154,12 @@ export class RunStats {
     for (const [name, m] of this.#models) {
       attempted += m.attempted;
       succeeded += m.succeeded;
-      models[name] = { database: m.database, attempted: m.attempted, succeeded: m.succeeded, failed: m.attempted - m.succeeded };
+      models[name] = {
+        database: m.database,
+        attempted: m.attempted,
+        succeeded: m.succeeded,
+        failed: m.attempted - m.succeeded,
+      };
     }
     const databases: RunReport['databases'] = {};
     const latencyHistograms: RunReport['latencyHistograms'] = {};
@@ -175,7 +198,12 @@ export class RunStats {
       threads: base.threads,
       durationMs: Math.round(durationMs * 10) / 10,
       recordsPerSecond: rate(attempted),
-      totals: { attempted, succeeded, failed: attempted - succeeded, successRate: successRate(succeeded, attempted) },
+      totals: {
+        attempted,
+        succeeded,
+        failed: attempted - succeeded,
+        successRate: successRate(succeeded, attempted),
+      },
       databases,
       models,
       threadStats: this.#threads.map((t) => ({ ...t, busyMs: Math.round(t.busyMs * 10) / 10 })),

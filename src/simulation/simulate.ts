@@ -49,7 +49,11 @@ function checkThreads(threads: number): number {
 }
 
 /** Empties model tables; a server database needs explicit confirmation. */
-export async function resetModels(db: Distdb, aliases: readonly string[], confirm: boolean): Promise<Record<string, number>> {
+export async function resetModels(
+  db: Distdb,
+  aliases: readonly string[],
+  confirm: boolean,
+): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
   const targets = [...MODELS].reverse().filter((m) => aliases.includes(db.writeAlias(m)));
   for (const m of targets) {
@@ -114,7 +118,12 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
   const store = new RunStore(await db.connection(runsAlias));
   const startedAt = Date.now();
   const config = publicConfig(db.config);
-  const runId = await store.create({ startedAt: new Date(startedAt).toISOString(), dataset: dataset.name, threads, config });
+  const runId = await store.create({
+    startedAt: new Date(startedAt).toISOString(),
+    dataset: dataset.name,
+    threads,
+    config,
+  });
 
   const modelDatabase = Object.fromEntries(MODELS.map((m) => [m.name, db.writeAlias(m)]));
   const aliases = [...new Set(Object.values(modelDatabase))];
@@ -123,7 +132,12 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
     const conn = await db.connection(alias);
     databaseInfo.push({ alias, backend: conn.dialect.backend, url: conn.url.redacted });
   }
-  const stats = new RunStats({ databases: databaseInfo, modelDatabase, threads, failureCap: options.failureCap ?? 1000 });
+  const stats = new RunStats({
+    databases: databaseInfo,
+    modelDatabase,
+    threads,
+    failureCap: options.failureCap ?? 1000,
+  });
   const base = { run: runId, version: VERSION, dataset: dataset.name, threads, config, startedAt };
 
   let error: DistdbError | undefined;
@@ -171,15 +185,29 @@ async function runWorkers(
   }
   const total = offset;
   const totalsPerDb: Record<string, number> = {};
-  for (const m of MODELS) totalsPerDb[writeAlias[m.name] as string] = (totalsPerDb[writeAlias[m.name] as string] ?? 0) + datasetSize(dataset, m.datasetKey);
+  for (const m of MODELS)
+    totalsPerDb[writeAlias[m.name] as string] =
+      (totalsPerDb[writeAlias[m.name] as string] ?? 0) + datasetSize(dataset, m.datasetKey);
 
   // Phases: models with no references first, all in parallel; then the models referencing them.
-  const phases: Model[][] = [MODELS.filter((m) => !m.fields.some((f) => f.type.kind === 'reference')), MODELS.filter((m) => m.fields.some((f) => f.type.kind === 'reference'))];
+  const phases: Model[][] = [
+    MODELS.filter((m) => !m.fields.some((f) => f.type.kind === 'reference')),
+    MODELS.filter((m) => m.fields.some((f) => f.type.kind === 'reference')),
+  ];
   const batchSize = (m: Model) =>
-    Math.max(1, Math.min(options.batchSize ?? MAX_BATCH, Math.ceil(datasetSize(dataset, m.datasetKey) / threads)));
+    Math.max(
+      1,
+      Math.min(options.batchSize ?? MAX_BATCH, Math.ceil(datasetSize(dataset, m.datasetKey) / threads)),
+    );
 
   function* tasksOf(phase: Model[]): Generator<BatchTask> {
-    const cursors = phase.map((m) => ({ model: m, next: 0, seq: 0, size: batchSize(m), records: dataset.records[m.datasetKey] ?? [] }));
+    const cursors = phase.map((m) => ({
+      model: m,
+      next: 0,
+      seq: 0,
+      size: batchSize(m),
+      records: dataset.records[m.datasetKey] ?? [],
+    }));
     for (;;) {
       let emitted = false;
       for (const c of cursors) {
@@ -222,7 +250,10 @@ async function runWorkers(
         if (fatal || turns.aborted) return finishIfIdle();
         for (;;) {
           const slot = slots.reduce<WorkerSlot | undefined>(
-            (best, s) => (s.outstanding.size < MAX_OUTSTANDING && (!best || s.outstanding.size < best.outstanding.size) ? s : best),
+            (best, s) =>
+              s.outstanding.size < MAX_OUTSTANDING && (!best || s.outstanding.size < best.outstanding.size)
+                ? s
+                : best,
             undefined,
           );
           if (!slot) return;
@@ -260,7 +291,9 @@ async function runWorkers(
                 total,
                 failed: stats.failed,
                 elapsedMs: now - startedAt,
-                databases: Object.fromEntries(Object.entries(per).map(([a, c]) => [a, { ...c, total: totalsPerDb[a] ?? 0 }])),
+                databases: Object.fromEntries(
+                  Object.entries(per).map(([a, c]) => [a, { ...c, total: totalsPerDb[a] ?? 0 }]),
+                ),
               });
             }
             fill();
@@ -279,14 +312,23 @@ async function runWorkers(
 
       const workerUrl = new URL('./worker.js', import.meta.url);
       for (let thread = 1; thread <= threads; thread++) {
-        const init: WorkerInit = { thread, databases, writeAlias, readAlias, sync, maxRetries: options.maxRetries ?? 5 };
+        const init: WorkerInit = {
+          thread,
+          databases,
+          writeAlias,
+          readAlias,
+          sync,
+          maxRetries: options.maxRetries ?? 5,
+        };
         const worker = new Worker(workerUrl, { workerData: init });
         const slot: WorkerSlot = { worker, thread, outstanding: new Set() };
         slots.push(slot);
         worker.on('message', (msg: FromWorker) => onMessage(slot, msg));
         worker.on('error', (err) => {
           slot.outstanding.clear();
-          fatal ??= new DistdbError('runtime', `worker ${thread} crashed: ${scrub(errorMessage(err))}`, { cause: err });
+          fatal ??= new DistdbError('runtime', `worker ${thread} crashed: ${scrub(errorMessage(err))}`, {
+            cause: err,
+          });
           turns.abort();
           finishIfIdle();
         });

@@ -7,7 +7,12 @@ import { truncate } from '../util/text.js';
 
 export type RecordOutcome =
   | { readonly ok: true; readonly id: string | number | null }
-  | { readonly ok: false; readonly id: string | number | null; readonly code: FailureCode; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly id: string | number | null;
+      readonly code: FailureCode;
+      readonly message: string;
+    };
 
 /** Records validated against their own rules and against the databases they reference. */
 export interface PreparedBatch {
@@ -31,7 +36,11 @@ export type ReferenceReader = (modelLabel: string) => Promise<Connection>;
  * turn. Reference checks run for every record with a well-formed reference, so a record's
  * message lists all of its problems.
  */
-export async function prepareRecords(model: Model, inputs: readonly unknown[], readRef: ReferenceReader): Promise<PreparedBatch> {
+export async function prepareRecords(
+  model: Model,
+  inputs: readonly unknown[],
+  readRef: ReferenceReader,
+): Promise<PreparedBatch> {
   const validations = inputs.map((input) => validateRecord(model, input));
   for (const field of referenceFields(model)) {
     const target = modelByLabel(field.type.model);
@@ -47,7 +56,11 @@ export async function prepareRecords(model: Model, inputs: readonly unknown[], r
     for (const v of validations) {
       const value = v.row[field.name];
       if (value !== undefined && !found.has(String(value))) {
-        v.issues.push({ code: field.type.unknownCode, field: field.name, message: `${target.label} ${value} does not exist` });
+        v.issues.push({
+          code: field.type.unknownCode,
+          field: field.name,
+          message: `${target.label} ${value} does not exist`,
+        });
       }
     }
   }
@@ -74,7 +87,15 @@ export async function commitRecords(
   validations.forEach((v, i) => {
     if (v.issues.length === 0) winners.push(i);
   });
-  const writes = winners.length > 0 ? await retry(() => conn.insertBatch(model.table, winners.map((i) => validations[i]?.row as Row))) : [];
+  const writes =
+    winners.length > 0
+      ? await retry(() =>
+          conn.insertBatch(
+            model.table,
+            winners.map((i) => validations[i]?.row as Row),
+          ),
+        )
+      : [];
   const inserted = new Set<number>();
   const lookup: number[] = [];
   winners.forEach((recordIndex, w) => {
@@ -107,7 +128,8 @@ export async function commitRecords(
     if (inserted.has(i)) return { ok: true, id };
     const issues = sortIssues(v.issues);
     const first = issues[0];
-    if (!first) return { ok: false, id, code: 'duplicate_id', message: 'rejected by the database (unique constraint)' };
+    if (!first)
+      return { ok: false, id, code: 'duplicate_id', message: 'rejected by the database (unique constraint)' };
     return { ok: false, id, code: first.code, message: issues.map((x) => x.message).join('; ') };
   });
 }
@@ -122,7 +144,9 @@ async function findDuplicates(
   const { model, validations } = batch;
   for (const field of uniqueFields(model)) {
     const ci = model.table.columns.find((c) => c.name === field.name)?.caseInsensitive;
-    const values = lookup.map((i) => validations[i]?.row[field.name]).filter((x) => x !== undefined && x !== null);
+    const values = lookup
+      .map((i) => validations[i]?.row[field.name])
+      .filter((x) => x !== undefined && x !== null);
     if (values.length === 0) continue;
     const taken = await retry(() => conn.existing(model.table, field.name, values));
     const insertedAt = new Map<string, number>();

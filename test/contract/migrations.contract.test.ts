@@ -33,31 +33,40 @@ describe.each(backendCases())('migrations on $name', (backend) => {
     expect(await products.tableExists('products')).toBe(false);
   });
 
-  it.skipIf(!backend.available)('migrate applies each model to its own database and nowhere else', async () => {
-    const results = await db.migrate();
-    expect(results.map((r) => [r.alias, r.status === 'ok' ? r.applied : r.error])).toEqual([
-      ['default', ['0001_run_history']],
-      ['users', []],
-      ['products', ['0003_create_products']],
-      ['orders', ['0004_create_orders']],
-    ]);
-    for (const [alias, tables] of Object.entries(TABLES)) {
-      const conn = await db.connection(alias);
-      for (const t of ALL_TABLES) expect([alias, t, await conn.tableExists(t)]).toEqual([alias, t, tables.includes(t)]);
-    }
-  });
+  it.skipIf(!backend.available)(
+    'migrate applies each model to its own database and nowhere else',
+    async () => {
+      const results = await db.migrate();
+      expect(results.map((r) => [r.alias, r.status === 'ok' ? r.applied : r.error])).toEqual([
+        ['default', ['0001_run_history']],
+        ['users', []],
+        ['products', ['0003_create_products']],
+        ['orders', ['0004_create_orders']],
+      ]);
+      for (const [alias, tables] of Object.entries(TABLES)) {
+        const conn = await db.connection(alias);
+        for (const t of ALL_TABLES)
+          expect([alias, t, await conn.tableExists(t)]).toEqual([alias, t, tables.includes(t)]);
+      }
+    },
+  );
 
-  it.skipIf(!backend.available)('a second migrate is a no-op and history shows everything applied', async () => {
-    const again = await db.migrate();
-    expect(again.every((r) => r.status === 'ok' && r.applied.length === 0)).toBe(true);
-    const shown = await db.showMigrations();
-    expect(shown.map((d) => [d.alias, d.migrations.map((m) => `${m.applied ? 'X' : ' '} ${m.id}`)])).toEqual([
-      ['default', ['X 0001_run_history']],
-      ['users', ['X 0002_create_users']],
-      ['products', ['X 0003_create_products']],
-      ['orders', ['X 0004_create_orders']],
-    ]);
-  });
+  it.skipIf(!backend.available)(
+    'a second migrate is a no-op and history shows everything applied',
+    async () => {
+      const again = await db.migrate();
+      expect(again.every((r) => r.status === 'ok' && r.applied.length === 0)).toBe(true);
+      const shown = await db.showMigrations();
+      expect(
+        shown.map((d) => [d.alias, d.migrations.map((m) => `${m.applied ? 'X' : ' '} ${m.id}`)]),
+      ).toEqual([
+        ['default', ['X 0001_run_history']],
+        ['users', ['X 0002_create_users']],
+        ['products', ['X 0003_create_products']],
+        ['orders', ['X 0004_create_orders']],
+      ]);
+    },
+  );
 
   it.skipIf(!backend.available)('unknown aliases are rejected by name', async () => {
     await expect(db.migrate({ database: 'nope' })).rejects.toThrow(/unknown database alias "nope"/);

@@ -17,98 +17,138 @@ describe.each(backendCases())('simulate on $name', (backend) => {
   });
 
   const threadCounts = backend.name === 'sqlite' ? [1, 10, 64] : [1, 32];
-  it.skipIf(!backend.available).each(threadCounts)('canonical dataset gives 24/30 at --threads %i', async (threads) => {
-    const report = await simulate(db, { threads, existing: 'reset', confirmReset: true });
-    expect(outcomeOf(report)).toEqual(CANONICAL_OUTCOME);
-    expect(report.threads).toBe(threads);
-    expect(report.threadStats).toHaveLength(threads);
-    expect(report.threadStats.reduce((n, t) => n + t.records, 0)).toBe(30);
-    // Counted in the databases themselves.
-    const counts = await Promise.all(
-      [['users', 'users'], ['products', 'products'], ['orders', 'orders']].map(async ([alias, table]) => {
-        const conn = await db.connection(alias as string);
-        const rows = await conn.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`);
-        return Number(rows[0]?.n);
-      }),
-    );
-    expect(counts).toEqual([8, 9, 7]);
-  });
+  it.skipIf(!backend.available).each(threadCounts)(
+    'canonical dataset gives 24/30 at --threads %i',
+    async (threads) => {
+      const report = await simulate(db, { threads, existing: 'reset', confirmReset: true });
+      expect(outcomeOf(report)).toEqual(CANONICAL_OUTCOME);
+      expect(report.threads).toBe(threads);
+      expect(report.threadStats).toHaveLength(threads);
+      expect(report.threadStats.reduce((n, t) => n + t.records, 0)).toBe(30);
+      // Counted in the databases themselves.
+      const counts = await Promise.all(
+        [
+          ['users', 'users'],
+          ['products', 'products'],
+          ['orders', 'orders'],
+        ].map(async ([alias, table]) => {
+          const conn = await db.connection(alias as string);
+          const rows = await conn.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`);
+          return Number(rows[0]?.n);
+        }),
+      );
+      expect(counts).toEqual([8, 9, 7]);
+    },
+  );
 
-  it.skipIf(!backend.available)('refuses to write into tables that hold rows without --append or --reset', async () => {
-    await expect(simulate(db, { threads: 2 })).rejects.toThrow(/already holds \d+ rows: pass --append .* or --reset/);
-  });
+  it.skipIf(!backend.available)(
+    'refuses to write into tables that hold rows without --append or --reset',
+    async () => {
+      await expect(simulate(db, { threads: 2 })).rejects.toThrow(
+        /already holds \d+ rows: pass --append .* or --reset/,
+      );
+    },
+  );
 
-  it.skipIf(!backend.available)('--append keeps existing rows and reports re-inserted records as duplicates', async () => {
-    await simulate(db, { threads: 4, existing: 'reset', confirmReset: true });
-    const report = await simulate(db, { threads: 4, existing: 'append' });
-    expect(report.totals.succeeded).toBe(0);
-    expect(report.models.user).toMatchObject({ attempted: 10, succeeded: 0 });
-    expect(report.failures.filter((f) => f.model === 'user').map((f) => f.code)).toEqual([
-      ...Array(7).fill('duplicate_id'),
-      'duplicate_email', // id 8 never landed, its email did (as user 1)
-      'duplicate_id',
-      'invalid_name',
-    ]);
-    expect(await db.count(UserModel)).toBe(8);
-  });
+  it.skipIf(!backend.available)(
+    '--append keeps existing rows and reports re-inserted records as duplicates',
+    async () => {
+      await simulate(db, { threads: 4, existing: 'reset', confirmReset: true });
+      const report = await simulate(db, { threads: 4, existing: 'append' });
+      expect(report.totals.succeeded).toBe(0);
+      expect(report.models.user).toMatchObject({ attempted: 10, succeeded: 0 });
+      expect(report.failures.filter((f) => f.model === 'user').map((f) => f.code)).toEqual([
+        ...Array(7).fill('duplicate_id'),
+        'duplicate_email', // id 8 never landed, its email did (as user 1)
+        'duplicate_id',
+        'invalid_name',
+      ]);
+      expect(await db.count(UserModel)).toBe(8);
+    },
+  );
 
-  it.skipIf(!backend.available)('duplicate emails raced by 32 threads: exactly one row per email, the first in dataset order', async () => {
-    const emails = Array.from({ length: 40 }, (_, i) => `person${i}@example.com`);
-    // 40 distinct addresses, each written 8 times in different cases, interleaved.
-    const users = [];
-    for (let round = 0; round < 8; round++) {
-      for (const [i, email] of emails.entries()) {
-        const variant = round % 2 === 0 ? email : email.toUpperCase();
-        users.push({ id: round * 1000 + i + 1, name: `Person ${i} r${round}`, email: variant });
+  it.skipIf(!backend.available)(
+    'duplicate emails raced by 32 threads: exactly one row per email, the first in dataset order',
+    async () => {
+      const emails = Array.from({ length: 40 }, (_, i) => `person${i}@example.com`);
+      // 40 distinct addresses, each written 8 times in different cases, interleaved.
+      const users = [];
+      for (let round = 0; round < 8; round++) {
+        for (const [i, email] of emails.entries()) {
+          const variant = round % 2 === 0 ? email : email.toUpperCase();
+          users.push({ id: round * 1000 + i + 1, name: `Person ${i} r${round}`, email: variant });
+        }
       }
-    }
-    const report = await simulate(db, {
-      threads: 32,
-      existing: 'reset',
-      confirmReset: true,
-      batchSize: 1,
-      dataset: { kind: 'records', name: 'race', records: { users } },
-    });
-    expect(report.totals).toMatchObject({ attempted: 320, succeeded: 40, failed: 280 });
-    expect(report.failuresByCode).toEqual({ duplicate_email: 280 });
-    const conn = await db.connection('users');
-    const rows = await conn.query<{ id: number; email: string }>('SELECT id, email FROM users ORDER BY id');
-    expect(rows.map((r) => [Number(r.id), r.email])).toEqual(emails.map((e, i) => [i + 1, e]));
-  });
+      const report = await simulate(db, {
+        threads: 32,
+        existing: 'reset',
+        confirmReset: true,
+        batchSize: 1,
+        dataset: { kind: 'records', name: 'race', records: { users } },
+      });
+      expect(report.totals).toMatchObject({ attempted: 320, succeeded: 40, failed: 280 });
+      expect(report.failuresByCode).toEqual({ duplicate_email: 280 });
+      const conn = await db.connection('users');
+      const rows = await conn.query<{ id: number; email: string }>('SELECT id, email FROM users ORDER BY id');
+      expect(rows.map((r) => [Number(r.id), r.email])).toEqual(emails.map((e, i) => [i + 1, e]));
+    },
+  );
 
-  it.skipIf(!backend.available)('records with wrong types or missing fields are failed records, not crashes', async () => {
-    const report = await simulate(db, {
-      threads: 3,
-      existing: 'reset',
-      confirmReset: true,
-      dataset: {
-        kind: 'records',
-        name: 'odd',
-        records: {
-          users: [{ id: 1, name: 'Ann', email: 'ann@example.com' }, 'not a record', { id: '2', name: 5 }, null],
-          products: [{ id: 1, name: 'Tea', price: '3.5' }, { id: 2, name: 'Gold', price: '1000000' }, {}],
-          orders: [{ id: 1, user_id: 1, product_id: 1, quantity: 1 }, { id: 2, user_id: 1, product_id: 1, quantity: 2.5 }, []],
+  it.skipIf(!backend.available)(
+    'records with wrong types or missing fields are failed records, not crashes',
+    async () => {
+      const report = await simulate(db, {
+        threads: 3,
+        existing: 'reset',
+        confirmReset: true,
+        dataset: {
+          kind: 'records',
+          name: 'odd',
+          records: {
+            users: [
+              { id: 1, name: 'Ann', email: 'ann@example.com' },
+              'not a record',
+              { id: '2', name: 5 },
+              null,
+            ],
+            products: [{ id: 1, name: 'Tea', price: '3.5' }, { id: 2, name: 'Gold', price: '1000000' }, {}],
+            orders: [
+              { id: 1, user_id: 1, product_id: 1, quantity: 1 },
+              { id: 2, user_id: 1, product_id: 1, quantity: 2.5 },
+              [],
+            ],
+          },
         },
-      },
-    });
-    expect(report.totals).toMatchObject({ attempted: 10, succeeded: 3, failed: 7 });
-    expect(report.failures.map((f) => [f.model, f.id, f.code])).toEqual([
-      ['user', null, 'invalid_id'],
-      ['user', '2', 'invalid_id'],
-      ['user', null, 'invalid_id'],
-      ['product', 2, 'invalid_price'],
-      ['product', null, 'invalid_id'],
-      ['order', 2, 'invalid_quantity'],
-      ['order', null, 'invalid_id'],
-    ]);
-  });
+      });
+      expect(report.totals).toMatchObject({ attempted: 10, succeeded: 3, failed: 7 });
+      expect(report.failures.map((f) => [f.model, f.id, f.code])).toEqual([
+        ['user', null, 'invalid_id'],
+        ['user', '2', 'invalid_id'],
+        ['user', null, 'invalid_id'],
+        ['product', 2, 'invalid_price'],
+        ['product', null, 'invalid_id'],
+        ['order', 2, 'invalid_quantity'],
+        ['order', null, 'invalid_id'],
+      ]);
+    },
+  );
 
   it.skipIf(!backend.available)('records the run in the default database', async () => {
-    const report = await simulate(db, { threads: 2, existing: 'reset', confirmReset: true, dataset: canonicalDataset() });
+    const report = await simulate(db, {
+      threads: 2,
+      existing: 'reset',
+      confirmReset: true,
+      dataset: canonicalDataset(),
+    });
     const conn = await db.connection('default');
-    const rows = await conn.query('SELECT status, threads, config FROM distdb_runs WHERE id = ?', [report.run]);
+    const rows = await conn.query('SELECT status, threads, config FROM distdb_runs WHERE id = ?', [
+      report.run,
+    ]);
     expect(rows[0]).toMatchObject({ status: 'completed', threads: 2 });
-    const failures = await conn.query<{ n: number }>('SELECT COUNT(*) AS n FROM distdb_run_failures WHERE run_id = ?', [report.run]);
+    const failures = await conn.query<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM distdb_run_failures WHERE run_id = ?',
+      [report.run],
+    );
     expect(Number(failures[0]?.n)).toBe(6);
   });
 });

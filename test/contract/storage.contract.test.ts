@@ -1,4 +1,4 @@
-import { type Distdb, OrderModel, ProductModel, UserModel, openDistdb } from 'distdb';
+import { type Distdb, OrderModel, openDistdb, ProductModel, UserModel } from 'distdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendCases, type Deployment } from '../support/deployments.js';
 
@@ -17,8 +17,14 @@ describe.each(backendCases())('storage on $name', (backend) => {
   });
 
   it.skipIf(!backend.available)('inserts, gets and lists records with exact prices', async () => {
-    expect(await db.insert(UserModel, { id: 1, name: 'Alice', email: 'Alice@Example.com' })).toEqual({ ok: true, id: 1 });
-    expect(await db.insert(ProductModel, { id: 1, name: 'Laptop', price: 999999.99 })).toEqual({ ok: true, id: 1 });
+    expect(await db.insert(UserModel, { id: 1, name: 'Alice', email: 'Alice@Example.com' })).toEqual({
+      ok: true,
+      id: 1,
+    });
+    expect(await db.insert(ProductModel, { id: 1, name: 'Laptop', price: 999999.99 })).toEqual({
+      ok: true,
+      id: 1,
+    });
     expect(await db.insert(ProductModel, { id: 2, name: 'Pen', price: '0.10' })).toEqual({ ok: true, id: 2 });
     expect(await db.get(UserModel, 1)).toEqual({ id: 1, name: 'Alice', email: 'Alice@Example.com' });
     expect(await db.get(ProductModel, 1)).toEqual({ id: 1, name: 'Laptop', price: '999999.99' });
@@ -40,36 +46,59 @@ describe.each(backendCases())('storage on $name', (backend) => {
     expect(await db.count(UserModel)).toBe(1);
   });
 
-  it.skipIf(!backend.available)('an order needs its user and product to exist in their databases', async () => {
-    expect(await db.insert(OrderModel, { id: 1, user_id: 1, product_id: 2, quantity: 3 })).toEqual({ ok: true, id: 1 });
-    const unknown = await db.insert(OrderModel, { id: 2, user_id: 7, product_id: 8, quantity: 3 });
-    expect(unknown).toMatchObject({ ok: false, code: 'unknown_user', message: 'User 7 does not exist; Product 8 does not exist' });
-    const badQty = await db.insert(OrderModel, { id: 3, user_id: 1, product_id: 99, quantity: 0 });
-    expect(badQty).toMatchObject({ ok: false, code: 'invalid_quantity' });
-    expect(badQty.ok ? '' : badQty.message).toContain('Product 99 does not exist');
-    expect(await db.count(OrderModel)).toBe(1);
-  });
+  it.skipIf(!backend.available)(
+    'an order needs its user and product to exist in their databases',
+    async () => {
+      expect(await db.insert(OrderModel, { id: 1, user_id: 1, product_id: 2, quantity: 3 })).toEqual({
+        ok: true,
+        id: 1,
+      });
+      const unknown = await db.insert(OrderModel, { id: 2, user_id: 7, product_id: 8, quantity: 3 });
+      expect(unknown).toMatchObject({
+        ok: false,
+        code: 'unknown_user',
+        message: 'User 7 does not exist; Product 8 does not exist',
+      });
+      const badQty = await db.insert(OrderModel, { id: 3, user_id: 1, product_id: 99, quantity: 0 });
+      expect(badQty).toMatchObject({ ok: false, code: 'invalid_quantity' });
+      expect(badQty.ok ? '' : badQty.message).toContain('Product 99 does not exist');
+      expect(await db.count(OrderModel)).toBe(1);
+    },
+  );
 
-  it.skipIf(!backend.available)('the database itself rejects rows that break the rules (final guard)', async () => {
-    const conn = await db.connection('products');
-    const writes = await conn.insertBatch(ProductModel.table, [
-      { id: 10, name: 'Ok', price: 100 },
-      { id: 11, name: ' ', price: 100 },
-      { id: 12, name: 'Free', price: 0 },
-      { id: 10, name: 'Again', price: 100 },
-    ]);
-    expect(writes.map((w) => (w.ok ? 'ok' : w.violation))).toEqual(['ok', 'check', 'check', 'unique']);
-    const users = await db.connection('users');
-    const dup = await users.insertBatch(UserModel.table, [{ id: 50, name: 'Zed', email: 'ALICE@EXAMPLE.COM' }]);
-    expect(dup[0]).toMatchObject({ ok: false, violation: 'unique' });
-  });
+  it.skipIf(!backend.available)(
+    'the database itself rejects rows that break the rules (final guard)',
+    async () => {
+      const conn = await db.connection('products');
+      const writes = await conn.insertBatch(ProductModel.table, [
+        { id: 10, name: 'Ok', price: 100 },
+        { id: 11, name: ' ', price: 100 },
+        { id: 12, name: 'Free', price: 0 },
+        { id: 10, name: 'Again', price: 100 },
+      ]);
+      expect(writes.map((w) => (w.ok ? 'ok' : w.violation))).toEqual(['ok', 'check', 'check', 'unique']);
+      const users = await db.connection('users');
+      const dup = await users.insertBatch(UserModel.table, [
+        { id: 50, name: 'Zed', email: 'ALICE@EXAMPLE.COM' },
+      ]);
+      expect(dup[0]).toMatchObject({ ok: false, violation: 'unique' });
+    },
+  );
 
   it.skipIf(!backend.available)('hostile names are stored and read back byte-identical', async () => {
-    const names = [`Robert'); DROP TABLE users;--`, 'Zoë 😀 עברית', '\u202Eevil\u202C', `"quoted" \\ back`, 'tab\there\r\n'];
+    const names = [
+      `Robert'); DROP TABLE users;--`,
+      'Zoë 😀 עברית',
+      '\u202Eevil\u202C',
+      `"quoted" \\ back`,
+      'tab\there\r\n',
+    ];
     let id = 100;
     for (const name of names) {
       id++;
-      expect(await db.insert(UserModel, { id, name, email: `u${id}@example.com` })).toMatchObject({ ok: true });
+      expect(await db.insert(UserModel, { id, name, email: `u${id}@example.com` })).toMatchObject({
+        ok: true,
+      });
       expect((await db.get(UserModel, id))?.name).toBe(name);
     }
     expect(await db.count(UserModel)).toBe(1 + names.length);

@@ -23,7 +23,10 @@ export function outcomeOf(report: RunReport) {
   return {
     totals: report.totals,
     databases: Object.fromEntries(
-      Object.entries(report.databases).map(([alias, d]) => [alias, { attempted: d.attempted, succeeded: d.succeeded, failed: d.failed }]),
+      Object.entries(report.databases).map(([alias, d]) => [
+        alias,
+        { attempted: d.attempted, succeeded: d.succeeded, failed: d.failed },
+      ]),
     ),
     failures: report.failures.map((f) => [f.model, f.id, f.code]),
   };

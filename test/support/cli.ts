@@ -12,7 +12,8 @@ export interface CliResult {
 /** Runs the real `distdb` binary as a subprocess, with no DISTDB_* variables leaking in. */
 export function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): CliResult {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DISTDB_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('DISTDB_')) env[k] = v;
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     env: { ...env, ...options.env },

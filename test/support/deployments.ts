@@ -26,7 +26,12 @@ export function sqliteUrls(dir: string): Record<string, string> {
 
 export function sqliteDeployment(): Deployment {
   const dir = tempDir();
-  return { name: 'sqlite', urls: sqliteUrls(dir), dir, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    name: 'sqlite',
+    urls: sqliteUrls(dir),
+    dir,
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 function uniqueName(alias: string): string {
@@ -34,7 +39,10 @@ function uniqueName(alias: string): string {
 }
 
 /** Creates databases on a server (unique names per test run) and drops them on cleanup. */
-export async function serverDatabases(server: ServerBackend, aliases: readonly string[]): Promise<Record<string, string> & { drop(): Promise<void> }> {
+export async function serverDatabases(
+  server: ServerBackend,
+  aliases: readonly string[],
+): Promise<Record<string, string> & { drop(): Promise<void> }> {
   const names = Object.fromEntries(aliases.map((a) => [a, uniqueName(a)]));
   if (server.backend === 'postgres') {
     const admin = new pg.Client({ connectionString: `${server.adminUrl}/postgres` });
@@ -46,7 +54,9 @@ export async function serverDatabases(server: ServerBackend, aliases: readonly s
     for (const n of Object.values(names)) await admin.query(`CREATE DATABASE ${n}`);
     await admin.end();
   }
-  const urls: Record<string, string> = Object.fromEntries(aliases.map((a) => [a, `${server.adminUrl}/${names[a]}`]));
+  const urls: Record<string, string> = Object.fromEntries(
+    aliases.map((a) => [a, `${server.adminUrl}/${names[a]}`]),
+  );
   const drop = async () => {
     if (server.backend === 'postgres') {
       const admin = new pg.Client({ connectionString: `${server.adminUrl}/postgres` });
@@ -78,6 +88,10 @@ export interface BackendCase {
 export function backendCases(): BackendCase[] {
   return [
     { name: 'sqlite', available: true, create: async () => sqliteDeployment() },
-    ...SERVERS.map((s) => ({ name: s.backend, available: serverAvailable(s), create: () => serverDeployment(s) })),
+    ...SERVERS.map((s) => ({
+      name: s.backend,
+      available: serverAvailable(s),
+      create: () => serverDeployment(s),
+    })),
   ];
 }

@@ -8,7 +8,10 @@ export interface ServerBackend {
 }
 
 export const SERVERS: readonly ServerBackend[] = [
-  { backend: 'postgres', adminUrl: process.env.DISTDB_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432' },
+  {
+    backend: 'postgres',
+    adminUrl: process.env.DISTDB_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
+  },
   { backend: 'mysql', adminUrl: process.env.DISTDB_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306' },
 ];
 
@@ -20,13 +23,18 @@ export function serverAvailable(s: ServerBackend): boolean {
   if (known !== undefined) return known;
   let ok = false;
   try {
-    execFileSync(process.execPath, ['--input-type=module', '-e', probeScript(s)], { stdio: 'ignore', timeout: 15_000 });
+    execFileSync(process.execPath, ['--input-type=module', '-e', probeScript(s)], {
+      stdio: 'ignore',
+      timeout: 15_000,
+    });
     ok = true;
   } catch {
     ok = false;
   }
   if (!ok && process.env.CI === 'true') {
-    throw new Error(`CI=true but the ${s.backend} server at ${s.adminUrl.replace(/:[^:@/]*@/, ':***@')} is not reachable`);
+    throw new Error(
+      `CI=true but the ${s.backend} server at ${s.adminUrl.replace(/:[^:@/]*@/, ':***@')} is not reachable`,
+    );
   }
   reachable.set(s.adminUrl, ok);
   return ok;

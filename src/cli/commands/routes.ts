@@ -12,7 +12,11 @@ export function routesCommand(program: Command, io: Io): void {
           const read = db.router.dbForRead(label);
           const write = db.router.dbForWrite(label);
           const migrateTo = db.aliases.filter((a) => db.router.allowMigrate(a, label).value);
-          const deciders = new Set([read.router, write.router, ...db.aliases.map((a) => db.router.allowMigrate(a, label).router)]);
+          const deciders = new Set([
+            read.router,
+            write.router,
+            ...db.aliases.map((a) => db.router.allowMigrate(a, label).router),
+          ]);
           return [label, read.value, write.value, migrateTo.join(',') || '-', [...deciders].join(',')];
         });
         io.out(`${textTable(['model', 'read', 'write', 'migrate', 'router'], rows, '')}\n`);

@@ -25,7 +25,9 @@ export function loadDataset(spec: string): Dataset {
 
 export function simulateCommand(program: Command, io: Io): void {
   withCommonOptions(program.command('simulate'))
-    .description('insert a dataset concurrently from worker threads, validate every record and report the outcome')
+    .description(
+      'insert a dataset concurrently from worker threads, validate every record and report the outcome',
+    )
     .addOption(
       new Option('--threads <n>', `worker threads (1-${MAX_THREADS})`)
         .argParser(parseIntOption('--threads', 1, MAX_THREADS))

@@ -10,7 +10,9 @@ function seconds(ms: number): string {
 export function renderTerminal(report: RunReport, options: { maxFailures?: number } = {}): string {
   const out: string[] = [];
   const t = report.totals;
-  out.push(`distdb run ${report.run} · dataset ${report.dataset} · ${report.threads} threads · ${report.status}`);
+  out.push(
+    `distdb run ${report.run} · dataset ${report.dataset} · ${report.threads} threads · ${report.status}`,
+  );
   if (report.error) out.push(`error: ${report.error}`);
   out.push('');
   out.push('Databases');
@@ -40,7 +42,13 @@ export function renderTerminal(report: RunReport, options: { maxFailures?: numbe
         ['model', 'id', 'code', 'thread', 'message'],
         report.failures
           .slice(0, max)
-          .map((f) => [f.model, f.id === null ? '-' : truncate(String(f.id), 20), f.code, f.thread, truncate(f.message, 100)]),
+          .map((f) => [
+            f.model,
+            f.id === null ? '-' : truncate(String(f.id), 20),
+            f.code,
+            f.thread,
+            truncate(f.message, 100),
+          ]),
       ),
     );
     const shown = Math.min(max, report.failures.length);

@@ -3,7 +3,14 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DistdbError, errorMessage } from '../../../errors.js';
 import type { TableDef } from '../../../schema/tableDef.js';
-import { type Connection, type Dialect, keyOf, type Row, type RowWrite, type SqlValue } from '../../dialect.js';
+import {
+  type Connection,
+  type Dialect,
+  keyOf,
+  type Row,
+  type RowWrite,
+  type SqlValue,
+} from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
 import { createTableSql } from './ddl.js';
 import { rowFailure } from './errors.js';
@@ -44,7 +51,9 @@ export class SqliteConnection implements Connection {
       this.#db.pragma('synchronous = FULL');
       this.#db.pragma('busy_timeout = 30000');
     } catch (err) {
-      throw new DistdbError('connection', `cannot open ${url.redacted}: ${errorMessage(err)}`, { cause: err });
+      throw new DistdbError('connection', `cannot open ${url.redacted}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -61,7 +70,10 @@ export class SqliteConnection implements Connection {
     return this.#prepare(sql).all(...params) as T[];
   }
 
-  async execute(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number; insertId?: number }> {
+  async execute(
+    sql: string,
+    params: readonly SqlValue[] = [],
+  ): Promise<{ changes: number; insertId?: number }> {
     const r = this.#prepare(sql).run(...params);
     return { changes: r.changes, insertId: Number(r.lastInsertRowid) };
   }
@@ -97,7 +109,9 @@ export class SqliteConnection implements Connection {
   }
 
   async tableExists(table: string): Promise<boolean> {
-    const rows = await this.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [table]);
+    const rows = await this.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [
+      table,
+    ]);
     return rows.length > 0;
   }
 

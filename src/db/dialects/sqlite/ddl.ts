@@ -1,5 +1,5 @@
-import { type CheckDef, type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
 import { decimalToMinorUnits } from '../../../schema/decimal.js';
+import { type CheckDef, type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
 
 /** SQLite storage: STRICT tables, decimals as integer minor units so prices are never floats. */
 function columnSql(table: TableDef, c: ColumnDef): string {
@@ -33,7 +33,10 @@ function checkSql(table: TableDef, check: CheckDef): string {
 }
 
 export function createTableSql(table: TableDef): string[] {
-  const lines = [...table.columns.map((c) => columnSql(table, c)), ...(table.checks ?? []).map((k) => checkSql(table, k))];
+  const lines = [
+    ...table.columns.map((c) => columnSql(table, c)),
+    ...(table.checks ?? []).map((k) => checkSql(table, k)),
+  ];
   const out = [`CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${lines.join(',\n  ')}\n) STRICT`];
   for (const u of table.uniques ?? []) {
     const expr = u.caseInsensitive ? `lower(${u.column})` : u.column;

@@ -1,5 +1,5 @@
-import type { RowWrite } from '../../dialect.js';
 import { columnOfConstraint, type TableDef } from '../../../schema/tableDef.js';
+import type { RowWrite } from '../../dialect.js';
 
 interface SqliteErrorLike {
   code?: string;
