@@ -1,5 +1,14 @@
 /** Why a distdb operation stopped. The kind decides the CLI exit code. */
-export type ErrorKind = 'usage' | 'config' | 'dataset' | 'connection' | 'migration' | 'conflict' | 'runtime';
+export type ErrorKind =
+  | 'usage'
+  | 'config'
+  | 'dataset'
+  | 'connection'
+  | 'migration'
+  | 'conflict'
+  | 'runtime'
+  /** A generated workload's outcome disagreed with what the generator intended: a bug. */
+  | 'mismatch';
 
 const exitCodes: Record<ErrorKind, number> = {
   usage: 2,
@@ -9,6 +18,7 @@ const exitCodes: Record<ErrorKind, number> = {
   connection: 1,
   migration: 1,
   runtime: 1,
+  mismatch: 3,
 };
 
 /** An error meant for the person running distdb: a one-line message, a kind, and the underlying cause. */

@@ -71,10 +71,20 @@ export interface RunReport {
   /** Records committed in each interval of the run. */
   timeline: { startMs: number; endMs: number; records: number }[];
   retries: number;
+  /** Generated datasets only: intended outcomes per code (`ok` = success) and where the run disagreed. */
+  expectations?: Expectations;
   config: { databases: Record<string, string>; routes: Record<string, string> };
 }
 
 /** Success rate in percent, one decimal. */
 export function successRate(succeeded: number, attempted: number): number {
   return attempted === 0 ? 0 : Math.round((succeeded / attempted) * 1000) / 10;
+}
+
+export interface Expectations {
+  expected: Record<string, number>;
+  actual: Record<string, number>;
+  mismatches: number;
+  /** The first few disagreements in dataset order. */
+  examples: { model: string; index: number; expected: string; actual: string }[];
 }

@@ -1,4 +1,5 @@
 import type { FailureCode } from '../models/failureCodes.js';
+import type { GeneratorSpec } from './datasets/generated.js';
 
 /** Everything a worker needs, passed as plain data at start. */
 export interface WorkerInit {
@@ -22,7 +23,9 @@ export interface BatchTask {
   readonly seq: number;
   /** Dataset index of the first record. */
   readonly firstIndex: number;
-  readonly records: readonly unknown[];
+  /** The records, or how to generate them (`count` records from `firstIndex`). */
+  readonly records?: readonly unknown[];
+  readonly generate?: { readonly spec: GeneratorSpec; readonly count: number };
 }
 
 export type ToWorker = BatchTask | { readonly type: 'stop' };
@@ -49,6 +52,17 @@ export interface BatchResult {
   /** Wall-clock time of the commit (ms since epoch). */
   readonly committedAt: number;
   readonly retries: number;
+  /** For generated records: intended outcomes by code (`ok` for success) and disagreements. */
+  readonly expected?: Record<string, number>;
+  /** The first few disagreements; `mismatchCount` counts them all. */
+  readonly mismatches?: readonly Mismatch[];
+  readonly mismatchCount?: number;
+}
+
+export interface Mismatch {
+  readonly index: number;
+  readonly expected: string;
+  readonly actual: string;
 }
 
 export type FromWorker =

@@ -27,6 +27,9 @@ export class RunStats {
   #failures: (FailureReport & { seq: number })[] = [];
   #failuresTotal = 0;
   #commits: [number, number][] = [];
+  #expected: Record<string, number> | undefined;
+  #mismatches = 0;
+  #mismatchExamples: { model: string; index: number; expected: string; actual: string }[] = [];
 
   constructor(
     private readonly info: {
@@ -89,6 +92,14 @@ export class RunStats {
       t.busyMs += result.busyMs;
     }
     this.#commits.push([result.committedAt, result.attempted]);
+    if (result.expected) {
+      this.#expected ??= {};
+      for (const [code, n] of Object.entries(result.expected)) this.#expected[code] = (this.#expected[code] ?? 0) + n;
+      this.#mismatches += result.mismatchCount ?? 0;
+      for (const m of result.mismatches ?? []) {
+        if (this.#mismatchExamples.length < 20) this.#mismatchExamples.push({ model: result.model, ...m });
+      }
+    }
     const failures = result.failures.map((f) => ({
       seq: seqBase + f.index,
       model: result.model,
@@ -213,6 +224,16 @@ export class RunStats {
       latencyHistograms,
       timeline: this.#timeline(base.startedAt, durationMs),
       retries,
+      ...(this.#expected
+        ? {
+            expectations: {
+              expected: this.#expected,
+              actual: { ok: succeeded, ...Object.fromEntries(this.#byCode) },
+              mismatches: this.#mismatches,
+              examples: this.#mismatchExamples.sort((a, b) => a.model.localeCompare(b.model) || a.index - b.index),
+            },
+          }
+        : {}),
       config: base.config,
     };
   }

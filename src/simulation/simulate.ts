@@ -200,21 +200,21 @@ async function runWorkers(
       Math.min(options.batchSize ?? MAX_BATCH, Math.ceil(datasetSize(dataset, m.datasetKey) / threads)),
     );
 
+  // Batches are cut lazily, so a generated dataset is never materialised here.
+  const inMemory = dataset.kind === 'records' ? dataset.records : undefined;
+  const spec = dataset.kind === 'generated' ? dataset.spec : undefined;
   function* tasksOf(phase: Model[]): Generator<BatchTask> {
-    const cursors = phase.map((m) => ({
-      model: m,
-      next: 0,
-      seq: 0,
-      size: batchSize(m),
-      records: dataset.records[m.datasetKey] ?? [],
-    }));
+    const cursors = phase.map((m) => ({ model: m, next: 0, seq: 0, size: batchSize(m), total: datasetSize(dataset, m.datasetKey) }));
     for (;;) {
       let emitted = false;
       for (const c of cursors) {
-        if (c.next >= c.records.length) continue;
-        const records = c.records.slice(c.next, c.next + c.size);
-        yield { type: 'batch', batchId: 0, model: c.model.name, seq: c.seq++, firstIndex: c.next, records };
-        c.next += records.length;
+        if (c.next >= c.total) continue;
+        const count = Math.min(c.size, c.total - c.next);
+        const task = { type: 'batch', batchId: 0, model: c.model.name, seq: c.seq++, firstIndex: c.next } as const;
+        yield spec
+          ? { ...task, generate: { spec, count } }
+          : { ...task, records: (inMemory?.[c.model.datasetKey] ?? []).slice(c.next, c.next + count) };
+        c.next += count;
         emitted = true;
       }
       if (!emitted) return;

@@ -8,7 +8,8 @@ import { MODELS } from '../models/models.js';
 import { registerSecrets, scrub } from '../secrets.js';
 import { commitRecords, prepareRecords, type Retry } from '../store/writeRecords.js';
 import { Aborted, CommitTurns } from './commitTurns.js';
-import type { BatchResult, BatchTask, FromWorker, RecordFailure, ToWorker, WorkerInit } from './messages.js';
+import { type GeneratedRecord, Generator } from './datasets/generated.js';
+import type { BatchResult, BatchTask, FromWorker, Mismatch, RecordFailure, ToWorker, WorkerInit } from './messages.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -42,7 +43,17 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
   const model = MODELS.find((m) => m.name === task.model);
   if (!model) throw new Error(`unknown model ${task.model}`);
   const conn = await connection(init.writeAlias[model.name]);
-  const prepared = await prepareRecords(model, task.records, (label) => connection(init.readAlias[label]));
+  let generated: GeneratedRecord[] | undefined;
+  let records = task.records ?? [];
+  if (task.generate) {
+    generated = new Generator(task.generate.spec).range(
+      model.datasetKey as 'users' | 'products' | 'orders',
+      task.firstIndex,
+      task.generate.count,
+    );
+    records = generated.map((g) => g.record);
+  }
+  const prepared = await prepareRecords(model, records, (label) => connection(init.readAlias[label]));
   const waitStart = performance.now();
   turns.wait(model.name, task.seq);
   const waited = performance.now() - waitStart;
@@ -70,22 +81,32 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
   const end = performance.now();
   const failures: RecordFailure[] = [];
   let succeeded = 0;
+  const expected: Record<string, number> = {};
+  const mismatches: Mismatch[] = [];
+  let mismatchCount = 0;
   outcomes.forEach((o, i) => {
     if (o.ok) succeeded++;
     else failures.push({ index: task.firstIndex + i, id: o.id, code: o.code, message: o.message });
+    const intended = generated?.[i]?.expected;
+    if (intended !== undefined) {
+      expected[intended] = (expected[intended] ?? 0) + 1;
+      const actual = o.ok ? 'ok' : o.code;
+      if (actual !== intended && mismatchCount++ < 20) mismatches.push({ index: task.firstIndex + i, expected: intended, actual });
+    }
   });
   return {
     type: 'done',
     batchId: task.batchId,
     thread: init.thread,
     model: model.name,
-    attempted: task.records.length,
+    attempted: records.length,
     succeeded,
     failures,
     latencyMs: end - start,
     busyMs: end - start - waited,
     committedAt: Date.now(),
     retries,
+    ...(generated ? { expected, mismatches, mismatchCount } : {}),
   };
 }
 

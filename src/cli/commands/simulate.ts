@@ -1,9 +1,10 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DistdbError } from '../../errors.js';
 import { renderJson } from '../../reporting/renderers/json.js';
 import { renderTerminal } from '../../reporting/renderers/terminal.js';
 import { canonicalDataset } from '../../simulation/datasets/canonical.js';
 import type { Dataset } from '../../simulation/datasets/dataset.js';
+import { type GeneratorSpec, splitRecords } from '../../simulation/datasets/generated.js';
 import { loadDatasetFile } from '../../simulation/datasets/loadDatasetFile.js';
 import { MAX_THREADS, simulate } from '../../simulation/simulate.js';
 import { type CommonOptions, type Io, parseIntOption, withCommonOptions, withDistdb } from '../context.js';
@@ -17,10 +18,42 @@ interface SimulateFlags extends CommonOptions {
   append?: boolean;
   yes?: boolean;
   progress: boolean;
+  records?: number;
+  users?: number;
+  products?: number;
+  orders?: number;
+  invalidRatio: number;
+  seed: number;
 }
 
-export function loadDataset(spec: string): Dataset {
-  return spec === 'canonical' ? canonicalDataset() : loadDatasetFile(spec);
+const MAX_RECORDS = 1_000_000_000;
+
+export function loadDataset(opts: SimulateFlags): Dataset {
+  const generatorFlags = (['records', 'users', 'products', 'orders'] as const).filter((k) => opts[k] !== undefined);
+  if (opts.dataset !== 'generated') {
+    if (generatorFlags.length > 0) {
+      throw new DistdbError('usage', `--${generatorFlags[0]} needs --dataset generated`);
+    }
+    return opts.dataset === 'canonical' ? canonicalDataset() : loadDatasetFile(opts.dataset);
+  }
+  const split = splitRecords(opts.records ?? 10_000);
+  const spec: GeneratorSpec = {
+    seed: opts.seed,
+    users: opts.users ?? split.users,
+    products: opts.products ?? split.products,
+    orders: opts.orders ?? split.orders,
+    invalidRatio: opts.invalidRatio,
+  };
+  const total = spec.users + spec.products + spec.orders;
+  return { kind: 'generated', name: `generated(${total}, seed ${spec.seed}, invalid ${spec.invalidRatio})`, spec };
+}
+
+function parseRatio(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new InvalidArgumentError('--invalid-ratio must be a number from 0 to 1');
+  }
+  return n;
 }
 
 export function simulateCommand(program: Command, io: Io): void {
@@ -33,7 +66,23 @@ export function simulateCommand(program: Command, io: Io): void {
         .argParser(parseIntOption('--threads', 1, MAX_THREADS))
         .default(10),
     )
-    .option('--dataset <canonical|path.json>', 'records to insert', 'canonical')
+    .option('--dataset <canonical|generated|path.json>', 'records to insert', 'canonical')
+    .addOption(
+      new Option('--records <n>', 'generated: total records, split 40% users, 20% products, 40% orders').argParser(
+        parseIntOption('--records', 1, MAX_RECORDS),
+      ),
+    )
+    .addOption(new Option('--users <n>', 'generated: number of users').argParser(parseIntOption('--users', 0, MAX_RECORDS)))
+    .addOption(
+      new Option('--products <n>', 'generated: number of products').argParser(parseIntOption('--products', 0, MAX_RECORDS)),
+    )
+    .addOption(new Option('--orders <n>', 'generated: number of orders').argParser(parseIntOption('--orders', 0, MAX_RECORDS)))
+    .addOption(new Option('--invalid-ratio <r>', 'generated: share of bad records (0-1)').argParser(parseRatio).default(0.1))
+    .addOption(
+      new Option('--seed <n>', 'generated: random seed (same seed, same records)')
+        .argParser(parseIntOption('--seed', 0, 2 ** 31 - 1))
+        .default(1),
+    )
     .option('--json', 'print the report as one JSON document on stdout')
     .addOption(new Option('--reset', 'empty the model tables first').conflicts('append'))
     .option('--append', 'keep rows already in the tables (duplicates of them fail as duplicates)')
@@ -41,7 +90,7 @@ export function simulateCommand(program: Command, io: Io): void {
     .option('--no-progress', 'no live progress on stderr')
     .action(async (opts: SimulateFlags) => {
       // The dataset is read before anything is opened, so a bad file writes nothing.
-      const dataset = loadDataset(opts.dataset);
+      const dataset = loadDataset(opts);
       await withDistdb(opts, async (db) => {
         const progress = progressPrinter(io, { enabled: opts.progress && !opts.json });
         let report: Awaited<ReturnType<typeof simulate>>;
@@ -64,6 +113,10 @@ export function simulateCommand(program: Command, io: Io): void {
         }
         progress.clear();
         io.out(opts.json ? renderJson(report) : renderTerminal(report));
+        const mismatches = report.expectations?.mismatches ?? 0;
+        if (mismatches > 0) {
+          throw new DistdbError('mismatch', `${mismatches} records did not get the outcome the generator intended`);
+        }
       });
     });
 }
