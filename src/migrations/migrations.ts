@@ -1,5 +1,5 @@
 import { MODELS } from '../models/models.js';
-import { RUN_FAILURES_TABLE, RUNS_TABLE } from '../runs/tables.js';
+import { BATCH_JOURNAL_TABLE, RUN_FAILURES_TABLE, RUNS_TABLE } from '../runs/tables.js';
 import type { TableDef } from '../schema/tableDef.js';
 
 /**
@@ -18,7 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ...MODELS.map((m, i) => ({
     id: `${String(i + 2).padStart(4, '0')}_create_${m.table.name}`,
     model: m.label,
-    tables: [m.table],
+    tables: [m.table, BATCH_JOURNAL_TABLE],
   })),
 ];
 

@@ -50,6 +50,8 @@ export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 export interface RunReport {
   run: number;
   status: RunStatus;
+  /** Finished by `--resume` after an interruption; timings cover only the resumed part. */
+  resumed?: boolean;
   /** Why a run did not complete. */
   error?: string;
   version: string;

@@ -1,7 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Connection, Row } from '../db/dialect.js';
 import { DistdbError } from '../errors.js';
 import type { FailureReport, RunReport, RunStatus } from '../reporting/report.js';
+import type { RunPlan } from '../simulation/plan.js';
 import { RUN_FAILURES_TABLE, RUNS_TABLE } from './tables.js';
+
+/** This process, as recorded in the runs it owns. */
+const OWNER = `${hostname()}:${process.pid}`;
+
+/** A run marked running whose process is gone (killed, crashed, machine restarted) was interrupted. */
+function ownerAlive(owner: string): boolean {
+  const sep = owner.lastIndexOf(':');
+  const host = owner.slice(0, sep);
+  const pid = Number(owner.slice(sep + 1));
+  if (host !== hostname()) return true; // cannot tell from here
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    // A killed process not yet reaped by its parent still answers signals.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function effectiveStatus(status: string, owner: string): RunStatus {
+  return status === 'running' && !ownerAlive(owner) ? 'interrupted' : (status as RunStatus);
+}
 
 export interface RunSummary {
   id: number;
@@ -21,12 +47,7 @@ export class RunStore {
   constructor(readonly conn: Connection) {}
 
   /** Takes the next id; concurrent processes retry on the primary key. */
-  async create(run: {
-    startedAt: string;
-    dataset: string;
-    threads: number;
-    config: unknown;
-  }): Promise<number> {
+  async create(run: { startedAt: string; dataset: string; threads: number; config: unknown; plan: RunPlan }): Promise<number> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const rows = await this.conn.query<{ n: number | null }>(`SELECT MAX(id) AS n FROM ${RUNS_TABLE.name}`);
       const id = Number(rows[0]?.n ?? 0) + 1;
@@ -38,6 +59,8 @@ export class RunStore {
           status: 'running',
           dataset: run.dataset.slice(0, 255),
           threads: run.threads,
+          owner: OWNER,
+          plan: JSON.stringify(run.plan),
           config: JSON.stringify(run.config),
           report: null,
         },
@@ -45,6 +68,29 @@ export class RunStore {
       if (w?.ok) return id;
     }
     throw new DistdbError('runtime', 'could not allocate a run id');
+  }
+
+  /**
+   * Takes over an interrupted or failed run so it can be finished; refuses runs that are complete,
+   * unknown, or still running in a live process. Two resumers race on the owner column.
+   */
+  async claimForResume(id: number): Promise<{ id: number; plan: RunPlan }> {
+    const rows = await this.conn.query(`SELECT status, owner, plan FROM ${RUNS_TABLE.name} WHERE id = ?`, [id]);
+    const row = rows[0];
+    if (!row) throw new DistdbError('usage', `cannot resume run ${id}: no such run`);
+    const status = effectiveStatus(String(row.status), String(row.owner));
+    if (status === 'completed') throw new DistdbError('usage', `cannot resume run ${id}: it is already complete`);
+    if (status === 'running') throw new DistdbError('conflict', `cannot resume run ${id}: it is still running (process ${row.owner})`);
+    const claimed = await this.conn.execute(
+      `UPDATE ${RUNS_TABLE.name} SET status = 'running', owner = ? WHERE id = ? AND owner = ? AND status = ?`,
+      [OWNER, id, String(row.owner), String(row.status)],
+    );
+    if (claimed.changes !== 1) throw new DistdbError('conflict', `cannot resume run ${id}: another process took it over`);
+    return { id, plan: JSON.parse(String(row.plan)) as RunPlan };
+  }
+
+  async clearFailures(runId: number): Promise<void> {
+    await this.conn.execute(`DELETE FROM ${RUN_FAILURES_TABLE.name} WHERE run_id = ?`, [runId]);
   }
 
   async appendFailures(runId: number, failures: readonly (FailureReport & { seq: number })[]): Promise<void> {
@@ -70,7 +116,7 @@ export class RunStore {
 
   async list(limit = 50): Promise<RunSummary[]> {
     const rows = await this.conn.query(
-      `SELECT id, started_at, finished_at, status, dataset, threads, report FROM ${RUNS_TABLE.name} ORDER BY id DESC LIMIT ${Math.floor(limit)}`,
+      `SELECT id, started_at, finished_at, status, owner, dataset, threads, report FROM ${RUNS_TABLE.name} ORDER BY id DESC LIMIT ${Math.floor(limit)}`,
     );
     return rows.map((r) => {
       const report = r.report ? (JSON.parse(String(r.report)) as RunReport) : undefined;
@@ -78,7 +124,7 @@ export class RunStore {
         id: Number(r.id),
         startedAt: String(r.started_at),
         finishedAt: r.finished_at === null ? null : String(r.finished_at),
-        status: String(r.status) as RunStatus,
+        status: effectiveStatus(String(r.status), String(r.owner)),
         dataset: String(r.dataset),
         threads: Number(r.threads),
         attempted: report?.totals.attempted ?? null,

@@ -11,6 +11,10 @@ export const RUNS_TABLE: TableDef = {
     { name: 'status', type: { kind: 'varchar', length: 20 } },
     { name: 'dataset', type: { kind: 'varchar', length: 255 } },
     { name: 'threads', type: { kind: 'integer' } },
+    /** host:pid of the process running it, to tell a live run from an interrupted one. */
+    { name: 'owner', type: { kind: 'varchar', length: 255 } },
+    /** What `--resume` needs to run the same batches again: dataset descriptor and batch sizes. */
+    { name: 'plan', type: { kind: 'text' } },
     { name: 'config', type: { kind: 'text' } },
     { name: 'report', type: { kind: 'text' }, nullable: true },
   ],
@@ -31,4 +35,27 @@ export const RUN_FAILURES_TABLE: TableDef = {
     { name: 'thread', type: { kind: 'integer' } },
   ],
   indexes: [{ name: 'distdb_run_failures_run_idx', columns: ['run_id', 'seq'] }],
+};
+
+/**
+ * Kept in every database that holds a model, written in the same transaction as each batch:
+ * which batches of a run committed and what they decided. `--resume` reads it to skip exactly
+ * those batches.
+ */
+export const BATCH_JOURNAL_TABLE: TableDef = {
+  name: 'distdb_batches',
+  primaryKey: 'batch_key',
+  columns: [
+    { name: 'batch_key', type: { kind: 'varchar', length: 100 } },
+    { name: 'run_id', type: { kind: 'bigint' } },
+    { name: 'model', type: { kind: 'varchar', length: 20 } },
+    { name: 'seq', type: { kind: 'bigint' } },
+    { name: 'first_index', type: { kind: 'bigint' } },
+    { name: 'thread', type: { kind: 'integer' } },
+    { name: 'attempted', type: { kind: 'integer' } },
+    { name: 'succeeded', type: { kind: 'integer' } },
+    { name: 'failures', type: { kind: 'text' } },
+    { name: 'committed_at', type: { kind: 'varchar', length: 40 } },
+  ],
+  indexes: [{ name: 'distdb_batches_run_idx', columns: ['run_id', 'model', 'seq'] }],
 };

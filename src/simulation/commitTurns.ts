@@ -39,6 +39,11 @@ export class CommitTurns {
     }
   }
 
+  /** Resuming: the first `committed` batches of the model are already written. */
+  start(modelName: string, committed: number): void {
+    Atomics.store(this.#slots, CommitTurns.slotOf(modelName), committed);
+  }
+
   done(modelName: string, seq: number): void {
     const slot = CommitTurns.slotOf(modelName);
     Atomics.store(this.#slots, slot, seq + 1);

@@ -4,6 +4,7 @@ import type { GeneratorSpec } from './datasets/generated.js';
 /** Everything a worker needs, passed as plain data at start. */
 export interface WorkerInit {
   readonly thread: number;
+  readonly runId: number;
   /** Alias → URL; secrets stay inside the process. */
   readonly databases: Readonly<Record<string, string>>;
   /** Model name → alias it writes to. */

@@ -71,7 +71,8 @@ export class RunStats {
   }
 
   /** `seqBase` is the dataset position of the model's first record, so failures sort in dataset order. */
-  add(result: BatchResult, seqBase: number): (FailureReport & { seq: number })[] {
+  /** `timed` is false for batches committed by an earlier attempt at a resumed run. */
+  add(result: BatchResult, seqBase: number, timed = true): (FailureReport & { seq: number })[] {
     const model = this.#models.get(result.model);
     if (model) {
       model.attempted += result.attempted;
@@ -81,7 +82,7 @@ export class RunStats {
         db.attempted += result.attempted;
         db.succeeded += result.succeeded;
         db.retries += result.retries;
-        db.histogram.add(result.latencyMs, result.attempted);
+        if (timed) db.histogram.add(result.latencyMs, result.attempted);
       }
     }
     const t = this.#threads[result.thread - 1];
@@ -91,7 +92,7 @@ export class RunStats {
       t.failed += result.attempted - result.succeeded;
       t.busyMs += result.busyMs;
     }
-    this.#commits.push([result.committedAt, result.attempted]);
+    if (timed) this.#commits.push([result.committedAt, result.attempted]);
     if (result.expected) {
       this.#expected ??= {};
       for (const [code, n] of Object.entries(result.expected)) this.#expected[code] = (this.#expected[code] ?? 0) + n;
@@ -153,6 +154,7 @@ export class RunStats {
       startedAt: number;
       finishedAt: number;
       error?: string;
+      resumed?: boolean;
     },
   ): RunReport {
     this.#trimFailures();
@@ -201,6 +203,7 @@ export class RunStats {
     return {
       run: base.run,
       status: base.status,
+      ...(base.resumed ? { resumed: true } : {}),
       ...(base.error ? { error: base.error } : {}),
       version: base.version,
       startedAt: new Date(base.startedAt).toISOString(),

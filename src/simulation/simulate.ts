@@ -1,22 +1,23 @@
-import { Worker } from 'node:worker_threads';
 import { publicConfig } from '../config/config.js';
 import type { Distdb } from '../distdb.js';
-import { DistdbError, type ErrorKind, errorMessage } from '../errors.js';
+import { DistdbError, errorMessage } from '../errors.js';
 import type { Model } from '../models/model.js';
-import { MODELS, modelByLabel } from '../models/models.js';
+import { MODELS } from '../models/models.js';
 import type { FailureReport, RunReport } from '../reporting/report.js';
 import { RunStore } from '../runs/runStore.js';
 import { scrub } from '../secrets.js';
+import { type JournaledBatch, readRunJournal } from '../store/journal.js';
 import { VERSION } from '../version.js';
-import { CommitTurns, createTurns } from './commitTurns.js';
 import { canonicalDataset } from './datasets/canonical.js';
 import { type Dataset, datasetSize } from './datasets/dataset.js';
-import type { BatchTask, FromWorker, WorkerInit } from './messages.js';
+import { Generator, generatedName } from './datasets/generated.js';
+import { loadDatasetFile } from './datasets/loadDatasetFile.js';
+import { dispatch } from './dispatch.js';
+import type { BatchResult, Mismatch } from './messages.js';
+import { type DatasetOrigin, planRun, type RunPlan } from './plan.js';
 import { RunStats } from './runStats.js';
 
 export const MAX_THREADS = 256;
-const MAX_BATCH = 2000;
-const MAX_OUTSTANDING = 2;
 
 export interface SimulateProgress {
   done: number;
@@ -38,6 +39,8 @@ export interface SimulateOptions {
   /** How many failed records the report lists individually (all are stored and counted). */
   failureCap?: number;
   maxRetries?: number;
+  /** Finish an interrupted run: its committed batches are kept, the rest are run. */
+  resume?: number;
   onProgress?: (p: SimulateProgress) => void;
 }
 
@@ -97,132 +100,67 @@ async function prepareTables(db: Distdb, options: SimulateOptions): Promise<void
   }
 }
 
-interface WorkerSlot {
-  readonly worker: Worker;
-  readonly thread: number;
-  outstanding: Set<number>;
-}
-
 /**
  * Runs every record of the dataset through `threads` worker threads. Users and products are
  * written in parallel; orders start once every user and product is decided, so an order is never
  * judged before the records it references. Within a model, batches commit in dataset order (see
- * CommitTurns), which makes the outcome independent of the thread count.
+ * CommitTurns), which makes the outcome independent of the thread count. Every batch is
+ * journaled with its rows, so an interrupted run can be finished with `resume`.
  */
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   const threads = checkThreads(options.threads ?? 10);
-  const dataset = options.dataset ?? canonicalDataset();
-  await prepareTables(db, options);
-
-  const runsAlias = db.writeAlias(modelByLabel('Run') ?? ({ label: 'Run' } as Model));
-  const store = new RunStore(await db.connection(runsAlias));
-  const startedAt = Date.now();
+  const store = new RunStore(await db.connection(db.writeAlias(RUN_MODEL)));
+  let runId: number;
+  let dataset: Dataset;
+  let plan: RunPlan;
+  const done: Record<string, number> = {};
+  const journaled: JournaledBatch[] = [];
   const config = publicConfig(db.config);
-  const runId = await store.create({
-    startedAt: new Date(startedAt).toISOString(),
-    dataset: dataset.name,
-    threads,
-    config,
-  });
+  const startedAt = Date.now();
+
+  if (options.resume !== undefined) {
+    await prepareTables(db, { ...options, existing: 'append' });
+    const run = await store.claimForResume(options.resume);
+    runId = run.id;
+    plan = run.plan;
+    dataset = options.dataset ?? datasetFromOrigin(run.plan.origin, runId);
+    for (const m of MODELS) {
+      const batches = await readRunJournal(await db.connection(db.writeAlias(m)), runId, m.name);
+      // Batches of a model commit in order, so the journal holds a prefix of them.
+      if (batches.some((b, i) => b.seq !== i)) {
+        throw new DistdbError('runtime', `run ${runId}: journal of ${m.table.name} is not a prefix of its batches`);
+      }
+      done[m.name] = batches.length;
+      journaled.push(...batches);
+    }
+  } else {
+    dataset = options.dataset ?? canonicalDataset();
+    await prepareTables(db, options);
+    plan = planRun(dataset, threads, options.batchSize);
+    runId = await store.create({ startedAt: new Date(startedAt).toISOString(), dataset: dataset.name, threads, config, plan });
+  }
 
   const modelDatabase = Object.fromEntries(MODELS.map((m) => [m.name, db.writeAlias(m)]));
-  const aliases = [...new Set(Object.values(modelDatabase))];
   const databaseInfo = [];
-  for (const alias of aliases) {
+  for (const alias of new Set(Object.values(modelDatabase))) {
     const conn = await db.connection(alias);
     databaseInfo.push({ alias, backend: conn.dialect.backend, url: conn.url.redacted });
   }
-  const stats = new RunStats({
-    databases: databaseInfo,
-    modelDatabase,
-    threads,
-    failureCap: options.failureCap ?? 1000,
-  });
-  const base = { run: runId, version: VERSION, dataset: dataset.name, threads, config, startedAt };
-
-  let error: DistdbError | undefined;
-  try {
-    await runWorkers(db, dataset, threads, options, stats, store, runId, startedAt);
-  } catch (err) {
-    error =
-      err instanceof DistdbError
-        ? err
-        : new DistdbError('runtime', `simulation failed: ${scrub(errorMessage(err))}`, { cause: err });
-  }
-  const report = stats.report({
-    ...base,
-    status: error ? 'failed' : 'completed',
-    finishedAt: Date.now(),
-    ...(error ? { error: error.message } : {}),
-  });
-  await store.finish(runId, report);
-  if (error) throw Object.assign(error, { report });
-  return report;
-}
-
-async function runWorkers(
-  db: Distdb,
-  dataset: Dataset,
-  threads: number,
-  options: SimulateOptions,
-  stats: RunStats,
-  store: RunStore,
-  runId: number,
-  startedAt: number,
-): Promise<void> {
-  const sync = createTurns();
-  const turns = new CommitTurns(sync);
-  const databases = Object.fromEntries(Object.entries(db.config.databases).map(([a, u]) => [a, u.raw]));
-  const writeAlias = Object.fromEntries(MODELS.map((m) => [m.name, db.writeAlias(m)]));
-  const readAlias = Object.fromEntries(MODELS.map((m) => [m.label, db.readAlias(m)]));
-
-  // Dataset order: users, then products, then orders; seqBase places a model's records in it.
-  const seqBase = new Map<string, number>();
-  let offset = 0;
-  for (const m of MODELS) {
-    seqBase.set(m.name, offset);
-    offset += datasetSize(dataset, m.datasetKey);
-  }
-  const total = offset;
-  const totalsPerDb: Record<string, number> = {};
-  for (const m of MODELS)
-    totalsPerDb[writeAlias[m.name] as string] =
-      (totalsPerDb[writeAlias[m.name] as string] ?? 0) + datasetSize(dataset, m.datasetKey);
-
-  // Phases: models with no references first, all in parallel; then the models referencing them.
-  const phases: Model[][] = [
-    MODELS.filter((m) => !m.fields.some((f) => f.type.kind === 'reference')),
-    MODELS.filter((m) => m.fields.some((f) => f.type.kind === 'reference')),
-  ];
-  const batchSize = (m: Model) =>
-    Math.max(
-      1,
-      Math.min(options.batchSize ?? MAX_BATCH, Math.ceil(datasetSize(dataset, m.datasetKey) / threads)),
-    );
-
-  // Batches are cut lazily, so a generated dataset is never materialised here.
-  const inMemory = dataset.kind === 'records' ? dataset.records : undefined;
-  const spec = dataset.kind === 'generated' ? dataset.spec : undefined;
-  function* tasksOf(phase: Model[]): Generator<BatchTask> {
-    const cursors = phase.map((m) => ({ model: m, next: 0, seq: 0, size: batchSize(m), total: datasetSize(dataset, m.datasetKey) }));
-    for (;;) {
-      let emitted = false;
-      for (const c of cursors) {
-        if (c.next >= c.total) continue;
-        const count = Math.min(c.size, c.total - c.next);
-        const task = { type: 'batch', batchId: 0, model: c.model.name, seq: c.seq++, firstIndex: c.next } as const;
-        yield spec
-          ? { ...task, generate: { spec, count } }
-          : { ...task, records: (inMemory?.[c.model.datasetKey] ?? []).slice(c.next, c.next + count) };
-        c.next += count;
-        emitted = true;
-      }
-      if (!emitted) return;
-    }
-  }
-
-  const slots: WorkerSlot[] = [];
+  const stats = new RunStats({ databases: databaseInfo, modelDatabase, threads, failureCap: options.failureCap ?? 1000 });
+  const seqBase = datasetOffsets(dataset);
   let failureBuffer: (FailureReport & { seq: number })[] = [];
+  if (journaled.length > 0) {
+    // The journals are the truth about the interrupted attempt; failures stored for it are redone.
+    await store.clearFailures(runId);
+    for (const b of journaled) failureBuffer.push(...stats.add(journaledResult(b, dataset), seqBase[b.model] ?? 0, false));
+  }
+
+  const total = Object.values(datasetSizes(dataset)).reduce((a, b) => a + b, 0);
+  const totalsPerDb: Record<string, number> = {};
+  for (const m of MODELS) {
+    const alias = modelDatabase[m.name] as string;
+    totalsPerDb[alias] = (totalsPerDb[alias] ?? 0) + datasetSize(dataset, m.datasetKey);
+  }
   let flushing: Promise<void> = Promise.resolve();
   const flush = () => {
     const batch = failureBuffer;
@@ -230,124 +168,128 @@ async function runWorkers(
     flushing = flushing.then(() => store.appendFailures(runId, batch));
     return flushing;
   };
+  let lastProgress = 0;
 
+  let error: DistdbError | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
-      let ready = 0;
-      let fatal: DistdbError | undefined;
-      let nextBatchId = 1;
-      let phaseIndex = 0;
-      let tasks = tasksOf(phases[0] ?? []);
-      let lastProgress = 0;
-      const inFlight = () => slots.reduce((n, s) => n + s.outstanding.size, 0);
-
-      const finishIfIdle = () => {
-        if (inFlight() > 0) return;
-        if (fatal) reject(fatal);
-      };
-
-      const fill = () => {
-        if (fatal || turns.aborted) return finishIfIdle();
-        for (;;) {
-          const slot = slots.reduce<WorkerSlot | undefined>(
-            (best, s) =>
-              s.outstanding.size < MAX_OUTSTANDING && (!best || s.outstanding.size < best.outstanding.size)
-                ? s
-                : best,
-            undefined,
-          );
-          if (!slot) return;
-          const next = tasks.next();
-          if (next.done) {
-            if (inFlight() > 0) return; // the next phase waits for this one
-            phaseIndex++;
-            const phase = phases[phaseIndex];
-            if (!phase) return resolve();
-            tasks = tasksOf(phase);
-            continue;
-          }
-          const task = { ...next.value, batchId: nextBatchId++ };
-          slot.outstanding.add(task.batchId);
-          slot.worker.postMessage(task);
-        }
-      };
-
-      const onMessage = (slot: WorkerSlot, msg: FromWorker) => {
-        switch (msg.type) {
-          case 'ready':
-            if (++ready === threads) fill();
-            return;
-          case 'done': {
-            slot.outstanding.delete(msg.batchId);
-            const failures = stats.add(msg, seqBase.get(msg.model) ?? 0);
-            failureBuffer.push(...failures);
-            if (failureBuffer.length >= 1000) void flush();
-            const now = Date.now();
-            if (options.onProgress && (now - lastProgress >= 100 || stats.done === total)) {
-              lastProgress = now;
-              const per = stats.perDatabase();
-              options.onProgress({
-                done: stats.done,
-                total,
-                failed: stats.failed,
-                elapsedMs: now - startedAt,
-                databases: Object.fromEntries(
-                  Object.entries(per).map(([a, c]) => [a, { ...c, total: totalsPerDb[a] ?? 0 }]),
-                ),
-              });
-            }
-            fill();
-            return;
-          }
-          case 'abandoned':
-            for (const id of msg.batchIds) slot.outstanding.delete(id);
-            return finishIfIdle();
-          case 'fatal':
-            for (const id of msg.batchIds) slot.outstanding.delete(id);
-            fatal ??= new DistdbError(msg.kind as ErrorKind, msg.message);
-            turns.abort();
-            return finishIfIdle();
-        }
-      };
-
-      const workerUrl = new URL('./worker.js', import.meta.url);
-      for (let thread = 1; thread <= threads; thread++) {
-        const init: WorkerInit = {
-          thread,
-          databases,
-          writeAlias,
-          readAlias,
-          sync,
-          maxRetries: options.maxRetries ?? 5,
-        };
-        const worker = new Worker(workerUrl, { workerData: init });
-        const slot: WorkerSlot = { worker, thread, outstanding: new Set() };
-        slots.push(slot);
-        worker.on('message', (msg: FromWorker) => onMessage(slot, msg));
-        worker.on('error', (err) => {
-          slot.outstanding.clear();
-          fatal ??= new DistdbError('runtime', `worker ${thread} crashed: ${scrub(errorMessage(err))}`, {
-            cause: err,
+    await dispatch({
+      threads,
+      dataset,
+      plan,
+      done,
+      worker: {
+        runId,
+        databases: Object.fromEntries(Object.entries(db.config.databases).map(([a, u]) => [a, u.raw])),
+        writeAlias: modelDatabase,
+        readAlias: Object.fromEntries(MODELS.map((m) => [m.label, db.readAlias(m)])),
+        maxRetries: options.maxRetries ?? 5,
+      },
+      onResult: (result) => {
+        failureBuffer.push(...stats.add(result, seqBase[result.model] ?? 0));
+        if (failureBuffer.length >= 1000) void flush();
+        const now = Date.now();
+        if (options.onProgress && (now - lastProgress >= 100 || stats.done === total)) {
+          lastProgress = now;
+          const per = stats.perDatabase();
+          options.onProgress({
+            done: stats.done,
+            total,
+            failed: stats.failed,
+            elapsedMs: now - startedAt,
+            databases: Object.fromEntries(Object.entries(per).map(([a, c]) => [a, { ...c, total: totalsPerDb[a] ?? 0 }])),
           });
-          turns.abort();
-          finishIfIdle();
-        });
-      }
+        }
+      },
     });
-  } finally {
-    await flush();
-    await Promise.all(slots.map((s) => stopWorker(s.worker)));
+  } catch (err) {
+    error =
+      err instanceof DistdbError
+        ? err
+        : new DistdbError('runtime', `simulation failed: ${scrub(errorMessage(err))}`, { cause: err });
   }
+  await flush().catch(() => undefined);
+  const report = stats.report({
+    run: runId,
+    version: VERSION,
+    dataset: dataset.name,
+    threads,
+    config,
+    startedAt,
+    status: error ? 'failed' : 'completed',
+    finishedAt: Date.now(),
+    ...(error ? { error: error.message } : {}),
+    ...(journaled.length > 0 ? { resumed: true } : {}),
+  });
+  await store.finish(runId, report);
+  if (error) throw Object.assign(error, { report });
+  return report;
 }
 
-/** Asks a worker to close its connections and exit; one that does not is terminated. */
-function stopWorker(worker: Worker): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => void worker.terminate(), 5000);
-    worker.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    worker.postMessage({ type: 'stop' });
+const RUN_MODEL = { label: 'Run' } as Model;
+
+/** A journaled batch as a result; for generated datasets its intended outcomes are recomputed. */
+function journaledResult(batch: JournaledBatch, dataset: Dataset): BatchResult {
+  const result: BatchResult = {
+    type: 'done',
+    batchId: 0,
+    thread: batch.thread,
+    model: batch.model,
+    attempted: batch.attempted,
+    succeeded: batch.succeeded,
+    failures: batch.failures,
+    latencyMs: 0,
+    busyMs: 0,
+    committedAt: 0,
+    retries: 0,
+  };
+  if (dataset.kind !== 'generated') return result;
+  const model = MODELS.find((m) => m.name === batch.model);
+  const intended = new Generator(dataset.spec).range(
+    (model?.datasetKey ?? 'users') as 'users' | 'products' | 'orders',
+    batch.firstIndex,
+    batch.attempted,
+  );
+  const actual = new Map(batch.failures.map((f) => [f.index, f.code as string]));
+  const expected: Record<string, number> = {};
+  const mismatches: Mismatch[] = [];
+  let mismatchCount = 0;
+  intended.forEach((g, k) => {
+    expected[g.expected] = (expected[g.expected] ?? 0) + 1;
+    const got = actual.get(batch.firstIndex + k) ?? 'ok';
+    if (got !== g.expected && mismatchCount++ < 20) mismatches.push({ index: batch.firstIndex + k, expected: g.expected, actual: got });
   });
+  return { ...result, expected, mismatches, mismatchCount };
+}
+
+function datasetSizes(dataset: Dataset): Record<string, number> {
+  return Object.fromEntries(MODELS.map((m) => [m.name, datasetSize(dataset, m.datasetKey)]));
+}
+
+/** Dataset order is users, then products, then orders: where each model's first record sits. */
+function datasetOffsets(dataset: Dataset): Record<string, number> {
+  const out: Record<string, number> = {};
+  let offset = 0;
+  for (const m of MODELS) {
+    out[m.name] = offset;
+    offset += datasetSize(dataset, m.datasetKey);
+  }
+  return out;
+}
+
+function datasetFromOrigin(origin: DatasetOrigin, runId: number): Dataset {
+  switch (origin.kind) {
+    case 'canonical':
+      return canonicalDataset();
+    case 'generated':
+      return { kind: 'generated', name: generatedName(origin.spec), spec: origin.spec };
+    case 'file': {
+      const dataset = loadDatasetFile(origin.path);
+      if (dataset.origin?.kind === 'file' && dataset.origin.sha256 !== origin.sha256) {
+        throw new DistdbError('usage', `cannot resume run ${runId}: dataset ${origin.path} has changed since the run started`);
+      }
+      return dataset;
+    }
+    case 'inline':
+      throw new DistdbError('usage', `cannot resume run ${runId}: its dataset was given in code; pass it again`);
+  }
 }

@@ -6,7 +6,8 @@ import { parseDatabaseUrl } from '../db/url.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import { MODELS } from '../models/models.js';
 import { registerSecrets, scrub } from '../secrets.js';
-import { commitRecords, prepareRecords, type Retry } from '../store/writeRecords.js';
+import { type JournaledBatch, readJournal } from '../store/journal.js';
+import { commitRecords, prepareRecords, type RecordOutcome } from '../store/writeRecords.js';
 import { Aborted, CommitTurns } from './commitTurns.js';
 import { type GeneratedRecord, Generator } from './datasets/generated.js';
 import type { BatchResult, BatchTask, FromWorker, Mismatch, RecordFailure, ToWorker, WorkerInit } from './messages.js';
@@ -53,25 +54,33 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
     );
     records = generated.map((g) => g.record);
   }
-  const prepared = await prepareRecords(model, records, (label) => connection(init.readAlias[label]));
-  const waitStart = performance.now();
-  turns.wait(model.name, task.seq);
-  const waited = performance.now() - waitStart;
   let retries = 0;
-  const retry: Retry = async (step) => {
+  // Bounded retries of transient failures (deadlock, serialization, busy, connection reset).
+  const retrying = async <T>(step: () => Promise<T>): Promise<T> => {
     for (;;) {
       try {
         return await step();
       } catch (err) {
         if (retries >= init.maxRetries || !conn.dialect.isTransient(err)) throw err;
         retries++;
-        await new Promise((r) => setTimeout(r, 5 * 2 ** Math.min(retries, 8)));
+        await new Promise((r) => setTimeout(r, 10 * 2 ** Math.min(retries, 7)));
       }
     }
   };
-  let outcomes: Awaited<ReturnType<typeof commitRecords>>;
+  const prepared = await retrying(() => prepareRecords(model, records, (label) => connection(init.readAlias[label])));
+  const waitStart = performance.now();
+  turns.wait(model.name, task.seq);
+  const waited = performance.now() - waitStart;
+  const journal = { runId: init.runId, seq: task.seq, firstIndex: task.firstIndex, thread: init.thread };
+  let outcomes: RecordOutcome[];
   try {
-    outcomes = await commitRecords(prepared, conn, retry);
+    // A retried commit first asks the journal: if the earlier attempt did commit (only its
+    // acknowledgement was lost), its recorded outcome stands and nothing is written twice.
+    outcomes = await retrying(async () => {
+      const committed = retries > 0 ? await readJournal(conn, init.runId, model.name, task.seq) : undefined;
+      if (committed) return outcomesFromJournal(committed, records.length);
+      return commitRecords(prepared, conn, journal);
+    });
   } catch (err) {
     // Later batches of this model must not write past a batch that failed.
     turns.abort();
@@ -108,6 +117,12 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
     retries,
     ...(generated ? { expected, mismatches, mismatchCount } : {}),
   };
+}
+
+function outcomesFromJournal(batch: JournaledBatch, count: number): RecordOutcome[] {
+  const outcomes: RecordOutcome[] = Array.from({ length: count }, () => ({ ok: true, id: null }));
+  for (const f of batch.failures) outcomes[f.index - batch.firstIndex] = { ok: false, id: f.id, code: f.code, message: f.message };
+  return outcomes;
 }
 
 async function pump(): Promise<void> {

@@ -1,4 +1,5 @@
 import { type Connection, keyOf, type Row } from '../db/dialect.js';
+import { writeJournal } from './journal.js';
 import { type FailureCode, type Issue, sortIssues } from '../models/failureCodes.js';
 import { type Model, referenceFields, uniqueFields } from '../models/model.js';
 import { modelByLabel } from '../models/models.js';
@@ -20,13 +21,6 @@ export interface PreparedBatch {
   readonly ids: (string | number | null)[];
   readonly validations: Validation[];
 }
-
-/**
- * Runs one atomic database step, retrying it on transient errors. Each step (the insert
- * transaction, a lookup) is retried on its own, never the whole batch, so a committed insert is
- * never repeated.
- */
-export type Retry = <T>(step: () => Promise<T>) => Promise<T>;
 
 /** Connection to read a referenced model from (the router's `dbForRead`). */
 export type ReferenceReader = (modelLabel: string) => Promise<Connection>;
@@ -71,29 +65,51 @@ function describeValue(v: unknown): string {
   return typeof v === 'string' ? `"${truncate(v)}"` : String(v);
 }
 
+/** Written with the batch, in the same transaction: proof of exactly which batches committed. */
+export interface JournalEntry {
+  readonly runId: number;
+  readonly seq: number;
+  readonly firstIndex: number;
+  readonly thread: number;
+}
+
 /**
  * Writes the valid records of a prepared batch in one transaction and decides every record's
  * outcome. Conflicting records must reach this in dataset order (the caller's write turn); a
  * unique value counts as taken by record i only if it existed before the batch or an earlier
- * record of the batch inserted it.
+ * record of the batch inserted it. With a journal entry, the outcome summary is stored in the
+ * same transaction, so a batch is either committed and journaled or neither. Never mutates
+ * `batch`, so a failed attempt can be retried as is.
  */
 export async function commitRecords(
   batch: PreparedBatch,
   conn: Connection,
-  retry: Retry = (fn) => fn(),
+  journal?: JournalEntry,
 ): Promise<RecordOutcome[]> {
+  return conn.transaction(async (tx) => {
+    const outcomes = await writeAndDecide(batch, tx);
+    if (journal) await writeJournal(tx, batch.model, journal, outcomes);
+    return outcomes;
+  });
+}
+
+async function writeAndDecide(batch: PreparedBatch, conn: Connection): Promise<RecordOutcome[]> {
   const { model, validations } = batch;
+  const extra = new Map<number, Issue[]>();
+  const addIssue = (i: number, issue: Issue) => {
+    const list = extra.get(i);
+    if (list) list.push(issue);
+    else extra.set(i, [issue]);
+  };
   const winners: number[] = [];
   validations.forEach((v, i) => {
     if (v.issues.length === 0) winners.push(i);
   });
   const writes =
     winners.length > 0
-      ? await retry(() =>
-          conn.insertBatch(
-            model.table,
-            winners.map((i) => validations[i]?.row as Row),
-          ),
+      ? await conn.insertBatch(
+          model.table,
+          winners.map((i) => validations[i]?.row as Row),
         )
       : [];
   const inserted = new Set<number>();
@@ -102,14 +118,11 @@ export async function commitRecords(
     const write = writes[w];
     if (write?.ok) {
       inserted.add(recordIndex);
-      return;
-    }
-    const v = validations[recordIndex] as Validation;
-    if (write?.violation === 'unique') {
+    } else if (write?.violation === 'unique') {
       lookup.push(recordIndex);
     } else {
       const field = model.fields.find((f) => f.name === write?.column) ?? model.fields[0];
-      v.issues.push({
+      addIssue(recordIndex, {
         code: field?.invalidCode ?? 'invalid_id',
         field: field?.name ?? 'id',
         message: `${field?.name ?? 'record'} rejected by the database (${write?.violation ?? 'constraint'})`,
@@ -121,15 +134,16 @@ export async function commitRecords(
   validations.forEach((v, i) => {
     if (v.issues.length > 0 && unique.some((f) => v.row[f.name] !== undefined)) lookup.push(i);
   });
-  if (lookup.length > 0) await findDuplicates(batch, conn, lookup, inserted, retry);
+  if (lookup.length > 0) await findDuplicates(batch, conn, lookup, inserted, addIssue);
 
   return validations.map((v, i): RecordOutcome => {
     const id = batch.ids[i] ?? null;
     if (inserted.has(i)) return { ok: true, id };
-    const issues = sortIssues(v.issues);
+    const issues = sortIssues([...v.issues, ...(extra.get(i) ?? [])]);
     const first = issues[0];
-    if (!first)
+    if (!first) {
       return { ok: false, id, code: 'duplicate_id', message: 'rejected by the database (unique constraint)' };
+    }
     return { ok: false, id, code: first.code, message: issues.map((x) => x.message).join('; ') };
   });
 }
@@ -139,33 +153,30 @@ async function findDuplicates(
   conn: Connection,
   lookup: number[],
   inserted: Set<number>,
-  retry: Retry,
+  addIssue: (i: number, issue: Issue) => void,
 ) {
   const { model, validations } = batch;
   for (const field of uniqueFields(model)) {
     const ci = model.table.columns.find((c) => c.name === field.name)?.caseInsensitive;
-    const values = lookup
-      .map((i) => validations[i]?.row[field.name])
-      .filter((x) => x !== undefined && x !== null);
+    const values = lookup.map((i) => validations[i]?.row[field.name]).filter((x) => x !== undefined && x !== null);
     if (values.length === 0) continue;
-    const taken = await retry(() => conn.existing(model.table, field.name, values));
+    const taken = await conn.existing(model.table, field.name, values);
     const insertedAt = new Map<string, number>();
     for (const i of inserted) {
       const value = validations[i]?.row[field.name];
       if (value !== undefined && value !== null) insertedAt.set(keyOf(value, ci), i);
     }
     for (const i of lookup) {
-      const v = validations[i] as Validation;
-      const value = v.row[field.name];
+      const value = validations[i]?.row[field.name];
       if (value === undefined || value === null) continue;
       const key = keyOf(value, ci);
       const holder = insertedAt.get(key);
       if (taken.has(key) && (holder === undefined || holder < i)) {
-        v.issues.push({
+        addIssue(i, {
           code: field.duplicateCode as FailureCode,
           field: field.name,
           message: `${field.name} ${describeValue(value)} already exists`,
-        } satisfies Issue);
+        });
       }
     }
   }

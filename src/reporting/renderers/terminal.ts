@@ -72,8 +72,14 @@ export function renderTerminal(report: RunReport, options: { maxFailures?: numbe
   if (e) {
     out.push(`Expected vs actual (generated dataset): ${e.mismatches} mismatches`);
     const codes = [...new Set([...Object.keys(e.expected), ...Object.keys(e.actual)])];
-    out.push(textTable(['outcome', 'expected', 'actual'], codes.map((c) => [c, e.expected[c] ?? 0, e.actual[c] ?? 0])));
-    for (const m of e.examples) out.push(`  mismatch: ${m.model} #${m.index} expected ${m.expected}, got ${m.actual}`);
+    out.push(
+      textTable(
+        ['outcome', 'expected', 'actual'],
+        codes.map((c) => [c, e.expected[c] ?? 0, e.actual[c] ?? 0]),
+      ),
+    );
+    for (const m of e.examples)
+      out.push(`  mismatch: ${m.model} #${m.index} expected ${m.expected}, got ${m.actual}`);
     out.push('');
   }
   if (report.retries > 0) out.push(`Transient errors retried: ${report.retries}`);

@@ -42,6 +42,7 @@ export function canonicalDataset(): RecordsDataset {
   return {
     kind: 'records',
     name: 'canonical',
+    origin: { kind: 'canonical' },
     records: {
       users: users.map(([id, name, email]) => ({ id, name, email })),
       products: products.map(([id, name, price]) => ({ id, name, price })),

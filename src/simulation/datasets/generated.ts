@@ -24,6 +24,11 @@ export function splitRecords(total: number): { users: number; products: number; 
   return { users, products, orders: total - users - products };
 }
 
+export function generatedName(spec: GeneratorSpec): string {
+  const total = spec.users + spec.products + spec.orders;
+  return `generated(${total}, seed ${spec.seed}, invalid ${spec.invalidRatio})`;
+}
+
 /** A generated record and the outcome the generator intends for it (`ok` or a failure code). */
 export interface GeneratedRecord {
   readonly record: unknown;

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DistdbError, errorMessage } from '../../errors.js';
 import { MODELS } from '../../models/models.js';
 import { typeName } from '../../util/text.js';
@@ -38,5 +40,6 @@ export function loadDatasetFile(path: string): RecordsDataset {
     if (!Array.isArray(value)) fail(`"${key}" must be an array, got ${typeName(value)}`);
     records[key] = value as unknown[];
   }
-  return { kind: 'records', name: path, records };
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  return { kind: 'records', name: path, records, origin: { kind: 'file', path: resolve(path), sha256 } };
 }

@@ -17,6 +17,9 @@ import { rowFailure } from './errors.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+const OK: RowWrite = { ok: true };
+const UNIQUE: RowWrite = { ok: false, violation: 'unique' };
+
 /** `sqlite:PATH`, `sqlite://PATH`, `sqlite:///ABS/PATH` or `sqlite::memory:`. */
 export function sqlitePath(url: DatabaseUrl): string {
   let rest = url.raw.slice(url.raw.indexOf(':') + 1);
@@ -41,6 +44,7 @@ export class SqliteConnection implements Connection {
   constructor(
     readonly dialect: Dialect,
     readonly url: DatabaseUrl,
+    options: { cacheKb?: number } = {},
   ) {
     const path = sqlitePath(url);
     try {
@@ -50,6 +54,9 @@ export class SqliteConnection implements Connection {
       // FULL: a committed batch survives power loss, not just a process crash.
       this.#db.pragma('synchronous = FULL');
       this.#db.pragma('busy_timeout = 30000');
+      // better-sqlite3 defaults to a 16 MB page cache per connection; with a connection per
+      // worker per database that multiplies, and other workers' commits invalidate it anyway.
+      this.#db.pragma(`cache_size = -${options.cacheKb ?? 4096}`);
     } catch (err) {
       throw new DistdbError('connection', `cannot open ${url.redacted}: ${errorMessage(err)}`, {
         cause: err,
@@ -118,8 +125,10 @@ export class SqliteConnection implements Connection {
   async insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
     // Serial columns are assigned by the database.
     const columns = table.columns.filter((c) => c.type.kind !== 'serial').map((c) => c.name);
+    // DO NOTHING on unique conflicts: a duplicate is an expected outcome, not worth an exception;
+    // CHECK and NOT NULL violations still raise.
     const stmt = this.#prepare(
-      `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
     );
     const out: RowWrite[] = new Array(rows.length);
     const values: SqlValue[] = new Array(columns.length);
@@ -128,8 +137,7 @@ export class SqliteConnection implements Connection {
         const row = rows[i] as Row;
         for (let c = 0; c < columns.length; c++) values[c] = row[columns[c] as string] ?? null;
         try {
-          stmt.run(values);
-          out[i] = { ok: true };
+          out[i] = stmt.run(values).changes === 1 ? OK : UNIQUE;
         } catch (err) {
           const failure = rowFailure(table, err);
           if (!failure) throw err;
@@ -144,16 +152,12 @@ export class SqliteConnection implements Connection {
 
   async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
     const ci = table.columns.find((c) => c.name === column)?.caseInsensitive;
-    const found = new Set<string>();
     const expr = ci ? `lower(${column})` : column;
-    for (let i = 0; i < values.length; i += 500) {
-      const chunk = values.slice(i, i + 500).map((v) => (ci ? String(v).toLowerCase() : v));
-      const rows = this.#prepare(
-        `SELECT ${column} AS v FROM ${table.name} WHERE ${expr} IN (${chunk.map(() => '?').join(', ')})`,
-      ).all(...chunk) as { v: SqlValue }[];
-      for (const r of rows) found.add(keyOf(r.v, ci));
-    }
-    return found;
+    // One statement whatever the number of values (a statement per IN-list length would pile up).
+    const stmt = this.#prepare(`SELECT ${column} AS v FROM ${table.name} WHERE ${expr} IN (SELECT value FROM json_each(?))`);
+    const keys = values.map((v) => (ci ? String(v).toLowerCase() : typeof v === 'bigint' ? String(v) : v));
+    const rows = stmt.all(JSON.stringify(keys)) as { v: SqlValue }[];
+    return new Set(rows.map((r) => keyOf(r.v, ci)));
   }
 
   decodeDecimal(value: SqlValue): number {

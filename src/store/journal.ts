@@ -1,0 +1,81 @@
+import type { Connection } from '../db/dialect.js';
+import type { FailureCode } from '../models/failureCodes.js';
+import type { Model } from '../models/model.js';
+import { BATCH_JOURNAL_TABLE } from '../runs/tables.js';
+import type { JournalEntry, RecordOutcome } from './writeRecords.js';
+
+/** What a committed batch decided, as stored next to its rows. */
+export interface JournaledBatch {
+  readonly model: string;
+  readonly seq: number;
+  readonly firstIndex: number;
+  readonly thread: number;
+  readonly attempted: number;
+  readonly succeeded: number;
+  readonly failures: { index: number; id: string | number | null; code: FailureCode; message: string }[];
+}
+
+function key(runId: number, model: string, seq: number): string {
+  return `${runId}:${model}:${seq}`;
+}
+
+export async function writeJournal(
+  tx: Connection,
+  model: Model,
+  entry: JournalEntry,
+  outcomes: readonly RecordOutcome[],
+): Promise<void> {
+  const failures = outcomes.flatMap((o, i) =>
+    o.ok ? [] : [{ index: entry.firstIndex + i, id: o.id, code: o.code, message: o.message }],
+  );
+  const [w] = await tx.insertBatch(BATCH_JOURNAL_TABLE, [
+    {
+      batch_key: key(entry.runId, model.name, entry.seq),
+      run_id: entry.runId,
+      model: model.name,
+      seq: entry.seq,
+      first_index: entry.firstIndex,
+      thread: entry.thread,
+      attempted: outcomes.length,
+      succeeded: outcomes.length - failures.length,
+      failures: JSON.stringify(failures),
+      committed_at: new Date().toISOString(),
+    },
+  ]);
+  // The batch already committed under this key (an earlier attempt whose acknowledgement was lost).
+  if (!w?.ok) throw new JournalConflict();
+}
+
+export class JournalConflict extends Error {
+  constructor() {
+    super('batch already journaled');
+  }
+}
+
+function toBatch(r: Record<string, unknown>): JournaledBatch {
+  return {
+    model: String(r.model),
+    seq: Number(r.seq),
+    firstIndex: Number(r.first_index),
+    thread: Number(r.thread),
+    attempted: Number(r.attempted),
+    succeeded: Number(r.succeeded),
+    failures: JSON.parse(String(r.failures)) as JournaledBatch['failures'],
+  };
+}
+
+/** The journaled outcome of one batch, if it committed. */
+export async function readJournal(conn: Connection, runId: number, model: string, seq: number): Promise<JournaledBatch | undefined> {
+  const rows = await conn.query(`SELECT * FROM ${BATCH_JOURNAL_TABLE.name} WHERE batch_key = ?`, [key(runId, model, seq)]);
+  return rows[0] ? toBatch(rows[0]) : undefined;
+}
+
+/** Every committed batch of a run's model in this database. */
+export async function readRunJournal(conn: Connection, runId: number, model: string): Promise<JournaledBatch[]> {
+  if (!(await conn.tableExists(BATCH_JOURNAL_TABLE.name))) return [];
+  const rows = await conn.query(
+    `SELECT * FROM ${BATCH_JOURNAL_TABLE.name} WHERE run_id = ? AND model = ? ORDER BY seq`,
+    [runId, model],
+  );
+  return rows.map(toBatch);
+}
