@@ -1,0 +1,157 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { openDistdb } from '../distdb.js';
+import { splitRecords } from '../simulation/datasets/generated.js';
+import type { BenchJob, ChildResult } from './types.js';
+
+/**
+ * `npm run bench`: distdb against the raw-driver baseline measured in the same run, per
+ * backend, at several sizes and thread counts; the canonical run's whole-process time; peak RSS.
+ * Prints a table and writes bench-results/bench-<time>.json. Targets are reported, not asserted.
+ */
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+const SIZES = QUICK ? [100_000] : [100_000, 1_000_000];
+const THREADS = QUICK ? [1, 2] : [1, 2, 4, 8];
+const CANONICAL_RUNS = QUICK ? 3 : 7;
+const PG_ADMIN = process.env.DISTDB_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const ALIASES = ['default', 'users', 'products', 'orders'] as const;
+const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+interface Deployment {
+  readonly backend: 'sqlite' | 'postgres';
+  readonly urls: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+function sqliteDeployment(): Deployment {
+  const dir = mkdtempSync(join(tmpdir(), 'distdb-bench-'));
+  return {
+    backend: 'sqlite',
+    urls: Object.fromEntries(ALIASES.map((a) => [a, `sqlite:${join(dir, `${a}.db`)}`])),
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function postgresDeployment(): Promise<Deployment | undefined> {
+  const admin = new pg.Client({ connectionString: `${PG_ADMIN}/postgres` });
+  try {
+    await admin.connect();
+  } catch {
+    console.log(`postgres: not reachable at ${PG_ADMIN}, skipped`);
+    return undefined;
+  }
+  const stamp = `${process.pid}_${Date.now() % 100000}`;
+  const names = Object.fromEntries(ALIASES.map((a) => [a, `distdb_bench_${stamp}_${a}`]));
+  for (const n of Object.values(names)) await admin.query(`CREATE DATABASE ${n}`);
+  await admin.end();
+  return {
+    backend: 'postgres',
+    urls: Object.fromEntries(ALIASES.map((a) => [a, `${PG_ADMIN}/${names[a]}`])),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: `${PG_ADMIN}/postgres` });
+      await c.connect();
+      for (const n of Object.values(names)) await c.query(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+function runChild(job: BenchJob): ChildResult {
+  const r = spawnSync(process.execPath, [CHILD, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr.split('\n').slice(0, 3).join(' ')}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
+}
+
+/** Empties the model tables so the raw baseline writes into the same, migrated, empty tables. */
+async function freshTables(urls: Record<string, string>): Promise<void> {
+  const db = await openDistdb({ urls, env: {} });
+  try {
+    await db.migrate();
+    for (const alias of ['users', 'products', 'orders']) {
+      const conn = await db.connection(alias);
+      await conn.truncate(alias);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+function canonicalWholeProcess(): { medianMs: number; runsMs: number[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'distdb-bench-canonical-'));
+  const runsMs: number[] = [];
+  try {
+    for (let i = 0; i < CANONICAL_RUNS + 1; i++) {
+      const start = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, [CLI, 'simulate', '--reset', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (r.status !== 0) throw new Error(`canonical run failed: ${r.stderr}`);
+      if (i > 0) runsMs.push(ms); // the first run creates the files and migrates
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { medianMs: median(runsMs), runsMs };
+}
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown>[] = [];
+  const lines: string[] = [];
+  const log = (s: string) => {
+    console.log(s);
+    lines.push(s);
+  };
+  log(`distdb bench${QUICK ? ' (quick)' : ''} · sizes ${SIZES.join(', ')} · threads ${THREADS.join(', ')}`);
+  log('backend   records  threads   distdb rec/s   raw rec/s  ratio  p50 ms  p99 ms  peak RSS MB  mismatches');
+  for (const make of [async () => sqliteDeployment(), postgresDeployment]) {
+    const dep = await make();
+    if (!dep) continue;
+    try {
+      for (const records of SIZES) {
+        const spec = { seed: 7, invalidRatio: 0.1, ...splitRecords(records) };
+        await freshTables(dep.urls);
+        const rawTargets = {
+          users: dep.urls.users as string,
+          products: dep.urls.products as string,
+          orders: dep.urls.orders as string,
+        };
+        const targets =
+          dep.backend === 'sqlite'
+            ? (Object.fromEntries(Object.entries(rawTargets).map(([k, v]) => [k, v.slice('sqlite:'.length)])) as typeof rawTargets)
+            : rawTargets;
+        const raw = runChild({ kind: 'raw', backend: dep.backend, rawTargets: targets, spec });
+        for (const threads of THREADS) {
+          const r = runChild({ kind: 'distdb', urls: dep.urls, threads, spec });
+          const ratio = r.recordsPerSecond / raw.recordsPerSecond;
+          results.push({ backend: dep.backend, records, threads, distdb: r, raw, ratio });
+          log(
+            `${dep.backend.padEnd(9)} ${String(records).padStart(8)} ${String(threads).padStart(8)} ${fmt(r.recordsPerSecond).padStart(14)} ${fmt(raw.recordsPerSecond).padStart(11)} ${ratio.toFixed(2).padStart(6)} ${fmt(r.p50Ms, 1).padStart(7)} ${fmt(r.p99Ms, 1).padStart(7)} ${fmt(r.maxRssMb).padStart(12)} ${String(r.mismatches ?? 0).padStart(11)}`,
+          );
+        }
+      }
+    } finally {
+      await dep.drop();
+    }
+  }
+  const canonical = canonicalWholeProcess();
+  log(`canonical run, whole process (sqlite, 10 threads): median ${canonical.medianMs.toFixed(0)} ms over ${canonical.runsMs.length} runs`);
+  const outDir = 'bench-results';
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ quick: QUICK, results, canonical }, null, 2)}\n`);
+  log(`wrote ${file}`);
+}
+
+await main();

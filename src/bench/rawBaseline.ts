@@ -1,0 +1,129 @@
+import { performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { Generator, type GeneratorSpec } from '../simulation/datasets/generated.js';
+
+/**
+ * The raw-driver baseline: the same generated rows, inserted with plain prepared statements
+ * into the same (migrated) tables with the same durability, batched, one worker per database,
+ * no validation and no per-record outcome. It is what the hardware and driver allow.
+ */
+interface Job {
+  readonly backend: 'sqlite' | 'postgres';
+  readonly model: 'users' | 'products' | 'orders';
+  readonly target: string;
+  readonly spec: GeneratorSpec;
+  readonly batch: number;
+}
+
+const COLUMNS = { users: ['id', 'name', 'email'], products: ['id', 'name', 'price'], orders: ['id', 'user_id', 'product_id', 'quantity'] };
+
+// Naive conversion, as a hand-written loader would do it: no validation at all.
+function toValues(model: Job['model'], record: Record<string, unknown>, cents: boolean): unknown[] {
+  return COLUMNS[model].map((c) => {
+    const v = record[c];
+    if (c !== 'price') return v;
+    return cents ? Math.round(Number(v) * 100) : String(v);
+  });
+}
+
+function runSqlite(job: Job): number {
+  const db = new Database(job.target);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  const cols = COLUMNS[job.model];
+  const stmt = db.prepare(`INSERT INTO ${job.model} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`);
+  const gen = new Generator(job.spec);
+  const total = job.spec[job.model];
+  let inserted = 0;
+  for (let start = 0; start < total; start += job.batch) {
+    const rows = gen.range(job.model, start, Math.min(job.batch, total - start));
+    db.exec('BEGIN IMMEDIATE');
+    for (const { record } of rows) {
+      try {
+        inserted += stmt.run(toValues(job.model, record as Record<string, unknown>, true)).changes;
+      } catch {
+        // a CHECK violation: skipped, as a loader without validation would
+      }
+    }
+    db.exec('COMMIT');
+  }
+  db.close();
+  return inserted;
+}
+
+async function runPostgres(job: Job): Promise<number> {
+  const client = new pg.Client({ connectionString: job.target });
+  await client.connect();
+  const cols = COLUMNS[job.model];
+  const gen = new Generator(job.spec);
+  const total = job.spec[job.model];
+  let inserted = 0;
+  const types = { users: ['bigint', 'text', 'text'], products: ['bigint', 'text', 'numeric'], orders: ['bigint', 'bigint', 'bigint', 'integer'] }[job.model];
+  const sql = `INSERT INTO ${job.model} (${cols.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING`;
+  for (let start = 0; start < total; start += job.batch) {
+    const rows = gen.range(job.model, start, Math.min(job.batch, total - start));
+    // Rows that break a CHECK are left out up front: one bad row would abort the whole statement.
+    const values = rows.map((r) => toValues(job.model, r.record as Record<string, unknown>, false));
+    const arrays = cols.map((_, c) => values.map((v) => v[c]));
+    try {
+      await client.query('BEGIN');
+      const r = await client.query(sql, arrays);
+      await client.query('COMMIT');
+      inserted += r.rowCount ?? 0;
+    } catch {
+      await client.query('ROLLBACK');
+      for (const v of values) {
+        try {
+          const r = await client.query(
+            `INSERT INTO ${job.model} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) ON CONFLICT DO NOTHING`,
+            v,
+          );
+          inserted += r.rowCount ?? 0;
+        } catch {
+          // CHECK violation
+        }
+      }
+    }
+  }
+  await client.end();
+  return inserted;
+}
+
+export interface RawResult {
+  readonly records: number;
+  readonly inserted: number;
+  readonly ms: number;
+  readonly recordsPerSecond: number;
+}
+
+/** Runs the three models at once, one worker each, and times the whole. */
+export async function rawBaseline(
+  backend: Job['backend'],
+  targets: Record<Job['model'], string>,
+  spec: GeneratorSpec,
+  batch = 5000,
+): Promise<RawResult> {
+  const start = performance.now();
+  const inserted = await Promise.all(
+    (['users', 'products', 'orders'] as const).map(
+      (model) =>
+        new Promise<number>((resolve, reject) => {
+          const job: Job = { backend, model, target: targets[model], spec, batch };
+          const w = new Worker(new URL(import.meta.url), { workerData: job });
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    ),
+  );
+  const ms = performance.now() - start;
+  const records = spec.users + spec.products + spec.orders;
+  return { records, inserted: inserted.reduce((a, b) => a + b, 0), ms, recordsPerSecond: Math.round((records / ms) * 1000) };
+}
+
+if (!isMainThread && parentPort) {
+  const job = workerData as Job;
+  const port = parentPort;
+  Promise.resolve(job.backend === 'sqlite' ? runSqlite(job) : runPostgres(job)).then((n) => port.postMessage(n));
+}

@@ -1,0 +1,19 @@
+import type { GeneratorSpec } from '../simulation/datasets/generated.js';
+
+export type BenchJob =
+  | {
+      readonly kind: 'raw';
+      readonly backend: 'sqlite' | 'postgres';
+      readonly rawTargets: Record<'users' | 'products' | 'orders', string>;
+      readonly spec: GeneratorSpec;
+    }
+  | { readonly kind: 'distdb'; readonly urls: Record<string, string>; readonly threads: number; readonly spec: GeneratorSpec };
+
+export interface ChildResult {
+  readonly recordsPerSecond: number;
+  readonly ms: number;
+  readonly maxRssMb: number;
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  readonly mismatches?: number;
+}
