@@ -38,3 +38,11 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Prefixes a connection error with the alias, so a message names both it and the (redacted) URL. */
+export function namedAfter(alias: string, err: unknown): unknown {
+  if (err instanceof DistdbError && !err.message.startsWith('database "')) {
+    return new DistdbError(err.kind, `database "${alias}": ${err.message}`, { cause: err.cause });
+  }
+  return err;
+}

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Connection } from '../db/dialect.js';
 import { dialectFor } from '../db/registry.js';
 import { parseDatabaseUrl } from '../db/url.js';
-import { DistdbError, errorMessage } from '../errors.js';
+import { DistdbError, errorMessage, namedAfter } from '../errors.js';
 import { MODELS } from '../models/models.js';
 import { registerSecrets, scrub } from '../secrets.js';
 import { type JournaledBatch, readJournal } from '../store/journal.js';
@@ -33,7 +33,11 @@ function connection(alias: string | undefined): Promise<Connection> {
     if (raw === undefined) throw new Error(`unknown database ${alias}`);
     const url = parseDatabaseUrl(raw, `database "${alias}"`);
     registerSecrets(url.secrets);
-    conn = dialectFor(url).then((d) => d.connect(url, { poolSize: 1 }));
+    conn = dialectFor(url)
+      .then((d) => d.connect(url, { poolSize: 1 }))
+      .catch((err: unknown) => {
+        throw namedAfter(alias, err);
+      });
     connections.set(alias, conn);
   }
   return conn;

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { DistdbError } from '../../errors.js';
+import { describeDatabases } from '../../inspect/describeDatabases.js';
+import { textTable } from '../../reporting/renderers/table.js';
+import { type CommonOptions, type Io, withCommonOptions, withDistdb } from '../context.js';
+
+export function databasesCommand(program: Command, io: Io): void {
+  withCommonOptions(program.command('databases'))
+    .description('list the configured databases: backend, URL, reachability, migrations and row counts')
+    .option('--json', 'print the list as JSON')
+    .action(async (opts: CommonOptions & { json?: boolean }) => {
+      await withDistdb(opts, async (db) => {
+        const list = await describeDatabases(db);
+        if (opts.json) io.out(`${JSON.stringify(list, null, 2)}\n`);
+        else {
+          const rows = list.map((d) => [
+            d.alias,
+            d.backend,
+            d.url,
+            d.reachable ? 'ok' : `unreachable: ${d.error ?? ''}`,
+            d.migrations ? `${d.migrations.applied} applied, ${d.migrations.pending} pending` : '-',
+            d.rows
+              ? Object.entries(d.rows)
+                  .map(([t, n]) => `${t} ${n}`)
+                  .join(', ') || '-'
+              : '-',
+          ]);
+          io.out(`${textTable(['alias', 'backend', 'url', 'status', 'migrations', 'rows'], rows, '')}\n`);
+        }
+        const down = list.find((d) => !d.reachable);
+        if (down) throw new DistdbError('connection', down.error ?? `database "${down.alias}" is not reachable`);
+      });
+    });
+}

@@ -1,0 +1,47 @@
+import type { Distdb } from '../distdb.js';
+import { errorMessage } from '../errors.js';
+import { scrub } from '../secrets.js';
+
+export interface DatabaseDescription {
+  readonly alias: string;
+  /** Backend name, or the URL scheme when the backend could not be loaded. */
+  readonly backend: string;
+  /** Password shown as `***`. */
+  readonly url: string;
+  readonly reachable: boolean;
+  readonly error?: string;
+  readonly migrations?: { readonly applied: number; readonly pending: number };
+  /** Row counts of the model tables living here (tables not created yet are left out). */
+  readonly rows?: Record<string, number>;
+}
+
+/** Connects to every configured database and reports what is there; never throws for one database. */
+export async function describeDatabases(db: Distdb): Promise<DatabaseDescription[]> {
+  const out: DatabaseDescription[] = [];
+  for (const alias of db.aliases) {
+    const url = db.config.databases[alias];
+    const base = { alias, backend: url?.scheme ?? '?', url: url?.redacted ?? '' };
+    try {
+      const conn = await db.connection(alias);
+      const status = await db.showMigrations({ database: alias });
+      const migrations = status[0]?.migrations ?? [];
+      const rows: Record<string, number> = {};
+      for (const m of db.modelsIn(alias)) {
+        if (!(await conn.tableExists(m.table.name))) continue;
+        const r = await conn.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${m.table.name}`);
+        rows[m.table.name] = Number(r[0]?.n ?? 0);
+      }
+      const applied = migrations.filter((m) => m.applied).length;
+      out.push({
+        ...base,
+        backend: conn.dialect.backend,
+        reachable: true,
+        migrations: { applied, pending: migrations.length - applied },
+        rows,
+      });
+    } catch (err) {
+      out.push({ ...base, reachable: false, error: scrub(errorMessage(err).split('\n')[0] ?? '') });
+    }
+  }
+  return out;
+}
