@@ -1,0 +1,75 @@
+import { type CheckDef, type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
+
+/**
+ * MySQL/MariaDB storage: InnoDB, utf8mb4 with a binary collation so text compares byte for byte,
+ * except case-insensitive columns, which get a case-insensitive collation: their UNIQUE KEY is
+ * then case-insensitive too.
+ */
+const CI_COLLATION = 'utf8mb4_unicode_ci';
+
+function typeSql(c: ColumnDef): string {
+  const t = c.type;
+  switch (t.kind) {
+    case 'bigint':
+    case 'serial':
+      return 'BIGINT';
+    case 'integer':
+      return 'INTEGER';
+    case 'decimal':
+      return `DECIMAL(${t.precision}, ${t.scale})`;
+    case 'varchar':
+      return `VARCHAR(${t.length})`;
+    case 'text':
+      // TEXT stops at 64 KB; the other backends' TEXT has no such limit.
+      return 'LONGTEXT';
+    case 'double':
+      return 'DOUBLE';
+  }
+}
+
+export function caseInsensitiveColumns(table: TableDef): Set<string> {
+  const out = new Set(table.columns.filter((c) => c.caseInsensitive).map((c) => c.name));
+  for (const u of table.uniques ?? []) if (u.caseInsensitive) out.add(u.column);
+  return out;
+}
+
+function columnSql(table: TableDef, c: ColumnDef, ci: boolean): string {
+  const text = c.type.kind === 'varchar' || c.type.kind === 'text';
+  const collate = ci && text ? ` CHARACTER SET utf8mb4 COLLATE ${CI_COLLATION}` : '';
+  if (c.type.kind === 'serial') return `${c.name} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY`;
+  const pk = table.primaryKey === c.name ? ' PRIMARY KEY' : '';
+  const nn = c.nullable && !pk ? '' : ' NOT NULL';
+  return `${c.name} ${typeSql(c)}${collate}${nn}${pk}`;
+}
+
+/** A range bound goes into the DDL as a literal, so it must be a plain decimal number. */
+function literal(value: number | string): string {
+  const text = String(value);
+  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new Error(`invalid range bound ${text}`);
+  return text;
+}
+
+function checkSql(table: TableDef, check: CheckDef): string {
+  const name = checkName(table.name, check);
+  if (check.kind === 'trimmedLength') {
+    return `CONSTRAINT ${name} CHECK (char_length(trim(${check.column})) BETWEEN ${check.min} AND ${check.max})`;
+  }
+  const parts: string[] = [];
+  if (check.min !== undefined) parts.push(`${check.column} >= ${literal(check.min)}`);
+  if (check.max !== undefined) parts.push(`${check.column} <= ${literal(check.max)}`);
+  return `CONSTRAINT ${name} CHECK (${parts.join(' AND ')})`;
+}
+
+/** One statement: MySQL has no CREATE INDEX IF NOT EXISTS, so keys are declared in the table. */
+export function createTableSql(table: TableDef): string[] {
+  const ci = caseInsensitiveColumns(table);
+  const lines = [
+    ...table.columns.map((c) => columnSql(table, c, ci.has(c.name))),
+    ...(table.uniques ?? []).map((u) => `UNIQUE KEY ${u.name} (${u.column})`),
+    ...(table.indexes ?? []).map((i) => `KEY ${i.name} (${i.columns.join(', ')})`),
+    ...(table.checks ?? []).map((k) => checkSql(table, k)),
+  ];
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+  ];
+}

@@ -1,0 +1,71 @@
+import { columnOfConstraint, type TableDef } from '../../../schema/tableDef.js';
+import type { RowWrite } from '../../dialect.js';
+
+interface MysqlErrorLike {
+  code?: string;
+  errno?: number;
+  sqlMessage?: string;
+  message?: string;
+}
+
+const DUP_ENTRY = 1062;
+
+/**
+ * Maps a MySQL/MariaDB constraint error to a row outcome; anything else is not a row problem.
+ * Strict mode refuses a value too long or out of range for its column; that counts as a check.
+ */
+export function rowFailure(table: TableDef, err: unknown): RowWrite | undefined {
+  const e = err as MysqlErrorLike | null;
+  const message = e?.sqlMessage ?? e?.message ?? '';
+  switch (e?.errno) {
+    // Duplicate entry 'x' for key 'users.users_email_unique' (MySQL 8) / 'users_email_unique' / 'PRIMARY'
+    case DUP_ENTRY: {
+      const key = /for key '([^']+)'$/.exec(message)?.[1];
+      const name = key?.startsWith(`${table.name}.`) ? key.slice(table.name.length + 1) : key;
+      return { ok: false, violation: 'unique', column: name ? columnOfConstraint(table, name) : undefined };
+    }
+    // MySQL: Check constraint 'users_name_check' is violated.
+    case 3819: {
+      const name = /constraint '([^']+)'/i.exec(message)?.[1];
+      return { ok: false, violation: 'check', column: name ? columnOfConstraint(table, name) : undefined };
+    }
+    // MariaDB: CONSTRAINT `users_name_check` failed for `db`.`users`
+    case 4025: {
+      const name = /CONSTRAINT `([^`]+)`/.exec(message)?.[1];
+      return { ok: false, violation: 'check', column: name ? columnOfConstraint(table, name) : undefined };
+    }
+    // Column 'name' cannot be null
+    case 1048:
+      return { ok: false, violation: 'not_null', column: /Column '([^']+)'/.exec(message)?.[1] };
+    // Data too long for column 'name' at row 1 / Out of range value for column 'price' at row 1
+    case 1406:
+    case 1264:
+      return { ok: false, violation: 'check', column: /column '([^']+)'/.exec(message)?.[1] };
+    default:
+      return undefined;
+  }
+}
+
+export function isDuplicate(err: unknown): boolean {
+  return (err as MysqlErrorLike | null)?.errno === DUP_ENTRY;
+}
+
+const TRANSIENT_ERRNOS = new Set([
+  1213, // ER_LOCK_DEADLOCK
+  1205, // ER_LOCK_WAIT_TIMEOUT
+  1053, // ER_SERVER_SHUTDOWN
+  1040, // ER_CON_COUNT_ERROR (too many connections)
+]);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'PROTOCOL_CONNECTION_LOST',
+]);
+
+/** Worth retrying the same step: a deadlock, a lock wait timeout, or a dropped connection. */
+export function isTransient(err: unknown): boolean {
+  const e = err as MysqlErrorLike | null;
+  return (e?.errno !== undefined && TRANSIENT_ERRNOS.has(e.errno)) || TRANSIENT_CODES.has(e?.code ?? '');
+}

@@ -1,0 +1,61 @@
+import { columnOfConstraint, type TableDef } from '../../../schema/tableDef.js';
+import type { RowWrite } from '../../dialect.js';
+
+interface PgErrorLike {
+  code?: string;
+  constraint?: string;
+  column?: string;
+  message?: string;
+}
+
+/**
+ * Maps a pg constraint error to a row outcome; anything else is not a row problem. A value too
+ * long for its VARCHAR, out of range for its NUMERIC or holding a NUL is refused like a check
+ * (the server names no column for those).
+ */
+export function rowFailure(table: TableDef, err: unknown): RowWrite | undefined {
+  const e = err as PgErrorLike | null;
+  const constrained = e?.constraint ? columnOfConstraint(table, e.constraint) : undefined;
+  switch (e?.code) {
+    case '23505':
+      return { ok: false, violation: 'unique', column: constrained };
+    case '23514':
+      return { ok: false, violation: 'check', column: constrained };
+    case '23502':
+      return { ok: false, violation: 'not_null', column: e.column ?? constrained };
+    case '22001':
+    case '22003':
+    case '22021': // a NUL character, which PostgreSQL text cannot hold
+      return { ok: false, violation: 'check', column: e.column };
+    default:
+      return undefined;
+  }
+}
+
+/** The advisory lock was not granted within `lock_timeout`. */
+export function isLockTimeout(err: unknown): boolean {
+  return (err as PgErrorLike | null)?.code === '55P03';
+}
+
+const TRANSIENT_CODES = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '57P01', // admin_shutdown
+  '57P03', // cannot_connect_now (server starting up)
+  '08000', // connection_exception
+  '08003', // connection_does_not_exist
+  '08006', // connection_failure
+  '53300', // too_many_connections
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/** Worth retrying the same step: a lost serialization race, a deadlock, or a dropped connection. */
+export function isTransient(err: unknown): boolean {
+  const e = err as PgErrorLike | null;
+  if (typeof e?.code === 'string') return TRANSIENT_CODES.has(e.code);
+  // pg reports a connection dropped mid-query without a code.
+  return /Connection terminated|connection timeout/i.test(e?.message ?? '');
+}

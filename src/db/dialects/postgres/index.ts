@@ -1,0 +1,13 @@
+import type { Dialect } from '../../dialect.js';
+import { PostgresConnection } from './connection.js';
+import { isTransient } from './errors.js';
+
+export const postgresDialect: Dialect = {
+  backend: 'postgres',
+  schemes: ['postgres', 'postgresql'],
+  capabilities: { transactionalDdl: true, embedded: false },
+  connect(url, options) {
+    return PostgresConnection.open(postgresDialect, url, options);
+  },
+  isTransient,
+};

@@ -1,0 +1,373 @@
+/**
+ * Driver-free helpers both server dialects (postgres, mysql) share: URL pieces, sanitized
+ * connection errors, decimal encoding, and the planning half of `insertBatch`.
+ */
+import { DistdbError, errorMessage } from '../../../errors.js';
+import { formatMinorUnits } from '../../../schema/decimal.js';
+import type { CheckDef, ColumnDef, TableDef } from '../../../schema/tableDef.js';
+import { truncate } from '../../../util/text.js';
+import {
+  type Connection,
+  type ConnectOptions,
+  keyOf,
+  type Row,
+  type RowWrite,
+  type SqlValue,
+} from '../../dialect.js';
+import type { DatabaseUrl } from '../../url.js';
+
+// ---- URLs and connection errors -------------------------------------------------------------
+
+/** WHATWG parse; the message names the URL only in its redacted form. */
+export function parseServerUrl(url: DatabaseUrl): URL {
+  try {
+    return new URL(url.raw);
+  } catch {
+    throw new DistdbError('config', `${url.redacted} is not a valid database URL`);
+  }
+}
+
+/** Percent-decodes a URL part (user, password, database); a bad escape is a config error. */
+export function decodePart(url: DatabaseUrl, part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new DistdbError('config', `${url.redacted}: the ${what} has an invalid %-escape`);
+  }
+}
+
+/** `ConnectOptions.poolSize` first, then the first of `names` in the query string, then 4. */
+export function poolSize(
+  url: DatabaseUrl,
+  params: URLSearchParams,
+  names: readonly string[],
+  options?: ConnectOptions,
+): number {
+  if (options?.poolSize !== undefined && Number.isFinite(options.poolSize)) {
+    return Math.max(1, Math.floor(options.poolSize));
+  }
+  for (const name of names) {
+    const text = params.get(name);
+    if (text === null) continue;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) {
+      throw new DistdbError(
+        'config',
+        `${url.redacted}: ${name}=${truncate(text)} is not a pool size (1-1000)`,
+      );
+    }
+    return n;
+  }
+  return 4;
+}
+
+/** Seconds in the query string → milliseconds (default 10 s), so an unreachable host fails promptly. */
+export function timeoutMs(url: DatabaseUrl, params: URLSearchParams, name: string): number {
+  const text = params.get(name);
+  if (text === null) return 10_000;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new DistdbError('config', `${url.redacted}: ${name}=${truncate(text)} is not a number of seconds`);
+  }
+  return Math.round(n * 1000);
+}
+
+/**
+ * `cannot connect to <redacted>: <driver message>`. The cause is a fresh Error carrying only the
+ * message and code: driver errors may hold references to the connection config, password included.
+ */
+export function connectionError(url: DatabaseUrl, err: unknown, password: string | undefined): DistdbError {
+  let message = driverMessage(err);
+  const secrets = [...url.secrets, password ?? ''].filter((s) => s.length > 0);
+  for (const s of [...secrets, ...secrets.map(encodeURIComponent)].sort((a, b) => b.length - a.length)) {
+    message = message.split(s).join('***');
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  const cause = Object.assign(new Error(message), typeof code === 'string' ? { code } : {});
+  return new DistdbError('connection', `cannot connect to ${url.redacted}: ${message}`, { cause });
+}
+
+// Node reports "connection refused on every address" as an AggregateError with an empty message.
+function driverMessage(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    return [...new Set(err.errors.map((e) => errorMessage(e)))].join('; ');
+  }
+  const message = errorMessage(err);
+  if (message) return message;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unknown error';
+}
+
+// ---- Values ---------------------------------------------------------------------------------
+
+/** Integer minor units as a number, when `value` is one. */
+function minorUnits(value: SqlValue): number | undefined {
+  if (value === null) return undefined;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'bigint' || /^-?\d+$/.test(value)
+        ? Number(value)
+        : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Decimal columns take integer minor units; the server gets exact decimal text ("123.45"). */
+export function encodeValue(column: ColumnDef, value: SqlValue | undefined): SqlValue {
+  if (value === undefined || value === null) return null;
+  if (column.type.kind !== 'decimal') return value;
+  const minor = minorUnits(value);
+  if (minor === undefined) {
+    throw new DistdbError(
+      'runtime',
+      `column ${column.name} takes integer minor units, not ${truncate(String(value))}`,
+    );
+  }
+  return formatMinorUnits(minor, column.type.scale);
+}
+
+/**
+ * A server's decimal text → minor units, by parsing the digits (no float arithmetic). Digits
+ * beyond `scale` (an AVG, say) become the fractional part of the result. NULL reads as 0, like
+ * the SQLite dialect.
+ */
+export function decodeDecimalText(value: SqlValue, scale: number): number {
+  if (value === null) return 0;
+  const text = typeof value === 'string' ? value.trim() : String(value);
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
+  const int = m?.[2] ?? '';
+  const frac = m?.[3] ?? '';
+  if (!m || int.length + frac.length === 0) {
+    throw new DistdbError('runtime', `"${truncate(text)}" is not a decimal number`);
+  }
+  let minor = Number(int + frac.slice(0, scale).padEnd(scale, '0'));
+  if (frac.length > scale) minor += Number(`0.${frac.slice(scale)}`);
+  return m[1] === '-' ? -minor : minor;
+}
+
+// ---- Insert batches ---------------------------------------------------------------------------
+
+/** A column whose values must be distinct: the primary key or a unique column. */
+export interface KeyColumn {
+  readonly column: ColumnDef;
+  /** Compared case-folded (a case-insensitive column or unique). */
+  readonly fold: boolean;
+}
+
+interface TablePlan {
+  readonly keys: readonly KeyColumn[];
+  readonly screen: (row: Row) => RowWrite | undefined;
+}
+
+const plans = new WeakMap<TableDef, TablePlan>();
+
+function planFor(table: TableDef): TablePlan {
+  let plan = plans.get(table);
+  if (!plan) {
+    plan = { keys: keyColumnsOf(table), screen: screenerFor(table) };
+    plans.set(table, plan);
+  }
+  return plan;
+}
+
+function keyColumnsOf(table: TableDef): KeyColumn[] {
+  const out: KeyColumn[] = [];
+  const add = (name: string, ci: boolean | undefined) => {
+    const column = table.columns.find((c) => c.name === name);
+    if (!column) return;
+    const fold = Boolean(ci || column.caseInsensitive);
+    const known = out.findIndex((k) => k.column === column);
+    if (known < 0) out.push({ column, fold });
+    else if (fold) out[known] = { column, fold };
+  };
+  add(table.primaryKey, false);
+  for (const u of table.uniques ?? []) add(u.column, u.caseInsensitive);
+  return out;
+}
+
+export function keyColumns(table: TableDef): readonly KeyColumn[] {
+  return planFor(table).keys;
+}
+
+/**
+ * How a key value is compared in memory; `undefined` for NULL, which never conflicts. `stored`:
+ * the value came back from the server (already encoded).
+ */
+export function keyValue(key: KeyColumn, value: SqlValue | undefined, stored = false): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const v = stored ? value : encodeValue(key.column, value);
+  const kind = key.column.type.kind;
+  // The server normalizes integers ("007" is 7); the comparison must too.
+  if (
+    (kind === 'bigint' || kind === 'integer' || kind === 'serial') &&
+    typeof v === 'string' &&
+    /^-?\d+$/.test(v)
+  ) {
+    return BigInt(v).toString();
+  }
+  return keyOf(v, key.fold);
+}
+
+/**
+ * Fails, without a round trip, the rows the server would certainly reject: NOT NULL, values that
+ * do not fit their column (reported as `check`, the server refuses them rather than storing
+ * something else), and the table's checks. Only checks whose SQL semantics are reproduced
+ * exactly are evaluated here; anything else is left to the server, which stays authoritative.
+ */
+export function screenRow(table: TableDef, row: Row): RowWrite | undefined {
+  return planFor(table).screen(row);
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Code points, which is what char_length and VARCHAR(n) count. */
+function charLength(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+function fits(column: ColumnDef, value: SqlValue): boolean {
+  const t = column.type;
+  switch (t.kind) {
+    case 'varchar':
+      return typeof value !== 'string' || value.length <= t.length || charLength(value) <= t.length;
+    case 'decimal': {
+      const minor = minorUnits(value);
+      return minor === undefined || Math.abs(minor) < 10 ** t.precision;
+    }
+    // MySQL would round 1.5 into an integer column where the others refuse it: refuse it here.
+    case 'integer':
+      return (
+        typeof value !== 'number' || (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX)
+      );
+    case 'bigint':
+      return typeof value !== 'number' || Number.isInteger(value);
+    default:
+      return true;
+  }
+}
+
+function screenerFor(table: TableDef): (row: Row) => RowWrite | undefined {
+  const required = table.columns.filter(
+    (c) => c.type.kind !== 'serial' && (!c.nullable || c.name === table.primaryKey),
+  );
+  const checks = (table.checks ?? []).map((k) => checkTest(table, k));
+  return (row) => {
+    for (const c of required) {
+      const v = row[c.name];
+      if (v === undefined || v === null) return { ok: false, violation: 'not_null', column: c.name };
+    }
+    for (const c of table.columns) {
+      const v = row[c.name];
+      if (v !== undefined && v !== null && !fits(c, v))
+        return { ok: false, violation: 'check', column: c.name };
+    }
+    for (const [column, violated] of checks) {
+      const v = row[column];
+      // SQL: a check on NULL is unknown, and unknown passes.
+      if (v !== undefined && v !== null && violated(v)) return { ok: false, violation: 'check', column };
+    }
+    return undefined;
+  };
+}
+
+/** [column, value → violated?]; a test answers false whenever it cannot be sure. */
+function checkTest(table: TableDef, check: CheckDef): [string, (v: SqlValue) => boolean] {
+  if (check.kind === 'trimmedLength') {
+    // trim() strips spaces only, in both servers (and SQLite): tabs and newlines count.
+    return [
+      check.column,
+      (v) => {
+        if (typeof v !== 'string') return false;
+        const n = charLength(v.replace(/^ +| +$/g, ''));
+        return n < check.min || n > check.max;
+      },
+    ];
+  }
+  const column = table.columns.find((c) => c.name === check.column);
+  const type = column?.type;
+  const scale = type?.kind === 'decimal' ? type.scale : undefined;
+  const asNumber = (v: SqlValue): number | undefined =>
+    scale !== undefined ? minorUnits(v) : typeof v === 'number' ? v : undefined;
+  const bound = (b: number | string | undefined): number | undefined =>
+    b === undefined ? undefined : scale !== undefined ? decodeDecimalText(String(b), scale) : Number(b);
+  const min = bound(check.min);
+  const max = bound(check.max);
+  return [
+    check.column,
+    (v) => {
+      const x = asNumber(v);
+      if (x === undefined) return false;
+      return (min !== undefined && x < min) || (max !== undefined && x > max);
+    },
+  ];
+}
+
+/**
+ * Splits a batch into rounds whose rows share no key value, keeping dataset order between rows
+ * that do: a row lands one round after the last earlier row it shares a key with. Inserting the
+ * rounds in order gives every row the outcome it would have had inserted alone, in order, while
+ * each round is a single statement.
+ */
+export function planRounds(table: TableDef, rows: readonly Row[], indices: readonly number[]): number[][] {
+  const keys = keyColumns(table);
+  const lastRound = new Map<string, number>();
+  const rounds: number[][] = [];
+  const rowKeys: string[] = [];
+  for (const i of indices) {
+    const row = rows[i] as Row;
+    let round = 0;
+    rowKeys.length = 0;
+    for (let k = 0; k < keys.length; k++) {
+      const v = keyValue(keys[k] as KeyColumn, row[(keys[k] as KeyColumn).column.name]);
+      if (v === undefined) continue;
+      const key = `${k}\u0000${v}`;
+      rowKeys.push(key);
+      const prev = lastRound.get(key);
+      if (prev !== undefined && prev >= round) round = prev + 1;
+    }
+    for (const key of rowKeys) lastRound.set(key, round);
+    let bucket = rounds[round];
+    if (!bucket) {
+      bucket = [];
+      rounds[round] = bucket;
+    }
+    bucket.push(i);
+  }
+  return rounds;
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * For rows refused as duplicates: the first key column (primary key, then uniques) whose value
+ * is already stored, found with one `existing` lookup per key column. Rows whose conflict is not
+ * visible (a concurrent writer, a collation subtlety) are left out.
+ */
+export async function conflictColumns(
+  conn: Connection,
+  table: TableDef,
+  rows: readonly Row[],
+  failed: readonly number[],
+): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (const key of keyColumns(table)) {
+    const name = key.column.name;
+    const open = failed.filter((i) => !out.has(i) && (rows[i] as Row)[name] != null);
+    if (open.length === 0) continue;
+    const ci = key.column.caseInsensitive;
+    const found = await conn.existing(
+      table,
+      name,
+      open.map((i) => (rows[i] as Row)[name] as SqlValue),
+    );
+    for (const i of open) if (found.has(keyOf((rows[i] as Row)[name] as SqlValue, ci))) out.set(i, name);
+  }
+  return out;
+}
