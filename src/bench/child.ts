@@ -10,7 +10,11 @@ import type { BenchJob, ChildResult } from './types.js';
 async function main(job: BenchJob): Promise<ChildResult> {
   if (job.kind === 'raw') {
     const r = await rawBaseline(job.backend, job.rawTargets, job.spec);
-    return { recordsPerSecond: r.recordsPerSecond, ms: r.ms, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+    return {
+      recordsPerSecond: r.recordsPerSecond,
+      ms: r.ms,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    };
   }
   const db = await openDistdb({ urls: job.urls, env: {} });
   try {

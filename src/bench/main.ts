@@ -63,7 +63,10 @@ async function postgresDeployment(): Promise<Deployment | undefined> {
 }
 
 function runChild(job: BenchJob): ChildResult {
-  const r = spawnSync(process.execPath, [CHILD, JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, [CHILD, JSON.stringify(job)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr.split('\n').slice(0, 3).join(' ')}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
 }
@@ -93,7 +96,11 @@ function canonicalWholeProcess(): { medianMs: number; runsMs: number[] } {
   try {
     for (let i = 0; i < CANONICAL_RUNS + 1; i++) {
       const start = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, [CLI, 'simulate', '--reset', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+      const r = spawnSync(process.execPath, [CLI, 'simulate', '--reset', '--json'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, CI: '1' },
+      });
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (r.status !== 0) throw new Error(`canonical run failed: ${r.stderr}`);
       if (i > 0) runsMs.push(ms); // the first run creates the files and migrates
@@ -114,7 +121,9 @@ async function main(): Promise<void> {
     lines.push(s);
   };
   log(`distdb bench${QUICK ? ' (quick)' : ''} · sizes ${SIZES.join(', ')} · threads ${THREADS.join(', ')}`);
-  log('backend   records  threads   distdb rec/s   raw rec/s  ratio  p50 ms  p99 ms  peak RSS MB  mismatches');
+  log(
+    'backend   records  threads   distdb rec/s   raw rec/s  ratio  p50 ms  p99 ms  peak RSS MB  mismatches',
+  );
   for (const make of [async () => sqliteDeployment(), postgresDeployment]) {
     const dep = await make();
     if (!dep) continue;
@@ -129,7 +138,9 @@ async function main(): Promise<void> {
         };
         const targets =
           dep.backend === 'sqlite'
-            ? (Object.fromEntries(Object.entries(rawTargets).map(([k, v]) => [k, v.slice('sqlite:'.length)])) as typeof rawTargets)
+            ? (Object.fromEntries(
+                Object.entries(rawTargets).map(([k, v]) => [k, v.slice('sqlite:'.length)]),
+              ) as typeof rawTargets)
             : rawTargets;
         const raw = runChild({ kind: 'raw', backend: dep.backend, rawTargets: targets, spec });
         for (const threads of THREADS) {
@@ -146,7 +157,9 @@ async function main(): Promise<void> {
     }
   }
   const canonical = canonicalWholeProcess();
-  log(`canonical run, whole process (sqlite, 10 threads): median ${canonical.medianMs.toFixed(0)} ms over ${canonical.runsMs.length} runs`);
+  log(
+    `canonical run, whole process (sqlite, 10 threads): median ${canonical.medianMs.toFixed(0)} ms over ${canonical.runsMs.length} runs`,
+  );
   const outDir = 'bench-results';
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

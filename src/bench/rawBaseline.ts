@@ -17,7 +17,11 @@ interface Job {
   readonly batch: number;
 }
 
-const COLUMNS = { users: ['id', 'name', 'email'], products: ['id', 'name', 'price'], orders: ['id', 'user_id', 'product_id', 'quantity'] };
+const COLUMNS = {
+  users: ['id', 'name', 'email'],
+  products: ['id', 'name', 'price'],
+  orders: ['id', 'user_id', 'product_id', 'quantity'],
+};
 
 // Naive conversion, as a hand-written loader would do it: no validation at all.
 function toValues(model: Job['model'], record: Record<string, unknown>, cents: boolean): unknown[] {
@@ -33,7 +37,9 @@ function runSqlite(job: Job): number {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   const cols = COLUMNS[job.model];
-  const stmt = db.prepare(`INSERT INTO ${job.model} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`);
+  const stmt = db.prepare(
+    `INSERT INTO ${job.model} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
+  );
   const gen = new Generator(job.spec);
   const total = job.spec[job.model];
   let inserted = 0;
@@ -60,7 +66,11 @@ async function runPostgres(job: Job): Promise<number> {
   const gen = new Generator(job.spec);
   const total = job.spec[job.model];
   let inserted = 0;
-  const types = { users: ['bigint', 'text', 'text'], products: ['bigint', 'text', 'numeric'], orders: ['bigint', 'bigint', 'bigint', 'integer'] }[job.model];
+  const types = {
+    users: ['bigint', 'text', 'text'],
+    products: ['bigint', 'text', 'numeric'],
+    orders: ['bigint', 'bigint', 'bigint', 'integer'],
+  }[job.model];
   const sql = `INSERT INTO ${job.model} (${cols.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING`;
   for (let start = 0; start < total; start += job.batch) {
     const rows = gen.range(job.model, start, Math.min(job.batch, total - start));
@@ -119,11 +129,18 @@ export async function rawBaseline(
   );
   const ms = performance.now() - start;
   const records = spec.users + spec.products + spec.orders;
-  return { records, inserted: inserted.reduce((a, b) => a + b, 0), ms, recordsPerSecond: Math.round((records / ms) * 1000) };
+  return {
+    records,
+    inserted: inserted.reduce((a, b) => a + b, 0),
+    ms,
+    recordsPerSecond: Math.round((records / ms) * 1000),
+  };
 }
 
 if (!isMainThread && parentPort) {
   const job = workerData as Job;
   const port = parentPort;
-  Promise.resolve(job.backend === 'sqlite' ? runSqlite(job) : runPostgres(job)).then((n) => port.postMessage(n));
+  Promise.resolve(job.backend === 'sqlite' ? runSqlite(job) : runPostgres(job)).then((n) =>
+    port.postMessage(n),
+  );
 }

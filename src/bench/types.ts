@@ -7,7 +7,12 @@ export type BenchJob =
       readonly rawTargets: Record<'users' | 'products' | 'orders', string>;
       readonly spec: GeneratorSpec;
     }
-  | { readonly kind: 'distdb'; readonly urls: Record<string, string>; readonly threads: number; readonly spec: GeneratorSpec };
+  | {
+      readonly kind: 'distdb';
+      readonly urls: Record<string, string>;
+      readonly threads: number;
+      readonly spec: GeneratorSpec;
+    };
 
 export interface ChildResult {
   readonly recordsPerSecond: number;

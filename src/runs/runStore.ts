@@ -47,7 +47,13 @@ export class RunStore {
   constructor(readonly conn: Connection) {}
 
   /** Takes the next id; concurrent processes retry on the primary key. */
-  async create(run: { startedAt: string; dataset: string; threads: number; config: unknown; plan: RunPlan }): Promise<number> {
+  async create(run: {
+    startedAt: string;
+    dataset: string;
+    threads: number;
+    config: unknown;
+    plan: RunPlan;
+  }): Promise<number> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const rows = await this.conn.query<{ n: number | null }>(`SELECT MAX(id) AS n FROM ${RUNS_TABLE.name}`);
       const id = Number(rows[0]?.n ?? 0) + 1;
@@ -75,17 +81,25 @@ export class RunStore {
    * unknown, or still running in a live process. Two resumers race on the owner column.
    */
   async claimForResume(id: number): Promise<{ id: number; plan: RunPlan }> {
-    const rows = await this.conn.query(`SELECT status, owner, plan FROM ${RUNS_TABLE.name} WHERE id = ?`, [id]);
+    const rows = await this.conn.query(`SELECT status, owner, plan FROM ${RUNS_TABLE.name} WHERE id = ?`, [
+      id,
+    ]);
     const row = rows[0];
     if (!row) throw new DistdbError('usage', `cannot resume run ${id}: no such run`);
     const status = effectiveStatus(String(row.status), String(row.owner));
-    if (status === 'completed') throw new DistdbError('usage', `cannot resume run ${id}: it is already complete`);
-    if (status === 'running') throw new DistdbError('conflict', `cannot resume run ${id}: it is still running (process ${row.owner})`);
+    if (status === 'completed')
+      throw new DistdbError('usage', `cannot resume run ${id}: it is already complete`);
+    if (status === 'running')
+      throw new DistdbError(
+        'conflict',
+        `cannot resume run ${id}: it is still running (process ${row.owner})`,
+      );
     const claimed = await this.conn.execute(
       `UPDATE ${RUNS_TABLE.name} SET status = 'running', owner = ? WHERE id = ? AND owner = ? AND status = ?`,
       [OWNER, id, String(row.owner), String(row.status)],
     );
-    if (claimed.changes !== 1) throw new DistdbError('conflict', `cannot resume run ${id}: another process took it over`);
+    if (claimed.changes !== 1)
+      throw new DistdbError('conflict', `cannot resume run ${id}: another process took it over`);
     return { id, plan: JSON.parse(String(row.plan)) as RunPlan };
   }
 

@@ -59,7 +59,8 @@ export async function dispatch(input: DispatchInput): Promise<void> {
         for (;;) {
           let slot: WorkerSlot | undefined;
           for (const s of slots) {
-            if (s.outstanding.size < MAX_OUTSTANDING && (!slot || s.outstanding.size < slot.outstanding.size)) slot = s;
+            if (s.outstanding.size < MAX_OUTSTANDING && (!slot || s.outstanding.size < slot.outstanding.size))
+              slot = s;
           }
           if (!slot) return;
           const next = tasks.next();
@@ -104,7 +105,11 @@ export async function dispatch(input: DispatchInput): Promise<void> {
         worker.on('error', (err) => {
           // Its batches either committed (and were reported) or rolled back with the crash.
           slot.outstanding.clear();
-          fail(new DistdbError('runtime', `worker ${thread} crashed: ${scrub(errorMessage(err))}`, { cause: err }));
+          fail(
+            new DistdbError('runtime', `worker ${thread} crashed: ${scrub(errorMessage(err))}`, {
+              cause: err,
+            }),
+          );
         });
       }
     });

@@ -22,10 +22,15 @@ export interface RunPlan {
 export function planRun(dataset: Dataset, threads: number, maxBatch = MAX_BATCH): RunPlan {
   // Enough batches for every thread to have work, at most maxBatch records per transaction.
   const batchSizes = Object.fromEntries(
-    MODELS.map((m) => [m.name, Math.max(1, Math.min(maxBatch, Math.ceil(datasetSize(dataset, m.datasetKey) / threads)))]),
+    MODELS.map((m) => [
+      m.name,
+      Math.max(1, Math.min(maxBatch, Math.ceil(datasetSize(dataset, m.datasetKey) / threads))),
+    ]),
   );
   const origin: DatasetOrigin =
-    dataset.kind === 'generated' ? { kind: 'generated', spec: dataset.spec } : (dataset.origin ?? { kind: 'inline' });
+    dataset.kind === 'generated'
+      ? { kind: 'generated', spec: dataset.spec }
+      : (dataset.origin ?? { kind: 'inline' });
   return { origin, batchSizes };
 }
 

@@ -95,7 +95,8 @@ export class RunStats {
     if (timed) this.#commits.push([result.committedAt, result.attempted]);
     if (result.expected) {
       this.#expected ??= {};
-      for (const [code, n] of Object.entries(result.expected)) this.#expected[code] = (this.#expected[code] ?? 0) + n;
+      for (const [code, n] of Object.entries(result.expected))
+        this.#expected[code] = (this.#expected[code] ?? 0) + n;
       this.#mismatches += result.mismatchCount ?? 0;
       for (const m of result.mismatches ?? []) {
         if (this.#mismatchExamples.length < 20) this.#mismatchExamples.push({ model: result.model, ...m });
@@ -233,7 +234,9 @@ export class RunStats {
               expected: this.#expected,
               actual: { ok: succeeded, ...Object.fromEntries(this.#byCode) },
               mismatches: this.#mismatches,
-              examples: this.#mismatchExamples.sort((a, b) => a.model.localeCompare(b.model) || a.index - b.index),
+              examples: this.#mismatchExamples.sort(
+                (a, b) => a.model.localeCompare(b.model) || a.index - b.index,
+              ),
             },
           }
         : {}),

@@ -128,7 +128,10 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
       const batches = await readRunJournal(await db.connection(db.writeAlias(m)), runId, m.name);
       // Batches of a model commit in order, so the journal holds a prefix of them.
       if (batches.some((b, i) => b.seq !== i)) {
-        throw new DistdbError('runtime', `run ${runId}: journal of ${m.table.name} is not a prefix of its batches`);
+        throw new DistdbError(
+          'runtime',
+          `run ${runId}: journal of ${m.table.name} is not a prefix of its batches`,
+        );
       }
       done[m.name] = batches.length;
       journaled.push(...batches);
@@ -137,7 +140,13 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
     dataset = options.dataset ?? canonicalDataset();
     await prepareTables(db, options);
     plan = planRun(dataset, threads, options.batchSize);
-    runId = await store.create({ startedAt: new Date(startedAt).toISOString(), dataset: dataset.name, threads, config, plan });
+    runId = await store.create({
+      startedAt: new Date(startedAt).toISOString(),
+      dataset: dataset.name,
+      threads,
+      config,
+      plan,
+    });
   }
 
   const modelDatabase = Object.fromEntries(MODELS.map((m) => [m.name, db.writeAlias(m)]));
@@ -146,13 +155,19 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
     const conn = await db.connection(alias);
     databaseInfo.push({ alias, backend: conn.dialect.backend, url: conn.url.redacted });
   }
-  const stats = new RunStats({ databases: databaseInfo, modelDatabase, threads, failureCap: options.failureCap ?? 1000 });
+  const stats = new RunStats({
+    databases: databaseInfo,
+    modelDatabase,
+    threads,
+    failureCap: options.failureCap ?? 1000,
+  });
   const seqBase = datasetOffsets(dataset);
   let failureBuffer: (FailureReport & { seq: number })[] = [];
   if (journaled.length > 0) {
     // The journals are the truth about the interrupted attempt; failures stored for it are redone.
     await store.clearFailures(runId);
-    for (const b of journaled) failureBuffer.push(...stats.add(journaledResult(b, dataset), seqBase[b.model] ?? 0, false));
+    for (const b of journaled)
+      failureBuffer.push(...stats.add(journaledResult(b, dataset), seqBase[b.model] ?? 0, false));
   }
 
   const total = Object.values(datasetSizes(dataset)).reduce((a, b) => a + b, 0);
@@ -196,7 +211,9 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
             total,
             failed: stats.failed,
             elapsedMs: now - startedAt,
-            databases: Object.fromEntries(Object.entries(per).map(([a, c]) => [a, { ...c, total: totalsPerDb[a] ?? 0 }])),
+            databases: Object.fromEntries(
+              Object.entries(per).map(([a, c]) => [a, { ...c, total: totalsPerDb[a] ?? 0 }]),
+            ),
           });
         }
       },
@@ -256,7 +273,8 @@ function journaledResult(batch: JournaledBatch, dataset: Dataset): BatchResult {
   intended.forEach((g, k) => {
     expected[g.expected] = (expected[g.expected] ?? 0) + 1;
     const got = actual.get(batch.firstIndex + k) ?? 'ok';
-    if (got !== g.expected && mismatchCount++ < 20) mismatches.push({ index: batch.firstIndex + k, expected: g.expected, actual: got });
+    if (got !== g.expected && mismatchCount++ < 20)
+      mismatches.push({ index: batch.firstIndex + k, expected: g.expected, actual: got });
   });
   return { ...result, expected, mismatches, mismatchCount };
 }
@@ -285,11 +303,17 @@ function datasetFromOrigin(origin: DatasetOrigin, runId: number): Dataset {
     case 'file': {
       const dataset = loadDatasetFile(origin.path);
       if (dataset.origin?.kind === 'file' && dataset.origin.sha256 !== origin.sha256) {
-        throw new DistdbError('usage', `cannot resume run ${runId}: dataset ${origin.path} has changed since the run started`);
+        throw new DistdbError(
+          'usage',
+          `cannot resume run ${runId}: dataset ${origin.path} has changed since the run started`,
+        );
       }
       return dataset;
     }
     case 'inline':
-      throw new DistdbError('usage', `cannot resume run ${runId}: its dataset was given in code; pass it again`);
+      throw new DistdbError(
+        'usage',
+        `cannot resume run ${runId}: its dataset was given in code; pass it again`,
+      );
   }
 }

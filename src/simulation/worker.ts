@@ -10,7 +10,15 @@ import { type JournaledBatch, readJournal } from '../store/journal.js';
 import { commitRecords, prepareRecords, type RecordOutcome } from '../store/writeRecords.js';
 import { Aborted, CommitTurns } from './commitTurns.js';
 import { type GeneratedRecord, Generator } from './datasets/generated.js';
-import type { BatchResult, BatchTask, FromWorker, Mismatch, RecordFailure, ToWorker, WorkerInit } from './messages.js';
+import type {
+  BatchResult,
+  BatchTask,
+  FromWorker,
+  Mismatch,
+  RecordFailure,
+  ToWorker,
+  WorkerInit,
+} from './messages.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -71,7 +79,9 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
       }
     }
   };
-  const prepared = await retrying(() => prepareRecords(model, records, (label) => connection(init.readAlias[label])));
+  const prepared = await retrying(() =>
+    prepareRecords(model, records, (label) => connection(init.readAlias[label])),
+  );
   const waitStart = performance.now();
   turns.wait(model.name, task.seq);
   const waited = performance.now() - waitStart;
@@ -104,7 +114,8 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
     if (intended !== undefined) {
       expected[intended] = (expected[intended] ?? 0) + 1;
       const actual = o.ok ? 'ok' : o.code;
-      if (actual !== intended && mismatchCount++ < 20) mismatches.push({ index: task.firstIndex + i, expected: intended, actual });
+      if (actual !== intended && mismatchCount++ < 20)
+        mismatches.push({ index: task.firstIndex + i, expected: intended, actual });
     }
   });
   return {
@@ -125,7 +136,8 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
 
 function outcomesFromJournal(batch: JournaledBatch, count: number): RecordOutcome[] {
   const outcomes: RecordOutcome[] = Array.from({ length: count }, () => ({ ok: true, id: null }));
-  for (const f of batch.failures) outcomes[f.index - batch.firstIndex] = { ok: false, id: f.id, code: f.code, message: f.message };
+  for (const f of batch.failures)
+    outcomes[f.index - batch.firstIndex] = { ok: false, id: f.id, code: f.code, message: f.message };
   return outcomes;
 }
 

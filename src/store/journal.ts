@@ -65,13 +65,24 @@ function toBatch(r: Record<string, unknown>): JournaledBatch {
 }
 
 /** The journaled outcome of one batch, if it committed. */
-export async function readJournal(conn: Connection, runId: number, model: string, seq: number): Promise<JournaledBatch | undefined> {
-  const rows = await conn.query(`SELECT * FROM ${BATCH_JOURNAL_TABLE.name} WHERE batch_key = ?`, [key(runId, model, seq)]);
+export async function readJournal(
+  conn: Connection,
+  runId: number,
+  model: string,
+  seq: number,
+): Promise<JournaledBatch | undefined> {
+  const rows = await conn.query(`SELECT * FROM ${BATCH_JOURNAL_TABLE.name} WHERE batch_key = ?`, [
+    key(runId, model, seq),
+  ]);
   return rows[0] ? toBatch(rows[0]) : undefined;
 }
 
 /** Every committed batch of a run's model in this database. */
-export async function readRunJournal(conn: Connection, runId: number, model: string): Promise<JournaledBatch[]> {
+export async function readRunJournal(
+  conn: Connection,
+  runId: number,
+  model: string,
+): Promise<JournaledBatch[]> {
   if (!(await conn.tableExists(BATCH_JOURNAL_TABLE.name))) return [];
   const rows = await conn.query(
     `SELECT * FROM ${BATCH_JOURNAL_TABLE.name} WHERE run_id = ? AND model = ? ORDER BY seq`,

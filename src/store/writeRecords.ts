@@ -1,10 +1,10 @@
 import { type Connection, keyOf, type Row } from '../db/dialect.js';
-import { writeJournal } from './journal.js';
 import { type FailureCode, type Issue, sortIssues } from '../models/failureCodes.js';
 import { type Model, referenceFields, uniqueFields } from '../models/model.js';
 import { modelByLabel } from '../models/models.js';
 import { recordId, type Validation, validateRecord } from '../models/validate.js';
 import { truncate } from '../util/text.js';
+import { writeJournal } from './journal.js';
 
 export type RecordOutcome =
   | { readonly ok: true; readonly id: string | number | null }
@@ -158,7 +158,9 @@ async function findDuplicates(
   const { model, validations } = batch;
   for (const field of uniqueFields(model)) {
     const ci = model.table.columns.find((c) => c.name === field.name)?.caseInsensitive;
-    const values = lookup.map((i) => validations[i]?.row[field.name]).filter((x) => x !== undefined && x !== null);
+    const values = lookup
+      .map((i) => validations[i]?.row[field.name])
+      .filter((x) => x !== undefined && x !== null);
     if (values.length === 0) continue;
     const taken = await conn.existing(model.table, field.name, values);
     const insertedAt = new Map<string, number>();

@@ -6,7 +6,9 @@ export interface RecordsDataset {
   readonly name: string;
   readonly records: Readonly<Record<string, readonly unknown[]>>;
   /** Where the records came from, so an interrupted run can be resumed. */
-  readonly origin?: { readonly kind: 'canonical' } | { readonly kind: 'file'; readonly path: string; readonly sha256: string };
+  readonly origin?:
+    | { readonly kind: 'canonical' }
+    | { readonly kind: 'file'; readonly path: string; readonly sha256: string };
 }
 
 /** Either records in memory, or a generator spec the workers expand themselves (streamed, never held). */

@@ -35,11 +35,83 @@ export interface GeneratedRecord {
   readonly expected: FailureCode | 'ok';
 }
 
-const FIRST = ['Alice', 'Bob', 'Chloé', 'David', 'Eve', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kemal', 'Lena', 'Mateo', 'Nora', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tariq', 'Uma', 'Viktor', 'Wen', 'Ximena', 'Yusuf', 'Zoë'];
-const LAST = ['Smith', 'Okafor', 'García', 'Müller', 'Kowalski', 'Nguyen', 'Rossi', 'Tanaka', 'Haddad', 'Silva', "O'Brien", 'Novak', 'Jensen', 'Dubois', 'Costa', 'Ivanova', 'Kim', 'Patel', 'Larsen', 'Moreau'];
+const FIRST = [
+  'Alice',
+  'Bob',
+  'Chloé',
+  'David',
+  'Eve',
+  'Farid',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kemal',
+  'Lena',
+  'Mateo',
+  'Nora',
+  'Omar',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Sven',
+  'Tariq',
+  'Uma',
+  'Viktor',
+  'Wen',
+  'Ximena',
+  'Yusuf',
+  'Zoë',
+];
+const LAST = [
+  'Smith',
+  'Okafor',
+  'García',
+  'Müller',
+  'Kowalski',
+  'Nguyen',
+  'Rossi',
+  'Tanaka',
+  'Haddad',
+  'Silva',
+  "O'Brien",
+  'Novak',
+  'Jensen',
+  'Dubois',
+  'Costa',
+  'Ivanova',
+  'Kim',
+  'Patel',
+  'Larsen',
+  'Moreau',
+];
 const DOMAINS = ['example.com', 'mail.example.org', 'example.net', 'corp.example.io', 'shop.example.co.uk'];
-const ADJECTIVES = ['Compact', 'Wireless', 'Ergonomic', 'Smart', 'Portable', 'Premium', 'Classic', 'Rugged', 'Silent', 'Modular'];
-const NOUNS = ['Laptop', 'Keyboard', 'Mouse', 'Monitor', 'Headphones', 'Chair', 'Desk Lamp', 'Speaker', 'Webcam', 'Router', 'Tablet', 'Charger'];
+const ADJECTIVES = [
+  'Compact',
+  'Wireless',
+  'Ergonomic',
+  'Smart',
+  'Portable',
+  'Premium',
+  'Classic',
+  'Rugged',
+  'Silent',
+  'Modular',
+];
+const NOUNS = [
+  'Laptop',
+  'Keyboard',
+  'Mouse',
+  'Monitor',
+  'Headphones',
+  'Chair',
+  'Desk Lamp',
+  'Speaker',
+  'Webcam',
+  'Router',
+  'Tablet',
+  'Charger',
+];
 
 // Streams keep the models' random sequences apart.
 const USER = 1;
@@ -61,7 +133,16 @@ type OrderKind =
 
 const USER_BAD: UserKind[] = ['blank_name', 'short_name', 'bad_email', 'dup_email', 'dup_id'];
 const PRODUCT_BAD: ProductKind[] = ['short_name', 'price_low', 'price_high', 'price_decimals', 'dup_id'];
-const ORDER_BAD: OrderKind[] = ['qty_zero', 'qty_negative', 'qty_over', 'qty_fraction', 'missing_user', 'failed_user', 'missing_product', 'dup_id'];
+const ORDER_BAD: OrderKind[] = [
+  'qty_zero',
+  'qty_negative',
+  'qty_over',
+  'qty_fraction',
+  'missing_user',
+  'failed_user',
+  'missing_product',
+  'dup_id',
+];
 
 /** Generates records of one model by index, in O(1) per record. */
 export class Generator {
@@ -132,7 +213,13 @@ export class Generator {
         return { record: { ...base, name: rng.pick(['A', ' B ', 'ü']) }, expected: 'invalid_name' };
       default: {
         const local = base.email.split('@')[0] ?? 'x';
-        const bad = rng.pick([`${local}.example.com`, `${local}@example`, `${local}@@example.com`, `${local} x@example.com`, `@example.com`]);
+        const bad = rng.pick([
+          `${local}.example.com`,
+          `${local}@example`,
+          `${local}@@example.com`,
+          `${local} x@example.com`,
+          `@example.com`,
+        ]);
         return { record: { ...base, email: bad }, expected: 'invalid_email' };
       }
     }
@@ -159,11 +246,20 @@ export class Generator {
       case 'short_name':
         return { record: { ...base, name: rng.pick(['X', '  ', '']) }, expected: 'invalid_name' };
       case 'price_low':
-        return { record: { ...base, price: rng.pick(['0.00', 0, '-5.00', -0.01]) }, expected: 'invalid_price' };
+        return {
+          record: { ...base, price: rng.pick(['0.00', 0, '-5.00', -0.01]) },
+          expected: 'invalid_price',
+        };
       case 'price_high':
-        return { record: { ...base, price: rng.pick(['1000000.00', 1000000, '99999999.99']) }, expected: 'invalid_price' };
+        return {
+          record: { ...base, price: rng.pick(['1000000.00', 1000000, '99999999.99']) },
+          expected: 'invalid_price',
+        };
       default:
-        return { record: { ...base, price: rng.pick(['12.345', 0.001, '9.999']) }, expected: 'invalid_price' };
+        return {
+          record: { ...base, price: rng.pick(['12.345', 0.001, '9.999']) },
+          expected: 'invalid_price',
+        };
     }
   }
 
@@ -175,15 +271,24 @@ export class Generator {
     const u = this.#anyClean(rng, users, (j) => this.userKind(j) === 'clean');
     const p = this.#anyClean(rng, products, (j) => this.productKind(j) === 'clean');
     const quantity = rng.next() < 0.8 ? 1 + rng.int(5) : 1 + rng.int(1000);
-    const base = { id: i + 1, user_id: u === undefined ? users + 1 : u + 1, product_id: p === undefined ? products + 1 : p + 1, quantity };
+    const base = {
+      id: i + 1,
+      user_id: u === undefined ? users + 1 : u + 1,
+      product_id: p === undefined ? products + 1 : p + 1,
+      quantity,
+    };
     // Without a landed user or product to point at, the order cannot be valid.
-    const refCode: FailureCode | 'ok' = u === undefined ? 'unknown_user' : p === undefined ? 'unknown_product' : 'ok';
+    const refCode: FailureCode | 'ok' =
+      u === undefined ? 'unknown_user' : p === undefined ? 'unknown_product' : 'ok';
     if (kind === 'dup_id') {
       const j = this.#earlierClean(rng, i, (x) => this.orderKind(x) === 'clean' && this.#orderLands(x));
       if (j === undefined) kind = 'qty_zero';
       else return { record: { ...base, id: j + 1 }, expected: 'duplicate_id' };
     }
-    const withCode = (record: Record<string, unknown>, code: FailureCode): GeneratedRecord => ({ record, expected: code });
+    const withCode = (record: Record<string, unknown>, code: FailureCode): GeneratedRecord => ({
+      record,
+      expected: code,
+    });
     switch (kind) {
       case 'clean':
         return { record: base, expected: refCode };
@@ -199,7 +304,9 @@ export class Generator {
         return withCode({ ...base, user_id: users + 1 + rng.int(1000) }, 'unknown_user');
       case 'failed_user': {
         const j = this.#anyClean(rng, users, (x) => this.userKind(x) !== 'clean');
-        return j === undefined ? withCode({ ...base, user_id: users + 1 }, 'unknown_user') : withCode({ ...base, user_id: j + 1 }, 'unknown_user');
+        return j === undefined
+          ? withCode({ ...base, user_id: users + 1 }, 'unknown_user')
+          : withCode({ ...base, user_id: j + 1 }, 'unknown_user');
       }
       default:
         return refCode === 'unknown_user'
@@ -220,7 +327,12 @@ export class Generator {
   /** Records `start .. start+count-1` of a model. */
   range(model: 'users' | 'products' | 'orders', start: number, count: number): GeneratedRecord[] {
     const out: GeneratedRecord[] = new Array(count);
-    const make = model === 'users' ? (i: number) => this.user(i) : model === 'products' ? (i: number) => this.product(i) : (i: number) => this.order(i);
+    const make =
+      model === 'users'
+        ? (i: number) => this.user(i)
+        : model === 'products'
+          ? (i: number) => this.product(i)
+          : (i: number) => this.order(i);
     for (let k = 0; k < count; k++) out[k] = make(start + k);
     return out;
   }

@@ -16,7 +16,9 @@ function fmix32(h: number): number {
 export class Rng {
   #state: number;
   constructor(seed: number, stream: number, index: number) {
-    this.#state = fmix32(fmix32(seed ^ Math.imul(stream, 0x9e3779b1)) ^ fmix32(index + 0x632be5ab) ^ Math.floor(index / 2 ** 32));
+    this.#state = fmix32(
+      fmix32(seed ^ Math.imul(stream, 0x9e3779b1)) ^ fmix32(index + 0x632be5ab) ^ Math.floor(index / 2 ** 32),
+    );
   }
 
   /** Uniform in [0, 1). */

@@ -14,8 +14,6 @@ import {
   type SqlValue,
 } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
-import { arrayType, createTableSql } from './ddl.js';
-import { isLockTimeout, rowFailure } from './errors.js';
 import {
   chunk,
   conflictColumns,
@@ -31,6 +29,8 @@ import {
   screenRow,
   timeoutMs,
 } from '../shared/server.js';
+import { arrayType, createTableSql } from './ddl.js';
+import { isLockTimeout, rowFailure } from './errors.js';
 
 /** Rows per INSERT: the values travel as one array per column, so this only bounds message size. */
 const INSERT_CHUNK = 5000;

@@ -154,7 +154,9 @@ export class SqliteConnection implements Connection {
     const ci = table.columns.find((c) => c.name === column)?.caseInsensitive;
     const expr = ci ? `lower(${column})` : column;
     // One statement whatever the number of values (a statement per IN-list length would pile up).
-    const stmt = this.#prepare(`SELECT ${column} AS v FROM ${table.name} WHERE ${expr} IN (SELECT value FROM json_each(?))`);
+    const stmt = this.#prepare(
+      `SELECT ${column} AS v FROM ${table.name} WHERE ${expr} IN (SELECT value FROM json_each(?))`,
+    );
     const keys = values.map((v) => (ci ? String(v).toLowerCase() : typeof v === 'bigint' ? String(v) : v));
     const rows = stmt.all(JSON.stringify(keys)) as { v: SqlValue }[];
     return new Set(rows.map((r) => keyOf(r.v, ci)));
