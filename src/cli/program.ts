@@ -1,8 +1,11 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { databasesCommand } from './commands/databases.js';
 import { migrateCommand } from './commands/migrate.js';
+import { reportCommand } from './commands/report.js';
 import { resetCommand } from './commands/reset.js';
 import { routesCommand } from './commands/routes.js';
+import { runsCommand } from './commands/runs.js';
 import { showMigrationsCommand } from './commands/showmigrations.js';
 import { simulateCommand } from './commands/simulate.js';
 import type { Io } from './context.js';
@@ -21,5 +24,8 @@ export function buildProgram(io: Io): Command {
   routesCommand(program, io);
   simulateCommand(program, io);
   resetCommand(program, io);
+  databasesCommand(program, io);
+  runsCommand(program, io);
+  reportCommand(program, io);
   return program;
 }

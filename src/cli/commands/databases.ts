@@ -28,7 +28,8 @@ export function databasesCommand(program: Command, io: Io): void {
           io.out(`${textTable(['alias', 'backend', 'url', 'status', 'migrations', 'rows'], rows, '')}\n`);
         }
         const down = list.find((d) => !d.reachable);
-        if (down) throw new DistdbError('connection', down.error ?? `database "${down.alias}" is not reachable`);
+        if (down)
+          throw new DistdbError('connection', down.error ?? `database "${down.alias}" is not reachable`);
       });
     });
 }

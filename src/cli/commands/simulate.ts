@@ -4,11 +4,12 @@ import { renderJson } from '../../reporting/renderers/json.js';
 import { renderTerminal } from '../../reporting/renderers/terminal.js';
 import { canonicalDataset } from '../../simulation/datasets/canonical.js';
 import type { Dataset } from '../../simulation/datasets/dataset.js';
-import { type GeneratorSpec, splitRecords } from '../../simulation/datasets/generated.js';
+import { type GeneratorSpec, generatedName, splitRecords } from '../../simulation/datasets/generated.js';
 import { loadDatasetFile } from '../../simulation/datasets/loadDatasetFile.js';
 import { MAX_THREADS, simulate } from '../../simulation/simulate.js';
 import { type CommonOptions, type Io, parseIntOption, withCommonOptions, withDistdb } from '../context.js';
 import { progressPrinter } from '../progress.js';
+import { emitReport } from './report.js';
 
 interface SimulateFlags extends CommonOptions {
   threads: number;
@@ -24,12 +25,17 @@ interface SimulateFlags extends CommonOptions {
   orders?: number;
   invalidRatio: number;
   seed: number;
+  resume?: number;
+  report?: 'pdf' | 'html' | 'md' | 'json';
+  out?: string;
 }
 
 const MAX_RECORDS = 1_000_000_000;
 
 export function loadDataset(opts: SimulateFlags): Dataset {
-  const generatorFlags = (['records', 'users', 'products', 'orders'] as const).filter((k) => opts[k] !== undefined);
+  const generatorFlags = (['records', 'users', 'products', 'orders'] as const).filter(
+    (k) => opts[k] !== undefined,
+  );
   if (opts.dataset !== 'generated') {
     if (generatorFlags.length > 0) {
       throw new DistdbError('usage', `--${generatorFlags[0]} needs --dataset generated`);
@@ -44,8 +50,7 @@ export function loadDataset(opts: SimulateFlags): Dataset {
     orders: opts.orders ?? split.orders,
     invalidRatio: opts.invalidRatio,
   };
-  const total = spec.users + spec.products + spec.orders;
-  return { kind: 'generated', name: `generated(${total}, seed ${spec.seed}, invalid ${spec.invalidRatio})`, spec };
+  return { kind: 'generated', name: generatedName(spec), spec };
 }
 
 function parseRatio(value: string): number {
@@ -68,16 +73,31 @@ export function simulateCommand(program: Command, io: Io): void {
     )
     .option('--dataset <canonical|generated|path.json>', 'records to insert', 'canonical')
     .addOption(
-      new Option('--records <n>', 'generated: total records, split 40% users, 20% products, 40% orders').argParser(
-        parseIntOption('--records', 1, MAX_RECORDS),
+      new Option(
+        '--records <n>',
+        'generated: total records, split 40% users, 20% products, 40% orders',
+      ).argParser(parseIntOption('--records', 1, MAX_RECORDS)),
+    )
+    .addOption(
+      new Option('--users <n>', 'generated: number of users').argParser(
+        parseIntOption('--users', 0, MAX_RECORDS),
       ),
     )
-    .addOption(new Option('--users <n>', 'generated: number of users').argParser(parseIntOption('--users', 0, MAX_RECORDS)))
     .addOption(
-      new Option('--products <n>', 'generated: number of products').argParser(parseIntOption('--products', 0, MAX_RECORDS)),
+      new Option('--products <n>', 'generated: number of products').argParser(
+        parseIntOption('--products', 0, MAX_RECORDS),
+      ),
     )
-    .addOption(new Option('--orders <n>', 'generated: number of orders').argParser(parseIntOption('--orders', 0, MAX_RECORDS)))
-    .addOption(new Option('--invalid-ratio <r>', 'generated: share of bad records (0-1)').argParser(parseRatio).default(0.1))
+    .addOption(
+      new Option('--orders <n>', 'generated: number of orders').argParser(
+        parseIntOption('--orders', 0, MAX_RECORDS),
+      ),
+    )
+    .addOption(
+      new Option('--invalid-ratio <r>', 'generated: share of bad records (0-1)')
+        .argParser(parseRatio)
+        .default(0.1),
+    )
     .addOption(
       new Option('--seed <n>', 'generated: random seed (same seed, same records)')
         .argParser(parseIntOption('--seed', 0, 2 ** 31 - 1))
@@ -88,16 +108,36 @@ export function simulateCommand(program: Command, io: Io): void {
     .option('--append', 'keep rows already in the tables (duplicates of them fail as duplicates)')
     .option('--yes', 'confirm --reset of databases that are not embedded SQLite files')
     .option('--no-progress', 'no live progress on stderr')
+    .addOption(
+      new Option(
+        '--resume <run>',
+        'finish an interrupted run: keep what it committed, run the rest of its dataset',
+      )
+        .argParser(parseIntOption('--resume', 1, Number.MAX_SAFE_INTEGER))
+        .conflicts(['reset', 'append']),
+    )
+    .addOption(
+      new Option('--report <format>', 'also write the report to a file at the end').choices([
+        'pdf',
+        'html',
+        'md',
+        'json',
+      ]),
+    )
+    .option('--out <file>', 'file for --report (default: distdb-run-<id>.<ext> in the current directory)')
     .action(async (opts: SimulateFlags) => {
+      if (opts.out && !opts.report) throw new DistdbError('usage', '--out needs --report <format>');
       // The dataset is read before anything is opened, so a bad file writes nothing.
-      const dataset = loadDataset(opts);
+      // A resumed run takes its dataset from the run's record.
+      const dataset = opts.resume === undefined ? loadDataset(opts) : undefined;
       await withDistdb(opts, async (db) => {
         const progress = progressPrinter(io, { enabled: opts.progress && !opts.json });
         let report: Awaited<ReturnType<typeof simulate>>;
         try {
           report = await simulate(db, {
             threads: opts.threads,
-            dataset,
+            ...(dataset ? { dataset } : {}),
+            ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
             existing: opts.reset ? 'reset' : opts.append ? 'append' : 'refuse',
             confirmReset: opts.yes ?? false,
             onProgress: progress.update,
@@ -113,9 +153,13 @@ export function simulateCommand(program: Command, io: Io): void {
         }
         progress.clear();
         io.out(opts.json ? renderJson(report) : renderTerminal(report));
+        if (opts.report) await emitReport(io, report, opts.report, { out: opts.out, toFile: true });
         const mismatches = report.expectations?.mismatches ?? 0;
         if (mismatches > 0) {
-          throw new DistdbError('mismatch', `${mismatches} records did not get the outcome the generator intended`);
+          throw new DistdbError(
+            'mismatch',
+            `${mismatches} records did not get the outcome the generator intended`,
+          );
         }
       });
     });

@@ -1,0 +1,103 @@
+import { writeFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { DistdbError, errorMessage } from '../../errors.js';
+import type { PageSize } from '../../reporting/renderers/pdf.js';
+import {
+  REPORT_EXTENSIONS,
+  REPORT_FORMATS,
+  type RenderOptions,
+  type ReportFormat,
+  renderReport,
+} from '../../reporting/renderers/render.js';
+import { DEFAULT_MAX_FAILURES } from '../../reporting/renderers/sections.js';
+import type { RunReport } from '../../reporting/report.js';
+import type { RunStore } from '../../runs/runStore.js';
+import { scrub } from '../../secrets.js';
+import { type CommonOptions, type Io, parseIntOption, withCommonOptions, withDistdb } from '../context.js';
+import { openRunStore } from './runs.js';
+
+interface ReportFlags extends CommonOptions {
+  format: ReportFormat;
+  out?: string;
+  pageSize: PageSize;
+  maxFailures: number;
+}
+
+function parseRunId(value: string): number | 'latest' {
+  if (value === 'latest') return value;
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError('expected a run id (a positive integer) or "latest"');
+  return Number(value);
+}
+
+/**
+ * The stored report with as many individual failures as the renderer lists: the report keeps
+ * the first ones of a large run, run history keeps them all.
+ */
+export async function withFailures(store: RunStore, report: RunReport, max: number): Promise<RunReport> {
+  if (max <= report.failures.length || report.failuresTotal <= report.failures.length) return report;
+  return { ...report, failures: await store.failures(report.run, max) };
+}
+
+/**
+ * Renders a report and writes it to `out`, or to `distdb-run-<id>.<ext>` when `toFile` is set;
+ * otherwise text goes to stdout. A written file is announced on stderr.
+ */
+export async function emitReport(
+  io: Io,
+  report: RunReport,
+  format: ReportFormat,
+  options: RenderOptions & { out?: string | undefined; toFile: boolean },
+): Promise<void> {
+  const content = await renderReport(report, format, options);
+  const path =
+    options.out ?? (options.toFile ? `distdb-run-${report.run}.${REPORT_EXTENSIONS[format]}` : undefined);
+  if (path === undefined) {
+    io.out(String(content));
+    return;
+  }
+  try {
+    // Text passes the same secret scrubbing as stdout; the PDF is drawn from the redacted report.
+    writeFileSync(path, typeof content === 'string' ? scrub(content) : content);
+  } catch (err) {
+    throw new DistdbError('usage', `cannot write the report to ${path}: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+  io.err(`wrote report run ${report.run} (${format}) to ${path}\n`);
+}
+
+export function reportCommand(program: Command, io: Io): void {
+  withCommonOptions(program.command('report'))
+    .description('render the report of a past run: text, json, md, html or pdf')
+    .argument('<run>', 'run id, or "latest"', parseRunId)
+    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
+    .option('--out <file>', 'write to this file (pdf default: distdb-run-<id>.pdf; others default to stdout)')
+    .addOption(new Option('--page-size <size>', 'PDF page size').choices(['a4', 'letter']).default('a4'))
+    .addOption(
+      new Option('--max-failures <n>', 'failed records listed one by one (counts are always exact)')
+        .argParser(parseIntOption('--max-failures', 0, 100_000))
+        .default(DEFAULT_MAX_FAILURES),
+    )
+    .action(async (run: number | 'latest', opts: ReportFlags) => {
+      await withDistdb(opts, async (db) => {
+        const store = await openRunStore(db);
+        const stored = store ? await store.get(run) : undefined;
+        if (!store || !stored)
+          throw new DistdbError(
+            'usage',
+            run === 'latest'
+              ? 'no runs yet: distdb simulate records one'
+              : `no report for run ${run} (distdb runs lists the runs)`,
+          );
+        // JSON is the stored document as is, the same one `simulate --json` printed.
+        const report = opts.format === 'json' ? stored : await withFailures(store, stored, opts.maxFailures);
+        await emitReport(io, report, opts.format, {
+          out: opts.out,
+          toFile: opts.format === 'pdf',
+          pageSize: opts.pageSize,
+          maxFailures: opts.maxFailures,
+        });
+      });
+    });
+}

@@ -1,0 +1,222 @@
+import { truncate } from '../../util/text.js';
+import type { Expectations, FailureReport, RunReport } from '../report.js';
+
+/** A column of a report table; `weight` is its share of the page width where the layout is fixed (PDF). */
+export interface Column {
+  readonly header: string;
+  readonly align: 'left' | 'right';
+  readonly weight: number;
+}
+
+export interface Table {
+  readonly columns: readonly Column[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** The failures of one code: the exact count, the records listed, and how many are not. */
+export interface FailureGroup {
+  readonly code: string;
+  readonly count: number;
+  readonly table: Table;
+  readonly more: number;
+}
+
+/**
+ * What the Markdown, HTML and PDF reports show, already formatted, so they show the same
+ * figures the same way and only differ in layout.
+ */
+export interface ReportSections {
+  readonly title: string;
+  readonly facts: readonly (readonly [string, string])[];
+  readonly summary: readonly (readonly [string, string])[];
+  readonly deployment: Table;
+  readonly databases: Table;
+  readonly threads: Table;
+  readonly failureCodes: Table;
+  readonly failureGroups: readonly FailureGroup[];
+  readonly failuresTotal: number;
+  /** Says how the list was chosen when it does not hold every failure. */
+  readonly failuresNote?: string;
+  /** Generated datasets: intended outcomes against actual ones. */
+  readonly expectations?: { readonly mismatches: string; readonly outcomes: Table; readonly examples: Table };
+}
+
+/** Individual failures a report lists unless told otherwise; counts are always exact. */
+export const DEFAULT_MAX_FAILURES = 200;
+
+const left = (header: string, weight = 1): Column => ({ header, align: 'left', weight });
+const right = (header: string, weight = 1): Column => ({ header, align: 'right', weight });
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatPercent(rate: number): string {
+  return `${rate.toFixed(1)}%`;
+}
+
+/** Latency with about three significant digits. */
+export function formatMs(ms: number): string {
+  return ms.toFixed(ms < 10 ? 2 : ms < 100 ? 1 : 0);
+}
+
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** ISO time → `2025-01-31 14:05:09 UTC`, the same whatever the reader's time zone. */
+export function formatTime(iso: string): string {
+  return `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
+}
+
+function rate(succeeded: number, attempted: number): string {
+  return attempted === 0 ? '-' : formatPercent(Math.round((succeeded / attempted) * 1000) / 10);
+}
+
+export function reportSections(report: RunReport, options: { maxFailures?: number } = {}): ReportSections {
+  const t = report.totals;
+  const facts: [string, string][] = [
+    ['Status', report.status],
+    ...(report.error ? ([['Error', report.error]] as [string, string][]) : []),
+    ['Started', formatTime(report.startedAt)],
+    ['Finished', formatTime(report.finishedAt)],
+    ['distdb version', report.version],
+    ['Dataset', report.dataset],
+    ['Threads', formatCount(report.threads)],
+  ];
+  const summary: [string, string][] = [
+    ['Attempted', formatCount(t.attempted)],
+    ['Succeeded', formatCount(t.succeeded)],
+    ['Failed', formatCount(t.failed)],
+    ['Success rate', formatPercent(t.successRate)],
+    ['Wall time', formatSeconds(report.durationMs)],
+    ['Records/s', formatCount(report.recordsPerSecond)],
+    ...(report.retries > 0 ? ([['Retries', formatCount(report.retries)]] as [string, string][]) : []),
+  ];
+  const dbs = Object.entries(report.databases);
+  return {
+    title: `distdb run ${report.run}`,
+    facts,
+    summary,
+    deployment: {
+      columns: [left('database', 1.2), left('backend'), left('models', 1.2), left('URL', 4)],
+      rows: dbs.map(([alias, d]) => [alias, d.backend, d.models.join(', '), d.url]),
+    },
+    databases: {
+      columns: [
+        left('database', 1.4),
+        right('attempted'),
+        right('succeeded'),
+        right('failed'),
+        right('success'),
+        right('records/s'),
+        right('p50 ms'),
+        right('p95 ms'),
+        right('p99 ms'),
+        right('max ms'),
+      ],
+      rows: dbs.map(([alias, d]) => [
+        alias,
+        formatCount(d.attempted),
+        formatCount(d.succeeded),
+        formatCount(d.failed),
+        rate(d.succeeded, d.attempted),
+        formatCount(d.recordsPerSecond),
+        formatMs(d.latencyMs.p50),
+        formatMs(d.latencyMs.p95),
+        formatMs(d.latencyMs.p99),
+        formatMs(d.latencyMs.max),
+      ]),
+    },
+    threads: {
+      columns: [right('thread'), right('records'), right('succeeded'), right('failed'), right('busy ms')],
+      rows: report.threadStats.map((x) => [
+        String(x.thread),
+        formatCount(x.records),
+        formatCount(x.succeeded),
+        formatCount(x.failed),
+        formatCount(Math.round(x.busyMs)),
+      ]),
+    },
+    ...failureSections(report, options.maxFailures ?? DEFAULT_MAX_FAILURES),
+    ...(report.expectations ? { expectations: expectationSections(report.expectations) } : {}),
+  };
+}
+
+function expectationSections(e: Expectations): NonNullable<ReportSections['expectations']> {
+  const outcomes = [...new Set([...Object.keys(e.expected), ...Object.keys(e.actual)])];
+  return {
+    mismatches: formatCount(e.mismatches),
+    outcomes: {
+      columns: [left('outcome', 3), right('expected'), right('actual')],
+      rows: outcomes.map((o) => [o, formatCount(e.expected[o] ?? 0), formatCount(e.actual[o] ?? 0)]),
+    },
+    examples: {
+      columns: [left('model'), right('record #'), left('expected', 2), left('actual', 2)],
+      rows: e.examples.map((m) => [m.model, String(m.index), m.expected, m.actual]),
+    },
+  };
+}
+
+function failureSections(
+  report: RunReport,
+  maxFailures: number,
+): Pick<ReportSections, 'failureCodes' | 'failureGroups' | 'failuresTotal' | 'failuresNote'> {
+  const codes = Object.entries(report.failuresByCode)
+    .map(([code, count]) => ({ code, count: count ?? 0 }))
+    .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+  const byCode = listedByCode(report.failures, maxFailures);
+  let shown = 0;
+  for (const rows of byCode.values()) shown += rows.length;
+  return {
+    failureCodes: {
+      columns: [left('code', 3), right('records'), right('share')],
+      rows: codes.map(({ code, count }) => [code, formatCount(count), rate(count, report.failuresTotal)]),
+    },
+    failureGroups: codes.map(({ code, count }) => {
+      const rows = byCode.get(code) ?? [];
+      return {
+        code,
+        count,
+        more: Math.max(0, count - rows.length),
+        table: {
+          columns: [left('model', 1.1), left('id', 1.1), right('thread', 0.9), left('message', 7)],
+          rows: rows.map((f) => [
+            f.model,
+            f.id === null ? '-' : truncate(String(f.id), 40),
+            String(f.thread),
+            truncate(f.message, 300),
+          ]),
+        },
+      };
+    }),
+    failuresTotal: report.failuresTotal,
+    ...(shown < report.failuresTotal
+      ? {
+          failuresNote: `Listing ${formatCount(shown)} of ${formatCount(report.failuresTotal)} failures, the first of each code in dataset order; the counts are exact.`,
+        }
+      : {}),
+  };
+}
+
+/**
+ * Which failures to list: at most `max`, shared out evenly between codes (a code with fewer
+ * takes all it has and leaves the rest to the others), each code's first ones in dataset order.
+ * So a large run whose first failures are all one code still shows examples of every code.
+ */
+function listedByCode(failures: readonly FailureReport[], max: number): Map<string, FailureReport[]> {
+  const byCode = new Map<string, FailureReport[]>();
+  for (const f of failures) {
+    const group = byCode.get(f.code);
+    if (group) group.push(f);
+    else byCode.set(f.code, [f]);
+  }
+  let left = Math.max(0, max);
+  const groups = [...byCode].sort(([, a], [, b]) => a.length - b.length);
+  groups.forEach(([code, rows], i) => {
+    const take = Math.min(rows.length, Math.floor(left / (groups.length - i)));
+    byCode.set(code, rows.slice(0, take));
+    left -= take;
+  });
+  return byCode;
+}

@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CANONICAL_OUTCOME } from '../support/canonical.js';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/deployments.js';
+
+// Read back with poppler-utils (CI installs it), i.e. what a person's PDF viewer shows.
+const ARTIFACTS = resolve(import.meta.dirname, '../../artifacts');
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function fresh(): string {
+  const d = tempDir('distdb-pdf-');
+  dirs.push(d);
+  return d;
+}
+
+function pdftotext(file: string, pages?: [number, number]): string {
+  const range = pages ? ['-f', String(pages[0]), '-l', String(pages[1])] : [];
+  return execFileSync('pdftotext', ['-layout', ...range, file, '-'], { encoding: 'utf8' });
+}
+
+function pageCount(file: string): number {
+  return Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))?.[1]);
+}
+
+describe('PDF report', () => {
+  const cwd = fresh();
+
+  it('simulate --report pdf writes distdb-run-<id>.pdf with the run figures as text, fonts embedded', () => {
+    const r = runCli(['simulate', '--report', 'pdf'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('wrote report run 1 (pdf) to distdb-run-1.pdf');
+    const file = join(cwd, 'distdb-run-1.pdf');
+    const text = pdftotext(file);
+    expect(text).toContain('distdb run 1');
+    expect(text).toMatch(/Success rate[\s\S]*80\.0%/);
+    expect(text).toMatch(
+      /Attempted\s+Succeeded\s+Failed\s+Success rate\s+Wall time\s+Records\/s\s*\n\s*30\s+24\s+6\s+80\.0%/,
+    );
+    expect(text).toMatch(/users\s+10\s+8\s+2\s+80\.0%/);
+    expect(text).toMatch(/sqlite:\.\/data\/users\.db/);
+    for (const [model, id, code] of CANONICAL_OUTCOME.failures) {
+      expect(text).toContain(`${code} (`);
+      expect(text).toMatch(new RegExp(`${model}\\s+${id}\\s+\\d+\\s+\\S`));
+    }
+    // The charts' labels are text too: they are vectors, not pictures.
+    expect(text).toContain('batch latency, ms (log scale)');
+    expect(text).toContain('time since the run started, s');
+
+    const fonts = execFileSync('pdffonts', [file], { encoding: 'utf8' }).trim().split('\n').slice(2);
+    expect(fonts.length).toBeGreaterThan(0);
+    for (const line of fonts)
+      expect(line).toMatch(/DejaVuSans\S*\s+CID TrueType\s+Identity-H\s+yes\s+yes\s+yes/);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    execFileSync('pdftoppm', [
+      '-png',
+      '-r',
+      '60',
+      '-f',
+      '1',
+      '-l',
+      '1',
+      '-singlefile',
+      file,
+      join(ARTIFACTS, 'report-pdf-page1'),
+    ]);
+    expect(readFileSync(join(ARTIFACTS, 'report-pdf-page1.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('A4 by default, --page-size letter on request', () => {
+    const a4 = execFileSync('pdfinfo', [join(cwd, 'distdb-run-1.pdf')], { encoding: 'utf8' });
+    expect(a4).toMatch(/Page size:\s+595\.28 x 841\.89 pts \(A4\)/);
+    const r = runCli(
+      ['report', 'latest', '--format', 'pdf', '--page-size', 'letter', '--out', 'letter.pdf'],
+      {
+        cwd,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(execFileSync('pdfinfo', [join(cwd, 'letter.pdf')], { encoding: 'utf8' })).toMatch(
+      /Page size:\s+612 x 792 pts \(letter\)/,
+    );
+  });
+
+  it('a large run: tables continue on new pages under their header, failures capped with exact counts', () => {
+    const users = Array.from({ length: 400 }, (_, i) => ({
+      id: i + 1,
+      name: `User ${i + 1}`,
+      email: i % 4 === 0 ? `broken-${i + 1}` : `u${i + 1}@example.com`,
+    }));
+    writeFileSync(join(cwd, 'large.json'), JSON.stringify({ users }));
+    const sim = runCli(['simulate', '--reset', '--dataset', 'large.json', '--threads', '32', '--json'], {
+      cwd,
+    });
+    expect(sim.code).toBe(0);
+    const run = JSON.parse(sim.stdout).run;
+    const capped = runCli(
+      ['report', String(run), '--format', 'pdf', '--max-failures', '30', '--out', 'capped.pdf'],
+      {
+        cwd,
+      },
+    );
+    expect(capped.code).toBe(0);
+    const text = pdftotext(join(cwd, 'capped.pdf'));
+    expect(text).toContain('Failures (100)');
+    expect(text).toMatch(/invalid_email\s+100\s+100\.0%/);
+    expect(text).toContain('invalid_email (100)');
+    expect(text).toContain('… and 70 more');
+    expect(text).toContain('Listing 30 of 100 failures');
+
+    const full = runCli(['report', String(run), '--format', 'pdf', '--out', 'full.pdf'], { cwd });
+    expect(full.code).toBe(0);
+    const file = join(cwd, 'full.pdf');
+    const pages = pageCount(file);
+    expect(pages).toBeGreaterThanOrEqual(4);
+    // A page never starts in the middle of a table: continued tables repeat their header row.
+    const firstLines = Array.from({ length: pages - 1 }, (_, i) => {
+      const page = pdftotext(file, [i + 2, i + 2]);
+      expect(page).toContain(`distdb run ${run} · page ${i + 2} of ${pages}`);
+      return page.split('\n').find((l) => l.trim() !== '') ?? '';
+    });
+    const header = /^\s*(model\s+id\s+thread\s+message|thread\s+records\s+succeeded\s+failed\s+busy ms)\s*$/;
+    expect(firstLines.filter((l) => header.test(l)).length).toBeGreaterThanOrEqual(2);
+    for (const l of firstLines) expect(l).not.toMatch(/^\s*(user\s+\d+|\d+\s+\d+\s+\d+)/);
+    expect(pdftotext(file)).not.toMatch(/and \d+ more/);
+  });
+});
