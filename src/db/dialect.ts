@@ -49,6 +49,11 @@ export interface Connection {
   /** DDL statements creating `table`, in order. */
   createTableSql(table: TableDef): string[];
   tableExists(table: string): Promise<boolean>;
+  /**
+   * For a server: which server this is (`host:port`) and how many more connections it accepts
+   * now. Undefined where connections are not limited (embedded files).
+   */
+  connectionHeadroom(): Promise<{ server: string; available: number } | undefined>;
   /** Inserts rows in one transaction; a constraint violation fails that row only. */
   insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]>;
   /** Which of `values` already exist in `column` (compared case-insensitively where the column is). */

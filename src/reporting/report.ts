@@ -73,6 +73,8 @@ export interface RunReport {
   /** Records committed in each interval of the run. */
   timeline: { startMs: number; endMs: number; records: number }[];
   retries: number;
+  /** Things worth knowing about how the run went (e.g. connections rationed by a server's limit). */
+  notices?: string[];
   /** Generated datasets only: intended outcomes per code (`ok` = success) and where the run disagreed. */
   expectations?: Expectations;
   config: { databases: Record<string, string>; routes: Record<string, string> };

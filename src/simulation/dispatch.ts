@@ -16,7 +16,9 @@ export interface DispatchInput {
   readonly plan: RunPlan;
   /** Model → batches already committed (resume); they are skipped. */
   readonly done: Readonly<Record<string, number>>;
-  readonly worker: Omit<WorkerInit, 'thread' | 'sync'>;
+  readonly worker: Omit<WorkerInit, 'thread' | 'sync' | 'closeIdle'>;
+  /** At most this many workers hold database connections at once (servers' connection limits). */
+  readonly maxConnectedWorkers: number;
   readonly onResult: (result: BatchResult) => void;
 }
 
@@ -35,6 +37,7 @@ export async function dispatch(input: DispatchInput): Promise<void> {
   const turns = new CommitTurns(sync);
   for (const [model, n] of Object.entries(input.done)) turns.start(model, n);
   const slots: WorkerSlot[] = [];
+  const rationed = input.maxConnectedWorkers < input.threads;
   try {
     await new Promise<void>((resolve, reject) => {
       let ready = 0;
@@ -57,11 +60,7 @@ export async function dispatch(input: DispatchInput): Promise<void> {
       const fill = () => {
         if (fatal || turns.aborted) return finishIfIdle();
         for (;;) {
-          let slot: WorkerSlot | undefined;
-          for (const s of slots) {
-            if (s.outstanding.size < MAX_OUTSTANDING && (!slot || s.outstanding.size < slot.outstanding.size))
-              slot = s;
-          }
+          const slot = pickSlot(slots, rationed ? input.maxConnectedWorkers : slots.length);
           if (!slot) return;
           const next = tasks.next();
           if (next.done) {
@@ -97,7 +96,7 @@ export async function dispatch(input: DispatchInput): Promise<void> {
 
       const workerUrl = new URL('./worker.js', import.meta.url);
       for (let thread = 1; thread <= input.threads; thread++) {
-        const init: WorkerInit = { ...input.worker, thread, sync };
+        const init: WorkerInit = { ...input.worker, thread, sync, closeIdle: rationed };
         const worker = new Worker(workerUrl, { workerData: init, resourceLimits: WORKER_HEAP });
         const slot: WorkerSlot = { worker, outstanding: new Set() };
         slots.push(slot);
@@ -116,6 +115,21 @@ export async function dispatch(input: DispatchInput): Promise<void> {
   } finally {
     await Promise.all(slots.map((s) => stopWorker(s.worker)));
   }
+}
+
+/**
+ * The least loaded worker with room; when connections are rationed, a worker that is idle (and so
+ * holds none) is only woken while fewer than `maxBusy` workers are busy.
+ */
+function pickSlot(slots: readonly WorkerSlot[], maxBusy: number): WorkerSlot | undefined {
+  const busy = slots.filter((s) => s.outstanding.size > 0).length;
+  let best: WorkerSlot | undefined;
+  for (const s of slots) {
+    if (s.outstanding.size >= MAX_OUTSTANDING) continue;
+    if (s.outstanding.size === 0 && busy >= maxBusy) continue;
+    if (!best || s.outstanding.size < best.outstanding.size) best = s;
+  }
+  return best;
 }
 
 /** Asks a worker to close its connections and exit; one that does not is terminated. */

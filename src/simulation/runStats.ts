@@ -156,6 +156,7 @@ export class RunStats {
       finishedAt: number;
       error?: string;
       resumed?: boolean;
+      notices?: string[];
     },
   ): RunReport {
     this.#trimFailures();
@@ -228,6 +229,7 @@ export class RunStats {
       latencyHistograms,
       timeline: this.#timeline(base.startedAt, durationMs),
       retries,
+      ...(base.notices && base.notices.length > 0 ? { notices: base.notices } : {}),
       ...(this.#expected
         ? {
             expectations: {

@@ -185,9 +185,11 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
   };
   let lastProgress = 0;
 
+  const budget = await connectionBudget(db, threads);
   let error: DistdbError | undefined;
   try {
     await dispatch({
+      maxConnectedWorkers: budget.maxConnectedWorkers,
       threads,
       dataset,
       plan,
@@ -236,6 +238,7 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
     finishedAt: Date.now(),
     ...(error ? { error: error.message } : {}),
     ...(journaled.length > 0 ? { resumed: true } : {}),
+    notices: budget.notices,
   });
   await store.finish(runId, report);
   if (error) throw Object.assign(error, { report });
@@ -243,6 +246,40 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
 }
 
 const RUN_MODEL = { label: 'Run' } as Model;
+
+/** Share of a server's free connections a run may take; the rest is left to everyone else. */
+const CONNECTION_SHARE = 0.8;
+
+/**
+ * How many workers may hold connections at once so that no server runs out: each worker holds
+ * one connection per database it touches, and databases may share a server.
+ */
+async function connectionBudget(db: Distdb, threads: number): Promise<{ maxConnectedWorkers: number; notices: string[] }> {
+  const aliases = new Set(MODELS.flatMap((m) => [db.writeAlias(m), db.readAlias(m)]));
+  const servers = new Map<string, { available: number; aliases: number }>();
+  for (const alias of aliases) {
+    const headroom = await (await db.connection(alias)).connectionHeadroom();
+    if (!headroom) continue;
+    const entry = servers.get(headroom.server) ?? { available: headroom.available, aliases: 0 };
+    entry.aliases++;
+    servers.set(headroom.server, entry);
+  }
+  let maxConnectedWorkers = threads;
+  const notices: string[] = [];
+  for (const [server, { available, aliases: n }] of servers) {
+    const allowed = Math.floor((available * CONNECTION_SHARE) / n);
+    if (allowed < 1) {
+      throw new DistdbError('connection', `server ${server} has no free connections (${available} available, ${n} needed per worker)`);
+    }
+    if (allowed < maxConnectedWorkers) {
+      maxConnectedWorkers = allowed;
+      notices.push(
+        `server ${server} accepts ${available} more connections: at most ${allowed} of ${threads} threads hold its ${n} connections at once`,
+      );
+    }
+  }
+  return { maxConnectedWorkers, notices };
+}
 
 /** A journaled batch as a result; for generated datasets its intended outcomes are recomputed. */
 function journaledResult(batch: JournaledBatch, dataset: Dataset): BatchResult {

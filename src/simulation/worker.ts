@@ -162,10 +162,17 @@ async function pump(): Promise<void> {
   } finally {
     running = false;
   }
+  if (init.closeIdle && queue.length === 0) await closeConnections();
+}
+
+async function closeConnections(): Promise<void> {
+  const open = [...connections.values()];
+  connections.clear();
+  await Promise.all(open.map(async (c) => (await c.catch(() => undefined))?.close()));
 }
 
 async function stop(): Promise<void> {
-  await Promise.all([...connections.values()].map(async (c) => (await c.catch(() => undefined))?.close()));
+  await closeConnections();
   port?.close();
 }
 
@@ -182,8 +189,9 @@ port.on('message', (msg: ToWorker) => {
   void pump();
 });
 
-// Connect up front so an unreachable database is reported before any record is sent.
-Promise.all(Object.values(init.writeAlias).map((alias) => connection(alias)))
+// Connect up front so an unreachable database is reported before any record is sent (unless
+// connections are rationed, then they are opened per use).
+Promise.all(init.closeIdle ? [] : Object.values(init.writeAlias).map((alias) => connection(alias)))
   .then(() => send({ type: 'ready', thread: init.thread }))
   .catch((err) => {
     turns.abort();

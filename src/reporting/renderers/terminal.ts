@@ -83,6 +83,7 @@ export function renderTerminal(report: RunReport, options: { maxFailures?: numbe
     out.push('');
   }
   if (report.retries > 0) out.push(`Transient errors retried: ${report.retries}`);
+  for (const n of report.notices ?? []) out.push(`Note: ${n}`);
   out.push(
     `Total: ${t.succeeded}/${t.attempted} succeeded (${t.successRate.toFixed(1)}%), ${t.failed} failed · wall time ${seconds(report.durationMs)} · ${report.recordsPerSecond} records/s`,
   );

@@ -262,6 +262,14 @@ export class MysqlConnection implements Connection {
     return createTableSql(table);
   }
 
+  async connectionHeadroom(): Promise<{ server: string; available: number }> {
+    const rows = await this.query<{ n: number }>(
+      'SELECT @@max_connections - (SELECT COUNT(*) FROM information_schema.PROCESSLIST) AS n',
+    );
+    const u = parseServerUrl(this.url);
+    return { server: `${u.hostname || 'localhost'}:${u.port || '3306'}`, available: Math.max(0, Number(rows[0]?.n ?? 0)) };
+  }
+
   async tableExists(table: string): Promise<boolean> {
     const rows = await this.query(
       'SELECT 1 AS found FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',

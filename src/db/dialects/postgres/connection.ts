@@ -325,6 +325,16 @@ export class PostgresConnection implements Connection {
     return createTableSql(table);
   }
 
+  async connectionHeadroom(): Promise<{ server: string; available: number }> {
+    // Slots reserved for superusers are not counted: distdb should not need them.
+    const rows = await this.query<{ n: number }>(
+      `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+        - (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS n`,
+    );
+    const u = parseServerUrl(this.url);
+    return { server: `${u.hostname || 'localhost'}:${u.port || '5432'}`, available: Math.max(0, Number(rows[0]?.n ?? 0)) };
+  }
+
   async tableExists(table: string): Promise<boolean> {
     const r = await this.#run(
       'SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1',

@@ -115,6 +115,10 @@ export class SqliteConnection implements Connection {
     return createTableSql(table);
   }
 
+  async connectionHeadroom(): Promise<undefined> {
+    return undefined;
+  }
+
   async tableExists(table: string): Promise<boolean> {
     const rows = await this.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [
       table,
