@@ -54,3 +54,11 @@ export async function describeServers(): Promise<string[]> {
       : `[distdb tests] NOTICE: ${s.backend} server not reachable at ${s.adminUrl}: its suites are SKIPPED (set CI=true to make this a failure)`,
   );
 }
+
+/** The three local PostgreSQL servers .ci/servers.sh starts, for the three-server deployment. */
+export const POSTGRES_NODES: readonly ServerBackend[] = (
+  process.env.DISTDB_TEST_POSTGRES_NODES ??
+  'postgres://postgres@127.0.0.1:5432,postgres://postgres@127.0.0.1:5433,postgres://postgres@127.0.0.1:5434'
+)
+  .split(',')
+  .map((adminUrl) => ({ backend: 'postgres' as const, adminUrl }));
