@@ -58,7 +58,10 @@ export interface RunReport {
   startedAt: string;
   finishedAt: string;
   dataset: string;
+  /** Most worker threads allowed (`--threads`). */
   threads: number;
+  /** Worker threads actually started: a pool starts threads only when work is waiting for one. */
+  workersStarted: number;
   durationMs: number;
   recordsPerSecond: number;
   totals: Counts & { successRate: number };

@@ -5,6 +5,8 @@ import type { GeneratorSpec } from './datasets/generated.js';
 import type { BatchTask } from './messages.js';
 
 export const MAX_BATCH = 5000;
+/** Below this, a transaction's fixed cost (and a worker's start) outweighs spreading the work. */
+export const MIN_BATCH = 256;
 
 /** How to get the same dataset again, for `--resume`. */
 export type DatasetOrigin =
@@ -19,12 +21,19 @@ export interface RunPlan {
   readonly batchSizes: Readonly<Record<string, number>>;
 }
 
+/**
+ * Batch sizes: enough batches for every thread to have work, but not below MIN_BATCH records
+ * and not above `maxBatch` (an explicit `maxBatch` below MIN_BATCH is taken as is).
+ */
 export function planRun(dataset: Dataset, threads: number, maxBatch = MAX_BATCH): RunPlan {
-  // Enough batches for every thread to have work, at most maxBatch records per transaction.
+  const floor = Math.min(MIN_BATCH, maxBatch);
   const batchSizes = Object.fromEntries(
     MODELS.map((m) => [
       m.name,
-      Math.max(1, Math.min(maxBatch, Math.ceil(datasetSize(dataset, m.datasetKey) / threads))),
+      Math.max(
+        1,
+        Math.min(maxBatch, Math.max(floor, Math.ceil(datasetSize(dataset, m.datasetKey) / threads))),
+      ),
     ]),
   );
   const origin: DatasetOrigin =

@@ -157,6 +157,7 @@ export class RunStats {
       error?: string;
       resumed?: boolean;
       notices?: string[];
+      workersStarted: number;
     },
   ): RunReport {
     this.#trimFailures();
@@ -212,6 +213,7 @@ export class RunStats {
       finishedAt: new Date(base.finishedAt).toISOString(),
       dataset: base.dataset,
       threads: base.threads,
+      workersStarted: base.workersStarted,
       durationMs: Math.round(durationMs * 10) / 10,
       recordsPerSecond: rate(attempted),
       totals: {

@@ -187,8 +187,9 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
 
   const budget = await connectionBudget(db, threads);
   let error: DistdbError | undefined;
+  let workersStarted = 0;
   try {
-    await dispatch({
+    workersStarted = await dispatch({
       maxConnectedWorkers: budget.maxConnectedWorkers,
       threads,
       dataset,
@@ -239,6 +240,7 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
     ...(error ? { error: error.message } : {}),
     ...(journaled.length > 0 ? { resumed: true } : {}),
     notices: budget.notices,
+    workersStarted,
   });
   await store.finish(runId, report);
   if (error) throw Object.assign(error, { report });
@@ -254,7 +256,10 @@ const CONNECTION_SHARE = 0.8;
  * How many workers may hold connections at once so that no server runs out: each worker holds
  * one connection per database it touches, and databases may share a server.
  */
-async function connectionBudget(db: Distdb, threads: number): Promise<{ maxConnectedWorkers: number; notices: string[] }> {
+async function connectionBudget(
+  db: Distdb,
+  threads: number,
+): Promise<{ maxConnectedWorkers: number; notices: string[] }> {
   const aliases = new Set(MODELS.flatMap((m) => [db.writeAlias(m), db.readAlias(m)]));
   const servers = new Map<string, { available: number; aliases: number }>();
   for (const alias of aliases) {
@@ -269,7 +274,10 @@ async function connectionBudget(db: Distdb, threads: number): Promise<{ maxConne
   for (const [server, { available, aliases: n }] of servers) {
     const allowed = Math.floor((available * CONNECTION_SHARE) / n);
     if (allowed < 1) {
-      throw new DistdbError('connection', `server ${server} has no free connections (${available} available, ${n} needed per worker)`);
+      throw new DistdbError(
+        'connection',
+        `server ${server} has no free connections (${available} available, ${n} needed per worker)`,
+      );
     }
     if (allowed < maxConnectedWorkers) {
       maxConnectedWorkers = allowed;

@@ -82,7 +82,10 @@ export function reportSections(report: RunReport, options: { maxFailures?: numbe
     ['Finished', formatTime(report.finishedAt)],
     ['distdb version', report.version],
     ['Dataset', report.dataset],
-    ['Threads', formatCount(report.threads)],
+    [
+      'Threads',
+      `${formatCount(report.threads)} (${formatCount(report.workersStarted ?? report.threads)} started)`,
+    ],
   ];
   const summary: [string, string][] = [
     ['Attempted', formatCount(t.attempted)],

@@ -11,7 +11,7 @@ export function renderTerminal(report: RunReport, options: { maxFailures?: numbe
   const out: string[] = [];
   const t = report.totals;
   out.push(
-    `distdb run ${report.run} · dataset ${report.dataset} · ${report.threads} threads · ${report.status}`,
+    `distdb run ${report.run} · dataset ${report.dataset} · ${report.threads} threads (${report.workersStarted ?? report.threads} started) · ${report.status}`,
   );
   if (report.error) out.push(`error: ${report.error}`);
   out.push('');

@@ -267,7 +267,10 @@ export class MysqlConnection implements Connection {
       'SELECT @@max_connections - (SELECT COUNT(*) FROM information_schema.PROCESSLIST) AS n',
     );
     const u = parseServerUrl(this.url);
-    return { server: `${u.hostname || 'localhost'}:${u.port || '3306'}`, available: Math.max(0, Number(rows[0]?.n ?? 0)) };
+    return {
+      server: `${u.hostname || 'localhost'}:${u.port || '3306'}`,
+      available: Math.max(0, Number(rows[0]?.n ?? 0)),
+    };
   }
 
   async tableExists(table: string): Promise<boolean> {

@@ -332,7 +332,10 @@ export class PostgresConnection implements Connection {
         - (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS n`,
     );
     const u = parseServerUrl(this.url);
-    return { server: `${u.hostname || 'localhost'}:${u.port || '5432'}`, available: Math.max(0, Number(rows[0]?.n ?? 0)) };
+    return {
+      server: `${u.hostname || 'localhost'}:${u.port || '5432'}`,
+      available: Math.max(0, Number(rows[0]?.n ?? 0)),
+    };
   }
 
   async tableExists(table: string): Promise<boolean> {
