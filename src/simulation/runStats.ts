@@ -1,4 +1,4 @@
-import type { FailureCode } from '../models/failureCodes.js';
+import { codeRank, type FailureCode } from '../models/failureCodes.js';
 import { type FailureReport, type RunReport, successRate, type ThreadReport } from '../reporting/report.js';
 import { Histogram } from './histogram.js';
 import type { BatchResult } from './messages.js';
@@ -225,7 +225,7 @@ export class RunStats {
       databases,
       models,
       threadStats: this.#threads.map((t) => ({ ...t, busyMs: Math.round(t.busyMs * 10) / 10 })),
-      failuresByCode: Object.fromEntries(this.#byCode),
+      failuresByCode: inPrecedence(this.#byCode),
       failuresTotal: this.#failuresTotal,
       failures: this.#failures.map(({ seq: _seq, ...f }) => f),
       latencyHistograms,
@@ -235,8 +235,8 @@ export class RunStats {
       ...(this.#expected
         ? {
             expectations: {
-              expected: this.#expected,
-              actual: { ok: succeeded, ...Object.fromEntries(this.#byCode) },
+              expected: inPrecedence(new Map(Object.entries(this.#expected))),
+              actual: { ok: succeeded, ...inPrecedence(this.#byCode) },
               mismatches: this.#mismatches,
               examples: this.#mismatchExamples.sort(
                 (a, b) => a.model.localeCompare(b.model) || a.index - b.index,
@@ -247,4 +247,10 @@ export class RunStats {
       config: base.config,
     };
   }
+}
+
+/** Counts keyed by outcome, `ok` first, then failure codes in precedence order: stable JSON. */
+function inPrecedence(counts: ReadonlyMap<string, number>): Record<string, number> {
+  const rank = (k: string) => (k === 'ok' ? -1 : codeRank(k as FailureCode));
+  return Object.fromEntries([...counts].sort(([a], [b]) => rank(a) - rank(b)));
 }
