@@ -32,6 +32,20 @@ function toValues(model: Job['model'], record: Record<string, unknown>, cents: b
   });
 }
 
+function passesChecks(model: Job['model'], v: unknown[]): boolean {
+  const positive = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x > 0;
+  if (!positive(v[0])) return false;
+  if (model === 'orders') {
+    const q = v[3];
+    return positive(v[1]) && positive(v[2]) && typeof q === 'number' && Number.isInteger(q) && q >= 1 && q <= 1000;
+  }
+  const name = v[1];
+  if (typeof name !== 'string' || name.trim().length < 2 || name.trim().length > 100) return false;
+  if (model === 'users') return typeof v[2] === 'string';
+  const price = Number(v[2]);
+  return /^-?\d+(\.\d{1,2})?$/.test(String(v[2])) && price >= 0.01 && price <= 999999.99;
+}
+
 function runSqlite(job: Job): number {
   const db = new Database(job.target);
   db.pragma('journal_mode = WAL');
@@ -74,8 +88,11 @@ async function runPostgres(job: Job): Promise<number> {
   const sql = `INSERT INTO ${job.model} (${cols.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING`;
   for (let start = 0; start < total; start += job.batch) {
     const rows = gen.range(job.model, start, Math.min(job.batch, total - start));
-    // Rows that break a CHECK are left out up front: one bad row would abort the whole statement.
-    const values = rows.map((r) => toValues(job.model, r.record as Record<string, unknown>, false));
+    // Rows that break a CHECK are left out up front (the cheapest test that keeps one bad row
+    // from aborting the whole statement); duplicates are left to ON CONFLICT.
+    const values = rows
+      .map((r) => toValues(job.model, r.record as Record<string, unknown>, false))
+      .filter((v) => passesChecks(job.model, v));
     const arrays = cols.map((_, c) => values.map((v) => v[c]));
     try {
       await client.query('BEGIN');

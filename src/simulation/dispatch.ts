@@ -8,7 +8,7 @@ import { batchesOf, phases, type RunPlan } from './plan.js';
 
 /** A worker holds at most this many batches, so memory does not grow with the dataset. */
 const MAX_OUTSTANDING = 2;
-const WORKER_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 };
+const WORKER_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 32 };
 
 export interface DispatchInput {
   /** Most worker threads to run; they are started as work needs them. */

@@ -32,6 +32,8 @@ import {
 import { arrayType, createTableSql } from './ddl.js';
 import { isLockTimeout, rowFailure } from './errors.js';
 
+const OK: RowWrite = { ok: true };
+
 /** Rows per INSERT: the values travel as one array per column, so this only bounds message size. */
 const INSERT_CHUNK = 5000;
 const EXISTING_CHUNK = 1000;
@@ -430,6 +432,11 @@ export class PostgresConnection implements Connection {
         .join(', ')}) ON CONFLICT DO NOTHING${returning}`,
       arrays,
     );
+    // Every row went in (the usual case): nothing to match.
+    if (r.rowCount === group.length) {
+      for (const i of group) out[i] = OK;
+      return [];
+    }
     const stored = keys.map((k) => new Set(r.rows.map((row: Row) => keyValue(k, row[k.column.name], true))));
     const failed: number[] = [];
     for (const i of group) {
@@ -439,7 +446,7 @@ export class PostgresConnection implements Connection {
         const v = keyValue(k, row[k.column.name]);
         return v === undefined || (stored[n] as Set<string | undefined>).has(v);
       });
-      if (inserted) out[i] = { ok: true };
+      if (inserted) out[i] = OK;
       else failed.push(i);
     }
     return failed;

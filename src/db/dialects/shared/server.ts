@@ -195,6 +195,7 @@ export function keyColumns(table: TableDef): readonly KeyColumn[] {
  */
 export function keyValue(key: KeyColumn, value: SqlValue | undefined, stored = false): string | undefined {
   if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   const v = stored ? value : encodeValue(key.column, value);
   const kind = key.column.type.kind;
   // The server normalizes integers ("007" is 7); the comparison must too.
