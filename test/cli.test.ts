@@ -183,6 +183,22 @@ describe('migrate, showmigrations, routes, reset', () => {
     expect(flagged.stdout).toContain('shop (sqlite:./data/flag.db)');
   });
 
+  it('a distdb.config.ts can declare databases and routers; the routers are asked first', () => {
+    const dir = fresh();
+    writeFileSync(
+      join(dir, 'distdb.config.ts'),
+      [
+        "import type { Router } from 'distdb';",
+        "const archive: Router = { name: 'ArchiveRouter', dbForRead: (model: string) => (model === 'Order' ? 'archive' : undefined) };",
+        "export default { databases: { archive: 'sqlite:./data/archive.db' }, routers: [archive] };",
+      ].join('\n'),
+    );
+    const r = runCli(['routes'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Order\s+archive\s+orders\s+orders\s+ArchiveRouter,TableRouter/);
+    expect(r.stdout).toMatch(/User\s+users\s+users\s+users\s+TableRouter/);
+  });
+
   it.each([
     ['{"databases": {"users": 5}}', /"databases.users" must be a string, got a number/],
     ['{"database": {}}', /unknown key "database"/],

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isSupportedScheme, supportedSchemes } from '../db/registry.js';
@@ -75,13 +75,40 @@ async function readConfigFile(path: string): Promise<FileConfig> {
   }
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    mod = (
+      extname(path) === '.ts' ? await importTypeScript(path) : await import(pathToFileURL(path).href)
+    ) as {
+      default?: unknown;
+    };
   } catch (err) {
-    const hint =
-      extname(path) === '.ts' ? ' (a .ts config needs a TypeScript-aware Node, e.g. node --import tsx)' : '';
-    return fail(where, `cannot load: ${errorMessage(err).split('\n')[0]}${hint}`);
+    if (err instanceof DistdbError) throw err;
+    return fail(where, `cannot load: ${errorMessage(err).split('\n')[0]}`);
   }
   return checkFileShape(where, mod.default ?? mod);
+}
+
+/**
+ * Node 20 cannot import TypeScript, so a `.ts` config is transpiled with the `typescript`
+ * package (when installed) to a module beside it, so its relative imports still resolve.
+ */
+async function importTypeScript(path: string): Promise<unknown> {
+  let ts: typeof import('typescript');
+  try {
+    ts = (await import('typescript')).default;
+  } catch {
+    fail(path, 'a .ts config needs the "typescript" package installed (or use distdb.config.js / .json)');
+  }
+  const output = ts.transpileModule(readFileSync(path, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    fileName: path,
+  }).outputText;
+  const temp = `${path}.${process.pid}.${Date.now()}.mjs`;
+  writeFileSync(temp, output, { mode: 0o600 });
+  try {
+    return await import(pathToFileURL(temp).href);
+  } finally {
+    rmSync(temp, { force: true });
+  }
 }
 
 function findConfigFile(cwd: string): string | undefined {

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { DistdbError, type ErrorKind, errorMessage } from '../errors.js';
+import type { Model } from '../models/model.js';
 import { scrub } from '../secrets.js';
 import { CommitTurns, createTurns } from './commitTurns.js';
 import type { Dataset } from './datasets/dataset.js';
@@ -8,7 +9,13 @@ import { batchesOf, phases, type RunPlan } from './plan.js';
 
 /** A worker holds at most this many batches, so memory does not grow with the dataset. */
 const MAX_OUTSTANDING = 2;
-const WORKER_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 32 };
+/**
+ * Records of one model dispatched but not yet committed. A model's batches commit one after the
+ * other, so more than a few batches ahead only wait for their turn (holding memory, and
+ * starting threads that cannot help); small batches may run many at once.
+ */
+const MAX_IN_FLIGHT_RECORDS = 15_000;
+const WORKER_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };
 
 export interface DispatchInput {
   /** Most worker threads to run; they are started as work needs them. */
@@ -51,8 +58,9 @@ export async function dispatch(input: DispatchInput): Promise<number> {
       let nextBatchId = 1;
       const phaseList = phases();
       let phaseIndex = 0;
-      let tasks = batchesOf(phaseList[0] ?? [], input.dataset, input.plan, input.done);
+      let cursors = cursorsOf(phaseList[0] ?? []);
       const inFlight = () => slots.reduce((n, s) => n + s.outstanding.size, 0);
+      const modelOf = new Map<number, Cursor>();
 
       const finishIfIdle = () => {
         if (fatal && inFlight() === 0) reject(fatal);
@@ -96,42 +104,38 @@ export async function dispatch(input: DispatchInput): Promise<number> {
         return best;
       };
 
+      // Round-robin over the phase's models that have room, so users and products go together.
       const fill = () => {
         if (fatal || turns.aborted) return finishIfIdle();
         for (;;) {
-          const next = tasks.next();
-          if (next.done) {
+          if (cursors.every((c) => c.next === undefined)) {
             if (inFlight() > 0) return; // the next phase waits for this one
             const phase = phaseList[++phaseIndex];
             if (!phase) return resolve();
-            tasks = batchesOf(phase, input.dataset, input.plan, input.done);
+            cursors = cursorsOf(phase);
             continue;
           }
-          const slot = pick();
-          if (!slot) {
-            pending = next.value;
-            return;
-          }
-          send(slot, next.value);
-        }
-      };
-
-      // A batch cut but not yet placed waits here for the next free slot.
-      let pending: Omit<BatchTask, 'batchId'> | undefined;
-      const send = (slot: WorkerSlot, task: Omit<BatchTask, 'batchId'>) => {
-        const batch = { ...task, batchId: nextBatchId++ };
-        slot.outstanding.add(batch.batchId);
-        slot.worker.postMessage(batch);
-      };
-      const resume = () => {
-        if (pending && !fatal && !turns.aborted) {
+          const ready = cursors.filter(
+            (c) =>
+              c.next !== undefined &&
+              (c.inFlight === 0 || c.inFlight + batchSize(c.next) <= MAX_IN_FLIGHT_RECORDS),
+          );
+          const cursor = ready.sort((a, b) => a.inFlight - b.inFlight)[0];
+          if (!cursor?.next) return;
           const slot = pick();
           if (!slot) return;
-          const task = pending;
-          pending = undefined;
-          send(slot, task);
+          const batch = { ...cursor.next, batchId: nextBatchId++ };
+          cursor.inFlight += batchSize(batch);
+          cursor.advance();
+          modelOf.set(batch.batchId, cursor);
+          slot.outstanding.add(batch.batchId);
+          slot.worker.postMessage(batch);
         }
-        fill();
+      };
+      const settle = (batchId: number, records: number) => {
+        const cursor = modelOf.get(batchId);
+        modelOf.delete(batchId);
+        if (cursor) cursor.inFlight -= records;
       };
 
       const onMessage = (slot: WorkerSlot, msg: FromWorker) => {
@@ -140,8 +144,9 @@ export async function dispatch(input: DispatchInput): Promise<number> {
             return;
           case 'done':
             slot.outstanding.delete(msg.batchId);
+            settle(msg.batchId, msg.attempted);
             input.onResult(msg);
-            return resume();
+            return fill();
           case 'abandoned':
             for (const id of msg.batchIds) slot.outstanding.delete(id);
             return finishIfIdle();
@@ -157,6 +162,29 @@ export async function dispatch(input: DispatchInput): Promise<number> {
     await Promise.all(slots.map((s) => stopWorker(s.worker)));
   }
   return slots.length;
+
+  function cursorsOf(phase: readonly Model[]): Cursor[] {
+    return phase.map((m) => new Cursor(batchesOf(m, input.dataset, input.plan, input.done[m.name] ?? 0)));
+  }
+}
+
+type Task = Omit<BatchTask, 'batchId'>;
+
+function batchSize(task: Task): number {
+  return task.generate?.count ?? task.records?.length ?? 0;
+}
+
+/** A model's batches with one looked ahead, and how many of its records are in flight. */
+class Cursor {
+  next: Task | undefined;
+  inFlight = 0;
+  constructor(private readonly batches: Iterator<Task>) {
+    this.advance();
+  }
+  advance(): void {
+    const r = this.batches.next();
+    this.next = r.done ? undefined : r.value;
+  }
 }
 
 /** Asks a worker to close its connections and exit; one that does not is terminated. */

@@ -50,34 +50,24 @@ export function phases(): Model[][] {
 }
 
 /**
- * Cuts a phase's batches lazily (a generated dataset is never materialised here), interleaving
- * its models, and skips batches already committed (`done`: model → committed batch count).
+ * Cuts one model's batches lazily (a generated dataset is never materialised here), starting
+ * after the batches already committed (`done`).
  */
 export function* batchesOf(
-  phase: readonly Model[],
+  model: Model,
   dataset: Dataset,
   plan: RunPlan,
-  done: Readonly<Record<string, number>>,
+  done: number,
 ): Generator<Omit<BatchTask, 'batchId'>> {
-  const inMemory = dataset.kind === 'records' ? dataset.records : undefined;
+  const inMemory = dataset.kind === 'records' ? dataset.records[model.datasetKey] : undefined;
   const spec = dataset.kind === 'generated' ? dataset.spec : undefined;
-  const cursors = phase.map((m) => {
-    const size = plan.batchSizes[m.name] ?? MAX_BATCH;
-    const seq = done[m.name] ?? 0;
-    return { model: m, size, seq, next: seq * size, total: datasetSize(dataset, m.datasetKey) };
-  });
-  for (;;) {
-    let emitted = false;
-    for (const c of cursors) {
-      if (c.next >= c.total) continue;
-      const count = Math.min(c.size, c.total - c.next);
-      const task = { type: 'batch', model: c.model.name, seq: c.seq++, firstIndex: c.next } as const;
-      yield spec
-        ? { ...task, generate: { spec, count } }
-        : { ...task, records: (inMemory?.[c.model.datasetKey] ?? []).slice(c.next, c.next + count) };
-      c.next += count;
-      emitted = true;
-    }
-    if (!emitted) return;
+  const size = plan.batchSizes[model.name] ?? MAX_BATCH;
+  const total = datasetSize(dataset, model.datasetKey);
+  for (let seq = done, next = done * size; next < total; seq++, next += size) {
+    const count = Math.min(size, total - next);
+    const task = { type: 'batch', model: model.name, seq, firstIndex: next } as const;
+    yield spec
+      ? { ...task, generate: { spec, count } }
+      : { ...task, records: (inMemory ?? []).slice(next, next + count) };
   }
 }
