@@ -37,7 +37,9 @@ function passesChecks(model: Job['model'], v: unknown[]): boolean {
   if (!positive(v[0])) return false;
   if (model === 'orders') {
     const q = v[3];
-    return positive(v[1]) && positive(v[2]) && typeof q === 'number' && Number.isInteger(q) && q >= 1 && q <= 1000;
+    return (
+      positive(v[1]) && positive(v[2]) && typeof q === 'number' && Number.isInteger(q) && q >= 1 && q <= 1000
+    );
   }
   const name = v[1];
   if (typeof name !== 'string' || name.trim().length < 2 || name.trim().length > 100) return false;
