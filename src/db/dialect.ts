@@ -21,6 +21,8 @@ export type RowWrite =
 export interface ConnectOptions {
   /** Connections this handle may open at once (server backends). */
   readonly poolSize?: number;
+  /** Memory this connection may use for caching pages (embedded backends). */
+  readonly cacheKb?: number;
 }
 
 export interface Dialect {

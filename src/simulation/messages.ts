@@ -14,6 +14,8 @@ export interface WorkerInit {
   /** Int32 slots: [abort, committed batches of model 0, model 1, ...]. */
   readonly sync: SharedArrayBuffer;
   readonly maxRetries: number;
+  /** Page cache per connection for embedded databases: the run's cache budget shared out. */
+  readonly cacheKb: number;
   /** Close connections whenever the queue runs dry: set when servers limit the connections. */
   readonly closeIdle: boolean;
 }

@@ -201,6 +201,7 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
         writeAlias: modelDatabase,
         readAlias: Object.fromEntries(MODELS.map((m) => [m.label, db.readAlias(m)])),
         maxRetries: options.maxRetries ?? 5,
+        cacheKb: cacheShare(threads, new Set(Object.values(modelDatabase)).size),
       },
       onResult: (result) => {
         failureBuffer.push(...stats.add(result, seqBase[result.model] ?? 0));
@@ -248,6 +249,15 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
 }
 
 const RUN_MODEL = { label: 'Run' } as Model;
+
+/**
+ * Page cache for each worker connection to an embedded database: a fixed budget for the run,
+ * so memory does not grow with --threads; a single writer gets a large cache.
+ */
+const CACHE_BUDGET_KB = 96 * 1024;
+function cacheShare(threads: number, databases: number): number {
+  return Math.max(2048, Math.min(32 * 1024, Math.floor(CACHE_BUDGET_KB / (threads * Math.max(1, databases)))));
+}
 
 /** Share of a server's free connections a run may take; the rest is left to everyone else. */
 const CONNECTION_SHARE = 0.8;

@@ -6,8 +6,8 @@ export const sqliteDialect: Dialect = {
   backend: 'sqlite',
   schemes: ['sqlite'],
   capabilities: { transactionalDdl: true, embedded: true },
-  async connect(url) {
-    return new SqliteConnection(sqliteDialect, url);
+  async connect(url, options) {
+    return new SqliteConnection(sqliteDialect, url, options?.cacheKb === undefined ? {} : { cacheKb: options.cacheKb });
   },
   isTransient: isBusy,
 };
