@@ -1,37 +1,28 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions, Pool, PoolConnection, PoolOptions, ResultSetHeader } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
-import { DistdbError, errorMessage } from '../../../errors.js';
-import type { TableDef } from '../../../schema/tableDef.js';
+import { DistdbError } from '../../../errors.js';
+import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
 import { truncate } from '../../../util/text.js';
-import {
-  type Connection,
-  type ConnectOptions,
-  type Dialect,
-  keyOf,
-  type Row,
-  type RowWrite,
-  type SqlValue,
-} from '../../dialect.js';
+import type { ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
 import {
   chunk,
   conflictColumns,
-  connectionError,
-  decodeDecimalText,
-  decodePart,
   encodeValue,
   parseServerUrl,
   planRounds,
   poolSize,
-  screenRow,
+  probePool,
+  readCaFile,
+  screenRows,
+  serverTarget,
   timeoutMs,
 } from '../shared/server.js';
+import { type LockSession, ServerConnection, type ServerTraits } from '../shared/serverConnection.js';
 import { createTableSql } from './ddl.js';
 import { isDuplicate, rowFailure } from './errors.js';
 
-const EXISTING_CHUNK = 1000;
 const LOCK_TIMEOUT_SECONDS = 60;
 
 /**
@@ -57,13 +48,7 @@ function sslOption(url: DatabaseUrl, params: URLSearchParams): ConnectionOptions
       `${url.redacted}: ssl=${truncate(raw)} is not true, false or skip-verify`,
     );
   const ca = params.get('sslca') ?? params.get('ssl-ca');
-  if (ca !== null) {
-    try {
-      ssl.ca = readFileSync(ca, 'utf8');
-    } catch (err) {
-      throw new DistdbError('config', `${url.redacted}: cannot read sslca: ${errorMessage(err)}`);
-    }
-  }
+  if (ca !== null) ssl.ca = readCaFile(url, ca, 'sslca');
   return ssl;
 }
 
@@ -72,12 +57,8 @@ export function mysqlConfig(url: DatabaseUrl): ConnectionOptions {
   const u = parseServerUrl(url);
   const params = u.searchParams;
   return {
-    host: decodePart(url, u.hostname.replace(/^\[(.*)\]$/, '$1'), 'host') || undefined,
-    port: u.port ? Number(u.port) : undefined,
+    ...serverTarget(url, u),
     socketPath: params.get('socket') ?? undefined,
-    user: decodePart(url, u.username, 'user name') || undefined,
-    password: decodePart(url, u.password, 'password') || undefined,
-    database: decodePart(url, u.pathname.replace(/^\//, ''), 'database name') || undefined,
     ssl: sslOption(url, params),
     connectTimeout: timeoutMs(url, params, 'connect_timeout'),
     charset: 'UTF8MB4_UNICODE_CI',
@@ -102,36 +83,31 @@ export function mysqlPoolConfig(url: DatabaseUrl, options?: ConnectOptions): Poo
 
 type Runner = Pool | PoolConnection;
 
-interface Scope {
-  open: boolean;
-}
+/** Backend text the shared ServerConnection machinery uses. */
+const MYSQL: ServerTraits = {
+  begin: 'START TRANSACTION',
+  tableExists:
+    'SELECT 1 AS found FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
+  headroom: 'SELECT @@max_connections - (SELECT COUNT(*) FROM information_schema.PROCESSLIST) AS n',
+  defaultPort: '3306',
+  createTableSql,
+};
 
-/**
- * A mysql2 pool, or a view of one checked-out connection inside `transaction()`: the same class,
- * so code given the transaction sees the full Connection interface.
- */
-export class MysqlConnection implements Connection {
-  readonly #pool: Pool;
+/** A mysql2 pool, or a view of one checked-out connection inside `transaction()`. */
+export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unknown> {
   readonly #config: ConnectionOptions;
-  readonly #conn: PoolConnection | undefined;
-  readonly #depth: number;
-  readonly #scope: Scope;
   #closed = false;
 
   private constructor(
-    readonly dialect: Dialect,
-    readonly url: DatabaseUrl,
+    dialect: Dialect,
+    url: DatabaseUrl,
     pool: Pool,
     config: ConnectionOptions,
     conn?: PoolConnection,
     depth = 0,
-    scope: Scope = { open: true },
   ) {
-    this.#pool = pool;
+    super(dialect, url, MYSQL, pool, conn, depth);
     this.#config = config;
-    this.#conn = conn;
-    this.#depth = depth;
-    this.#scope = scope;
   }
 
   static async open(dialect: Dialect, url: DatabaseUrl, options?: ConnectOptions): Promise<MysqlConnection> {
@@ -143,28 +119,46 @@ export class MysqlConnection implements Connection {
         if (err) conn.destroy();
       });
     });
-    try {
-      await pool.query('SELECT 1');
-    } catch (err) {
-      await pool.end().catch(() => {});
-      throw connectionError(url, err, config.password);
-    }
+    await probePool(url, pool, config.password);
     return new MysqlConnection(dialect, url, pool, mysqlConfig(url));
   }
 
-  #view(conn: PoolConnection, depth: number): MysqlConnection {
-    return new MysqlConnection(this.dialect, this.url, this.#pool, this.#config, conn, depth);
+  protected view(conn: PoolConnection, depth: number): MysqlConnection {
+    return new MysqlConnection(this.dialect, this.url, this.pool, this.#config, conn, depth);
   }
 
-  async #run(sql: string, params: readonly unknown[] = []): Promise<unknown> {
-    if (!this.#scope.open) throw new DistdbError('runtime', 'transaction used after it ended');
-    const runner: Runner = this.#conn ?? this.#pool;
+  /** The first element of the driver's answer: rows, or a ResultSetHeader. */
+  protected async send(
+    conn: PoolConnection | undefined,
+    sql: string,
+    params: readonly unknown[],
+  ): Promise<unknown> {
+    const runner: Runner = conn ?? this.pool;
     const [result] = await runner.query(sql, params as unknown[]);
     return result;
   }
 
+  protected checkOut(): Promise<PoolConnection> {
+    return this.pool.getConnection();
+  }
+
+  protected checkIn(conn: PoolConnection, broken: Error | undefined): void {
+    if (broken) conn.destroy();
+    else conn.release();
+  }
+
+  protected get password(): string | undefined {
+    return this.#config.password;
+  }
+
+  protected async endPool(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const result = await this.#run(sql, params);
+    const result = await this.run(sql, params);
     return Array.isArray(result) ? (result as T[]) : [];
   }
 
@@ -172,113 +166,31 @@ export class MysqlConnection implements Connection {
     sql: string,
     params: readonly SqlValue[] = [],
   ): Promise<{ changes: number; insertId?: number }> {
-    const result = await this.#run(sql, params);
+    const result = await this.run(sql, params);
     if (Array.isArray(result)) return { changes: 0 };
     const header = result as ResultSetHeader;
     return { changes: header.affectedRows, insertId: header.insertId ? Number(header.insertId) : undefined };
   }
 
-  async transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
-    if (this.#conn) return this.#savepoint(this.#conn, fn);
-    const conn = await this.#pool.getConnection();
-    let broken = false;
-    const tx = this.#view(conn, 1);
-    try {
-      await conn.query('START TRANSACTION');
-      const result = await fn(tx);
-      await conn.query('COMMIT');
-      return result;
-    } catch (err) {
-      await conn.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      tx.#scope.open = false;
-      // A connection that cannot even roll back is closed rather than returned to the pool.
-      if (broken) conn.destroy();
-      else conn.release();
-    }
-  }
-
-  async #savepoint<T>(conn: PoolConnection, fn: (tx: Connection) => Promise<T>): Promise<T> {
-    const name = `distdb_sp${this.#depth}`;
-    await this.#run(`SAVEPOINT ${name}`);
-    const tx = this.#view(conn, this.#depth + 1);
-    try {
-      const result = await fn(tx);
-      await this.#run(`RELEASE SAVEPOINT ${name}`);
-      return result;
-    } catch (err) {
-      // If this fails too the enclosing transaction is lost anyway; the first error says why.
-      await this.#run(`ROLLBACK TO SAVEPOINT ${name}`)
-        .then(() => this.#run(`RELEASE SAVEPOINT ${name}`))
-        .catch(() => {});
-      throw err;
-    } finally {
-      tx.#scope.open = false;
-    }
-  }
-
   /**
-   * GET_LOCK on a connection of its own, outside the pool, so `fn` keeps every pool connection.
-   * GET_LOCK names are server-wide, so the name includes the database.
+   * GET_LOCK on a connection of its own, outside the pool. GET_LOCK names are server-wide, so the
+   * name includes the database.
    */
-  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    let conn: mysql.Connection;
-    try {
-      conn = await mysql.createConnection(this.#config);
-    } catch (err) {
-      throw connectionError(this.url, err, this.#config.password);
-    }
+  protected async openLockSession(name: string): Promise<LockSession> {
+    const conn = await mysql.createConnection(this.#config);
     conn.on('error', () => {});
     const full = `distdb:${this.#config.database ?? ''}:${name}`;
     // MySQL limits lock names to 64 characters.
     const lock =
       full.length <= 64 ? full : `distdb:${createHash('sha256').update(full).digest('hex').slice(0, 56)}`;
-    try {
-      const [rows] = await conn.query('SELECT GET_LOCK(?, ?) AS got', [lock, LOCK_TIMEOUT_SECONDS]);
-      if (Number((rows as { got: unknown }[])[0]?.got) !== 1) {
-        throw new DistdbError(
-          'migration',
-          `another distdb process is already migrating ${this.url.redacted}`,
-        );
-      }
-    } catch (err) {
-      await conn.end().catch(() => {});
-      throw err;
-    }
-    try {
-      return await fn();
-    } finally {
-      await conn
-        .query('SELECT RELEASE_LOCK(?)', [lock])
-        .catch(() => {})
-        .finally(() => conn.end().catch(() => {}));
-    }
-  }
-
-  createTableSql(table: TableDef): string[] {
-    return createTableSql(table);
-  }
-
-  async connectionHeadroom(): Promise<{ server: string; available: number }> {
-    const rows = await this.query<{ n: number }>(
-      'SELECT @@max_connections - (SELECT COUNT(*) FROM information_schema.PROCESSLIST) AS n',
-    );
-    const u = parseServerUrl(this.url);
     return {
-      server: `${u.hostname || 'localhost'}:${u.port || '3306'}`,
-      available: Math.max(0, Number(rows[0]?.n ?? 0)),
+      acquire: async () => {
+        const [rows] = await conn.query('SELECT GET_LOCK(?, ?) AS got', [lock, LOCK_TIMEOUT_SECONDS]);
+        return Number((rows as { got: unknown }[])[0]?.got) === 1;
+      },
+      release: () => conn.query('SELECT RELEASE_LOCK(?)', [lock]),
+      end: () => conn.end(),
     };
-  }
-
-  async tableExists(table: string): Promise<boolean> {
-    const rows = await this.query(
-      'SELECT 1 AS found FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
-      [table],
-    );
-    return rows.length > 0;
   }
 
   /**
@@ -291,19 +203,13 @@ export class MysqlConnection implements Connection {
    * statement, one round trip.
    */
   async insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
-    const out: RowWrite[] = new Array(rows.length);
-    const pending: number[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      const failure = screenRow(table, rows[i] as Row);
-      if (failure) out[i] = failure;
-      else pending.push(i);
-    }
+    const { out, pending } = screenRows(table, rows);
     if (pending.length === 0) return out;
     const size = Math.max(1, Math.min(1000, Math.floor(60_000 / table.columns.length)));
     const rounds = planRounds(table, rows, pending).flatMap((round) => chunk(round, size));
     let firstError: unknown;
     const only = rounds[0];
-    if (!this.#conn && rounds.length === 1 && only) {
+    if (!this.client && rounds.length === 1 && only) {
       try {
         await this.#insertMany(table, rows, only);
         for (const i of only) out[i] = { ok: true };
@@ -318,7 +224,7 @@ export class MysqlConnection implements Connection {
         await conn.#insertRound(table, rows, round, out, n === 0 ? firstError : undefined);
       }
     };
-    if (this.#conn) await run(this);
+    if (this.client) await run(this);
     else await this.transaction((tx) => run(tx as MysqlConnection));
     return out;
   }
@@ -328,7 +234,7 @@ export class MysqlConnection implements Connection {
     const values: SqlValue[] = [];
     for (const i of indices)
       for (const c of table.columns) values.push(encodeValue(c, (rows[i] as Row)[c.name]));
-    await this.#run(
+    await this.run(
       `INSERT INTO ${table.name} (${table.columns.map((c) => c.name).join(', ')}) VALUES ${indices.map(() => row).join(', ')}`,
       values,
     );
@@ -385,39 +291,16 @@ export class MysqlConnection implements Connection {
    * column's own collation (case- and accent-insensitive where it is). STRAIGHT_JOIN keeps the
    * plan one index lookup per value, whatever the table's size.
    */
-  async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
-    const col = table.columns.find((c) => c.name === column);
-    if (!col) throw new DistdbError('runtime', `table ${table.name} has no column ${column}`);
-    const ci = col.caseInsensitive;
-    const found = new Set<string>();
-    for (const part of chunk(
-      values.filter((v) => v !== null),
-      EXISTING_CHUNK,
-    )) {
+  protected existingLookup(table: TableDef, col: ColumnDef) {
+    return async (part: readonly SqlValue[]) => {
       const inputs = part
         .map((_, n) => (n === 0 ? 'SELECT 0 AS n, ? AS x' : `SELECT ${n}, ?`))
         .join(' UNION ALL ');
       const rows = await this.query<{ n: number }>(
-        `SELECT STRAIGHT_JOIN d.n FROM (${inputs}) AS d JOIN ${table.name} AS t ON t.${column} = d.x`,
+        `SELECT STRAIGHT_JOIN d.n FROM (${inputs}) AS d JOIN ${table.name} AS t ON t.${col.name} = d.x`,
         part.map((v) => encodeValue(col, v)),
       );
-      for (const row of rows) found.add(keyOf(part[row.n] as SqlValue, ci));
-    }
-    return found;
-  }
-
-  decodeDecimal(value: SqlValue, scale: number): number {
-    return decodeDecimalText(value, scale);
-  }
-
-  async truncate(table: string): Promise<number> {
-    return (await this.execute(`DELETE FROM ${table}`)).changes;
-  }
-
-  /** Ends the pool; a transaction view does not own it, so closing one does nothing. */
-  async close(): Promise<void> {
-    if (this.#conn || this.#closed) return;
-    this.#closed = true;
-    await this.#pool.end();
+      return rows.map((row) => row.n);
+    };
   }
 }

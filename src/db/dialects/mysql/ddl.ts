@@ -1,4 +1,5 @@
-import { type CheckDef, type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
+import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
+import { checkSql } from '../shared/serverDdl.js';
 
 /**
  * MySQL/MariaDB storage: InnoDB, utf8mb4 with a binary collation so text compares byte for byte,
@@ -40,24 +41,6 @@ function columnSql(table: TableDef, c: ColumnDef, ci: boolean): string {
   const pk = table.primaryKey === c.name ? ' PRIMARY KEY' : '';
   const nn = c.nullable && !pk ? '' : ' NOT NULL';
   return `${c.name} ${typeSql(c)}${collate}${nn}${pk}`;
-}
-
-/** A range bound goes into the DDL as a literal, so it must be a plain decimal number. */
-function literal(value: number | string): string {
-  const text = String(value);
-  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new Error(`invalid range bound ${text}`);
-  return text;
-}
-
-function checkSql(table: TableDef, check: CheckDef): string {
-  const name = checkName(table.name, check);
-  if (check.kind === 'trimmedLength') {
-    return `CONSTRAINT ${name} CHECK (char_length(trim(${check.column})) BETWEEN ${check.min} AND ${check.max})`;
-  }
-  const parts: string[] = [];
-  if (check.min !== undefined) parts.push(`${check.column} >= ${literal(check.min)}`);
-  if (check.max !== undefined) parts.push(`${check.column} <= ${literal(check.max)}`);
-  return `CONSTRAINT ${name} CHECK (${parts.join(' AND ')})`;
 }
 
 /** One statement: MySQL has no CREATE INDEX IF NOT EXISTS, so keys are declared in the table. */

@@ -1,34 +1,26 @@
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import pg from 'pg';
-import { DistdbError, errorMessage } from '../../../errors.js';
-import type { TableDef } from '../../../schema/tableDef.js';
+import { DistdbError } from '../../../errors.js';
+import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
 import { truncate } from '../../../util/text.js';
-import {
-  type Connection,
-  type ConnectOptions,
-  type Dialect,
-  keyOf,
-  type Row,
-  type RowWrite,
-  type SqlValue,
-} from '../../dialect.js';
+import type { ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
 import {
   chunk,
   conflictColumns,
-  connectionError,
-  decodeDecimalText,
-  decodePart,
   encodeValue,
   keyColumns,
   keyValue,
   parseServerUrl,
   planRounds,
   poolSize,
-  screenRow,
+  probePool,
+  readCaFile,
+  screenRows,
+  serverTarget,
   timeoutMs,
 } from '../shared/server.js';
+import { type LockSession, ServerConnection, type ServerTraits } from '../shared/serverConnection.js';
 import { arrayType, createTableSql } from './ddl.js';
 import { isLockTimeout, rowFailure } from './errors.js';
 
@@ -36,7 +28,6 @@ const OK: RowWrite = { ok: true };
 
 /** Rows per INSERT: the values travel as one array per column, so this only bounds message size. */
 const INSERT_CHUNK = 5000;
-const EXISTING_CHUNK = 1000;
 
 function sslOption(url: DatabaseUrl, params: URLSearchParams): pg.PoolConfig['ssl'] {
   const mode = params.get('sslmode') ?? 'disable';
@@ -63,13 +54,7 @@ function sslOption(url: DatabaseUrl, params: URLSearchParams): pg.PoolConfig['ss
         `${url.redacted}: sslmode=${truncate(mode)} is not one of disable, require, verify-ca, verify-full`,
       );
   }
-  if (ca !== null) {
-    try {
-      tls.ca = readFileSync(ca, 'utf8');
-    } catch (err) {
-      throw new DistdbError('config', `${url.redacted}: cannot read sslrootcert: ${errorMessage(err)}`);
-    }
-  }
+  if (ca !== null) tls.ca = readCaFile(url, ca, 'sslrootcert');
   return tls;
 }
 
@@ -96,14 +81,9 @@ const types: pg.CustomTypesConfig = {
 export function postgresConfig(url: DatabaseUrl, options?: ConnectOptions): pg.PoolConfig {
   const u = parseServerUrl(url);
   const params = u.searchParams;
-  // Unix sockets: `?host=/var/run/postgresql` or a percent-encoded path as the host.
-  const host = params.get('host') ?? decodePart(url, u.hostname.replace(/^\[(.*)\]$/, '$1'), 'host');
   return {
-    host: host || undefined,
-    port: u.port ? Number(u.port) : undefined,
-    user: decodePart(url, u.username, 'user name') || undefined,
-    password: decodePart(url, u.password, 'password') || undefined,
-    database: decodePart(url, u.pathname.replace(/^\//, ''), 'database name') || undefined,
+    // Unix sockets: `?host=/var/run/postgresql` or a percent-encoded path as the host.
+    ...serverTarget(url, u, params.get('host') ?? undefined),
     ssl: sslOption(url, params),
     max: poolSize(url, params, ['pool', 'pool_size', 'max'], options),
     connectionTimeoutMillis: timeoutMs(url, params, 'connect_timeout'),
@@ -168,36 +148,32 @@ interface Queryable {
   query(config: pg.QueryConfig): Promise<pg.QueryResult>;
 }
 
-/** Whether a transaction view may still be used. */
-interface Scope {
-  open: boolean;
-}
+/** Backend text the shared ServerConnection machinery uses. */
+const POSTGRES: ServerTraits = {
+  begin: 'BEGIN',
+  tableExists:
+    'SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?',
+  // Slots reserved for superusers are not counted: distdb should not need them.
+  headroom: `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+        - (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS n`,
+  defaultPort: '5432',
+  createTableSql,
+};
 
-/**
- * A pg pool, or a view of one checked-out client inside `transaction()`: the same class, so
- * code given the transaction sees the full Connection interface.
- */
-export class PostgresConnection implements Connection {
-  readonly #pool: pg.Pool;
+/** A pg pool, or a view of one checked-out client inside `transaction()`. */
+export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient, pg.QueryResult> {
   readonly #config: pg.PoolConfig;
-  readonly #client: pg.PoolClient | undefined;
-  readonly #depth: number;
-  readonly #scope: Scope;
 
   private constructor(
-    readonly dialect: Dialect,
-    readonly url: DatabaseUrl,
+    dialect: Dialect,
+    url: DatabaseUrl,
     pool: pg.Pool,
     config: pg.PoolConfig,
     client?: pg.PoolClient,
     depth = 0,
-    scope: Scope = { open: true },
   ) {
-    this.#pool = pool;
+    super(dialect, url, POSTGRES, pool, client, depth);
     this.#config = config;
-    this.#client = client;
-    this.#depth = depth;
-    this.#scope = scope;
   }
 
   static async open(
@@ -214,138 +190,73 @@ export class PostgresConnection implements Connection {
     // An idle client losing its server is reported by the next query that needs it; without a
     // listener the pool's 'error' event would end the process.
     pool.on('error', () => {});
-    try {
-      await pool.query('SELECT 1');
-    } catch (err) {
-      await pool.end().catch(() => {});
-      throw connectionError(url, err, config.password as string | undefined);
-    }
+    await probePool(url, pool, config.password as string | undefined);
     return new PostgresConnection(dialect, url, pool, config);
   }
 
-  #view(client: pg.PoolClient, depth: number): PostgresConnection {
-    return new PostgresConnection(this.dialect, this.url, this.#pool, this.#config, client, depth);
+  protected view(client: pg.PoolClient, depth: number): PostgresConnection {
+    return new PostgresConnection(this.dialect, this.url, this.pool, this.#config, client, depth);
   }
 
   /** SQL already numbered ($n). */
-  #run(text: string, values: readonly unknown[] = []): Promise<pg.QueryResult> {
-    if (!this.#scope.open) {
-      return Promise.reject(new DistdbError('runtime', 'transaction used after it ended'));
-    }
-    const runner: Queryable = this.#client ?? this.#pool;
+  protected send(
+    client: pg.PoolClient | undefined,
+    text: string,
+    values: readonly unknown[],
+  ): Promise<pg.QueryResult> {
+    const runner: Queryable = client ?? this.pool;
     return runner.query({ text, values: values as unknown[] });
   }
 
+  protected checkOut(): Promise<pg.PoolClient> {
+    return this.pool.connect();
+  }
+
+  protected checkIn(client: pg.PoolClient, broken: Error | undefined): void {
+    client.release(broken);
+  }
+
+  protected get password(): string | undefined {
+    return this.#config.password as string | undefined;
+  }
+
+  protected async endPool(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return (await this.#run(numberParams(sql), params)).rows as T[];
+    return (await this.run(numberParams(sql), params)).rows as T[];
   }
 
   async execute(
     sql: string,
     params: readonly SqlValue[] = [],
   ): Promise<{ changes: number; insertId?: number }> {
-    return { changes: (await this.#run(numberParams(sql), params)).rowCount ?? 0 };
-  }
-
-  async transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
-    if (this.#client) return this.#savepoint(this.#client, fn);
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    const tx = this.#view(client, 1);
-    try {
-      await client.query('BEGIN');
-      const result = await fn(tx);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      // A client that cannot even roll back is discarded rather than returned to the pool.
-      await client.query('ROLLBACK').catch((e: unknown) => {
-        broken = e instanceof Error ? e : new Error(String(e));
-      });
-      throw err;
-    } finally {
-      tx.#scope.open = false;
-      client.release(broken);
-    }
-  }
-
-  async #savepoint<T>(client: pg.PoolClient, fn: (tx: Connection) => Promise<T>): Promise<T> {
-    const name = `distdb_sp${this.#depth}`;
-    await this.#run(`SAVEPOINT ${name}`);
-    const tx = this.#view(client, this.#depth + 1);
-    try {
-      const result = await fn(tx);
-      await this.#run(`RELEASE SAVEPOINT ${name}`);
-      return result;
-    } catch (err) {
-      // If this fails too the enclosing transaction is lost anyway; the first error says why.
-      await this.#run(`ROLLBACK TO SAVEPOINT ${name}`)
-        .then(() => this.#run(`RELEASE SAVEPOINT ${name}`))
-        .catch(() => {});
-      throw err;
-    } finally {
-      tx.#scope.open = false;
-    }
+    return { changes: (await this.run(numberParams(sql), params)).rowCount ?? 0 };
   }
 
   /**
-   * A session advisory lock held by a client of its own, outside the pool, so `fn` keeps every
-   * pool connection (a pool of one would otherwise deadlock). Advisory locks are per database.
+   * A session advisory lock held by a client of its own, outside the pool (a pool of one would
+   * otherwise deadlock). Advisory locks are per database.
    */
-  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  protected async openLockSession(name: string): Promise<LockSession> {
     const client = new pg.Client(this.#config);
     client.on('error', () => {});
-    try {
-      await client.connect();
-    } catch (err) {
-      throw connectionError(this.url, err, this.#config.password as string | undefined);
-    }
-    try {
-      await client.query("SET lock_timeout = '60s'");
-      await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
-    } catch (err) {
-      await client.end().catch(() => {});
-      if (isLockTimeout(err)) {
-        throw new DistdbError(
-          'migration',
-          `another distdb process is already migrating ${this.url.redacted}`,
-        );
-      }
-      throw err;
-    }
-    try {
-      return await fn();
-    } finally {
-      await client
-        .query('SELECT pg_advisory_unlock(hashtext($1))', [name])
-        .catch(() => {})
-        .finally(() => client.end().catch(() => {}));
-    }
-  }
-
-  createTableSql(table: TableDef): string[] {
-    return createTableSql(table);
-  }
-
-  async connectionHeadroom(): Promise<{ server: string; available: number }> {
-    // Slots reserved for superusers are not counted: distdb should not need them.
-    const rows = await this.query<{ n: number }>(
-      `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
-        - (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS n`,
-    );
-    const u = parseServerUrl(this.url);
+    await client.connect();
     return {
-      server: `${u.hostname || 'localhost'}:${u.port || '5432'}`,
-      available: Math.max(0, Number(rows[0]?.n ?? 0)),
+      acquire: async () => {
+        try {
+          await client.query("SET lock_timeout = '60s'");
+          await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+          return true;
+        } catch (err) {
+          if (isLockTimeout(err)) return false;
+          throw err;
+        }
+      },
+      release: () => client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]),
+      end: () => client.end(),
     };
-  }
-
-  async tableExists(table: string): Promise<boolean> {
-    const r = await this.#run(
-      'SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1',
-      [table],
-    );
-    return r.rows.length > 0;
   }
 
   /**
@@ -358,18 +269,12 @@ export class PostgresConnection implements Connection {
    * row under savepoints, which is exact.
    */
   async insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
-    const out: RowWrite[] = new Array(rows.length);
-    const pending: number[] = [];
-    for (let i = 0; i < rows.length; i++) {
-      const failure = screenRow(table, rows[i] as Row);
-      if (failure) out[i] = failure;
-      else pending.push(i);
-    }
+    const { out, pending } = screenRows(table, rows);
     if (pending.length === 0) return out;
     const groups = this.#groups(table, rows, pending);
     const attempt = async (careful: boolean): Promise<void> => {
       const only = groups[0];
-      if (!this.#client && groups.length === 1 && only && !careful) {
+      if (!this.client && groups.length === 1 && only && !careful) {
         const failed = await this.#insertGroup(table, rows, only, out);
         if (failed.length > 0) await this.#markDuplicates(this, table, rows, failed, out);
         return;
@@ -426,7 +331,7 @@ export class PostgresConnection implements Connection {
     const keys = keyColumns(table).filter((k) => columns.includes(k.column));
     const arrays = columns.map((c) => group.map((i) => encodeValue(c, (rows[i] as Row)[c.name])));
     const returning = keys.length > 0 ? ` RETURNING ${keys.map((k) => k.column.name).join(', ')}` : '';
-    const r = await this.#run(
+    const r = await this.run(
       `INSERT INTO ${table.name} (${columns.map((c) => c.name).join(', ')}) SELECT * FROM unnest(${columns
         .map((c, n) => `$${n + 1}::${arrayType(c)}`)
         .join(', ')}) ON CONFLICT DO NOTHING${returning}`,
@@ -469,7 +374,7 @@ export class PostgresConnection implements Connection {
       const columns = this.#columnsOf(table, row);
       try {
         await this.transaction((tx) =>
-          (tx as PostgresConnection).#run(
+          (tx as PostgresConnection).run(
             `INSERT INTO ${table.name} (${columns.map((c) => c.name).join(', ')}) VALUES (${columns
               .map((_, n) => `$${n + 1}`)
               .join(', ')})`,
@@ -503,9 +408,8 @@ export class PostgresConnection implements Connection {
    * expression its unique index is on. On an indexed column, LATERAL ... LIMIT 1 pins the plan
    * to one index probe per value; left to itself the planner hashes the whole table.
    */
-  async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
-    const col = table.columns.find((c) => c.name === column);
-    if (!col) throw new DistdbError('runtime', `table ${table.name} has no column ${column}`);
+  protected existingLookup(table: TableDef, col: ColumnDef) {
+    const column = col.name;
     const ci = col.caseInsensitive;
     const match = ci ? `lower(d.${column}) = lower(u.x)` : `d.${column} = u.x`;
     const inputs = `unnest($1::${arrayType(col)}) WITH ORDINALITY AS u(x, n)`;
@@ -519,28 +423,10 @@ export class PostgresConnection implements Connection {
     const sql = indexed
       ? `SELECT u.n FROM ${inputs} CROSS JOIN LATERAL (SELECT 1 FROM ${table.name} AS d WHERE ${match} LIMIT 1) AS m`
       : `SELECT u.n FROM ${inputs} WHERE EXISTS (SELECT 1 FROM ${table.name} AS d WHERE ${match})`;
-    const found = new Set<string>();
-    for (const part of chunk(
-      values.filter((v) => v !== null),
-      EXISTING_CHUNK,
-    )) {
-      const r = await this.#run(sql, [part.map((v) => encodeValue(col, v))]);
-      for (const row of r.rows as { n: number }[]) found.add(keyOf(part[row.n - 1] as SqlValue, ci));
-    }
-    return found;
-  }
-
-  decodeDecimal(value: SqlValue, scale: number): number {
-    return decodeDecimalText(value, scale);
-  }
-
-  async truncate(table: string): Promise<number> {
-    return (await this.#run(`DELETE FROM ${table}`)).rowCount ?? 0;
-  }
-
-  /** Ends the pool; a transaction view does not own it, so closing one does nothing. */
-  async close(): Promise<void> {
-    if (this.#client || this.#pool.ended) return;
-    await this.#pool.end();
+    return async (part: readonly SqlValue[]) => {
+      const r = await this.run(sql, [part.map((v) => encodeValue(col, v))]);
+      // WITH ORDINALITY counts from 1.
+      return (r.rows as { n: number }[]).map((row) => row.n - 1);
+    };
   }
 }

@@ -2,6 +2,7 @@
  * Driver-free helpers both server dialects (postgres, mysql) share: URL pieces, sanitized
  * connection errors, decimal encoding, and the planning half of `insertBatch`.
  */
+import { readFileSync } from 'node:fs';
 import { DistdbError, errorMessage } from '../../../errors.js';
 import { formatMinorUnits } from '../../../schema/decimal.js';
 import type { CheckDef, ColumnDef, TableDef } from '../../../schema/tableDef.js';
@@ -33,6 +34,33 @@ export function decodePart(url: DatabaseUrl, part: string, what: string): string
     return decodeURIComponent(part);
   } catch {
     throw new DistdbError('config', `${url.redacted}: the ${what} has an invalid %-escape`);
+  }
+}
+
+/**
+ * Where a server URL points, percent-decoded, empty parts left undefined. `host` (a query
+ * parameter, say) replaces the URL's own host, which is then not decoded at all.
+ */
+export function serverTarget(
+  url: DatabaseUrl,
+  u: URL,
+  host?: string,
+): { host?: string; port?: number; user?: string; password?: string; database?: string } {
+  return {
+    host: (host ?? decodePart(url, u.hostname.replace(/^\[(.*)\]$/, '$1'), 'host')) || undefined,
+    port: u.port ? Number(u.port) : undefined,
+    user: decodePart(url, u.username, 'user name') || undefined,
+    password: decodePart(url, u.password, 'password') || undefined,
+    database: decodePart(url, u.pathname.replace(/^\//, ''), 'database name') || undefined,
+  };
+}
+
+/** A CA certificate named in the URL (`param`); an unreadable file is a config error. */
+export function readCaFile(url: DatabaseUrl, path: string, param: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new DistdbError('config', `${url.redacted}: cannot read ${param}: ${errorMessage(err)}`);
   }
 }
 
@@ -85,6 +113,20 @@ export function connectionError(url: DatabaseUrl, err: unknown, password: string
   const code = (err as { code?: unknown } | null)?.code;
   const cause = Object.assign(new Error(message), typeof code === 'string' ? { code } : {});
   return new DistdbError('connection', `cannot connect to ${url.redacted}: ${message}`, { cause });
+}
+
+/** A new pool must reach its server: otherwise it is ended and the sanitized error thrown. */
+export async function probePool(
+  url: DatabaseUrl,
+  pool: { query(sql: string): Promise<unknown>; end(): Promise<void> },
+  password: string | undefined,
+): Promise<void> {
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw connectionError(url, err, password);
+  }
 }
 
 // Node reports "connection refused on every address" as an AggregateError with an empty message.
@@ -217,6 +259,18 @@ export function keyValue(key: KeyColumn, value: SqlValue | undefined, stored = f
  */
 export function screenRow(table: TableDef, row: Row): RowWrite | undefined {
   return planFor(table).screen(row);
+}
+
+/** `insertBatch`'s first step: `out` holds the rows screened out, `pending` the rest, in order. */
+export function screenRows(table: TableDef, rows: readonly Row[]): { out: RowWrite[]; pending: number[] } {
+  const out: RowWrite[] = new Array(rows.length);
+  const pending: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const failure = screenRow(table, rows[i] as Row);
+    if (failure) out[i] = failure;
+    else pending.push(i);
+  }
+  return { out, pending };
 }
 
 const INT32_MIN = -(2 ** 31);

@@ -1,5 +1,6 @@
 import { decimalToMinorUnits } from '../../../schema/decimal.js';
 import { type CheckDef, type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
+import { createIndexSql } from '../shared/createIndexSql.js';
 
 /** SQLite storage: STRICT tables, decimals as integer minor units so prices are never floats. */
 function columnSql(table: TableDef, c: ColumnDef): string {
@@ -37,13 +38,8 @@ export function createTableSql(table: TableDef): string[] {
     ...table.columns.map((c) => columnSql(table, c)),
     ...(table.checks ?? []).map((k) => checkSql(table, k)),
   ];
-  const out = [`CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${lines.join(',\n  ')}\n) STRICT`];
-  for (const u of table.uniques ?? []) {
-    const expr = u.caseInsensitive ? `lower(${u.column})` : u.column;
-    out.push(`CREATE UNIQUE INDEX IF NOT EXISTS ${u.name} ON ${table.name} (${expr})`);
-  }
-  for (const i of table.indexes ?? []) {
-    out.push(`CREATE INDEX IF NOT EXISTS ${i.name} ON ${table.name} (${i.columns.join(', ')})`);
-  }
-  return out;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${lines.join(',\n  ')}\n) STRICT`,
+    ...createIndexSql(table),
+  ];
 }

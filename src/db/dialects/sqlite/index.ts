@@ -7,7 +7,11 @@ export const sqliteDialect: Dialect = {
   schemes: ['sqlite'],
   capabilities: { transactionalDdl: true, embedded: true },
   async connect(url, options) {
-    return new SqliteConnection(sqliteDialect, url, options?.cacheKb === undefined ? {} : { cacheKb: options.cacheKb });
+    return new SqliteConnection(
+      sqliteDialect,
+      url,
+      options?.cacheKb === undefined ? {} : { cacheKb: options.cacheKb },
+    );
   },
   isTransient: isBusy,
 };

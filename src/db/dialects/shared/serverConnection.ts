@@ -1,0 +1,216 @@
+import { DistdbError } from '../../../errors.js';
+import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
+import {
+  type Connection,
+  type Dialect,
+  keyOf,
+  type Row,
+  type RowWrite,
+  type SqlValue,
+} from '../../dialect.js';
+import type { DatabaseUrl } from '../../url.js';
+import { chunk, connectionError, decodeDecimalText, parseServerUrl } from './server.js';
+
+const EXISTING_CHUNK = 1000;
+
+/** What differs between the servers only in text: a few statements, the default port, the DDL. */
+export interface ServerTraits {
+  /** Opens a transaction on a checked-out client. */
+  readonly begin: string;
+  /** Portable SQL with one `?` (the table name): a row where the table exists in the current schema. */
+  readonly tableExists: string;
+  /** One row whose `n` is how many more connections the server accepts now. */
+  readonly headroom: string;
+  /** Named by `connectionHeadroom` where the URL names no port. */
+  readonly defaultPort: string;
+  readonly createTableSql: (table: TableDef) => string[];
+}
+
+/** A session of its own holding one named lock, so `withLock`'s `fn` keeps every pool connection. */
+export interface LockSession {
+  /** False when the lock was not granted in time. */
+  acquire(): Promise<boolean>;
+  release(): Promise<unknown>;
+  end(): Promise<unknown>;
+}
+
+/**
+ * A server pool (`P`), or a view of one checked-out client (`C`) inside `transaction()`: the same
+ * class, so code given the transaction sees the full Connection interface. Transactions,
+ * savepoints, locking and the simple queries live here; a backend supplies how to send SQL
+ * (results `R`), check clients out and back in, and everything that needs its own SQL.
+ */
+export abstract class ServerConnection<P, C, R> implements Connection {
+  protected readonly pool: P;
+  /** Set on a transaction view: every statement runs on this client. */
+  protected readonly client: C | undefined;
+  readonly #traits: ServerTraits;
+  readonly #depth: number;
+  /** Whether this transaction view may still be used. */
+  #open = true;
+
+  protected constructor(
+    readonly dialect: Dialect,
+    readonly url: DatabaseUrl,
+    traits: ServerTraits,
+    pool: P,
+    client: C | undefined,
+    depth: number,
+  ) {
+    this.#traits = traits;
+    this.pool = pool;
+    this.client = client;
+    this.#depth = depth;
+  }
+
+  // ---- Driver hooks ----------------------------------------------------------------------------
+
+  /** A view bound to `client`, `depth` transactions deep. */
+  protected abstract view(client: C, depth: number): ServerConnection<P, C, R>;
+  /** Runs SQL, in the driver's own placeholder style, on `client`, or on the pool when undefined. */
+  protected abstract send(client: C | undefined, sql: string, params: readonly unknown[]): Promise<R>;
+  protected abstract checkOut(): Promise<C>;
+  /** Returns a client to the pool; a `broken` one (it could not roll back) is discarded instead. */
+  protected abstract checkIn(client: C, broken: Error | undefined): void;
+  /** Connects a lock session; a failure is reported as a (sanitized) connection error. */
+  protected abstract openLockSession(name: string): Promise<LockSession>;
+  /** The password the connection errors must not show. */
+  protected abstract get password(): string | undefined;
+  /** Ends the pool, once. */
+  protected abstract endPool(): Promise<void>;
+  /** For `existing`: the positions in `part` (non-null values) of those stored in `col`. */
+  protected abstract existingLookup(
+    table: TableDef,
+    col: ColumnDef,
+  ): (part: readonly SqlValue[]) => Promise<readonly number[]>;
+
+  abstract query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  abstract execute(
+    sql: string,
+    params?: readonly SqlValue[],
+  ): Promise<{ changes: number; insertId?: number }>;
+  abstract insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]>;
+
+  // ---- Shared behaviour ------------------------------------------------------------------------
+
+  /** SQL already in the driver's placeholder style, on this view's client (or the pool). */
+  protected run(sql: string, params: readonly unknown[] = []): Promise<R> {
+    if (!this.#open) return Promise.reject(new DistdbError('runtime', 'transaction used after it ended'));
+    return this.send(this.client, sql, params);
+  }
+
+  async transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
+    if (this.client) return this.#savepoint(this.client, fn);
+    const client = await this.checkOut();
+    let broken: Error | undefined;
+    const tx = this.view(client, 1);
+    try {
+      await this.send(client, this.#traits.begin, []);
+      const result = await fn(tx);
+      await this.send(client, 'COMMIT', []);
+      return result;
+    } catch (err) {
+      // A client that cannot even roll back is discarded rather than returned to the pool.
+      await this.send(client, 'ROLLBACK', []).catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      throw err;
+    } finally {
+      tx.#open = false;
+      this.checkIn(client, broken);
+    }
+  }
+
+  async #savepoint<T>(client: C, fn: (tx: Connection) => Promise<T>): Promise<T> {
+    const name = `distdb_sp${this.#depth}`;
+    await this.run(`SAVEPOINT ${name}`);
+    const tx = this.view(client, this.#depth + 1);
+    try {
+      const result = await fn(tx);
+      await this.run(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (err) {
+      // If this fails too the enclosing transaction is lost anyway; the first error says why.
+      await this.run(`ROLLBACK TO SAVEPOINT ${name}`)
+        .then(() => this.run(`RELEASE SAVEPOINT ${name}`))
+        .catch(() => {});
+      throw err;
+    } finally {
+      tx.#open = false;
+    }
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    let session: LockSession;
+    try {
+      session = await this.openLockSession(name);
+    } catch (err) {
+      throw connectionError(this.url, err, this.password);
+    }
+    let granted: boolean;
+    try {
+      granted = await session.acquire();
+    } catch (err) {
+      await session.end().catch(() => {});
+      throw err;
+    }
+    if (!granted) {
+      await session.end().catch(() => {});
+      throw new DistdbError('migration', `another distdb process is already migrating ${this.url.redacted}`);
+    }
+    try {
+      return await fn();
+    } finally {
+      await session
+        .release()
+        .catch(() => {})
+        .finally(() => session.end().catch(() => {}));
+    }
+  }
+
+  createTableSql(table: TableDef): string[] {
+    return this.#traits.createTableSql(table);
+  }
+
+  async connectionHeadroom(): Promise<{ server: string; available: number }> {
+    const rows = await this.query<{ n: number }>(this.#traits.headroom);
+    const u = parseServerUrl(this.url);
+    return {
+      server: `${u.hostname || 'localhost'}:${u.port || this.#traits.defaultPort}`,
+      available: Math.max(0, Number(rows[0]?.n ?? 0)),
+    };
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    return (await this.query(this.#traits.tableExists, [table])).length > 0;
+  }
+
+  /** Which of `values` are stored, asked in chunks so a statement stays a reasonable size. */
+  async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
+    const col = table.columns.find((c) => c.name === column);
+    if (!col) throw new DistdbError('runtime', `table ${table.name} has no column ${column}`);
+    const lookup = this.existingLookup(table, col);
+    const found = new Set<string>();
+    for (const part of chunk(
+      values.filter((v) => v !== null),
+      EXISTING_CHUNK,
+    )) {
+      for (const n of await lookup(part)) found.add(keyOf(part[n] as SqlValue, col.caseInsensitive));
+    }
+    return found;
+  }
+
+  decodeDecimal(value: SqlValue, scale: number): number {
+    return decodeDecimalText(value, scale);
+  }
+
+  async truncate(table: string): Promise<number> {
+    return (await this.execute(`DELETE FROM ${table}`)).changes;
+  }
+
+  /** Ends the pool; a transaction view does not own it, so closing one does nothing. */
+  async close(): Promise<void> {
+    if (this.client) return;
+    await this.endPool();
+  }
+}

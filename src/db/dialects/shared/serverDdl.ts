@@ -1,0 +1,20 @@
+import { type CheckDef, checkName, type TableDef } from '../../../schema/tableDef.js';
+
+/** A range bound goes into the DDL as a literal, so it must be a plain decimal number. */
+function literal(value: number | string): string {
+  const text = String(value);
+  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new Error(`invalid range bound ${text}`);
+  return text;
+}
+
+/** A named CHECK as both servers take it: decimals as exact decimal literals, lengths in characters. */
+export function checkSql(table: TableDef, check: CheckDef): string {
+  const name = checkName(table.name, check);
+  if (check.kind === 'trimmedLength') {
+    return `CONSTRAINT ${name} CHECK (char_length(trim(${check.column})) BETWEEN ${check.min} AND ${check.max})`;
+  }
+  const parts: string[] = [];
+  if (check.min !== undefined) parts.push(`${check.column} >= ${literal(check.min)}`);
+  if (check.max !== undefined) parts.push(`${check.column} <= ${literal(check.max)}`);
+  return `CONSTRAINT ${name} CHECK (${parts.join(' AND ')})`;
+}
