@@ -5,9 +5,15 @@
  */
 const known = new Set<string>();
 
+/**
+ * Shorter secrets are not scrubbed from free text: replacing every "p" would garble messages and
+ * give the password away by where the stars fall. URLs are redacted by their structure anyway.
+ */
+const MIN_SCRUBBED = 4;
+
 export function registerSecrets(secrets: Iterable<string>): void {
   for (const s of secrets) {
-    if (s.length === 0) continue;
+    if (s.length < MIN_SCRUBBED) continue;
     known.add(s);
     for (const variant of variantsOf(s)) known.add(variant);
   }
@@ -20,7 +26,7 @@ function variantsOf(secret: string): string[] {
   } catch {
     // not percent-encoded: nothing to add
   }
-  return out.filter((v) => v.length > 0);
+  return out.filter((v) => v.length >= MIN_SCRUBBED);
 }
 
 export function scrub(text: string): string {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isSupportedScheme, supportedSchemes } from '../db/registry.js';
+import { dialectFor, isSupportedScheme, supportedSchemes } from '../db/registry.js';
 import { type DatabaseUrl, parseDatabaseUrl } from '../db/url.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import type { Router } from '../routing/router.js';
@@ -155,6 +155,13 @@ export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig>
           where,
           `unsupported URL scheme "${url.scheme}:" in ${url.redacted} (supported: ${supportedSchemes().join(', ')})`,
         );
+      }
+      // Every value the backend needs is checked now, so a bad URL stops a command before it writes.
+      try {
+        (await dialectFor(url)).checkUrl(url);
+      } catch (err) {
+        if (err instanceof DistdbError) fail(where, err.message);
+        throw err;
       }
       databases[alias] = url;
       origins[alias] = origin;

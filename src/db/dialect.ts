@@ -31,6 +31,8 @@ export interface Dialect {
   readonly schemes: readonly string[];
   readonly capabilities: DialectCapabilities;
   connect(url: DatabaseUrl, options?: ConnectOptions): Promise<Connection>;
+  /** Throws a config error for a URL this backend cannot use, without connecting. */
+  checkUrl(url: DatabaseUrl): void;
   /** A failure worth retrying as is: deadlock, serialization failure, busy, connection reset. */
   isTransient(err: unknown): boolean;
 }

@@ -12,18 +12,37 @@ export interface DatabaseUrl {
 const SECRET_PARAMS = /^(password|pass|pwd|secret|token|sslpassword|sslkey)$/i;
 
 /**
- * Redacts a URL without trusting it to be well formed: a malformed URL is exactly where a
- * password with `@`, `#` or `%` would otherwise leak. Everything between the scheme's `user:`
- * and the last `@` is treated as the password.
+ * Redacts a URL without trusting it to be well formed: a mistyped URL is exactly where a
+ * password with `@`, `#` or `%` would otherwise leak. A well-formed `scheme://user:pass@host`
+ * keeps its user; anything else with an `@` hides everything between its first `:` and its
+ * last `@`; `scheme://user:pass` with no host hides what follows the user unless it is a port.
  */
 export function redactUrl(raw: string): { redacted: string; secrets: string[] } {
   const secrets: string[] = [];
   let redacted = raw;
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#@:]*)(:)(.*)@([^@]*)$/s.exec(raw);
-  if (m) {
-    const password = m[4] ?? '';
+  const at = raw.lastIndexOf('@');
+  const wellFormed = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#@:]*)(:)(.*)@([^@]*)$/s.exec(raw);
+  const colon = raw.indexOf(':');
+  // What follows the last @ must look like a host (or nothing), else the @ was in the password.
+  if (wellFormed && !/^([A-Za-z0-9[._~-]|%2F|\/|$)/i.test(wellFormed[5] ?? '')) {
+    const password = raw.slice((wellFormed[1]?.length ?? 0) + (wellFormed[2]?.length ?? 0) + 1);
+    secrets.push(password, password.slice(0, password.indexOf('@')));
+    redacted = `${wellFormed[1]}${wellFormed[2]}:***`;
+  } else if (wellFormed) {
+    const password = wellFormed[4] ?? '';
     if (password.length > 0) secrets.push(password);
-    redacted = `${m[1]}${m[2]}${m[3]}***@${m[5]}`;
+    redacted = `${wellFormed[1]}${wellFormed[2]}:***@${wellFormed[5]}`;
+  } else if (at >= 0 && colon >= 0 && colon < at) {
+    const secret = raw.slice(colon + 1, at);
+    // "/u:PW" hides the user too; the password alone is registered as well, for scrubbing.
+    secrets.push(secret, secret.slice(secret.lastIndexOf(':') + 1));
+    redacted = `${raw.slice(0, colon + 1)}***${raw.slice(at)}`;
+  } else if (at < 0) {
+    const noHost = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/?#[\]]*:)([^/?#]*)(.*)$/s.exec(raw);
+    if (noHost?.[2] && !/^\d+$/.test(noHost[2])) {
+      secrets.push(noHost[2]);
+      redacted = `${noHost[1]}***${noHost[3] ?? ''}`;
+    }
   }
   const q = redacted.indexOf('?');
   if (q >= 0) {

@@ -76,6 +76,11 @@ export async function migrateDatabase(
     const done = await appliedMigrations(conn);
     for (const m of wanted) {
       if (done.has(m.id)) continue;
+      // Where DDL cannot be rolled back, tables this migration creates are dropped again if it fails.
+      const created: string[] = [];
+      if (!conn.dialect.capabilities.transactionalDdl) {
+        for (const t of m.tables) if (!(await conn.tableExists(t.name))) created.push(t.name);
+      }
       try {
         await conn.transaction(async (tx) => {
           for (const table of m.tables) for (const sql of tx.createTableSql(table)) await tx.execute(sql);
@@ -85,6 +90,8 @@ export async function migrateDatabase(
           ]);
         });
       } catch (err) {
+        for (const table of created.reverse())
+          await conn.execute(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
         if (err instanceof DistdbError && err.kind === 'connection') throw err;
         return { alias, status: 'failed', applied, failed: m.id, error: errorMessage(err) } as const;
       }

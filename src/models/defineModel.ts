@@ -25,7 +25,7 @@ export function defineModel<TRecord>(spec: {
       case 'name':
         // Stored as given (byte-identical); the database re-checks the trimmed length.
         columns.push({ name: f.name, type: { kind: 'varchar', length: MAX_RAW_NAME } });
-        checks.push({ kind: 'trimmedLength', column: f.name, min: t.minTrimmed, max: t.maxTrimmed });
+        checks.push({ kind: 'trimmedLength', column: f.name, min: t.minTrimmed, max: MAX_RAW_NAME });
         break;
       case 'email':
         columns.push({ name: f.name, type: { kind: 'varchar', length: t.maxLength }, caseInsensitive: true });

@@ -44,6 +44,8 @@ function checkValue(
     case 'name': {
       if (typeof v !== 'string') return { error: `${name} must be a string, got ${typeName(v)}` };
       if (v.includes('\u0000')) return { error: `${name} must not contain NUL characters` };
+      // A lone surrogate is not text any database can store as given.
+      if (!v.isWellFormed()) return { error: `${name} must be valid Unicode text` };
       const length = [...v.trim()].length;
       if (length < type.minTrimmed) {
         return {

@@ -80,10 +80,11 @@ export class RunStore {
    * Takes over an interrupted or failed run so it can be finished; refuses runs that are complete,
    * unknown, or still running in a live process. Two resumers race on the owner column.
    */
-  async claimForResume(id: number): Promise<{ id: number; plan: RunPlan }> {
-    const rows = await this.conn.query(`SELECT status, owner, plan FROM ${RUNS_TABLE.name} WHERE id = ?`, [
-      id,
-    ]);
+  async claimForResume(id: number): Promise<{ id: number; plan: RunPlan; threads: number }> {
+    const rows = await this.conn.query(
+      `SELECT status, owner, plan, threads FROM ${RUNS_TABLE.name} WHERE id = ?`,
+      [id],
+    );
     const row = rows[0];
     if (!row) throw new DistdbError('usage', `cannot resume run ${id}: no such run`);
     const status = effectiveStatus(String(row.status), String(row.owner));
@@ -100,7 +101,7 @@ export class RunStore {
     );
     if (claimed.changes !== 1)
       throw new DistdbError('conflict', `cannot resume run ${id}: another process took it over`);
-    return { id, plan: JSON.parse(String(row.plan)) as RunPlan };
+    return { id, plan: JSON.parse(String(row.plan)) as RunPlan, threads: Number(row.threads) };
   }
 
   async clearFailures(runId: number): Promise<void> {

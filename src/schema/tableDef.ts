@@ -26,6 +26,11 @@ export type CheckDef =
       readonly min?: number | string;
       readonly max?: number | string;
     }
+  /**
+   * At least `min` characters once spaces are trimmed, at most `max` characters in all. SQL's
+   * trim() strips spaces only, so this is never stricter than the application's rule (which
+   * trims all whitespace): the database is the final guard, not a second opinion.
+   */
   | { readonly kind: 'trimmedLength'; readonly column: string; readonly min: number; readonly max: number };
 
 export interface UniqueDef {

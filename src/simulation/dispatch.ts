@@ -34,6 +34,8 @@ interface WorkerSlot {
   readonly thread: number;
   readonly worker: Worker;
   readonly outstanding: Set<number>;
+  /** Settles when the thread has exited, whenever that happens (even before anyone waits). */
+  readonly exited: Promise<void>;
 }
 
 /**
@@ -75,7 +77,8 @@ export async function dispatch(input: DispatchInput): Promise<number> {
         const thread = slots.length + 1;
         const init: WorkerInit = { ...input.worker, thread, sync, closeIdle: rationed };
         const worker = new Worker(workerUrl, { workerData: init, resourceLimits: WORKER_HEAP });
-        const slot: WorkerSlot = { thread, worker, outstanding: new Set() };
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        const slot: WorkerSlot = { thread, worker, outstanding: new Set(), exited };
         slots.push(slot);
         worker.on('message', (msg: FromWorker) => onMessage(slot, msg));
         worker.on('error', (err) => {
@@ -159,7 +162,7 @@ export async function dispatch(input: DispatchInput): Promise<number> {
       fill();
     });
   } finally {
-    await Promise.all(slots.map((s) => stopWorker(s.worker)));
+    await Promise.all(slots.map((s) => stopWorker(s)));
   }
   return slots.length;
 
@@ -188,13 +191,9 @@ class Cursor {
 }
 
 /** Asks a worker to close its connections and exit; one that does not is terminated. */
-function stopWorker(worker: Worker): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => void worker.terminate(), 5000);
-    worker.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    worker.postMessage({ type: 'stop' });
-  });
+async function stopWorker(slot: WorkerSlot): Promise<void> {
+  const timer = setTimeout(() => void slot.worker.terminate(), 5000);
+  slot.worker.postMessage({ type: 'stop' });
+  await slot.exited;
+  clearTimeout(timer);
 }

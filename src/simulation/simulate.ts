@@ -108,7 +108,8 @@ async function prepareTables(db: Distdb, options: SimulateOptions): Promise<void
  * journaled with its rows, so an interrupted run can be finished with `resume`.
  */
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
-  const threads = checkThreads(options.threads ?? 10);
+  if (options.threads !== undefined) checkThreads(options.threads);
+  let threads = options.threads ?? 10;
   const store = new RunStore(await db.connection(db.writeAlias(RUN_MODEL)));
   let runId: number;
   let dataset: Dataset;
@@ -123,6 +124,7 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
     const run = await store.claimForResume(options.resume);
     runId = run.id;
     plan = run.plan;
+    threads = options.threads ?? run.threads;
     dataset = options.dataset ?? datasetFromOrigin(run.plan.origin, runId);
     for (const m of MODELS) {
       const batches = await readRunJournal(await db.connection(db.writeAlias(m)), runId, m.name);
@@ -256,7 +258,10 @@ const RUN_MODEL = { label: 'Run' } as Model;
  */
 const CACHE_BUDGET_KB = 96 * 1024;
 function cacheShare(threads: number, databases: number): number {
-  return Math.max(2048, Math.min(32 * 1024, Math.floor(CACHE_BUDGET_KB / (threads * Math.max(1, databases)))));
+  return Math.max(
+    2048,
+    Math.min(32 * 1024, Math.floor(CACHE_BUDGET_KB / (threads * Math.max(1, databases)))),
+  );
 }
 
 /** Share of a server's free connections a run may take; the rest is left to everyone else. */

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Connection } from '../db/dialect.js';
 import { dialectFor } from '../db/registry.js';
-import { parseDatabaseUrl } from '../db/url.js';
+import { parseDatabaseUrl, redactUrl } from '../db/url.js';
 import { DistdbError, errorMessage, namedAfter } from '../errors.js';
 import { MODELS } from '../models/models.js';
 import { registerSecrets, scrub } from '../secrets.js';
@@ -55,7 +55,8 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
   const start = performance.now();
   const model = MODELS.find((m) => m.name === task.model);
   if (!model) throw new Error(`unknown model ${task.model}`);
-  const conn = await connection(init.writeAlias[model.name]);
+  const writeAlias = init.writeAlias[model.name] as string;
+  const conn = await connection(writeAlias);
   let generated: GeneratedRecord[] | undefined;
   let records = task.records ?? [];
   if (task.generate) {
@@ -81,7 +82,9 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
   };
   const prepared = await retrying(() =>
     prepareRecords(model, records, (label) => connection(init.readAlias[label])),
-  );
+  ).catch((err: unknown) => {
+    throw inDatabases(Object.values(init.readAlias), err);
+  });
   const waitStart = performance.now();
   turns.wait(model.name, task.seq);
   const waited = performance.now() - waitStart;
@@ -98,7 +101,7 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
   } catch (err) {
     // Later batches of this model must not write past a batch that failed.
     turns.abort();
-    throw err;
+    throw inDatabases([writeAlias], err);
   }
   turns.done(model.name, task.seq);
   const end = performance.now();
@@ -132,6 +135,19 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
     retries,
     ...(generated ? { expected, mismatches, mismatchCount } : {}),
   };
+}
+
+/** A driver error as a one-line message naming the database(s) involved, URL redacted. */
+function inDatabases(aliases: readonly string[], err: unknown): unknown {
+  if (err instanceof DistdbError) return err;
+  const names = [...new Set(aliases)].map((a) => {
+    const raw = init.databases[a];
+    return `"${a}" (${raw === undefined ? '?' : redactUrl(raw).redacted})`;
+  });
+  const label = names.length === 1 ? `database ${names[0]}` : `databases ${names.join(', ')}`;
+  return new DistdbError('connection', `${label}: ${scrub(errorMessage(err).split('\n')[0] ?? '')}`, {
+    cause: err,
+  });
 }
 
 function outcomesFromJournal(batch: JournaledBatch, count: number): RecordOutcome[] {

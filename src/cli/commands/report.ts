@@ -58,7 +58,8 @@ export async function emitReport(
   }
   try {
     // Text passes the same secret scrubbing as stdout; the PDF is drawn from the redacted report.
-    writeFileSync(path, typeof content === 'string' ? scrub(content) : content);
+    // Reports list failed records (names, emails): readable by their owner only.
+    writeFileSync(path, typeof content === 'string' ? scrub(content) : content, { mode: 0o600 });
   } catch (err) {
     throw new DistdbError('usage', `cannot write the report to ${path}: ${errorMessage(err)}`, {
       cause: err,

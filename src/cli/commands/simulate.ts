@@ -125,7 +125,12 @@ export function simulateCommand(program: Command, io: Io): void {
       ]),
     )
     .option('--out <file>', 'file for --report (default: distdb-run-<id>.<ext> in the current directory)')
-    .action(async (opts: SimulateFlags) => {
+    .action(async (opts: SimulateFlags, cmd: Command) => {
+      // A resumed run keeps its own thread count unless --threads is given.
+      const threads =
+        opts.resume !== undefined && cmd.getOptionValueSource('threads') === 'default'
+          ? undefined
+          : opts.threads;
       if (opts.out && !opts.report) throw new DistdbError('usage', '--out needs --report <format>');
       // The dataset is read before anything is opened, so a bad file writes nothing.
       // A resumed run takes its dataset from the run's record.
@@ -135,7 +140,7 @@ export function simulateCommand(program: Command, io: Io): void {
         let report: Awaited<ReturnType<typeof simulate>>;
         try {
           report = await simulate(db, {
-            threads: opts.threads,
+            ...(threads !== undefined ? { threads } : {}),
             ...(dataset ? { dataset } : {}),
             ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
             existing: opts.reset ? 'reset' : opts.append ? 'append' : 'refuse',
@@ -146,8 +151,15 @@ export function simulateCommand(program: Command, io: Io): void {
           progress.clear();
           const partial = (err as { report?: Parameters<typeof renderTerminal>[0] }).report;
           if (partial && err instanceof DistdbError) {
+            // The stored report says what the run did; the error stays one line.
             if (opts.json) io.out(renderJson(partial));
-            else io.err(renderTerminal(partial, { maxFailures: 10 }));
+            throw new DistdbError(
+              err.kind,
+              `${err.message} (run ${partial.run} stopped: finish it with --resume ${partial.run})`,
+              {
+                cause: err.cause,
+              },
+            );
           }
           throw err;
         }

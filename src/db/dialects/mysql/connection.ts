@@ -94,6 +94,8 @@ const MYSQL: ServerTraits = {
 };
 
 /** A mysql2 pool, or a view of one checked-out connection inside `transaction()`. */
+function ignoreConnectionError(): void {}
+
 export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unknown> {
   readonly #config: ConnectionOptions;
   #closed = false;
@@ -138,11 +140,15 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
     return result;
   }
 
-  protected checkOut(): Promise<PoolConnection> {
-    return this.pool.getConnection();
+  // A fatal connection error is also emitted as an event; the failing query rejects anyway.
+  protected async checkOut(): Promise<PoolConnection> {
+    const conn = await this.pool.getConnection();
+    conn.on('error', ignoreConnectionError);
+    return conn;
   }
 
   protected checkIn(conn: PoolConnection, broken: Error | undefined): void {
+    conn.off('error', ignoreConnectionError);
     if (broken) conn.destroy();
     else conn.release();
   }

@@ -26,6 +26,8 @@ import { isLockTimeout, rowFailure } from './errors.js';
 
 const OK: RowWrite = { ok: true };
 
+function ignoreClientError(): void {}
+
 /** Rows per INSERT: the values travel as one array per column, so this only bounds message size. */
 const INSERT_CHUNK = 5000;
 
@@ -208,11 +210,16 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     return runner.query({ text, values: values as unknown[] });
   }
 
-  protected checkOut(): Promise<pg.PoolClient> {
-    return this.pool.connect();
+  // pg-pool listens for a client's 'error' only while it is idle; a server going away while a
+  // client is checked out would otherwise be an uncaught event (the query itself rejects).
+  protected async checkOut(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    client.on('error', ignoreClientError);
+    return client;
   }
 
   protected checkIn(client: pg.PoolClient, broken: Error | undefined): void {
+    client.off('error', ignoreClientError);
     client.release(broken);
   }
 

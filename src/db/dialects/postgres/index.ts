@@ -1,5 +1,5 @@
 import type { Dialect } from '../../dialect.js';
-import { PostgresConnection } from './connection.js';
+import { PostgresConnection, postgresConfig } from './connection.js';
 import { isTransient } from './errors.js';
 
 export const postgresDialect: Dialect = {
@@ -8,6 +8,9 @@ export const postgresDialect: Dialect = {
   capabilities: { transactionalDdl: true, embedded: false },
   connect(url, options) {
     return PostgresConnection.open(postgresDialect, url, options);
+  },
+  checkUrl(url) {
+    postgresConfig(url);
   },
   isTransient,
 };

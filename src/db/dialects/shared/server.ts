@@ -336,8 +336,7 @@ function checkTest(table: TableDef, check: CheckDef): [string, (v: SqlValue) => 
       check.column,
       (v) => {
         if (typeof v !== 'string') return false;
-        const n = charLength(v.replace(/^ +| +$/g, ''));
-        return n < check.min || n > check.max;
+        return charLength(v.replace(/^ +| +$/g, '')) < check.min || charLength(v) > check.max;
       },
     ];
   }

@@ -11,7 +11,7 @@ function literal(value: number | string): string {
 export function checkSql(table: TableDef, check: CheckDef): string {
   const name = checkName(table.name, check);
   if (check.kind === 'trimmedLength') {
-    return `CONSTRAINT ${name} CHECK (char_length(trim(${check.column})) BETWEEN ${check.min} AND ${check.max})`;
+    return `CONSTRAINT ${name} CHECK (char_length(trim(${check.column})) >= ${check.min} AND char_length(${check.column}) <= ${check.max})`;
   }
   const parts: string[] = [];
   if (check.min !== undefined) parts.push(`${check.column} >= ${literal(check.min)}`);

@@ -25,7 +25,7 @@ function bound(table: TableDef, column: string, value: number | string): string 
 function checkSql(table: TableDef, check: CheckDef): string {
   const name = checkName(table.name, check);
   if (check.kind === 'trimmedLength') {
-    return `CONSTRAINT ${name} CHECK (length(trim(${check.column})) BETWEEN ${check.min} AND ${check.max})`;
+    return `CONSTRAINT ${name} CHECK (length(trim(${check.column})) >= ${check.min} AND length(${check.column}) <= ${check.max})`;
   }
   const parts: string[] = [];
   if (check.min !== undefined) parts.push(`${check.column} >= ${bound(table, check.column, check.min)}`);

@@ -13,5 +13,8 @@ export const sqliteDialect: Dialect = {
       options?.cacheKb === undefined ? {} : { cacheKb: options.cacheKb },
     );
   },
+  checkUrl() {
+    // Any path is a path; whether it can be opened is known when it is opened.
+  },
   isTransient: isBusy,
 };
