@@ -3,6 +3,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Generator, type GeneratorSpec } from '../simulation/datasets/generated.js';
+import { MAX_BATCH } from '../simulation/plan.js';
 
 /**
  * The raw-driver baseline: the same generated rows, inserted with plain prepared statements
@@ -132,7 +133,7 @@ export async function rawBaseline(
   backend: Job['backend'],
   targets: Record<Job['model'], string>,
   spec: GeneratorSpec,
-  batch = 5000,
+  batch = MAX_BATCH,
 ): Promise<RawResult> {
   const start = performance.now();
   const inserted = await Promise.all(

@@ -14,7 +14,7 @@ const MAX_OUTSTANDING = 2;
  * other, so more than a few batches ahead only wait for their turn (holding memory, and
  * starting threads that cannot help); small batches may run many at once.
  */
-const MAX_IN_FLIGHT_RECORDS = 10_000;
+const MAX_IN_FLIGHT_RECORDS = 20_000;
 const WORKER_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };
 
 export interface DispatchInput {

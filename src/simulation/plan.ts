@@ -4,7 +4,7 @@ import { type Dataset, datasetSize } from './datasets/dataset.js';
 import type { GeneratorSpec } from './datasets/generated.js';
 import type { BatchTask } from './messages.js';
 
-export const MAX_BATCH = 5000;
+export const MAX_BATCH = 10_000;
 /** Below this, a transaction's fixed cost (and a worker's start) outweighs spreading the work. */
 export const MIN_BATCH = 256;
 

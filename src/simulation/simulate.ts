@@ -256,7 +256,7 @@ const RUN_MODEL = { label: 'Run' } as Model;
  * Page cache for each worker connection to an embedded database: a fixed budget for the run,
  * so memory does not grow with --threads; a single writer gets a large cache.
  */
-const CACHE_BUDGET_KB = 96 * 1024;
+const CACHE_BUDGET_KB = 64 * 1024;
 function cacheShare(threads: number, databases: number): number {
   return Math.max(
     2048,
