@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { DistdbError, type ErrorKind, errorMessage } from '../errors.js';
 import type { Model } from '../models/model.js';
 import { scrub } from '../secrets.js';
-import { CommitTurns, createTurns } from './commitTurns.js';
+import { CommitTurns } from './commitTurns.js';
 import type { Dataset } from './datasets/dataset.js';
 import type { BatchResult, BatchTask, FromWorker, WorkerInit } from './messages.js';
 import { batchesOf, phases, type RunPlan } from './plan.js';
@@ -24,7 +24,12 @@ export interface DispatchInput {
   readonly plan: RunPlan;
   /** Model → batches already committed (resume); they are skipped. */
   readonly done: Readonly<Record<string, number>>;
+  readonly runId: number;
   readonly worker: Omit<WorkerInit, 'thread' | 'sync' | 'closeIdle'>;
+  /** Write turns shared with the workers (and with any started early). */
+  readonly sync: SharedArrayBuffer;
+  /** Workers already started (threads 1, 2, ...), taken before new ones are started. */
+  readonly started?: StartedWorker[];
   /** At most this many workers hold database connections at once (servers' connection limits). */
   readonly maxConnectedWorkers: number;
   readonly onResult: (result: BatchResult) => void;
@@ -47,13 +52,11 @@ interface WorkerSlot {
  * of workers started.
  */
 export async function dispatch(input: DispatchInput): Promise<number> {
-  const sync = createTurns();
-  const turns = new CommitTurns(sync);
+  const turns = new CommitTurns(input.sync);
   for (const [model, n] of Object.entries(input.done)) turns.start(model, n);
   const slots: WorkerSlot[] = [];
   const rationed = input.maxConnectedWorkers < input.threads;
   const maxBusy = Math.min(input.threads, input.maxConnectedWorkers);
-  const workerUrl = new URL('./worker.js', import.meta.url);
   try {
     await new Promise<void>((resolve, reject) => {
       let fatal: DistdbError | undefined;
@@ -65,7 +68,9 @@ export async function dispatch(input: DispatchInput): Promise<number> {
       const modelOf = new Map<number, Cursor>();
 
       const finishIfIdle = () => {
-        if (fatal && inFlight() === 0) reject(fatal);
+        if (inFlight() > 0) return;
+        if (fatal) reject(fatal);
+        else if (turns.aborted) reject(new DistdbError('runtime', 'the run was aborted'));
       };
       const fail = (err: DistdbError) => {
         fatal ??= err;
@@ -75,21 +80,28 @@ export async function dispatch(input: DispatchInput): Promise<number> {
 
       const start = (): WorkerSlot => {
         const thread = slots.length + 1;
-        const init: WorkerInit = { ...input.worker, thread, sync, closeIdle: rationed };
-        const worker = new Worker(workerUrl, { workerData: init, resourceLimits: WORKER_HEAP });
-        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-        const slot: WorkerSlot = { thread, worker, outstanding: new Set(), exited };
+        const started =
+          input.started?.shift() ??
+          startWorker({ ...input.worker, thread, sync: input.sync, closeIdle: rationed });
+        const slot: WorkerSlot = {
+          thread,
+          worker: started.worker,
+          outstanding: new Set(),
+          exited: started.exited,
+        };
         slots.push(slot);
-        worker.on('message', (msg: FromWorker) => onMessage(slot, msg));
-        worker.on('error', (err) => {
-          // Its batches either committed (and were reported) or rolled back with the crash.
-          slot.outstanding.clear();
-          fail(
-            new DistdbError('runtime', `worker ${thread} crashed: ${scrub(errorMessage(err))}`, {
-              cause: err,
-            }),
-          );
-        });
+        started.listen(
+          (msg) => onMessage(slot, msg),
+          (err) => {
+            // Its batches either committed (and were reported) or rolled back with the crash.
+            slot.outstanding.clear();
+            fail(
+              new DistdbError('runtime', `worker ${thread} crashed: ${scrub(errorMessage(err))}`, {
+                cause: err,
+              }),
+            );
+          },
+        );
         return slot;
       };
 
@@ -127,7 +139,7 @@ export async function dispatch(input: DispatchInput): Promise<number> {
           if (!cursor?.next) return;
           const slot = pick();
           if (!slot) return;
-          const batch = { ...cursor.next, batchId: nextBatchId++ };
+          const batch: BatchTask = { ...cursor.next, batchId: nextBatchId++, runId: input.runId };
           cursor.inFlight += batchSize(batch);
           cursor.advance();
           modelOf.set(batch.batchId, cursor);
@@ -163,6 +175,7 @@ export async function dispatch(input: DispatchInput): Promise<number> {
     });
   } finally {
     await Promise.all(slots.map((s) => stopWorker(s)));
+    await stopUnused(input.started ?? []);
   }
   return slots.length;
 
@@ -171,7 +184,7 @@ export async function dispatch(input: DispatchInput): Promise<number> {
   }
 }
 
-type Task = Omit<BatchTask, 'batchId'>;
+type Task = Omit<BatchTask, 'batchId' | 'runId'>;
 
 function batchSize(task: Task): number {
   return task.generate?.count ?? task.records?.length ?? 0;
@@ -190,8 +203,50 @@ class Cursor {
   }
 }
 
+export interface StartedWorker {
+  readonly worker: Worker;
+  readonly exited: Promise<void>;
+  /** Messages and errors that arrived before anyone listened, replayed by `listen`. */
+  readonly early: (FromWorker | Error)[];
+  listen(onMessage: (msg: FromWorker) => void, onError: (err: Error) => void): void;
+}
+
+/** Starts a worker thread; its exit and early messages are kept, so nothing it says is lost. */
+export function startWorker(init: WorkerInit): StartedWorker {
+  const worker = new Worker(new URL('./worker.js', import.meta.url), {
+    workerData: init,
+    resourceLimits: WORKER_HEAP,
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const early: (FromWorker | Error)[] = [];
+  const keep = (m: FromWorker | Error) => early.push(m);
+  worker.on('message', keep);
+  worker.on('error', keep);
+  return {
+    worker,
+    exited,
+    early,
+    listen(onMessage, onError) {
+      worker.off('message', keep);
+      worker.off('error', keep);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      for (const m of early.splice(0)) {
+        if (m instanceof Error) onError(m);
+        else onMessage(m);
+      }
+    },
+  };
+}
+
+/** Stops workers started early that the run never used. */
+export async function stopUnused(workers: StartedWorker[]): Promise<void> {
+  const unused = workers.splice(0);
+  await Promise.all(unused.map((w) => stopWorker({ worker: w.worker, exited: w.exited })));
+}
+
 /** Asks a worker to close its connections and exit; one that does not is terminated. */
-async function stopWorker(slot: WorkerSlot): Promise<void> {
+async function stopWorker(slot: Pick<WorkerSlot, 'worker' | 'exited'>): Promise<void> {
   const timer = setTimeout(() => void slot.worker.terminate(), 5000);
   slot.worker.postMessage({ type: 'stop' });
   await slot.exited;

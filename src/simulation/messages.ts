@@ -4,7 +4,6 @@ import type { GeneratorSpec } from './datasets/generated.js';
 /** Everything a worker needs, passed as plain data at start. */
 export interface WorkerInit {
   readonly thread: number;
-  readonly runId: number;
   /** Alias → URL; secrets stay inside the process. */
   readonly databases: Readonly<Record<string, string>>;
   /** Model name → alias it writes to. */
@@ -23,6 +22,7 @@ export interface WorkerInit {
 export interface BatchTask {
   readonly type: 'batch';
   readonly batchId: number;
+  readonly runId: number;
   readonly model: string;
   /** Position of this batch among its model's batches: the write turn it waits for. */
   readonly seq: number;

@@ -8,11 +8,12 @@ import { RunStore } from '../runs/runStore.js';
 import { scrub } from '../secrets.js';
 import { type JournaledBatch, readRunJournal } from '../store/journal.js';
 import { VERSION } from '../version.js';
+import { createTurns } from './commitTurns.js';
 import { canonicalDataset } from './datasets/canonical.js';
 import { type Dataset, datasetSize } from './datasets/dataset.js';
 import { Generator, generatedName } from './datasets/generated.js';
 import { loadDatasetFile } from './datasets/loadDatasetFile.js';
-import { dispatch } from './dispatch.js';
+import { type DispatchInput, dispatch, type StartedWorker, startWorker, stopUnused } from './dispatch.js';
 import type { BatchResult, Mismatch } from './messages.js';
 import { type DatasetOrigin, planRun, type RunPlan } from './plan.js';
 import { RunStats } from './runStats.js';
@@ -109,6 +110,43 @@ async function prepareTables(db: Distdb, options: SimulateOptions): Promise<void
  */
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   if (options.threads !== undefined) checkThreads(options.threads);
+  const sync = createTurns();
+  const modelDatabase = Object.fromEntries(MODELS.map((m) => [m.name, db.writeAlias(m)]));
+  const threads = options.threads ?? 10;
+  const workerInit = {
+    databases: Object.fromEntries(Object.entries(db.config.databases).map(([a, u]) => [a, u.raw])),
+    writeAlias: modelDatabase,
+    readAlias: Object.fromEntries(MODELS.map((m) => [m.label, db.readAlias(m)])),
+    maxRetries: options.maxRetries ?? 5,
+    cacheKb: cacheShare(threads, new Set(Object.values(modelDatabase)).size),
+  };
+  // A thread takes a while to boot: for embedded databases (no connection limits to learn
+  // first) the first threads start now and boot while tables are checked and the run recorded.
+  const early: StartedWorker[] = [];
+  if (options.resume === undefined && (await allEmbedded(db, Object.values(modelDatabase)))) {
+    for (let thread = 1; thread <= Math.min(threads, 2); thread++) {
+      early.push(startWorker({ ...workerInit, thread, sync, closeIdle: false }));
+    }
+  }
+  try {
+    return await run(db, options, { sync, workerInit, early });
+  } finally {
+    await stopUnused(early);
+  }
+}
+
+async function allEmbedded(db: Distdb, aliases: readonly string[]): Promise<boolean> {
+  for (const alias of new Set(aliases)) {
+    if (!(await db.connection(alias)).dialect.capabilities.embedded) return false;
+  }
+  return true;
+}
+
+async function run(
+  db: Distdb,
+  options: SimulateOptions,
+  pool: { sync: SharedArrayBuffer; workerInit: DispatchInput['worker']; early: StartedWorker[] },
+): Promise<RunReport> {
   let threads = options.threads ?? 10;
   const store = new RunStore(await db.connection(db.writeAlias(RUN_MODEL)));
   let runId: number;
@@ -151,7 +189,7 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
     });
   }
 
-  const modelDatabase = Object.fromEntries(MODELS.map((m) => [m.name, db.writeAlias(m)]));
+  const modelDatabase = pool.workerInit.writeAlias;
   const databaseInfo = [];
   for (const alias of new Set(Object.values(modelDatabase))) {
     const conn = await db.connection(alias);
@@ -197,12 +235,11 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
       dataset,
       plan,
       done,
+      runId,
+      sync: pool.sync,
+      started: pool.early,
       worker: {
-        runId,
-        databases: Object.fromEntries(Object.entries(db.config.databases).map(([a, u]) => [a, u.raw])),
-        writeAlias: modelDatabase,
-        readAlias: Object.fromEntries(MODELS.map((m) => [m.label, db.readAlias(m)])),
-        maxRetries: options.maxRetries ?? 5,
+        ...pool.workerInit,
         cacheKb: cacheShare(threads, new Set(Object.values(modelDatabase)).size),
       },
       onResult: (result) => {

@@ -88,13 +88,13 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
   const waitStart = performance.now();
   turns.wait(model.name, task.seq);
   const waited = performance.now() - waitStart;
-  const journal = { runId: init.runId, seq: task.seq, firstIndex: task.firstIndex, thread: init.thread };
+  const journal = { runId: task.runId, seq: task.seq, firstIndex: task.firstIndex, thread: init.thread };
   let outcomes: RecordOutcome[];
   try {
     // A retried commit first asks the journal: if the earlier attempt did commit (only its
     // acknowledgement was lost), its recorded outcome stands and nothing is written twice.
     outcomes = await retrying(async () => {
-      const committed = retries > 0 ? await readJournal(conn, init.runId, model.name, task.seq) : undefined;
+      const committed = retries > 0 ? await readJournal(conn, task.runId, model.name, task.seq) : undefined;
       if (committed) return outcomesFromJournal(committed, records.length);
       return commitRecords(prepared, conn, journal);
     });

@@ -1,7 +1,5 @@
 import type { RunReport } from '../report.js';
-import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
-import { renderMarkdown } from './markdown.js';
 import type { PageSize } from './pdf.js';
 import { renderTerminal } from './terminal.js';
 
@@ -35,12 +33,13 @@ export async function renderReport(
       return renderTerminal(report, failures);
     case 'json':
       return renderJson(report);
+    // Renderers are loaded when asked for: every command would otherwise pay for all of them.
     case 'md':
-      return renderMarkdown(report, failures);
+      return (await import('./markdown.js')).renderMarkdown(report, failures);
     case 'html':
-      return renderHtml(report, failures);
+      return (await import('./html.js')).renderHtml(report, failures);
     case 'pdf': {
-      // pdfkit and its fonts take a fifth of a second to load: only when a PDF is asked for.
+      // pdfkit and its fonts take a fifth of a second to load.
       const { renderPdf } = await import('./pdf.js');
       return renderPdf(report, { ...failures, pageSize: options.pageSize });
     }
