@@ -1,6 +1,5 @@
-import { type Distdb, openDistdb } from 'distdb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendCases, type Deployment } from '../support/deployments.js';
+import { describe, expect, it } from 'vitest';
+import { backendCases, useDeployment } from '../support/deployments.js';
 
 const TABLES: Record<string, string[]> = {
   default: ['distdb_runs', 'distdb_run_failures'],
@@ -11,32 +10,22 @@ const TABLES: Record<string, string[]> = {
 const ALL_TABLES = Object.values(TABLES).flat();
 
 describe.each(backendCases())('migrations on $name', (backend) => {
-  let deployment: Deployment;
-  let db: Distdb;
-  beforeAll(async () => {
-    if (!backend.available) return;
-    deployment = await backend.create();
-    db = await openDistdb({ urls: deployment.urls, env: {}, cwd: deployment.dir });
-  });
-  afterAll(async () => {
-    await db?.close();
-    await deployment?.cleanup();
-  });
+  const use = useDeployment(backend);
 
   it.skipIf(!backend.available)('migrating one database creates only the tables routed to it', async () => {
-    const [result] = await db.migrate({ database: 'users' });
+    const [result] = await use.db().migrate({ database: 'users' });
     expect(result).toMatchObject({ alias: 'users', status: 'ok', applied: ['0002_create_users'] });
-    const users = await db.connection('users');
+    const users = await use.db().connection('users');
     expect(await users.tableExists('users')).toBe(true);
     for (const t of ALL_TABLES.filter((x) => x !== 'users')) expect(await users.tableExists(t)).toBe(false);
-    const products = await db.connection('products');
+    const products = await use.db().connection('products');
     expect(await products.tableExists('products')).toBe(false);
   });
 
   it.skipIf(!backend.available)(
     'migrate applies each model to its own database and nowhere else',
     async () => {
-      const results = await db.migrate();
+      const results = await use.db().migrate();
       expect(results.map((r) => [r.alias, r.status === 'ok' ? r.applied : r.error])).toEqual([
         ['default', ['0001_run_history']],
         ['users', []],
@@ -44,7 +33,7 @@ describe.each(backendCases())('migrations on $name', (backend) => {
         ['orders', ['0004_create_orders']],
       ]);
       for (const [alias, tables] of Object.entries(TABLES)) {
-        const conn = await db.connection(alias);
+        const conn = await use.db().connection(alias);
         for (const t of ALL_TABLES)
           expect([alias, t, await conn.tableExists(t)]).toEqual([alias, t, tables.includes(t)]);
       }
@@ -54,9 +43,9 @@ describe.each(backendCases())('migrations on $name', (backend) => {
   it.skipIf(!backend.available)(
     'a second migrate is a no-op and history shows everything applied',
     async () => {
-      const again = await db.migrate();
+      const again = await use.db().migrate();
       expect(again.every((r) => r.status === 'ok' && r.applied.length === 0)).toBe(true);
-      const shown = await db.showMigrations();
+      const shown = await use.db().showMigrations();
       expect(
         shown.map((d) => [d.alias, d.migrations.map((m) => `${m.applied ? 'X' : ' '} ${m.id}`)]),
       ).toEqual([
@@ -69,6 +58,6 @@ describe.each(backendCases())('migrations on $name', (backend) => {
   );
 
   it.skipIf(!backend.available)('unknown aliases are rejected by name', async () => {
-    await expect(db.migrate({ database: 'nope' })).rejects.toThrow(/unknown database alias "nope"/);
+    await expect(use.db().migrate({ database: 'nope' })).rejects.toThrow(/unknown database alias "nope"/);
   });
 });

@@ -1,28 +1,26 @@
-import { canonicalDataset, type Distdb, openDistdb, simulate, UserModel } from 'distdb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalDataset, simulate, UserModel } from 'distdb';
+import { describe, expect, it } from 'vitest';
 import { CANONICAL_OUTCOME, outcomeOf } from '../support/canonical.js';
-import { backendCases, type Deployment } from '../support/deployments.js';
+import { backendCases, useDeployment } from '../support/deployments.js';
 
 describe.each(backendCases())('simulate on $name', (backend) => {
-  let deployment: Deployment;
-  let db: Distdb;
-  beforeAll(async () => {
-    if (!backend.available) return;
-    deployment = await backend.create();
-    db = await openDistdb({ urls: deployment.urls, env: {}, cwd: deployment.dir });
-  });
-  afterAll(async () => {
-    await db?.close();
-    await deployment?.cleanup();
-  });
+  const use = useDeployment(backend);
 
   const threadCounts = backend.name === 'sqlite' ? [1, 10, 64] : [1, 32];
   it.skipIf(!backend.available).each(threadCounts)(
     'canonical dataset gives 24/30 at --threads %i',
     async (threads) => {
-      const report = await simulate(db, { threads, existing: 'reset', confirmReset: true });
+      // One record per batch, so every thread gets work and the race is real.
+      const report = await simulate(use.db(), {
+        threads,
+        existing: 'reset',
+        confirmReset: true,
+        batchSize: 1,
+      });
       expect(outcomeOf(report)).toEqual(CANONICAL_OUTCOME);
       expect(report.threads).toBe(threads);
+      // Ten users and ten products batches are in flight at once: a thread for each, up to --threads.
+      expect(report.workersStarted).toBe(Math.min(threads, 20));
       expect(report.threadStats).toHaveLength(threads);
       expect(report.threadStats.reduce((n, t) => n + t.records, 0)).toBe(30);
       // Counted in the databases themselves.
@@ -32,7 +30,7 @@ describe.each(backendCases())('simulate on $name', (backend) => {
           ['products', 'products'],
           ['orders', 'orders'],
         ].map(async ([alias, table]) => {
-          const conn = await db.connection(alias as string);
+          const conn = await use.db().connection(alias as string);
           const rows = await conn.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`);
           return Number(rows[0]?.n);
         }),
@@ -44,7 +42,7 @@ describe.each(backendCases())('simulate on $name', (backend) => {
   it.skipIf(!backend.available)(
     'refuses to write into tables that hold rows without --append or --reset',
     async () => {
-      await expect(simulate(db, { threads: 2 })).rejects.toThrow(
+      await expect(simulate(use.db(), { threads: 2 })).rejects.toThrow(
         /already holds \d+ rows: pass --append .* or --reset/,
       );
     },
@@ -53,8 +51,8 @@ describe.each(backendCases())('simulate on $name', (backend) => {
   it.skipIf(!backend.available)(
     '--append keeps existing rows and reports re-inserted records as duplicates',
     async () => {
-      await simulate(db, { threads: 4, existing: 'reset', confirmReset: true });
-      const report = await simulate(db, { threads: 4, existing: 'append' });
+      await simulate(use.db(), { threads: 4, existing: 'reset', confirmReset: true });
+      const report = await simulate(use.db(), { threads: 4, existing: 'append' });
       expect(report.totals.succeeded).toBe(0);
       expect(report.models.user).toMatchObject({ attempted: 10, succeeded: 0 });
       expect(report.failures.filter((f) => f.model === 'user').map((f) => f.code)).toEqual([
@@ -63,7 +61,7 @@ describe.each(backendCases())('simulate on $name', (backend) => {
         'duplicate_id',
         'invalid_name',
       ]);
-      expect(await db.count(UserModel)).toBe(8);
+      expect(await use.db().count(UserModel)).toBe(8);
     },
   );
 
@@ -79,7 +77,7 @@ describe.each(backendCases())('simulate on $name', (backend) => {
           users.push({ id: round * 1000 + i + 1, name: `Person ${i} r${round}`, email: variant });
         }
       }
-      const report = await simulate(db, {
+      const report = await simulate(use.db(), {
         threads: 32,
         existing: 'reset',
         confirmReset: true,
@@ -88,7 +86,7 @@ describe.each(backendCases())('simulate on $name', (backend) => {
       });
       expect(report.totals).toMatchObject({ attempted: 320, succeeded: 40, failed: 280 });
       expect(report.failuresByCode).toEqual({ duplicate_email: 280 });
-      const conn = await db.connection('users');
+      const conn = await use.db().connection('users');
       const rows = await conn.query<{ id: number; email: string }>('SELECT id, email FROM users ORDER BY id');
       expect(rows.map((r) => [Number(r.id), r.email])).toEqual(emails.map((e, i) => [i + 1, e]));
     },
@@ -97,7 +95,7 @@ describe.each(backendCases())('simulate on $name', (backend) => {
   it.skipIf(!backend.available)(
     'records with wrong types or missing fields are failed records, not crashes',
     async () => {
-      const report = await simulate(db, {
+      const report = await simulate(use.db(), {
         threads: 3,
         existing: 'reset',
         confirmReset: true,
@@ -134,13 +132,13 @@ describe.each(backendCases())('simulate on $name', (backend) => {
   );
 
   it.skipIf(!backend.available)('records the run in the default database', async () => {
-    const report = await simulate(db, {
+    const report = await simulate(use.db(), {
       threads: 2,
       existing: 'reset',
       confirmReset: true,
       dataset: canonicalDataset(),
     });
-    const conn = await db.connection('default');
+    const conn = await use.db().connection('default');
     const rows = await conn.query('SELECT status, threads, config FROM distdb_runs WHERE id = ?', [
       report.run,
     ]);

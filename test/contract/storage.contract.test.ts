@@ -1,75 +1,67 @@
-import { type Distdb, OrderModel, openDistdb, ProductModel, UserModel } from 'distdb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendCases, type Deployment } from '../support/deployments.js';
+import { OrderModel, ProductModel, UserModel } from 'distdb';
+import { describe, expect, it } from 'vitest';
+import { backendCases, useDeployment } from '../support/deployments.js';
 
 describe.each(backendCases())('storage on $name', (backend) => {
-  let deployment: Deployment;
-  let db: Distdb;
-  beforeAll(async () => {
-    if (!backend.available) return;
-    deployment = await backend.create();
-    db = await openDistdb({ urls: deployment.urls, env: {}, cwd: deployment.dir });
-    await db.migrate();
-  });
-  afterAll(async () => {
-    await db?.close();
-    await deployment?.cleanup();
-  });
+  const use = useDeployment(backend, true);
 
   it.skipIf(!backend.available)('inserts, gets and lists records with exact prices', async () => {
-    expect(await db.insert(UserModel, { id: 1, name: 'Alice', email: 'Alice@Example.com' })).toEqual({
+    expect(await use.db().insert(UserModel, { id: 1, name: 'Alice', email: 'Alice@Example.com' })).toEqual({
       ok: true,
       id: 1,
     });
-    expect(await db.insert(ProductModel, { id: 1, name: 'Laptop', price: 999999.99 })).toEqual({
+    expect(await use.db().insert(ProductModel, { id: 1, name: 'Laptop', price: 999999.99 })).toEqual({
       ok: true,
       id: 1,
     });
-    expect(await db.insert(ProductModel, { id: 2, name: 'Pen', price: '0.10' })).toEqual({ ok: true, id: 2 });
-    expect(await db.get(UserModel, 1)).toEqual({ id: 1, name: 'Alice', email: 'Alice@Example.com' });
-    expect(await db.get(ProductModel, 1)).toEqual({ id: 1, name: 'Laptop', price: '999999.99' });
-    expect(await db.list(ProductModel)).toEqual([
+    expect(await use.db().insert(ProductModel, { id: 2, name: 'Pen', price: '0.10' })).toEqual({
+      ok: true,
+      id: 2,
+    });
+    expect(await use.db().get(UserModel, 1)).toEqual({ id: 1, name: 'Alice', email: 'Alice@Example.com' });
+    expect(await use.db().get(ProductModel, 1)).toEqual({ id: 1, name: 'Laptop', price: '999999.99' });
+    expect(await use.db().list(ProductModel)).toEqual([
       { id: 1, name: 'Laptop', price: '999999.99' },
       { id: 2, name: 'Pen', price: '0.10' },
     ]);
-    expect(await db.get(UserModel, 404)).toBeUndefined();
+    expect(await use.db().get(UserModel, 404)).toBeUndefined();
   });
 
   it.skipIf(!backend.available)('emails are unique case-insensitively, ids are unique', async () => {
-    const dupEmail = await db.insert(UserModel, { id: 2, name: 'Alicia', email: 'alice@example.COM' });
+    const dupEmail = await use.db().insert(UserModel, { id: 2, name: 'Alicia', email: 'alice@example.COM' });
     expect(dupEmail).toMatchObject({ ok: false, code: 'duplicate_email' });
-    const dupId = await db.insert(UserModel, { id: 1, name: 'Bob', email: 'bob@example.com' });
+    const dupId = await use.db().insert(UserModel, { id: 1, name: 'Bob', email: 'bob@example.com' });
     expect(dupId).toMatchObject({ ok: false, code: 'duplicate_id' });
-    const both = await db.insert(UserModel, { id: 1, name: 'Al', email: 'ALICE@example.com' });
+    const both = await use.db().insert(UserModel, { id: 1, name: 'Al', email: 'ALICE@example.com' });
     expect(both).toMatchObject({ ok: false, code: 'duplicate_id' });
     expect(both.ok ? '' : both.message).toMatch(/id 1 already exists; email .* already exists/);
-    expect(await db.count(UserModel)).toBe(1);
+    expect(await use.db().count(UserModel)).toBe(1);
   });
 
   it.skipIf(!backend.available)(
     'an order needs its user and product to exist in their databases',
     async () => {
-      expect(await db.insert(OrderModel, { id: 1, user_id: 1, product_id: 2, quantity: 3 })).toEqual({
+      expect(await use.db().insert(OrderModel, { id: 1, user_id: 1, product_id: 2, quantity: 3 })).toEqual({
         ok: true,
         id: 1,
       });
-      const unknown = await db.insert(OrderModel, { id: 2, user_id: 7, product_id: 8, quantity: 3 });
+      const unknown = await use.db().insert(OrderModel, { id: 2, user_id: 7, product_id: 8, quantity: 3 });
       expect(unknown).toMatchObject({
         ok: false,
         code: 'unknown_user',
         message: 'User 7 does not exist; Product 8 does not exist',
       });
-      const badQty = await db.insert(OrderModel, { id: 3, user_id: 1, product_id: 99, quantity: 0 });
+      const badQty = await use.db().insert(OrderModel, { id: 3, user_id: 1, product_id: 99, quantity: 0 });
       expect(badQty).toMatchObject({ ok: false, code: 'invalid_quantity' });
       expect(badQty.ok ? '' : badQty.message).toContain('Product 99 does not exist');
-      expect(await db.count(OrderModel)).toBe(1);
+      expect(await use.db().count(OrderModel)).toBe(1);
     },
   );
 
   it.skipIf(!backend.available)(
     'the database itself rejects rows that break the rules (final guard)',
     async () => {
-      const conn = await db.connection('products');
+      const conn = await use.db().connection('products');
       const writes = await conn.insertBatch(ProductModel.table, [
         { id: 10, name: 'Ok', price: 100 },
         { id: 11, name: ' ', price: 100 },
@@ -77,7 +69,7 @@ describe.each(backendCases())('storage on $name', (backend) => {
         { id: 10, name: 'Again', price: 100 },
       ]);
       expect(writes.map((w) => (w.ok ? 'ok' : w.violation))).toEqual(['ok', 'check', 'check', 'unique']);
-      const users = await db.connection('users');
+      const users = await use.db().connection('users');
       const dup = await users.insertBatch(UserModel.table, [
         { id: 50, name: 'Zed', email: 'ALICE@EXAMPLE.COM' },
       ]);
@@ -96,11 +88,11 @@ describe.each(backendCases())('storage on $name', (backend) => {
     let id = 100;
     for (const name of names) {
       id++;
-      expect(await db.insert(UserModel, { id, name, email: `u${id}@example.com` })).toMatchObject({
+      expect(await use.db().insert(UserModel, { id, name, email: `u${id}@example.com` })).toMatchObject({
         ok: true,
       });
-      expect((await db.get(UserModel, id))?.name).toBe(name);
+      expect((await use.db().get(UserModel, id))?.name).toBe(name);
     }
-    expect(await db.count(UserModel)).toBe(1 + names.length);
+    expect(await use.db().count(UserModel)).toBe(1 + names.length);
   });
 });

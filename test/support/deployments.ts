@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Distdb, openDistdb } from 'distdb';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { SERVERS, type ServerBackend, serverAvailable } from './servers.js';
 
 export const ALIASES = ['default', 'users', 'products', 'orders'] as const;
@@ -94,4 +96,27 @@ export function backendCases(): BackendCase[] {
       create: () => serverDeployment(s),
     })),
   ];
+}
+
+/**
+ * A fresh deployment of `backend`, opened before the describe block's tests and closed and
+ * removed after them (nothing happens when the backend is not available).
+ */
+export function useDeployment(
+  backend: BackendCase,
+  migrate = false,
+): { db: () => Distdb; deployment: () => Deployment } {
+  let deployment: Deployment | undefined;
+  let db: Distdb | undefined;
+  beforeAll(async () => {
+    if (!backend.available) return;
+    deployment = await backend.create();
+    db = await openDistdb({ urls: deployment.urls, env: {}, cwd: deployment.dir });
+    if (migrate) await db.migrate();
+  });
+  afterAll(async () => {
+    await db?.close();
+    await deployment?.cleanup();
+  });
+  return { db: () => db as Distdb, deployment: () => deployment as Deployment };
 }
