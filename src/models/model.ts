@@ -42,12 +42,6 @@ export interface Model<TRecord = unknown> {
   readonly __record?: TRecord;
 }
 
-export function primaryField(model: Model): FieldDef {
-  const f = model.fields.find((x) => x.type.kind === 'id');
-  if (!f) throw new Error(`model ${model.label} has no id field`);
-  return f;
-}
-
 export function uniqueFields(model: Model): FieldDef[] {
   return model.fields.filter((f) => f.duplicateCode !== undefined);
 }
