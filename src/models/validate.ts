@@ -1,5 +1,5 @@
 import type { Row } from '../db/dialect.js';
-import { parseDecimal } from '../schema/decimal.js';
+import { decimalToMinorUnits, parseDecimal } from '../schema/decimal.js';
 import { truncate, typeName } from '../util/text.js';
 import { MAX_RAW_NAME } from './defineModel.js';
 import type { Issue } from './failureCodes.js';
@@ -20,6 +20,26 @@ function isPositiveId(v: unknown): v is number {
 
 function describe(v: unknown): string {
   return typeof v === 'string' ? `"${truncate(v)}"` : typeof v === 'number' ? String(v) : typeName(v);
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Length in code points (the string is well formed), without splitting it where possible. */
+function codePoints(s: string): number {
+  return SURROGATE.test(s) ? [...s].length : s.length;
+}
+
+type DecimalKind = Extract<FieldKind, { kind: 'decimal' }>;
+const bounds = new WeakMap<DecimalKind, { min: number; max: number }>();
+
+/** A decimal field's bounds in minor units, parsed once per field. */
+function decimalBounds(type: DecimalKind): { min: number; max: number } {
+  let b = bounds.get(type);
+  if (!b) {
+    b = { min: decimalToMinorUnits(type.min, type.scale), max: decimalToMinorUnits(type.max, type.scale) };
+    bounds.set(type, b);
+  }
+  return b;
 }
 
 /** Returns the stored value, or a message saying what is wrong with it. */
@@ -46,13 +66,13 @@ function checkValue(
       if (v.includes('\u0000')) return { error: `${name} must not contain NUL characters` };
       // A lone surrogate is not text any database can store as given.
       if (!v.isWellFormed()) return { error: `${name} must be valid Unicode text` };
-      const length = [...v.trim()].length;
+      const length = codePoints(v.trim());
       if (length < type.minTrimmed) {
         return {
           error: `${name} must have at least ${type.minTrimmed} characters after trimming, got ${length}`,
         };
       }
-      if (length > type.maxTrimmed || [...v].length > MAX_RAW_NAME) {
+      if (length > type.maxTrimmed || codePoints(v) > MAX_RAW_NAME) {
         return { error: `${name} must have at most ${type.maxTrimmed} characters, got ${length}` };
       }
       return { value: v };
@@ -61,16 +81,15 @@ function checkValue(
       if (typeof v !== 'string') return { error: `${name} must be a string, got ${typeName(v)}` };
       if (v.length > type.maxLength)
         return { error: `${name} must have at most ${type.maxLength} characters` };
-      if (!EMAIL.test(v) || (v.split('@')[0]?.length ?? 0) > 64) {
+      if (!EMAIL.test(v) || v.indexOf('@') > 64) {
         return { error: `${name} ${describe(v)} is not a valid address (local@domain.tld)` };
       }
       return { value: v };
     case 'decimal': {
       const parsed = parseDecimal(v, type.scale);
       if ('error' in parsed) return { error: `${name} ${parsed.error}` };
-      const min = parseDecimal(type.min, type.scale);
-      const max = parseDecimal(type.max, type.scale);
-      if ('minor' in min && 'minor' in max && (parsed.minor < min.minor || parsed.minor > max.minor)) {
+      const { min, max } = decimalBounds(type);
+      if (parsed.minor < min || parsed.minor > max) {
         return { error: `${name} must be between ${type.min} and ${type.max}, got ${describe(v)}` };
       }
       return { value: parsed.minor };
