@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { WAL_CHECKPOINT_PAGES } from '../db/dialects/sqlite/connection.js';
 import { Generator, type GeneratorSpec } from '../simulation/datasets/generated.js';
 import { MAX_BATCH } from '../simulation/plan.js';
 
@@ -53,6 +54,8 @@ function runSqlite(job: Job): number {
   const db = new Database(job.target);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  // The same checkpoint interval as distdb's connections, so the two are compared like for like.
+  db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   const cols = COLUMNS[job.model];
   const stmt = db.prepare(
     `INSERT INTO ${job.model} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
