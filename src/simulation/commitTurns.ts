@@ -28,14 +28,18 @@ export class CommitTurns {
     return i + 1;
   }
 
-  /** Blocks until it is batch `seq`'s turn; throws `Aborted` if the run is being stopped. */
-  wait(modelName: string, seq: number): void {
+  /**
+   * Settles when it is batch `seq`'s turn; rejects with `Aborted` if the run is being stopped.
+   * It does not block the thread: a worker prepares its next batch while this one waits.
+   */
+  async turn(modelName: string, seq: number): Promise<void> {
     const slot = CommitTurns.slotOf(modelName);
     for (;;) {
       const committed = Atomics.load(this.#slots, slot);
       if (committed === seq) return;
       if (Atomics.load(this.#slots, 0) !== 0) throw new Aborted();
-      Atomics.wait(this.#slots, slot, committed, 100);
+      const r = Atomics.waitAsync(this.#slots, slot, committed, 100);
+      if (r.async) await r.value;
     }
   }
 

@@ -4,7 +4,7 @@ import type { Model } from '../models/model.js';
 import { scrub } from '../secrets.js';
 import { CommitTurns } from './commitTurns.js';
 import type { Dataset } from './datasets/dataset.js';
-import type { BatchResult, BatchTask, FromWorker, WorkerInit } from './messages.js';
+import type { BatchResult, BatchTask, FromWorker, ReferencesMessage, WorkerInit } from './messages.js';
 import { batchesOf, phases, type RunPlan } from './plan.js';
 
 /** A worker holds at most this many batches, so memory does not grow with the dataset. */
@@ -15,7 +15,7 @@ const MAX_OUTSTANDING = 2;
  * starting threads that cannot help); small batches may run many at once.
  */
 const MAX_IN_FLIGHT_RECORDS = 20_000;
-const WORKER_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };
+const WORKER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
 
 export interface DispatchInput {
   /** Most worker threads to run; they are started as work needs them. */
@@ -33,12 +33,18 @@ export interface DispatchInput {
   /** At most this many workers hold database connections at once (servers' connection limits). */
   readonly maxConnectedWorkers: number;
   readonly onResult: (result: BatchResult) => void;
+  /**
+   * Called when a phase is about to start (every earlier phase committed); what it returns is
+   * sent to every worker before the phase's first batch.
+   */
+  readonly beforePhase?: (models: readonly Model[]) => Promise<ReferencesMessage['snapshots']>;
 }
 
 interface WorkerSlot {
   readonly thread: number;
   readonly worker: Worker;
-  readonly outstanding: Set<number>;
+  /** Batch id → model, for the batches it holds. */
+  readonly outstanding: Map<number, string>;
   /** Settles when the thread has exited, whenever that happens (even before anyone waits). */
   readonly exited: Promise<void>;
 }
@@ -62,8 +68,10 @@ export async function dispatch(input: DispatchInput): Promise<number> {
       let fatal: DistdbError | undefined;
       let nextBatchId = 1;
       const phaseList = phases();
-      let phaseIndex = 0;
-      let cursors = cursorsOf(phaseList[0] ?? []);
+      let phaseIndex = -1;
+      let cursors: Cursor[] = [];
+      let references: ReferencesMessage | undefined;
+      let startingPhase = false;
       const inFlight = () => slots.reduce((n, s) => n + s.outstanding.size, 0);
       const modelOf = new Map<number, Cursor>();
 
@@ -86,10 +94,11 @@ export async function dispatch(input: DispatchInput): Promise<number> {
         const slot: WorkerSlot = {
           thread,
           worker: started.worker,
-          outstanding: new Set(),
+          outstanding: new Map(),
           exited: started.exited,
         };
         slots.push(slot);
+        if (references) slot.worker.postMessage(references);
         started.listen(
           (msg) => onMessage(slot, msg),
           (err) => {
@@ -105,16 +114,20 @@ export async function dispatch(input: DispatchInput): Promise<number> {
         return slot;
       };
 
-      // An idle started worker first, then a new one, then a busy one with room.
-      const pick = (): WorkerSlot | undefined => {
+      // An idle started worker first, then a new one, then a busy one with room. Among busy
+      // ones, one that holds no batch of the same model: it prepares this batch while the
+      // other commits, so the model's commits follow each other without a gap.
+      const pick = (model: string): WorkerSlot | undefined => {
         const busy = slots.filter((s) => s.outstanding.size > 0).length;
         const idle = slots.find((s) => s.outstanding.size === 0);
         if (idle && busy < maxBusy) return idle;
         if (!idle && slots.length < input.threads && busy < maxBusy) return start();
+        const cost = (s: WorkerSlot) =>
+          s.outstanding.size + ([...s.outstanding.values()].includes(model) ? MAX_OUTSTANDING : 0);
         let best: WorkerSlot | undefined;
         for (const s of slots) {
           if (s.outstanding.size === 0 || s.outstanding.size >= MAX_OUTSTANDING) continue;
-          if (!best || s.outstanding.size < best.outstanding.size) best = s;
+          if (!best || cost(s) < cost(best)) best = s;
         }
         return best;
       };
@@ -122,13 +135,33 @@ export async function dispatch(input: DispatchInput): Promise<number> {
       // Round-robin over the phase's models that have room, so users and products go together.
       const fill = () => {
         if (fatal || turns.aborted) return finishIfIdle();
+        if (startingPhase) return;
         for (;;) {
           if (cursors.every((c) => c.next === undefined)) {
             if (inFlight() > 0) return; // the next phase waits for this one
             const phase = phaseList[++phaseIndex];
             if (!phase) return resolve();
-            cursors = cursorsOf(phase);
-            continue;
+            startingPhase = true;
+            (input.beforePhase?.(phase) ?? Promise.resolve({})).then(
+              (snapshots) => {
+                startingPhase = false;
+                references = { type: 'references', snapshots };
+                for (const s of slots) s.worker.postMessage(references);
+                cursors = cursorsOf(phase);
+                fill();
+              },
+              (err: unknown) => {
+                startingPhase = false;
+                fail(
+                  err instanceof DistdbError
+                    ? err
+                    : new DistdbError('runtime', `cannot start the next phase: ${scrub(errorMessage(err))}`, {
+                        cause: err,
+                      }),
+                );
+              },
+            );
+            return;
           }
           const ready = cursors.filter(
             (c) =>
@@ -137,13 +170,13 @@ export async function dispatch(input: DispatchInput): Promise<number> {
           );
           const cursor = ready.sort((a, b) => a.inFlight - b.inFlight)[0];
           if (!cursor?.next) return;
-          const slot = pick();
+          const slot = pick(cursor.next.model);
           if (!slot) return;
           const batch: BatchTask = { ...cursor.next, batchId: nextBatchId++, runId: input.runId };
           cursor.inFlight += batchSize(batch);
           cursor.advance();
           modelOf.set(batch.batchId, cursor);
-          slot.outstanding.add(batch.batchId);
+          slot.outstanding.set(batch.batchId, batch.model);
           slot.worker.postMessage(batch);
         }
       };

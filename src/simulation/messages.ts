@@ -1,5 +1,6 @@
 import type { FailureCode } from '../models/failureCodes.js';
 import type { GeneratorSpec } from './datasets/generated.js';
+import type { IdSnapshot } from './idSnapshot.js';
 
 /** Everything a worker needs, passed as plain data at start. */
 export interface WorkerInit {
@@ -33,7 +34,13 @@ export interface BatchTask {
   readonly generate?: { readonly spec: GeneratorSpec; readonly count: number };
 }
 
-export type ToWorker = BatchTask | { readonly type: 'stop' };
+/** Snapshots of referenced tables (model label → ids) for the phase that starts now. */
+export interface ReferencesMessage {
+  readonly type: 'references';
+  readonly snapshots: Readonly<Record<string, IdSnapshot>>;
+}
+
+export type ToWorker = BatchTask | ReferencesMessage | { readonly type: 'stop' };
 
 export interface RecordFailure {
   readonly index: number;

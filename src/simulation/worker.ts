@@ -4,12 +4,20 @@ import type { Connection } from '../db/dialect.js';
 import { dialectFor } from '../db/registry.js';
 import { parseDatabaseUrl, redactUrl } from '../db/url.js';
 import { DistdbError, errorMessage, namedAfter } from '../errors.js';
+import type { Model } from '../models/model.js';
 import { MODELS } from '../models/models.js';
 import { registerSecrets, scrub } from '../secrets.js';
 import { type JournaledBatch, readJournal } from '../store/journal.js';
-import { commitRecords, prepareRecords, type RecordOutcome } from '../store/writeRecords.js';
+import {
+  commitRecords,
+  type ExistenceCheck,
+  type PreparedBatch,
+  prepareRecords,
+  type RecordOutcome,
+} from '../store/writeRecords.js';
 import { Aborted, CommitTurns } from './commitTurns.js';
 import { type GeneratedRecord, Generator } from './datasets/generated.js';
+import { snapshotCheck } from './idSnapshot.js';
 import type {
   BatchResult,
   BatchTask,
@@ -25,8 +33,8 @@ const port = parentPort;
 if (!port) throw new Error('distdb worker must run in a worker thread');
 const turns = new CommitTurns(init.sync);
 const connections = new Map<string, Promise<Connection>>();
-const queue: BatchTask[] = [];
-let running = false;
+/** Model label → snapshot of its ids, for the current phase (see IdSnapshot). */
+const references = new Map<string, ExistenceCheck>();
 
 function send(msg: FromWorker): void {
   port?.postMessage(msg);
@@ -51,7 +59,36 @@ function connection(alias: string | undefined): Promise<Connection> {
   return conn;
 }
 
-async function runBatch(task: BatchTask): Promise<BatchResult> {
+/** A batch validated and checked, waiting for its write turn. */
+interface Prepared {
+  readonly task: BatchTask;
+  readonly model: Model;
+  readonly writeAlias: string;
+  readonly conn: Connection;
+  readonly generated: GeneratedRecord[] | undefined;
+  readonly records: readonly unknown[];
+  readonly batch: PreparedBatch;
+  /** When the worker picked the batch up, and how long it has worked on it. */
+  readonly start: number;
+  readonly busyMs: number;
+  readonly retries: { count: number };
+}
+
+/** Bounded retries of transient failures (deadlock, serialization, busy, connection reset). */
+async function retrying<T>(conn: Connection, retries: { count: number }, step: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await step();
+    } catch (err) {
+      if (retries.count >= init.maxRetries || !conn.dialect.isTransient(err)) throw err;
+      retries.count++;
+      await new Promise((r) => setTimeout(r, 10 * 2 ** Math.min(retries.count, 7)));
+    }
+  }
+}
+
+async function prepare(task: BatchTask): Promise<Prepared> {
+  if (turns.aborted) throw new Aborted();
   const start = performance.now();
   const model = MODELS.find((m) => m.name === task.model);
   if (!model) throw new Error(`unknown model ${task.model}`);
@@ -67,41 +104,38 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
     );
     records = generated.map((g) => g.record);
   }
-  let retries = 0;
-  // Bounded retries of transient failures (deadlock, serialization, busy, connection reset).
-  const retrying = async <T>(step: () => Promise<T>): Promise<T> => {
-    for (;;) {
-      try {
-        return await step();
-      } catch (err) {
-        if (retries >= init.maxRetries || !conn.dialect.isTransient(err)) throw err;
-        retries++;
-        await new Promise((r) => setTimeout(r, 10 * 2 ** Math.min(retries, 7)));
-      }
-    }
-  };
-  const prepared = await retrying(() =>
-    prepareRecords(model, records, (label) => connection(init.readAlias[label])),
+  const retries = { count: 0 };
+  const batch = await retrying(conn, retries, () =>
+    prepareRecords(
+      model,
+      records,
+      async (label) => references.get(label) ?? connection(init.readAlias[label]),
+    ),
   ).catch((err: unknown) => {
     throw inDatabases(Object.values(init.readAlias), err);
   });
-  const waitStart = performance.now();
-  turns.wait(model.name, task.seq);
-  const waited = performance.now() - waitStart;
+  const busyMs = performance.now() - start;
+  return { task, model, writeAlias, conn, generated, records, batch, start, busyMs, retries };
+}
+
+async function commit(p: Prepared): Promise<BatchResult> {
+  const { task, model, conn, records, generated, retries } = p;
+  const commitStart = performance.now();
   const journal = { runId: task.runId, seq: task.seq, firstIndex: task.firstIndex, thread: init.thread };
   let outcomes: RecordOutcome[];
   try {
     // A retried commit first asks the journal: if the earlier attempt did commit (only its
     // acknowledgement was lost), its recorded outcome stands and nothing is written twice.
-    outcomes = await retrying(async () => {
-      const committed = retries > 0 ? await readJournal(conn, task.runId, model.name, task.seq) : undefined;
+    outcomes = await retrying(conn, retries, async () => {
+      const committed =
+        retries.count > 0 ? await readJournal(conn, task.runId, model.name, task.seq) : undefined;
       if (committed) return outcomesFromJournal(committed, records.length);
-      return commitRecords(prepared, conn, journal);
+      return commitRecords(p.batch, conn, journal);
     });
   } catch (err) {
     // Later batches of this model must not write past a batch that failed.
     turns.abort();
-    throw inDatabases([writeAlias], err);
+    throw inDatabases([p.writeAlias], err);
   }
   turns.done(model.name, task.seq);
   const end = performance.now();
@@ -129,10 +163,10 @@ async function runBatch(task: BatchTask): Promise<BatchResult> {
     attempted: records.length,
     succeeded,
     failures,
-    latencyMs: end - start,
-    busyMs: end - start - waited,
+    latencyMs: end - p.start,
+    busyMs: p.busyMs + (end - commitStart),
     committedAt: Date.now(),
-    retries,
+    retries: retries.count,
     ...(generated ? { expected, mismatches, mismatchCount } : {}),
   };
 }
@@ -157,17 +191,27 @@ function outcomesFromJournal(batch: JournaledBatch, count: number): RecordOutcom
   return outcomes;
 }
 
-async function pump(): Promise<void> {
-  if (running) return;
-  running = true;
-  let task: BatchTask | undefined;
+/**
+ * Two lanes: batches are prepared one after another as they arrive, and committed one after
+ * another as their turns come (a worker's connections are not shared between transactions).
+ * While one batch waits for its turn, the next is prepared.
+ */
+let preparing: Promise<unknown> = Promise.resolve();
+let committing: Promise<unknown> = Promise.resolve();
+let outstanding = 0;
+
+async function handle(task: BatchTask): Promise<void> {
+  outstanding++;
+  const prepared = preparing.catch(() => undefined).then(() => prepare(task));
+  preparing = prepared;
   try {
-    for (task = queue.shift(); task; task = queue.shift()) {
-      send(await runBatch(task));
-    }
+    const p = await prepared;
+    await turns.turn(p.model.name, task.seq);
+    const result = committing.catch(() => undefined).then(() => commit(p));
+    committing = result;
+    send(await result);
   } catch (err) {
-    const batchIds = [task, ...queue].filter((t) => t !== undefined).map((t) => t.batchId);
-    queue.length = 0;
+    const batchIds = [task.batchId];
     if (err instanceof Aborted) {
       send({ type: 'abandoned', thread: init.thread, batchIds });
     } else {
@@ -176,9 +220,9 @@ async function pump(): Promise<void> {
       send({ type: 'fatal', thread: init.thread, kind, message: scrub(errorMessage(err)), batchIds });
     }
   } finally {
-    running = false;
+    outstanding--;
   }
-  if (init.closeIdle && queue.length === 0) await closeConnections();
+  if (init.closeIdle && outstanding === 0) await closeConnections();
 }
 
 async function closeConnections(): Promise<void> {
@@ -197,12 +241,17 @@ port.on('message', (msg: ToWorker) => {
     void stop();
     return;
   }
+  if (msg.type === 'references') {
+    references.clear();
+    for (const [label, snapshot] of Object.entries(msg.snapshots))
+      references.set(label, snapshotCheck(snapshot));
+    return;
+  }
   if (turns.aborted) {
     send({ type: 'abandoned', thread: init.thread, batchIds: [msg.batchId] });
     return;
   }
-  queue.push(msg);
-  void pump();
+  void handle(msg);
 });
 
 // Connect up front so an unreachable database is reported before any record is sent (unless

@@ -22,8 +22,11 @@ export interface PreparedBatch {
   readonly validations: Validation[];
 }
 
-/** Connection to read a referenced model from (the router's `dbForRead`). */
-export type ReferenceReader = (modelLabel: string) => Promise<Connection>;
+/** Where references are looked up: a connection, or anything answering the same question. */
+export type ExistenceCheck = Pick<Connection, 'existing'>;
+
+/** Where to read a referenced model from (the router's `dbForRead`). */
+export type ReferenceReader = (modelLabel: string) => Promise<ExistenceCheck>;
 
 /**
  * Validation and reference checks: everything that can be decided before taking the write

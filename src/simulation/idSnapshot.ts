@@ -1,0 +1,62 @@
+import type { Connection, SqlValue } from '../db/dialect.js';
+import type { TableDef } from '../schema/tableDef.js';
+import type { ExistenceCheck } from '../store/writeRecords.js';
+
+/** Ids above this are not kept in a bitmap (16 MB); references to such tables are queried. */
+export const MAX_SNAPSHOT_ID = 2 ** 27;
+const PAGE = 50_000;
+
+/**
+ * The ids of a table at one moment, one bit per id, in shared memory: built once by the
+ * coordinator when a phase starts (every record the phase references is decided by then) and
+ * read by every worker, instead of each batch asking the database about each reference.
+ */
+export interface IdSnapshot {
+  readonly table: string;
+  readonly maxId: number;
+  readonly bits: SharedArrayBuffer;
+}
+
+/**
+ * Reads every id of `table` (keyset pages, bounded memory). Undefined if an id exceeds `limit`:
+ * the bitmap would cost more than the lookups it saves.
+ */
+export async function takeIdSnapshot(
+  conn: Connection,
+  table: TableDef,
+  limit = MAX_SNAPSHOT_ID,
+): Promise<IdSnapshot | undefined> {
+  const [stats] = await conn.query(`SELECT max(id) AS m FROM ${table.name}`);
+  const maxId = stats?.m === null || stats?.m === undefined ? 0 : Number(stats.m);
+  if (!Number.isSafeInteger(maxId) || maxId > Math.min(limit, MAX_SNAPSHOT_ID)) return undefined;
+  const bits = new SharedArrayBuffer(Math.ceil((maxId + 1) / 32) * 4);
+  const words = new Int32Array(bits);
+  const sql = `SELECT id FROM ${table.name} WHERE id > ? ORDER BY id LIMIT ${PAGE}`;
+  for (let after: SqlValue = 0; ; ) {
+    const rows: { id: SqlValue }[] = await conn.query<{ id: SqlValue }>(sql, [after]);
+    for (const row of rows) {
+      const id = Number(row.id);
+      if (id >= 0 && id <= maxId) words[id >>> 5] = (words[id >>> 5] as number) | (1 << (id & 31));
+    }
+    const last = rows[rows.length - 1];
+    if (rows.length < PAGE || !last) break;
+    after = last.id;
+  }
+  return { table: table.name, maxId, bits };
+}
+
+/** Existence checks against a snapshot: the same answers `Connection.existing` gives for ids. */
+export function snapshotCheck(snapshot: IdSnapshot): ExistenceCheck {
+  const words = new Int32Array(snapshot.bits);
+  return {
+    async existing(_table, _column, values) {
+      const found = new Set<string>();
+      for (const v of values) {
+        const id = Number(v);
+        if (!Number.isInteger(id) || id < 0 || id > snapshot.maxId) continue;
+        if (((words[id >>> 5] as number) & (1 << (id & 31))) !== 0) found.add(String(v));
+      }
+      return found;
+    },
+  };
+}
