@@ -23,6 +23,11 @@ export interface ConnectOptions {
   readonly poolSize?: number;
   /** Memory this connection may use for caching pages (embedded backends). */
   readonly cacheKb?: number;
+  /**
+   * Other connections write the same database between this one's transactions, which makes its
+   * cached pages stale anyway: release them after each write transaction (embedded backends).
+   */
+  readonly sharedWriter?: boolean;
 }
 
 export interface Dialect {

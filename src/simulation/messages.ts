@@ -16,6 +16,8 @@ export interface WorkerInit {
   readonly maxRetries: number;
   /** Page cache per connection for embedded databases: the run's cache budget shared out. */
   readonly cacheKb: number;
+  /** Other workers write the same databases (more than one thread): caches are released after each commit. */
+  readonly sharedWriter: boolean;
   /** Close connections whenever the queue runs dry: set when servers limit the connections. */
   readonly closeIdle: boolean;
 }

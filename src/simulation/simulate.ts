@@ -121,7 +121,7 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
     writeAlias: modelDatabase,
     readAlias: Object.fromEntries(MODELS.map((m) => [m.label, db.readAlias(m)])),
     maxRetries: options.maxRetries ?? 5,
-    cacheKb: cacheShare(threads, new Set(Object.values(modelDatabase)).size),
+    ...workerCache(threads),
   };
   // A thread takes a while to boot: for embedded databases (no connection limits to learn
   // first) the first threads start now and boot while tables are checked and the run recorded.
@@ -241,10 +241,7 @@ async function run(
       runId,
       sync: pool.sync,
       started: pool.early,
-      worker: {
-        ...pool.workerInit,
-        cacheKb: cacheShare(threads, new Set(Object.values(modelDatabase)).size),
-      },
+      worker: { ...pool.workerInit, ...workerCache(threads) },
       beforePhase: (models) => referenceSnapshots(db, models, dataset),
       onResult: (result) => {
         failureBuffer.push(...stats.add(result, seqBase[result.model] ?? 0));
@@ -324,15 +321,14 @@ async function referenceSnapshots(
 }
 
 /**
- * Page cache for each worker connection to an embedded database: a fixed budget for the run,
- * so memory does not grow with --threads; a single writer gets a large cache.
+ * Page cache of each worker connection to an embedded database. With several threads, a
+ * database's batches are written by one connection after another, each commit making the other
+ * connections' caches stale: a connection then holds its cache only while it writes, so the
+ * memory used is about one cache per database being written, whatever --threads is.
  */
-const CACHE_BUDGET_KB = 32 * 1024;
-function cacheShare(threads: number, databases: number): number {
-  return Math.max(
-    2048,
-    Math.min(32 * 1024, Math.floor(CACHE_BUDGET_KB / (threads * Math.max(1, databases)))),
-  );
+const WORKER_CACHE_KB = 16 * 1024;
+function workerCache(threads: number): { cacheKb: number; sharedWriter: boolean } {
+  return { cacheKb: WORKER_CACHE_KB, sharedWriter: threads > 1 };
 }
 
 /** Share of a server's free connections a run may take; the rest is left to everyone else. */

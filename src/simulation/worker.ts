@@ -50,7 +50,7 @@ function connection(alias: string | undefined): Promise<Connection> {
     const url = parseDatabaseUrl(raw, `database "${alias}"`);
     registerSecrets(url.secrets);
     conn = dialectFor(url)
-      .then((d) => d.connect(url, { poolSize: 1, cacheKb: init.cacheKb }))
+      .then((d) => d.connect(url, { poolSize: 1, cacheKb: init.cacheKb, sharedWriter: init.sharedWriter }))
       .catch((err: unknown) => {
         throw namedAfter(alias, err);
       });

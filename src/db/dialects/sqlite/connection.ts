@@ -5,6 +5,7 @@ import { DistdbError, errorMessage } from '../../../errors.js';
 import type { TableDef } from '../../../schema/tableDef.js';
 import {
   type Connection,
+  type ConnectOptions,
   type Dialect,
   keyOf,
   type Row,
@@ -43,12 +44,14 @@ export class SqliteConnection implements Connection {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
   #depth = 0;
+  readonly #sharedWriter: boolean;
 
   constructor(
     readonly dialect: Dialect,
     readonly url: DatabaseUrl,
-    options: { cacheKb?: number } = {},
+    options: ConnectOptions = {},
   ) {
+    this.#sharedWriter = options.sharedWriter ?? false;
     const path = sqlitePath(url);
     try {
       if (path !== ':memory:') prepareFile(path);
@@ -101,6 +104,9 @@ export class SqliteConnection implements Connection {
       const result = await fn(this);
       this.#depth--;
       this.#db.exec(this.#depth === 0 ? 'COMMIT' : `RELEASE ${savepoint}`);
+      // The next writer is likely another connection, which makes these pages stale: give the
+      // memory back now rather than hold a cache per connection.
+      if (this.#depth === 0 && this.#sharedWriter) this.#db.pragma('shrink_memory');
       return result;
     } catch (err) {
       this.#depth--;

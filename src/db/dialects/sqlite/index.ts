@@ -7,11 +7,7 @@ export const sqliteDialect: Dialect = {
   schemes: ['sqlite'],
   capabilities: { transactionalDdl: true, embedded: true },
   async connect(url, options) {
-    return new SqliteConnection(
-      sqliteDialect,
-      url,
-      options?.cacheKb === undefined ? {} : { cacheKb: options.cacheKb },
-    );
+    return new SqliteConnection(sqliteDialect, url, options);
   },
   checkUrl() {
     // Any path is a path; whether it can be opened is known when it is opened.
