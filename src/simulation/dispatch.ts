@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DistdbError, type ErrorKind, errorMessage } from '../errors.js';
 import type { Model } from '../models/model.js';
@@ -5,7 +6,7 @@ import { scrub } from '../secrets.js';
 import { CommitTurns } from './commitTurns.js';
 import type { Dataset } from './datasets/dataset.js';
 import type { BatchResult, BatchTask, FromWorker, ReferencesMessage, WorkerInit } from './messages.js';
-import { batchesOf, phases, type RunPlan } from './plan.js';
+import { batchesOf, MIN_BATCH, phases, type RunPlan } from './plan.js';
 
 /** A worker holds at most this many batches, so memory does not grow with the dataset. */
 const MAX_OUTSTANDING = 2;
@@ -15,6 +16,7 @@ const MAX_OUTSTANDING = 2;
  * starting threads that cannot help); small batches may run many at once.
  */
 const MAX_IN_FLIGHT_RECORDS = 20_000;
+const CORES = availableParallelism();
 const WORKER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
 
 export interface DispatchInput {
@@ -116,12 +118,13 @@ export async function dispatch(input: DispatchInput): Promise<number> {
 
       // An idle started worker first, then a new one, then a busy one with room. Among busy
       // ones, one that holds no batch of the same model: it prepares this batch while the
-      // other commits, so the model's commits follow each other without a gap.
-      const pick = (model: string): WorkerSlot | undefined => {
+      // other commits, so the model's commits follow each other without a gap. Once there is
+      // a thread per core, a busy thread with room takes a large batch rather than a new
+      // thread being started: more threads than cores only add memory to CPU-bound work.
+      const pick = (model: string, records: number): WorkerSlot | undefined => {
         const busy = slots.filter((s) => s.outstanding.size > 0).length;
         const idle = slots.find((s) => s.outstanding.size === 0);
         if (idle && busy < maxBusy) return idle;
-        if (!idle && slots.length < input.threads && busy < maxBusy) return start();
         const cost = (s: WorkerSlot) =>
           s.outstanding.size + ([...s.outstanding.values()].includes(model) ? MAX_OUTSTANDING : 0);
         let best: WorkerSlot | undefined;
@@ -129,6 +132,8 @@ export async function dispatch(input: DispatchInput): Promise<number> {
           if (s.outstanding.size === 0 || s.outstanding.size >= MAX_OUTSTANDING) continue;
           if (!best || cost(s) < cost(best)) best = s;
         }
+        const canStart = !idle && slots.length < input.threads && busy < maxBusy;
+        if (canStart && (!best || slots.length < CORES || records < MIN_BATCH)) return start();
         return best;
       };
 
@@ -170,7 +175,7 @@ export async function dispatch(input: DispatchInput): Promise<number> {
           );
           const cursor = ready.sort((a, b) => a.inFlight - b.inFlight)[0];
           if (!cursor?.next) return;
-          const slot = pick(cursor.next.model);
+          const slot = pick(cursor.next.model, batchSize(cursor.next));
           if (!slot) return;
           const batch: BatchTask = { ...cursor.next, batchId: nextBatchId++, runId: input.runId };
           cursor.inFlight += batchSize(batch);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Model } from '../models/model.js';
 import { MODELS } from '../models/models.js';
 import { type Dataset, datasetSize } from './datasets/dataset.js';
@@ -22,17 +23,24 @@ export interface RunPlan {
 }
 
 /**
- * Batch sizes: enough batches for every thread to have work, but not below MIN_BATCH records
- * and not above `maxBatch` (an explicit `maxBatch` below MIN_BATCH is taken as is).
+ * Batch sizes: enough batches for every thread that can run at once (threads, at most one per
+ * core) to have work, but not below MIN_BATCH records and not above `maxBatch` (an explicit
+ * `maxBatch` below MIN_BATCH is taken as is).
  */
-export function planRun(dataset: Dataset, threads: number, maxBatch = MAX_BATCH): RunPlan {
+export function planRun(
+  dataset: Dataset,
+  threads: number,
+  maxBatch = MAX_BATCH,
+  cores = availableParallelism(),
+): RunPlan {
+  const parallel = Math.max(1, Math.min(threads, cores));
   const floor = Math.min(MIN_BATCH, maxBatch);
   const batchSizes = Object.fromEntries(
     MODELS.map((m) => [
       m.name,
       Math.max(
         1,
-        Math.min(maxBatch, Math.max(floor, Math.ceil(datasetSize(dataset, m.datasetKey) / threads))),
+        Math.min(maxBatch, Math.max(floor, Math.ceil(datasetSize(dataset, m.datasetKey) / parallel))),
       ),
     ]),
   );
