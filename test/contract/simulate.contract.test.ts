@@ -1,4 +1,4 @@
-import { canonicalDataset, simulate, UserModel } from 'distdb';
+import { canonicalDataset, type RunReport, simulate, UserModel } from 'distdb';
 import { describe, expect, it } from 'vitest';
 import { CANONICAL_OUTCOME, outcomeOf } from '../support/canonical.js';
 import { backendCases, useDeployment } from '../support/deployments.js';
@@ -149,4 +149,40 @@ describe.each(backendCases())('simulate on $name', (backend) => {
     );
     expect(Number(failures[0]?.n)).toBe(6);
   });
+  it.skipIf(!backend.available)(
+    'a big orders phase (checked against a snapshot of ids) decides exactly as per-batch lookups',
+    async () => {
+      // 20,000 orders reach the snapshot threshold, 19,999 do not; generated record i does not
+      // depend on the number of orders, so the first 19,999 orders must be decided identically.
+      const run = async (orders: number) => {
+        const report = await simulate(use.db(), {
+          threads: 4,
+          existing: 'reset',
+          confirmReset: true,
+          failureCap: 100_000,
+          dataset: {
+            kind: 'generated',
+            name: 'snapshot',
+            spec: { seed: 5, users: 2000, products: 1000, orders, invalidRatio: 0.2 },
+          },
+        });
+        expect(report.expectations?.mismatches).toBe(0);
+        return report;
+      };
+      const lookups = await run(19_999);
+      const snapshot = await run(20_000);
+      const orderFailures = (r: RunReport) =>
+        r.failures.filter((f) => f.model === 'order').map((f) => [f.id, f.code, f.message]);
+      const last = orderFailures(snapshot).at(-1);
+      const withoutLast =
+        last?.[0] === 20_000 ? orderFailures(snapshot).slice(0, -1) : orderFailures(snapshot);
+      expect(withoutLast).toEqual(orderFailures(lookups));
+      const codes = new Set(orderFailures(snapshot).map((f) => f[1]));
+      expect(codes).toContain('unknown_user');
+      expect(codes).toContain('unknown_product');
+      const conn = await use.db().connection('orders');
+      const rows = await conn.query<{ n: number }>('SELECT COUNT(*) AS n FROM orders');
+      expect(Number(rows[0]?.n)).toBe(snapshot.models.order?.succeeded);
+    },
+  );
 });
