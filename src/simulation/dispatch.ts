@@ -17,7 +17,7 @@ const MAX_OUTSTANDING = 2;
  */
 const MAX_IN_FLIGHT_RECORDS = 20_000;
 const CORES = availableParallelism();
-const WORKER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+const WORKER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
 
 export interface DispatchInput {
   /** Most worker threads to run; they are started as work needs them. */
