@@ -335,7 +335,11 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     out: RowWrite[],
   ): Promise<number[]> {
     const columns = this.#columnsOf(table, rows[group[0] as number] as Row);
-    const keys = keyColumns(table).filter((k) => columns.includes(k.column));
+    const provided = keyColumns(table).filter((k) => columns.includes(k.column));
+    // Keys are distinct within a group, so one key that every row has identifies the rows that
+    // went in; only where none has (serial ids left to the database) are all keys returned.
+    const whole = provided.find((k) => group.every((i) => (rows[i] as Row)[k.column.name] != null));
+    const keys = whole ? [whole] : provided;
     const arrays = columns.map((c) => group.map((i) => encodeValue(c, (rows[i] as Row)[c.name])));
     const returning = keys.length > 0 ? ` RETURNING ${keys.map((k) => k.column.name).join(', ')}` : '';
     const r = await this.run(

@@ -238,8 +238,12 @@ export function keyColumns(table: TableDef): readonly KeyColumn[] {
 export function keyValue(key: KeyColumn, value: SqlValue | undefined, stored = false): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  const v = stored ? value : encodeValue(key.column, value);
   const kind = key.column.type.kind;
+  // Integers come back from the server in canonical form already.
+  if (stored && typeof value === 'string' && (kind === 'bigint' || kind === 'integer' || kind === 'serial')) {
+    return value;
+  }
+  const v = stored ? value : encodeValue(key.column, value);
   // The server normalizes integers ("007" is 7); the comparison must too.
   if (
     (kind === 'bigint' || kind === 'integer' || kind === 'serial') &&
@@ -367,22 +371,24 @@ function checkTest(table: TableDef, check: CheckDef): [string, (v: SqlValue) => 
  */
 export function planRounds(table: TableDef, rows: readonly Row[], indices: readonly number[]): number[][] {
   const keys = keyColumns(table);
-  const lastRound = new Map<string, number>();
+  // Per key column: value → the last round a row with it went to.
+  const lastRound = keys.map(() => new Map<string, number>());
   const rounds: number[][] = [];
-  const rowKeys: string[] = [];
+  const rowKeys: (string | undefined)[] = new Array(keys.length);
   for (const i of indices) {
     const row = rows[i] as Row;
     let round = 0;
-    rowKeys.length = 0;
     for (let k = 0; k < keys.length; k++) {
       const v = keyValue(keys[k] as KeyColumn, row[(keys[k] as KeyColumn).column.name]);
+      rowKeys[k] = v;
       if (v === undefined) continue;
-      const key = `${k}\u0000${v}`;
-      rowKeys.push(key);
-      const prev = lastRound.get(key);
+      const prev = (lastRound[k] as Map<string, number>).get(v);
       if (prev !== undefined && prev >= round) round = prev + 1;
     }
-    for (const key of rowKeys) lastRound.set(key, round);
+    for (let k = 0; k < keys.length; k++) {
+      const v = rowKeys[k];
+      if (v !== undefined) (lastRound[k] as Map<string, number>).set(v, round);
+    }
     let bucket = rounds[round];
     if (!bucket) {
       bucket = [];
