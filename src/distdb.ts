@@ -50,6 +50,16 @@ export class Distdb {
     return alias;
   }
 
+  /** Whether the database of `alias` exists; asking never creates it (reading commands use this). */
+  async databaseExists(alias: string): Promise<boolean> {
+    this.checkAlias(alias);
+    if (this.#connections.has(alias)) return true;
+    const url = this.config.databases[alias];
+    if (!url) return false;
+    const dialect = await dialectFor(url);
+    return dialect.exists?.(url) ?? true;
+  }
+
   connection(alias: string): Promise<Connection> {
     this.checkAlias(alias);
     let conn = this.#connections.get(alias);

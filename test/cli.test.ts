@@ -114,6 +114,19 @@ describe('dataset files', () => {
   });
 });
 
+describe('reading commands in a directory with no runs', () => {
+  it('runs and report say there are none and create no database', () => {
+    const cwd = fresh();
+    const runs = runCli(['runs'], { cwd });
+    expect(runs.code).toBe(0);
+    expect(runs.stdout).toMatch(/no runs yet/i);
+    const report = runCli(['report', 'latest'], { cwd });
+    expect(report.code).toBe(2);
+    expect(expectOneLineError(report)).toMatch(/no runs yet/);
+    expect(existsSync(join(cwd, 'data'))).toBe(false);
+  });
+});
+
 describe('migrate, showmigrations, routes, reset', () => {
   const cwd = fresh();
 

@@ -40,6 +40,11 @@ export interface Dialect {
   checkUrl(url: DatabaseUrl): void;
   /** A failure worth retrying as is: deadlock, serialization failure, busy, connection reset. */
   isTransient(err: unknown): boolean;
+  /**
+   * Whether the database is there, without creating it (connecting creates an embedded file).
+   * Absent for backends where connecting creates nothing.
+   */
+  exists?(url: DatabaseUrl): boolean;
 }
 
 /**

@@ -13,7 +13,10 @@ interface RunsFlags extends CommonOptions {
 
 /** Run history where runs are read from; undefined when nothing was ever recorded there. */
 export async function openRunStore(db: Distdb): Promise<RunStore | undefined> {
-  const conn = await db.connection(db.checkAlias(db.router.dbForRead('Run').value));
+  const alias = db.checkAlias(db.router.dbForRead('Run').value);
+  // Listing runs in a directory that never had any must not create a database there.
+  if (!(await db.databaseExists(alias))) return undefined;
+  const conn = await db.connection(alias);
   return (await conn.tableExists(RUNS_TABLE.name)) ? new RunStore(conn) : undefined;
 }
 

@@ -1,5 +1,6 @@
 import type { Dialect } from '../../dialect.js';
-import { SqliteConnection } from './connection.js';
+import { existsSync } from 'node:fs';
+import { SqliteConnection, sqlitePath } from './connection.js';
 import { isBusy } from './errors.js';
 
 export const sqliteDialect: Dialect = {
@@ -13,4 +14,8 @@ export const sqliteDialect: Dialect = {
     // Any path is a path; whether it can be opened is known when it is opened.
   },
   isTransient: isBusy,
+  exists(url) {
+    const path = sqlitePath(url);
+    return path === ':memory:' || existsSync(path);
+  },
 };
