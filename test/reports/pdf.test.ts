@@ -125,8 +125,11 @@ describe('PDF report', () => {
       expect(page).toContain(`distdb run ${run} · page ${i + 2} of ${pages}`);
       return page.split('\n').find((l) => l.trim() !== '') ?? '';
     });
-    const header = /^\s*(model\s+id\s+thread\s+message|thread\s+records\s+succeeded\s+failed\s+busy ms)\s*$/;
+    // A failure table continues under its code, marked as continued, then its header row.
+    const header =
+      /^\s*(model\s+id\s+thread\s+message|thread\s+records\s+succeeded\s+failed\s+busy ms|invalid_email \(100\) \(continued\))\s*$/;
     expect(firstLines.filter((l) => header.test(l)).length).toBeGreaterThanOrEqual(2);
+    expect(firstLines.some((l) => /invalid_email \(100\) \(continued\)/.test(l))).toBe(true);
     for (const l of firstLines) expect(l).not.toMatch(/^\s*(user\s+\d+|\d+\s+\d+\s+\d+)/);
     expect(pdftotext(file)).not.toMatch(/and \d+ more/);
   });

@@ -78,13 +78,10 @@ export function renderPdf(
     for (const g of s.failureGroups) {
       ensureSpace(doc, 60);
       doc.moveDown(0.5);
-      doc
-        .font(PDF_FONTS.bold)
-        .fontSize(10)
-        .fillColor(INK)
-        .text(`${g.code} (${formatCount(g.count)})`);
+      const caption = `${g.code} (${formatCount(g.count)})`;
+      doc.font(PDF_FONTS.bold).fontSize(10).fillColor(INK).text(caption);
       doc.moveDown(0.2);
-      if (g.table.rows.length > 0) drawTable(doc, g.table);
+      if (g.table.rows.length > 0) drawTable(doc, g.table, caption);
       if (g.more > 0) note(doc, `… and ${formatCount(g.more)} more`);
     }
   }

@@ -18,9 +18,10 @@ export function ensureSpace(doc: PDFKit.PDFDocument, height: number): void {
 
 /**
  * Draws a table at the current position across the page width. Rows never split across pages;
- * a table that continues on a new page repeats its header row there.
+ * a table that continues on a new page repeats its header row there, under `caption` (marked
+ * as continued) when the table has one.
  */
-export function drawTable(doc: PDFKit.PDFDocument, table: Table): void {
+export function drawTable(doc: PDFKit.PDFDocument, table: Table, caption?: string): void {
   const left = doc.page.margins.left;
   const width = doc.page.width - left - doc.page.margins.right;
   const widths = columnWidths(doc, table, width);
@@ -65,6 +66,14 @@ export function drawTable(doc: PDFKit.PDFDocument, table: Table): void {
   for (const row of table.rows) {
     if (doc.y + rowHeight(row, PDF_FONTS.regular) > bottomLimit(doc)) {
       doc.addPage();
+      if (caption) {
+        doc
+          .font(PDF_FONTS.bold)
+          .fontSize(10)
+          .fillColor('#1f2328')
+          .text(`${caption} (continued)`, left, doc.y);
+        doc.moveDown(0.2);
+      }
       drawHeader();
     }
     drawRow(row, PDF_FONTS.regular);

@@ -1,5 +1,5 @@
-import type { Dialect } from '../../dialect.js';
 import { existsSync } from 'node:fs';
+import type { Dialect } from '../../dialect.js';
 import { SqliteConnection, sqlitePath } from './connection.js';
 import { isBusy } from './errors.js';
 
