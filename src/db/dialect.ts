@@ -70,6 +70,11 @@ export interface Connection {
   connectionHeadroom(): Promise<{ server: string; available: number } | undefined>;
   /** Inserts rows in one transaction; a constraint violation fails that row only. */
   insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]>;
+  /**
+   * The values of an integer key column from `low` to `high` inclusive, in no particular order,
+   * as compactly as the backend allows: reads a whole key column range by range.
+   */
+  integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]>;
   /** Which of `values` already exist in `column` (compared case-insensitively where the column is). */
   existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>>;
   /** Converts a stored value of a decimal column back to integer minor units. */

@@ -1,10 +1,11 @@
-import type { Connection, SqlValue } from '../db/dialect.js';
+import type { Connection } from '../db/dialect.js';
 import type { TableDef } from '../schema/tableDef.js';
 import type { ExistenceCheck } from '../store/writeRecords.js';
 
 /** Ids above this are not kept in a bitmap (16 MB); references to such tables are queried. */
 export const MAX_SNAPSHOT_ID = 2 ** 27;
-const PAGE = 50_000;
+/** Ids read per query. */
+const RANGE = 65_536;
 
 /**
  * The ids of a table at one moment, one bit per id, in shared memory: built once by the
@@ -18,7 +19,7 @@ export interface IdSnapshot {
 }
 
 /**
- * Reads every id of `table` (keyset pages, bounded memory). Undefined if an id exceeds `limit`:
+ * Reads every id of `table` (id ranges, bounded memory). Undefined if an id exceeds `limit`:
  * the bitmap would cost more than the lookups it saves.
  */
 export async function takeIdSnapshot(
@@ -31,16 +32,12 @@ export async function takeIdSnapshot(
   if (!Number.isSafeInteger(maxId) || maxId > Math.min(limit, MAX_SNAPSHOT_ID)) return undefined;
   const bits = new SharedArrayBuffer(Math.ceil((maxId + 1) / 32) * 4);
   const words = new Int32Array(bits);
-  const sql = `SELECT id FROM ${table.name} WHERE id > ? ORDER BY id LIMIT ${PAGE}`;
-  for (let after: SqlValue = 0; ; ) {
-    const rows: { id: SqlValue }[] = await conn.query<{ id: SqlValue }>(sql, [after]);
-    for (const row of rows) {
-      const id = Number(row.id);
+  // Id ranges rather than LIMIT pages: each read is bounded, and none depends on the planner
+  // knowing how many rows a just-filled table holds.
+  for (let low = 0; low <= maxId; low += RANGE) {
+    for (const id of await conn.integerRange(table, 'id', low, Math.min(maxId, low + RANGE - 1))) {
       if (id >= 0 && id <= maxId) words[id >>> 5] = (words[id >>> 5] as number) | (1 << (id & 31));
     }
-    const last = rows[rows.length - 1];
-    if (rows.length < PAGE || !last) break;
-    after = last.id;
   }
   return { table: table.name, maxId, bits };
 }

@@ -77,6 +77,25 @@ describe.each(backendCases())('storage on $name', (backend) => {
     },
   );
 
+  it.skipIf(!backend.available)('integerRange reads the key values of a range, bounds included', async () => {
+    const conn = await use.db().connection('products');
+    const base = 7_000_000;
+    const ids = [3, 70, 71, 500, 9].map((n) => base + n).concat(2 ** 40);
+    await conn.insertBatch(
+      ProductModel.table,
+      ids.map((id) => ({ id, name: `Item ${id}`, price: 100 })),
+    );
+    const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+    expect(sorted(await conn.integerRange(ProductModel.table, 'id', base + 3, base + 71))).toEqual(
+      [3, 9, 70, 71].map((n) => base + n),
+    );
+    expect(await conn.integerRange(ProductModel.table, 'id', base + 72, base + 499)).toEqual([]);
+    expect(await conn.integerRange(ProductModel.table, 'id', 2 ** 40, 2 ** 40)).toEqual([2 ** 40]);
+    const all = await conn.integerRange(ProductModel.table, 'id', 0, 2 ** 50);
+    const stored = (await use.db().list(ProductModel)).map((p) => Number(p.id));
+    expect(sorted(all)).toEqual(sorted(stored));
+  });
+
   it.skipIf(!backend.available)('hostile names are stored and read back byte-identical', async () => {
     const names = [
       `Robert'); DROP TABLE users;--`,

@@ -163,6 +163,14 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
     await this.pool.end();
   }
 
+  async integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {
+    const rows = await this.query<{ v: SqlValue }>(
+      `SELECT ${column} AS v FROM ${table.name} WHERE ${column} BETWEEN ? AND ?`,
+      [low, high],
+    );
+    return rows.map((r) => Number(r.v));
+  }
+
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     const result = await this.run(sql, params);
     return Array.isArray(result) ? (result as T[]) : [];

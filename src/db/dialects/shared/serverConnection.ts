@@ -90,6 +90,7 @@ export abstract class ServerConnection<P, C, R> implements Connection {
     params?: readonly SqlValue[],
   ): Promise<{ changes: number; insertId?: number }>;
   abstract insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]>;
+  abstract integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]>;
 
   // ---- Shared behaviour ------------------------------------------------------------------------
 

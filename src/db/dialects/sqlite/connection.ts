@@ -43,6 +43,8 @@ function prepareFile(path: string): void {
 export class SqliteConnection implements Connection {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
+  /** Statements returning their first column only (kept apart: plucking changes a statement). */
+  readonly #plucked = new Map<string, Statement>();
   #depth = 0;
   readonly #sharedWriter: boolean;
 
@@ -166,6 +168,16 @@ export class SqliteConnection implements Connection {
     return out;
   }
 
+  async integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {
+    const sql = `SELECT ${column} FROM ${table.name} WHERE ${column} BETWEEN ? AND ?`;
+    let stmt = this.#plucked.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql).pluck();
+      this.#plucked.set(sql, stmt);
+    }
+    return stmt.all(low, high) as number[];
+  }
+
   async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
     const ci = table.columns.find((c) => c.name === column)?.caseInsensitive;
     const expr = ci ? `lower(${column})` : column;
@@ -188,6 +200,7 @@ export class SqliteConnection implements Connection {
 
   async close(): Promise<void> {
     this.#statements.clear();
+    this.#plucked.clear();
     if (this.#db.open) this.#db.close();
   }
 }
