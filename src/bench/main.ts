@@ -130,7 +130,6 @@ async function main(): Promise<void> {
     try {
       for (const records of SIZES) {
         const spec = { seed: 7, invalidRatio: 0.1, ...splitRecords(records) };
-        await freshTables(dep.urls);
         const rawTargets = {
           users: dep.urls.users as string,
           products: dep.urls.products as string,
@@ -142,15 +141,31 @@ async function main(): Promise<void> {
                 Object.entries(rawTargets).map(([k, v]) => [k, v.slice('sqlite:'.length)]),
               ) as typeof rawTargets)
             : rawTargets;
-        const raw = runChild({ kind: 'raw', backend: dep.backend, rawTargets: targets, spec });
-        for (const threads of THREADS) {
-          const r = runChild({ kind: 'distdb', urls: dep.urls, threads, spec });
+        // The baseline is measured before, between and after the distdb runs, and its median
+        // is used: a machine that speeds up or slows down during the bench biases no ratio.
+        const rawRuns: ChildResult[] = [];
+        const measureRaw = async () => {
+          await freshTables(dep.urls);
+          rawRuns.push(runChild({ kind: 'raw', backend: dep.backend, rawTargets: targets, spec }));
+        };
+        await measureRaw();
+        const runs: { threads: number; r: ChildResult }[] = [];
+        for (const [n, threads] of THREADS.entries()) {
+          if (n === Math.floor(THREADS.length / 2)) await measureRaw();
+          runs.push({ threads, r: runChild({ kind: 'distdb', urls: dep.urls, threads, spec }) });
+        }
+        await measureRaw();
+        const raw = [...rawRuns].sort((a, b) => a.recordsPerSecond - b.recordsPerSecond)[1] as ChildResult;
+        for (const { threads, r } of runs) {
           const ratio = r.recordsPerSecond / raw.recordsPerSecond;
-          results.push({ backend: dep.backend, records, threads, distdb: r, raw, ratio });
+          results.push({ backend: dep.backend, records, threads, distdb: r, raw, rawRuns, ratio });
           log(
             `${dep.backend.padEnd(9)} ${String(records).padStart(8)} ${String(threads).padStart(8)} ${fmt(r.recordsPerSecond).padStart(14)} ${fmt(raw.recordsPerSecond).padStart(11)} ${ratio.toFixed(2).padStart(6)} ${fmt(r.p50Ms, 1).padStart(7)} ${fmt(r.p99Ms, 1).padStart(7)} ${fmt(r.maxRssMb).padStart(12)} ${String(r.mismatches ?? 0).padStart(11)}`,
           );
         }
+        log(
+          `${''.padEnd(9)} raw baseline runs (records/s): ${rawRuns.map((x) => fmt(x.recordsPerSecond)).join(', ')}; median used`,
+        );
       }
     } finally {
       await dep.drop();
