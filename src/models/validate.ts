@@ -1,6 +1,6 @@
 import type { Row } from '../db/dialect.js';
 import { decimalToMinorUnits, parseDecimal } from '../schema/decimal.js';
-import { truncate, typeName } from '../util/text.js';
+import { codePoints, truncate, typeName } from '../util/text.js';
 import { MAX_RAW_NAME } from './defineModel.js';
 import type { Issue } from './failureCodes.js';
 import type { FieldDef, FieldKind, Model } from './model.js';
@@ -20,13 +20,6 @@ function isPositiveId(v: unknown): v is number {
 
 function describe(v: unknown): string {
   return typeof v === 'string' ? `"${truncate(v)}"` : typeof v === 'number' ? String(v) : typeName(v);
-}
-
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** Length in code points (the string is well formed), without splitting it where possible. */
-function codePoints(s: string): number {
-  return SURROGATE.test(s) ? [...s].length : s.length;
 }
 
 type DecimalKind = Extract<FieldKind, { kind: 'decimal' }>;

@@ -35,8 +35,9 @@ export async function takeIdSnapshot(
   // Id ranges rather than LIMIT pages: each read is bounded, and none depends on the planner
   // knowing how many rows a just-filled table holds.
   for (let low = 0; low <= maxId; low += RANGE) {
+    // The range keeps every id within 0..maxId, so each one has its bit.
     for (const id of await conn.integerRange(table, 'id', low, Math.min(maxId, low + RANGE - 1))) {
-      if (id >= 0 && id <= maxId) words[id >>> 5] = (words[id >>> 5] as number) | (1 << (id & 31));
+      words[id >>> 5] = (words[id >>> 5] as number) | (1 << (id & 31));
     }
   }
   return { table: table.name, maxId, bits };

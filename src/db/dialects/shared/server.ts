@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { DistdbError, errorMessage } from '../../../errors.js';
 import { formatMinorUnits } from '../../../schema/decimal.js';
 import type { CheckDef, ColumnDef, TableDef } from '../../../schema/tableDef.js';
-import { truncate } from '../../../util/text.js';
+import { codePoints, truncate } from '../../../util/text.js';
 import {
   type Connection,
   type ConnectOptions,
@@ -280,18 +280,11 @@ export function screenRows(table: TableDef, rows: readonly Row[]): { out: RowWri
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
-/** Code points, which is what char_length and VARCHAR(n) count. */
-function charLength(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-}
-
 function fits(column: ColumnDef, value: SqlValue): boolean {
   const t = column.type;
   switch (t.kind) {
     case 'varchar':
-      return typeof value !== 'string' || value.length <= t.length || charLength(value) <= t.length;
+      return typeof value !== 'string' || value.length <= t.length || codePoints(value) <= t.length;
     case 'decimal': {
       const minor = minorUnits(value);
       return minor === undefined || Math.abs(minor) < 10 ** t.precision;
@@ -340,7 +333,7 @@ function checkTest(table: TableDef, check: CheckDef): [string, (v: SqlValue) => 
       check.column,
       (v) => {
         if (typeof v !== 'string') return false;
-        return charLength(v.replace(/^ +| +$/g, '')) < check.min || charLength(v) > check.max;
+        return codePoints(v.replace(/^ +| +$/g, '')) < check.min || codePoints(v) > check.max;
       },
     ];
   }

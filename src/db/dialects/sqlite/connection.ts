@@ -43,8 +43,6 @@ function prepareFile(path: string): void {
 export class SqliteConnection implements Connection {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
-  /** Statements returning their first column only (kept apart: plucking changes a statement). */
-  readonly #plucked = new Map<string, Statement>();
   #depth = 0;
   readonly #sharedWriter: boolean;
 
@@ -169,13 +167,9 @@ export class SqliteConnection implements Connection {
   }
 
   async integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {
+    // Only this method runs this SQL, so plucking its cached statement changes no other caller.
     const sql = `SELECT ${column} FROM ${table.name} WHERE ${column} BETWEEN ? AND ?`;
-    let stmt = this.#plucked.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare(sql).pluck();
-      this.#plucked.set(sql, stmt);
-    }
-    return stmt.all(low, high) as number[];
+    return this.#prepare(sql).pluck().all(low, high) as number[];
   }
 
   async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
@@ -200,7 +194,6 @@ export class SqliteConnection implements Connection {
 
   async close(): Promise<void> {
     this.#statements.clear();
-    this.#plucked.clear();
     if (this.#db.open) this.#db.close();
   }
 }
