@@ -77,6 +77,45 @@ describe.each(backendCases())('storage on $name', (backend) => {
     },
   );
 
+  it.skipIf(!backend.available)(
+    'a large insertBatch gives each row its own outcome: duplicates of stored rows and of earlier rows in the batch',
+    async () => {
+      const users = await use.db().connection('users');
+      const base = 8_000_000;
+      await users.insertBatch(UserModel.table, [
+        { id: base + 1, name: 'Stored one', email: 'stored1@example.com' },
+        { id: base + 2, name: 'Stored two', email: 'stored2@example.com' },
+      ]);
+      const rows = Array.from({ length: 12_000 }, (_, i) => ({
+        id: base + 100 + i,
+        name: `User ${i}`,
+        email: `bulk${i}@example.com`,
+      }));
+      const set = (i: number, patch: Partial<(typeof rows)[number]>) =>
+        Object.assign(rows[i] as object, patch);
+      set(10, { id: base + 1 }); // a stored id
+      set(20, { email: 'STORED2@example.com' }); // a stored email, other case
+      set(31, { email: 'bulk30@EXAMPLE.com' }); // the email of an earlier row of the batch
+      set(41, { id: base + 100 + 40 }); // the id of an earlier row
+      set(11_997, { id: base + 100 + 11_998 }); // the id of the next row: this one is first
+      set(11_999, { id: base + 2 }); // a stored id, in the last row
+      const writes = await users.insertBatch(UserModel.table, rows);
+      const refused = writes.flatMap((w, i) => (w.ok ? [] : [[i, w.violation]]));
+      expect(refused).toEqual([
+        [10, 'unique'],
+        [20, 'unique'],
+        [31, 'unique'],
+        [41, 'unique'],
+        [11_998, 'unique'],
+        [11_999, 'unique'],
+      ]);
+      const stored = await users.query<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE id >= ?', [
+        base,
+      ]);
+      expect(Number(stored[0]?.n)).toBe(2 + 12_000 - 6);
+    },
+  );
+
   it.skipIf(!backend.available)('integerRange reads the key values of a range, bounds included', async () => {
     const conn = await use.db().connection('products');
     const base = 7_000_000;

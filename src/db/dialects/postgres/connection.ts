@@ -29,7 +29,7 @@ const OK: RowWrite = { ok: true };
 function ignoreClientError(): void {}
 
 /** Rows per INSERT: the values travel as one array per column, so this only bounds message size. */
-const INSERT_CHUNK = 5000;
+const INSERT_CHUNK = 10_000;
 
 function sslOption(url: DatabaseUrl, params: URLSearchParams): pg.PoolConfig['ssl'] {
   const mode = params.get('sslmode') ?? 'disable';
@@ -349,13 +349,33 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     // Keys are distinct within a group, so one key that every row has identifies the rows that
     // went in; only where none has (serial ids left to the database) are all keys returned.
     const whole = provided.find((k) => group.every((i) => (rows[i] as Row)[k.column.name] != null));
-    const keys = whole ? [whole] : provided;
     const arrays = columns.map((c) => group.map((i) => encodeValue(c, (rows[i] as Row)[c.name])));
-    const returning = keys.length > 0 ? ` RETURNING ${keys.map((k) => k.column.name).join(', ')}` : '';
+    const names = columns.map((c) => c.name).join(', ');
+    const unnest = `unnest(${columns.map((c, n) => `$${n + 1}::${arrayType(c)}`).join(', ')})`;
+    if (whole) {
+      // Only the positions of the rows that did not go in come back (usually none or a few):
+      // a row per inserted key would cost more to send and parse than the insert itself.
+      const key = whole.column.name;
+      const r = await this.run(
+        `WITH input AS (SELECT * FROM ${unnest} WITH ORDINALITY AS t(${names}, distdb_position)),
+         ins AS (INSERT INTO ${table.name} (${names}) SELECT ${names} FROM input ON CONFLICT DO NOTHING RETURNING ${key})
+         SELECT distdb_position FROM input WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.${key} = input.${key})`,
+        arrays,
+      );
+      // Keys are distinct within the group, so a key that came back from the insert is this
+      // row's own, and a row whose key did not was refused.
+      const failed = (r.rows as { distdb_position: number }[])
+        .map((row) => group[row.distdb_position - 1] as number)
+        .sort((a, b) => a - b);
+      const refused = new Set(failed);
+      for (const i of group) if (!refused.has(i)) out[i] = OK;
+      return failed;
+    }
+    // No key that every row has (serial ids left to the database): every key comes back.
+    const returning =
+      provided.length > 0 ? ` RETURNING ${provided.map((k) => k.column.name).join(', ')}` : '';
     const r = await this.run(
-      `INSERT INTO ${table.name} (${columns.map((c) => c.name).join(', ')}) SELECT * FROM unnest(${columns
-        .map((c, n) => `$${n + 1}::${arrayType(c)}`)
-        .join(', ')}) ON CONFLICT DO NOTHING${returning}`,
+      `INSERT INTO ${table.name} (${names}) SELECT * FROM ${unnest} ON CONFLICT DO NOTHING${returning}`,
       arrays,
     );
     // Every row went in (the usual case): nothing to match.
@@ -363,12 +383,14 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
       for (const i of group) out[i] = OK;
       return [];
     }
-    const stored = keys.map((k) => new Set(r.rows.map((row: Row) => keyValue(k, row[k.column.name], true))));
+    const stored = provided.map(
+      (k) => new Set(r.rows.map((row: Row) => keyValue(k, row[k.column.name], true))),
+    );
     const failed: number[] = [];
     for (const i of group) {
       const row = rows[i] as Row;
       // Keys are distinct within the group, so a returned key value is this row's own.
-      const inserted = keys.every((k, n) => {
+      const inserted = provided.every((k, n) => {
         const v = keyValue(k, row[k.column.name]);
         return v === undefined || (stored[n] as Set<string | undefined>).has(v);
       });
