@@ -15,6 +15,7 @@ import {
   prepareRecords,
   type RecordOutcome,
 } from '../store/writeRecords.js';
+import { SLICE, yieldToEventLoop } from '../util/yieldSlices.js';
 import { Aborted, CommitTurns } from './commitTurns.js';
 import { type GeneratedRecord, Generator } from './datasets/generated.js';
 import { snapshotCheck } from './idSnapshot.js';
@@ -97,11 +98,14 @@ async function prepare(task: BatchTask): Promise<Prepared> {
   let generated: GeneratedRecord[] | undefined;
   let records = task.records ?? [];
   if (task.generate) {
-    generated = new Generator(task.generate.spec).range(
-      model.datasetKey as 'users' | 'products' | 'orders',
-      task.firstIndex,
-      task.generate.count,
-    );
+    const { spec, count } = task.generate;
+    const gen = new Generator(spec);
+    const key = model.datasetKey as 'users' | 'products' | 'orders';
+    generated = [];
+    for (let k = 0; k < count; k += SLICE) {
+      if (k > 0) await yieldToEventLoop();
+      for (const g of gen.range(key, task.firstIndex + k, Math.min(SLICE, count - k))) generated.push(g);
+    }
     records = generated.map((g) => g.record);
   }
   const retries = { count: 0 };

@@ -4,6 +4,7 @@ import { type Model, referenceFields, uniqueFields } from '../models/model.js';
 import { modelByLabel } from '../models/models.js';
 import { recordId, type Validation, validateRecord } from '../models/validate.js';
 import { truncate } from '../util/text.js';
+import { SLICE, yieldToEventLoop } from '../util/yieldSlices.js';
 import { writeJournal } from './journal.js';
 
 export type RecordOutcome =
@@ -38,7 +39,11 @@ export async function prepareRecords(
   inputs: readonly unknown[],
   readRef: ReferenceReader,
 ): Promise<PreparedBatch> {
-  const validations = inputs.map((input) => validateRecord(model, input));
+  const validations: Validation[] = new Array(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    if (i > 0 && i % SLICE === 0) await yieldToEventLoop();
+    validations[i] = validateRecord(model, inputs[i]);
+  }
   for (const field of referenceFields(model)) {
     const target = modelByLabel(field.type.model);
     if (!target) throw new Error(`model ${model.label} references unknown model ${field.type.model}`);
@@ -166,10 +171,14 @@ async function findDuplicates(
       .filter((x) => x !== undefined && x !== null);
     if (values.length === 0) continue;
     const taken = await conn.existing(model.table, field.name, values);
+    if (taken.size === 0) continue;
+    // Which record of this batch holds each taken value, if one does.
     const insertedAt = new Map<string, number>();
     for (const i of inserted) {
       const value = validations[i]?.row[field.name];
-      if (value !== undefined && value !== null) insertedAt.set(keyOf(value, ci), i);
+      if (value === undefined || value === null) continue;
+      const key = keyOf(value, ci);
+      if (taken.has(key)) insertedAt.set(key, i);
     }
     for (const i of lookup) {
       const value = validations[i]?.row[field.name];
