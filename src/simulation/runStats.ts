@@ -224,7 +224,10 @@ export class RunStats {
       },
       databases,
       models,
-      threadStats: this.#threads.map((t) => ({ ...t, busyMs: Math.round(t.busyMs * 10) / 10 })),
+      // Threads that were never started (more requested than the work could use) are left out.
+      threadStats: this.#threads
+        .filter((t) => t.thread <= base.workersStarted || t.records > 0)
+        .map((t) => ({ ...t, busyMs: Math.round(t.busyMs * 10) / 10 })),
       failuresByCode: inPrecedence(this.#byCode),
       failuresTotal: this.#failuresTotal,
       failures: this.#failures.map(({ seq: _seq, ...f }) => f),
