@@ -13,8 +13,38 @@ import type { BenchJob, ChildResult } from './types.js';
  * backend, at several sizes and thread counts; the canonical run's whole-process time; peak RSS.
  * Prints a table and writes bench-results/bench-<time>.json. Targets are reported, not asserted.
  */
-const args = new Set(process.argv.slice(2));
-const QUICK = args.has('--quick');
+interface BenchArgs {
+  readonly quick: boolean;
+  readonly repeat: number | undefined;
+}
+
+function parseArgs(argv: readonly string[]): BenchArgs {
+  let quick = false;
+  let repeat: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--quick') quick = true;
+    else if (arg === '--repeat' || arg.startsWith('--repeat=')) {
+      const value = arg === '--repeat' ? argv[++i] : arg.slice('--repeat='.length);
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > 99)
+        throw new Error(`--repeat: expected a whole number from 1 to 99, got ${JSON.stringify(value ?? '')}`);
+      repeat = n;
+    } else throw new Error(`unknown option ${JSON.stringify(arg)} (expected --quick, --repeat N)`);
+  }
+  return { quick, repeat };
+}
+
+let args: BenchArgs;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(`distdb bench: ${(err as Error).message}`);
+  process.exit(2);
+}
+const QUICK = args.quick;
+/** Each distdb configuration runs this many times; the median run is reported. */
+const REPEAT = args.repeat ?? (QUICK ? 1 : 3);
 const SIZES = QUICK ? [100_000] : [100_000, 1_000_000];
 const THREADS = QUICK ? [1, 2] : [1, 2, 4, 8];
 const CANONICAL_RUNS = QUICK ? 3 : 7;
@@ -85,6 +115,12 @@ async function freshTables(urls: Record<string, string>): Promise<void> {
   }
 }
 
+/** The run with the median records/s (the lower middle one of an even count). */
+function medianRun(runs: readonly ChildResult[]): ChildResult {
+  const sorted = [...runs].sort((a, b) => a.recordsPerSecond - b.recordsPerSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as ChildResult;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? 0;
@@ -120,7 +156,9 @@ async function main(): Promise<void> {
     console.log(s);
     lines.push(s);
   };
-  log(`distdb bench${QUICK ? ' (quick)' : ''} · sizes ${SIZES.join(', ')} · threads ${THREADS.join(', ')}`);
+  log(
+    `distdb bench${QUICK ? ' (quick)' : ''} · sizes ${SIZES.join(', ')} · threads ${THREADS.join(', ')} · ${REPEAT === 1 ? 'one run' : `median of ${REPEAT} runs`} per row`,
+  );
   log(
     'backend   records  threads   distdb rec/s   raw rec/s  ratio  p50 ms  p99 ms  peak RSS MB  mismatches',
   );
@@ -149,16 +187,28 @@ async function main(): Promise<void> {
           rawRuns.push(runChild({ kind: 'raw', backend: dep.backend, rawTargets: targets, spec }));
         };
         await measureRaw();
-        const runs: { threads: number; r: ChildResult }[] = [];
-        for (const [n, threads] of THREADS.entries()) {
-          if (n === Math.floor(THREADS.length / 2)) await measureRaw();
-          runs.push({ threads, r: runChild({ kind: 'distdb', urls: dep.urls, threads, spec }) });
+        // Repeats go round the thread counts, so a slow spell of the machine hits every count alike.
+        const runs = new Map<number, ChildResult[]>(THREADS.map((t) => [t, []]));
+        const jobs = Array.from({ length: REPEAT }, () => THREADS).flat();
+        for (const [n, threads] of jobs.entries()) {
+          if (n === Math.floor(jobs.length / 2)) await measureRaw();
+          runs.get(threads)?.push(runChild({ kind: 'distdb', urls: dep.urls, threads, spec }));
         }
         await measureRaw();
-        const raw = [...rawRuns].sort((a, b) => a.recordsPerSecond - b.recordsPerSecond)[1] as ChildResult;
-        for (const { threads, r } of runs) {
+        const raw = medianRun(rawRuns);
+        for (const [threads, all] of runs) {
+          const r = medianRun(all);
           const ratio = r.recordsPerSecond / raw.recordsPerSecond;
-          results.push({ backend: dep.backend, records, threads, distdb: r, raw, rawRuns, ratio });
+          results.push({
+            backend: dep.backend,
+            records,
+            threads,
+            distdb: r,
+            ...(all.length > 1 ? { distdbRuns: all } : {}),
+            raw,
+            rawRuns,
+            ratio,
+          });
           log(
             `${dep.backend.padEnd(9)} ${String(records).padStart(8)} ${String(threads).padStart(8)} ${fmt(r.recordsPerSecond).padStart(14)} ${fmt(raw.recordsPerSecond).padStart(11)} ${ratio.toFixed(2).padStart(6)} ${fmt(r.p50Ms, 1).padStart(7)} ${fmt(r.p99Ms, 1).padStart(7)} ${fmt(r.maxRssMb).padStart(12)} ${String(r.mismatches ?? 0).padStart(11)}`,
           );
@@ -166,6 +216,12 @@ async function main(): Promise<void> {
         log(
           `${''.padEnd(9)} raw baseline runs (records/s): ${rawRuns.map((x) => fmt(x.recordsPerSecond)).join(', ')}; median used`,
         );
+        if (REPEAT > 1) {
+          const each = [...runs].map(
+            ([t, all]) => `${t}: ${all.map((x) => fmt(x.recordsPerSecond)).join(', ')}`,
+          );
+          log(`${''.padEnd(9)} distdb runs by threads (records/s): ${each.join('; ')}; medians shown`);
+        }
       }
     } finally {
       await dep.drop();
@@ -178,7 +234,7 @@ async function main(): Promise<void> {
   const outDir = 'bench-results';
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ quick: QUICK, results, canonical }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ quick: QUICK, repeat: REPEAT, results, canonical }, null, 2)}\n`);
   log(`wrote ${file}`);
 }
 
