@@ -12,7 +12,10 @@ export interface DialectCapabilities {
   readonly embedded: boolean;
 }
 
-/** Outcome of one row of an insert batch. `conflict` lists the unique columns that were already taken. */
+/**
+ * Outcome of one row of an insert batch. `column` names the column at fault where the backend
+ * says which; for a unique conflict it may be left out (callers look the taken values up).
+ */
 export type RowWrite =
   | { readonly ok: true }
   | { readonly ok: false; readonly violation: 'unique'; readonly column?: string }

@@ -7,7 +7,6 @@ import type { ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dia
 import type { DatabaseUrl } from '../../url.js';
 import {
   chunk,
-  conflictColumns,
   encodeValue,
   keyColumns,
   keyValue,
@@ -25,6 +24,8 @@ import { arrayType, createTableSql } from './ddl.js';
 import { isLockTimeout, rowFailure } from './errors.js';
 
 const OK: RowWrite = { ok: true };
+// Which key was taken is left to the caller, who looks it up anyway for its message.
+const UNIQUE: RowWrite = { ok: false, violation: 'unique' };
 
 function ignoreClientError(): void {}
 
@@ -279,8 +280,8 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
   /**
    * Rows the server would refuse for NOT NULL, size or check reasons are settled in memory first
    * (screenRow). The rest go in rounds of rows sharing no key (planRounds), each round one
-   * `INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING <keys>`: a row whose
-   * keys come back was inserted, any other was a duplicate. A batch of one round is one
+   * `INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING` that reports the rows it did
+   * not insert: those were duplicates. A batch of one round is one
    * statement (one round trip, its own transaction); more rounds share a transaction. Should the
    * server still refuse a row the screen let through, the attempt is undone and redone row by
    * row under savepoints, which is exact.
@@ -292,17 +293,14 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     const attempt = async (careful: boolean): Promise<void> => {
       const only = groups[0];
       if (!this.client && groups.length === 1 && only && !careful) {
-        const failed = await this.#insertGroup(table, rows, only, out);
-        if (failed.length > 0) await this.#markDuplicates(this, table, rows, failed, out);
+        await this.#insertGroup(table, rows, only, out);
         return;
       }
       await this.transaction(async (tx) => {
         const view = tx as PostgresConnection;
         for (const group of groups) {
-          const failed = careful
-            ? await view.#insertGroupCarefully(table, rows, group, out)
-            : await view.#insertGroup(table, rows, group, out);
-          if (failed.length > 0) await view.#markDuplicates(view, table, rows, failed, out);
+          if (careful) await view.#insertGroupCarefully(table, rows, group, out);
+          else await view.#insertGroup(table, rows, group, out);
         }
       });
     };
@@ -337,13 +335,8 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     return table.columns.filter((c) => c.type.kind !== 'serial' || row[c.name] != null);
   }
 
-  /** One statement for a group of rows sharing no key; returns the rows refused as duplicates. */
-  async #insertGroup(
-    table: TableDef,
-    rows: readonly Row[],
-    group: number[],
-    out: RowWrite[],
-  ): Promise<number[]> {
+  /** One statement for a group of rows sharing no key; a row not inserted was a duplicate. */
+  async #insertGroup(table: TableDef, rows: readonly Row[], group: number[], out: RowWrite[]): Promise<void> {
     const columns = this.#columnsOf(table, rows[group[0] as number] as Row);
     const provided = keyColumns(table).filter((k) => columns.includes(k.column));
     // Keys are distinct within a group, so one key that every row has identifies the rows that
@@ -364,12 +357,10 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
       );
       // Keys are distinct within the group, so a key that came back from the insert is this
       // row's own, and a row whose key did not was refused.
-      const failed = (r.rows as { distdb_position: number }[])
-        .map((row) => group[row.distdb_position - 1] as number)
-        .sort((a, b) => a - b);
-      const refused = new Set(failed);
-      for (const i of group) if (!refused.has(i)) out[i] = OK;
-      return failed;
+      for (const i of group) out[i] = OK;
+      for (const row of r.rows as { distdb_position: number }[])
+        out[group[row.distdb_position - 1] as number] = UNIQUE;
+      return;
     }
     // No key that every row has (serial ids left to the database): every key comes back.
     const returning =
@@ -381,12 +372,11 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     // Every row went in (the usual case): nothing to match.
     if (r.rowCount === group.length) {
       for (const i of group) out[i] = OK;
-      return [];
+      return;
     }
     const stored = provided.map(
       (k) => new Set(r.rows.map((row: Row) => keyValue(k, row[k.column.name], true))),
     );
-    const failed: number[] = [];
     for (const i of group) {
       const row = rows[i] as Row;
       // Keys are distinct within the group, so a returned key value is this row's own.
@@ -394,10 +384,8 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
         const v = keyValue(k, row[k.column.name]);
         return v === undefined || (stored[n] as Set<string | undefined>).has(v);
       });
-      if (inserted) out[i] = OK;
-      else failed.push(i);
+      out[i] = inserted ? OK : UNIQUE;
     }
-    return failed;
   }
 
   /** The slow, exact path: the group under a savepoint, and row by row if the server refuses one. */
@@ -406,7 +394,7 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     rows: readonly Row[],
     group: number[],
     out: RowWrite[],
-  ): Promise<number[]> {
+  ): Promise<void> {
     try {
       return await this.transaction((tx) => (tx as PostgresConnection).#insertGroup(table, rows, group, out));
     } catch (err) {
@@ -431,18 +419,6 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
         out[i] = failure;
       }
     }
-    return [];
-  }
-
-  async #markDuplicates(
-    conn: PostgresConnection,
-    table: TableDef,
-    rows: readonly Row[],
-    failed: number[],
-    out: RowWrite[],
-  ): Promise<void> {
-    const columns = await conflictColumns(conn, table, rows, failed);
-    for (const i of failed) out[i] = { ok: false, violation: 'unique', column: columns.get(i) };
   }
 
   /**
