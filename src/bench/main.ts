@@ -115,16 +115,13 @@ async function freshTables(urls: Record<string, string>): Promise<void> {
   }
 }
 
-/** The run with the median records/s (the lower middle one of an even count). */
-function medianRun(runs: readonly ChildResult[]): ChildResult {
-  const sorted = [...runs].sort((a, b) => a.recordsPerSecond - b.recordsPerSecond);
-  return sorted[Math.floor((sorted.length - 1) / 2)] as ChildResult;
+/** The middle item by `value` (the lower middle one of an even count). */
+function median<T>(items: readonly T[], value: (item: T) => number): T {
+  const sorted = [...items].sort((x, y) => value(x) - value(y));
+  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
+const medianRun = (runs: readonly ChildResult[]) => median(runs, (r) => r.recordsPerSecond);
 
 function canonicalWholeProcess(): { medianMs: number; runsMs: number[] } {
   const dir = mkdtempSync(join(tmpdir(), 'distdb-bench-canonical-'));
@@ -144,7 +141,7 @@ function canonicalWholeProcess(): { medianMs: number; runsMs: number[] } {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { medianMs: median(runsMs), runsMs };
+  return { medianMs: median(runsMs, (ms) => ms), runsMs };
 }
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));

@@ -20,6 +20,8 @@ import { type DatasetOrigin, planRun, type RunPlan } from './plan.js';
 import { RunStats } from './runStats.js';
 
 export const MAX_THREADS = 256;
+/** Worker threads when none are asked for: the original demo's ten. */
+export const DEFAULT_THREADS = 10;
 /** Failures are stored in transactions of this many: each commit is a sync of `default`. */
 const FAILURE_FLUSH = 5000;
 
@@ -115,7 +117,7 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
   if (options.threads !== undefined) checkThreads(options.threads);
   const sync = createTurns();
   const modelDatabase = Object.fromEntries(MODELS.map((m) => [m.name, db.writeAlias(m)]));
-  const threads = options.threads ?? 10;
+  const threads = options.threads ?? DEFAULT_THREADS;
   const workerInit = {
     databases: Object.fromEntries(Object.entries(db.config.databases).map(([a, u]) => [a, u.raw])),
     writeAlias: modelDatabase,
@@ -150,7 +152,7 @@ async function run(
   options: SimulateOptions,
   pool: { sync: SharedArrayBuffer; workerInit: DispatchInput['worker']; early: StartedWorker[] },
 ): Promise<RunReport> {
-  let threads = options.threads ?? 10;
+  let threads = options.threads ?? DEFAULT_THREADS;
   const store = new RunStore(await db.connection(db.writeAlias(RUN_MODEL)));
   let runId: number;
   let dataset: Dataset;

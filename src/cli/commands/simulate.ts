@@ -6,7 +6,7 @@ import { canonicalDataset } from '../../simulation/datasets/canonical.js';
 import type { Dataset } from '../../simulation/datasets/dataset.js';
 import { type GeneratorSpec, generatedName, splitRecords } from '../../simulation/datasets/generated.js';
 import { loadDatasetFile } from '../../simulation/datasets/loadDatasetFile.js';
-import { MAX_THREADS, simulate } from '../../simulation/simulate.js';
+import { DEFAULT_THREADS, MAX_THREADS, simulate } from '../../simulation/simulate.js';
 import { type CommonOptions, type Io, parseIntOption, withCommonOptions, withDistdb } from '../context.js';
 import { progressPrinter } from '../progress.js';
 import { emitReport } from './report.js';
@@ -69,7 +69,7 @@ export function simulateCommand(program: Command, io: Io): void {
     .addOption(
       new Option('--threads <n>', `worker threads (1-${MAX_THREADS})`)
         .argParser(parseIntOption('--threads', 1, MAX_THREADS))
-        .default(10),
+        .default(DEFAULT_THREADS),
     )
     .option('--dataset <canonical|generated|path.json>', 'records to insert', 'canonical')
     .addOption(
