@@ -9,7 +9,7 @@ import type { BenchJob, ChildResult } from './types.js';
  */
 async function main(job: BenchJob): Promise<ChildResult> {
   if (job.kind === 'raw') {
-    const r = await rawBaseline(job.backend, job.rawTargets, job.spec);
+    const r = await rawBaseline(job.backend, job.rawTargets, job.spec, job.order);
     return {
       recordsPerSecond: r.recordsPerSecond,
       ms: r.ms,

@@ -1,8 +1,10 @@
 import type { GeneratorSpec } from '../simulation/datasets/generated.js';
+import type { RawOrder } from './rawBaseline.js';
 
 export type BenchJob =
   | {
       readonly kind: 'raw';
+      readonly order: RawOrder;
       readonly backend: 'sqlite' | 'postgres';
       readonly rawTargets: Record<'users' | 'products' | 'orders', string>;
       readonly spec: GeneratorSpec;
