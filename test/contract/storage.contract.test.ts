@@ -143,6 +143,11 @@ describe.each(backendCases())('storage on $name', (backend) => {
       '\u202Eevil\u202C',
       `"quoted" \\ back`,
       'tab\there\r\n',
+      // Text with a meaning inside an array literal, which is how PostgreSQL batches travel.
+      'NULL',
+      '{a,b}',
+      '  ,, "} ',
+      '\\"\\\\',
     ];
     let id = 100;
     for (const name of names) {
@@ -153,5 +158,11 @@ describe.each(backendCases())('storage on $name', (backend) => {
       expect((await use.db().get(UserModel, id))?.name).toBe(name);
     }
     expect(await use.db().count(UserModel)).toBe(1 + names.length);
+    // The same names again, in one batch.
+    const users = await use.db().connection('users');
+    const batch = names.map((name, n) => ({ id: 200 + n, name, email: `b${n}@example.com` }));
+    const writes = await users.insertBatch(UserModel.table, batch);
+    expect(writes.every((w) => w.ok)).toBe(true);
+    for (const row of batch) expect((await use.db().get(UserModel, row.id))?.name).toBe(row.name);
   });
 });

@@ -20,6 +20,7 @@ import {
   timeoutMs,
 } from '../shared/server.js';
 import { type LockSession, ServerConnection, type ServerTraits } from '../shared/serverConnection.js';
+import { arrayLiteral } from './arrayLiteral.js';
 import { arrayType, createTableSql } from './ddl.js';
 import { isLockTimeout, rowFailure } from './errors.js';
 
@@ -342,7 +343,9 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     // Keys are distinct within a group, so one key that every row has identifies the rows that
     // went in; only where none has (serial ids left to the database) are all keys returned.
     const whole = provided.find((k) => group.every((i) => (rows[i] as Row)[k.column.name] != null));
-    const arrays = columns.map((c) => group.map((i) => encodeValue(c, (rows[i] as Row)[c.name])));
+    const arrays = columns.map((c) =>
+      arrayLiteral(group.map((i) => encodeValue(c, (rows[i] as Row)[c.name]))),
+    );
     const names = columns.map((c) => c.name).join(', ');
     const unnest = `unnest(${columns.map((c, n) => `$${n + 1}::${arrayType(c)}`).join(', ')})`;
     if (whole) {
@@ -443,7 +446,7 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
       ? `SELECT u.n FROM ${inputs} CROSS JOIN LATERAL (SELECT 1 FROM ${table.name} AS d WHERE ${match} LIMIT 1) AS m`
       : `SELECT u.n FROM ${inputs} WHERE EXISTS (SELECT 1 FROM ${table.name} AS d WHERE ${match})`;
     return async (part: readonly SqlValue[]) => {
-      const r = await this.run(sql, [part.map((v) => encodeValue(col, v))]);
+      const r = await this.run(sql, [arrayLiteral(part.map((v) => encodeValue(col, v)))]);
       // WITH ORDINALITY counts from 1.
       return (r.rows as { n: number }[]).map((row) => row.n - 1);
     };
