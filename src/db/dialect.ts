@@ -10,6 +10,12 @@ export interface DialectCapabilities {
   readonly transactionalDdl: boolean;
   /** A local file or in-memory database that distdb may reset without confirmation. */
   readonly embedded: boolean;
+  /**
+   * Transactions inserting different unique keys into one table neither wait for nor deadlock
+   * with each other, and an insert of a key another open transaction inserted waits for it.
+   * Then a batch may write while the previous one commits (see CommitTurns.writeTurn).
+   */
+  readonly overlappingWrites: boolean;
 }
 
 /**

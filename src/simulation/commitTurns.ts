@@ -1,13 +1,27 @@
 import { MODELS } from '../models/models.js';
+import type { KeyDigest } from '../store/keyDigest.js';
 
-/**
- * Write turns shared by all workers: slot 0 is the abort flag, slot 1+m counts the committed
- * batches of model m. A worker holding batch `seq` of a model writes only when exactly `seq`
- * batches of it have committed, so conflicting records always meet the database in dataset
- * order, whatever the number of threads.
- */
+/** Key hashes a published digest can hold; a batch with more keys is taken to conflict with any. */
+const DIGEST_CAPACITY = 32_768;
+const M = MODELS.length;
+// Int32 slots: abort flag, then per model: committed batches, a change counter, and for two
+// digest slots (by batch parity) the batch that published it (-1: none) and its length (-1:
+// "cannot tell"). The digests' hashes follow as Float64.
+const ABORT = 0;
+const COMMITTED = 1;
+const EVENTS = COMMITTED + M;
+const DIGEST_SEQ = EVENTS + M;
+const DIGEST_LEN = DIGEST_SEQ + 2 * M;
+const HEADER_INTS = DIGEST_LEN + 2 * M;
+const HASHES_OFFSET = Math.ceil((HEADER_INTS * Int32Array.BYTES_PER_ELEMENT) / 8) * 8;
+
+/** The state shared by all workers of a run; see CommitTurns. */
 export function createTurns(): SharedArrayBuffer {
-  return new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (MODELS.length + 1));
+  const buffer = new SharedArrayBuffer(
+    HASHES_OFFSET + 2 * M * DIGEST_CAPACITY * Float64Array.BYTES_PER_ELEMENT,
+  );
+  new Int32Array(buffer, 0, HEADER_INTS).fill(-1, DIGEST_SEQ, DIGEST_LEN);
+  return buffer;
 }
 
 export class Aborted extends Error {
@@ -16,50 +30,125 @@ export class Aborted extends Error {
   }
 }
 
+/**
+ * Write turns shared by all workers. A worker holding batch `seq` of a model commits only when
+ * exactly `seq` batches of it have committed, so conflicting records always meet the database
+ * in dataset order, whatever the number of threads.
+ *
+ * Where the backend lets transactions that insert different keys proceed side by side (see
+ * `overlappingWrites`), batch `seq` may also start writing while batch `seq - 1` is still
+ * committing: each batch publishes a digest of its keys before it writes, and the next writes
+ * early only its rows that certainly share no key with it (see deferredRows), the rest after
+ * that commit. A later batch then never takes a key an earlier one inserts, so every outcome
+ * is the one the strict order gives.
+ */
 export class CommitTurns {
   readonly #slots: Int32Array;
+  readonly #hashes: Float64Array;
+
   constructor(buffer: SharedArrayBuffer) {
-    this.#slots = new Int32Array(buffer);
+    this.#slots = new Int32Array(buffer, 0, HEADER_INTS);
+    this.#hashes = new Float64Array(buffer, HASHES_OFFSET);
   }
 
-  static slotOf(modelName: string): number {
+  static modelIndex(modelName: string): number {
     const i = MODELS.findIndex((m) => m.name === modelName);
     if (i < 0) throw new Error(`unknown model ${modelName}`);
-    return i + 1;
+    return i;
   }
 
   /**
-   * Settles when it is batch `seq`'s turn; rejects with `Aborted` if the run is being stopped.
-   * It does not block the thread: a worker prepares its next batch while this one waits.
+   * Settles when it is batch `seq`'s turn to commit; rejects with `Aborted` if the run is being
+   * stopped. It does not block the thread: a worker prepares its next batch while this one waits.
    */
   async turn(modelName: string, seq: number): Promise<void> {
-    const slot = CommitTurns.slotOf(modelName);
+    const m = CommitTurns.modelIndex(modelName);
     for (;;) {
-      const committed = Atomics.load(this.#slots, slot);
+      const committed = Atomics.load(this.#slots, COMMITTED + m);
       if (committed === seq) return;
-      if (Atomics.load(this.#slots, 0) !== 0) throw new Aborted();
-      const r = Atomics.waitAsync(this.#slots, slot, committed, 100);
-      if (r.async) await r.value;
+      await this.#wait(COMMITTED + m, committed);
+    }
+  }
+
+  /**
+   * Settles when batch `seq` may start writing, after publishing `digest` (its keys) for batch
+   * `seq + 1`: with `null` at its commit turn, or earlier, once batch `seq - 1` is the only one
+   * before it still open and has published its keys, with a copy of those keys.
+   */
+  async writeTurn(modelName: string, seq: number, digest: KeyDigest): Promise<KeyDigest | null> {
+    const m = CommitTurns.modelIndex(modelName);
+    for (;;) {
+      const events = Atomics.load(this.#slots, EVENTS + m);
+      const committed = Atomics.load(this.#slots, COMMITTED + m);
+      if (committed === seq) {
+        this.#publish(m, seq, digest);
+        return null;
+      }
+      if (committed === seq - 1 && this.#published(m, seq - 1)) {
+        const previous = this.#digest(m, seq - 1)?.slice();
+        this.#publish(m, seq, digest);
+        return previous;
+      }
+      await this.#wait(EVENTS + m, events);
     }
   }
 
   /** Resuming: the first `committed` batches of the model are already written. */
   start(modelName: string, committed: number): void {
-    Atomics.store(this.#slots, CommitTurns.slotOf(modelName), committed);
+    Atomics.store(this.#slots, COMMITTED + CommitTurns.modelIndex(modelName), committed);
   }
 
   done(modelName: string, seq: number): void {
-    const slot = CommitTurns.slotOf(modelName);
-    Atomics.store(this.#slots, slot, seq + 1);
-    Atomics.notify(this.#slots, slot);
+    const m = CommitTurns.modelIndex(modelName);
+    Atomics.store(this.#slots, COMMITTED + m, seq + 1);
+    Atomics.notify(this.#slots, COMMITTED + m);
+    this.#changed(m);
   }
 
   abort(): void {
-    Atomics.store(this.#slots, 0, 1);
-    for (let i = 1; i < this.#slots.length; i++) Atomics.notify(this.#slots, i);
+    Atomics.store(this.#slots, ABORT, 1);
+    for (let i = 1; i < HEADER_INTS; i++) Atomics.notify(this.#slots, i);
   }
 
   get aborted(): boolean {
-    return Atomics.load(this.#slots, 0) !== 0;
+    return Atomics.load(this.#slots, ABORT) !== 0;
+  }
+
+  async #wait(slot: number, seen: number): Promise<void> {
+    if (this.aborted) throw new Aborted();
+    const r = Atomics.waitAsync(this.#slots, slot, seen, 100);
+    if (r.async) await r.value;
+  }
+
+  #changed(m: number): void {
+    Atomics.add(this.#slots, EVENTS + m, 1);
+    Atomics.notify(this.#slots, EVENTS + m);
+  }
+
+  #published(m: number, seq: number): boolean {
+    return Atomics.load(this.#slots, DIGEST_SEQ + 2 * m + (seq % 2)) === seq;
+  }
+
+  #digest(m: number, seq: number): KeyDigest {
+    const slot = 2 * m + (seq % 2);
+    const length = Atomics.load(this.#slots, DIGEST_LEN + slot);
+    return length < 0
+      ? undefined
+      : this.#hashes.subarray(slot * DIGEST_CAPACITY, slot * DIGEST_CAPACITY + length);
+  }
+
+  /**
+   * The slot of batch `seq` last held batch `seq - 2`, which has committed, and which batch
+   * `seq - 1` no longer reads. Its hashes are written before its number, so a reader that
+   * sees the number sees them.
+   */
+  #publish(m: number, seq: number, digest: KeyDigest): void {
+    const slot = 2 * m + (seq % 2);
+    Atomics.store(this.#slots, DIGEST_SEQ + slot, -1);
+    const fits = digest !== undefined && digest.length <= DIGEST_CAPACITY;
+    if (fits) this.#hashes.set(digest, slot * DIGEST_CAPACITY);
+    Atomics.store(this.#slots, DIGEST_LEN + slot, fits ? digest.length : -1);
+    Atomics.store(this.#slots, DIGEST_SEQ + slot, seq);
+    this.#changed(m);
   }
 }

@@ -8,12 +8,15 @@ import type { Model } from '../models/model.js';
 import { MODELS } from '../models/models.js';
 import { registerSecrets, scrub } from '../secrets.js';
 import { type JournaledBatch, readJournal } from '../store/journal.js';
+import { type BatchKeys, batchKeys, deferredRows } from '../store/keyDigest.js';
 import {
   commitRecords,
   type ExistenceCheck,
   type PreparedBatch,
   prepareRecords,
   type RecordOutcome,
+  rowsToInsert,
+  type WriteAhead,
 } from '../store/writeRecords.js';
 import { SLICE, yieldToEventLoop } from '../util/yieldSlices.js';
 import { Aborted, CommitTurns } from './commitTurns.js';
@@ -69,6 +72,10 @@ interface Prepared {
   readonly generated: GeneratedRecord[] | undefined;
   readonly records: readonly unknown[];
   readonly batch: PreparedBatch;
+  /** The backend lets the batch write while the previous one commits; `keys` are its keys for that. */
+  readonly ahead: boolean;
+  readonly keys: BatchKeys | undefined;
+  readonly insertCount: number;
   /** When the worker picked the batch up, and how long it has worked on it. */
   readonly start: number;
   readonly busyMs: number;
@@ -118,11 +125,29 @@ async function prepare(task: BatchTask): Promise<Prepared> {
   ).catch((err: unknown) => {
     throw inDatabases(Object.values(init.readAlias), err);
   });
+  const ahead = conn.dialect.capabilities.overlappingWrites;
+  const rows = ahead ? rowsToInsert(batch) : [];
+  const keys = ahead ? batchKeys(model.table, rows) : undefined;
   const busyMs = performance.now() - start;
-  return { task, model, writeAlias, conn, generated, records, batch, start, busyMs, retries };
+  const insertCount = rows.length;
+  return {
+    task,
+    model,
+    writeAlias,
+    conn,
+    generated,
+    records,
+    batch,
+    ahead,
+    keys,
+    insertCount,
+    start,
+    busyMs,
+    retries,
+  };
 }
 
-async function commit(p: Prepared): Promise<BatchResult> {
+async function commit(p: Prepared, ahead: WriteAhead | undefined): Promise<BatchResult> {
   const { task, model, conn, records, generated, retries } = p;
   const commitStart = performance.now();
   const journal = { runId: task.runId, seq: task.seq, firstIndex: task.firstIndex, thread: init.thread };
@@ -134,9 +159,12 @@ async function commit(p: Prepared): Promise<BatchResult> {
       const committed =
         retries.count > 0 ? await readJournal(conn, task.runId, model.name, task.seq) : undefined;
       if (committed) return outcomesFromJournal(committed, records.length);
-      return commitRecords(p.batch, conn, journal);
+      return commitRecords(p.batch, conn, journal, ahead);
     });
+    // Written ahead, the batch commits only at its turn (a retry may have found it journaled).
+    if (ahead) await turns.turn(model.name, task.seq);
   } catch (err) {
+    if (err instanceof Aborted) throw err;
     // Later batches of this model must not write past a batch that failed.
     turns.abort();
     throw inDatabases([p.writeAlias], err);
@@ -200,6 +228,27 @@ function outcomesFromJournal(batch: JournaledBatch, count: number): RecordOutcom
  * another as their turns come (a worker's connections are not shared between transactions).
  * While one batch waits for its turn, the next is prepared.
  */
+/**
+ * Waits until the batch may start writing. Written ahead of its turn (see
+ * CommitTurns.writeTurn), it says which rows wait for the previous batch to commit.
+ */
+async function writeTurn(p: Prepared): Promise<WriteAhead | undefined> {
+  const { model, task } = p;
+  const turn = () => turns.turn(model.name, task.seq);
+  if (!p.ahead) {
+    await turn();
+    return undefined;
+  }
+  const previous = await turns.writeTurn(model.name, task.seq, p.keys?.digest);
+  if (previous === null) return undefined;
+  const deferred = deferredRows(p.keys, p.insertCount, previous);
+  if (deferred.every((d) => d === 1)) {
+    await turn();
+    return undefined;
+  }
+  return { deferred, turn };
+}
+
 let preparing: Promise<unknown> = Promise.resolve();
 let committing: Promise<unknown> = Promise.resolve();
 let outstanding = 0;
@@ -210,8 +259,8 @@ async function handle(task: BatchTask): Promise<void> {
   preparing = prepared;
   try {
     const p = await prepared;
-    await turns.turn(p.model.name, task.seq);
-    const result = committing.catch(() => undefined).then(() => commit(p));
+    const ahead = await writeTurn(p);
+    const result = committing.catch(() => undefined).then(() => commit(p, ahead));
     committing = result;
     send(await result);
   } catch (err) {

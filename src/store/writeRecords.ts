@@ -1,4 +1,4 @@
-import { type Connection, keyOf, type Row } from '../db/dialect.js';
+import { type Connection, keyOf, type Row, type RowWrite } from '../db/dialect.js';
 import { type FailureCode, type Issue, sortIssues } from '../models/failureCodes.js';
 import { type Model, referenceFields, uniqueFields } from '../models/model.js';
 import { modelByLabel } from '../models/models.js';
@@ -93,15 +93,37 @@ export async function commitRecords(
   batch: PreparedBatch,
   conn: Connection,
   journal?: JournalEntry,
+  ahead?: WriteAhead,
 ): Promise<RecordOutcome[]> {
   return conn.transaction(async (tx) => {
-    const outcomes = await writeAndDecide(batch, tx);
+    const outcomes = await writeAndDecide(batch, tx, ahead);
     if (journal) await writeJournal(tx, batch.model, journal, outcomes);
     return outcomes;
   });
 }
 
-async function writeAndDecide(batch: PreparedBatch, conn: Connection): Promise<RecordOutcome[]> {
+/**
+ * A batch written before its turn: the rows not `deferred` (by position among rowsToInsert)
+ * are inserted first; then, still in the transaction, `turn` is awaited before the deferred
+ * rows and everything that reads other batches' rows.
+ */
+export interface WriteAhead {
+  readonly deferred: Uint8Array;
+  readonly turn: () => Promise<void>;
+}
+
+/** The rows a batch inserts: its records that passed validation and reference checks. */
+export function rowsToInsert(batch: PreparedBatch): Row[] {
+  const rows: Row[] = [];
+  for (const v of batch.validations) if (v.issues.length === 0) rows.push(v.row as Row);
+  return rows;
+}
+
+async function writeAndDecide(
+  batch: PreparedBatch,
+  conn: Connection,
+  ahead: WriteAhead | undefined,
+): Promise<RecordOutcome[]> {
   const { model, validations } = batch;
   const extra = new Map<number, Issue[]>();
   const addIssue = (i: number, issue: Issue) => {
@@ -113,13 +135,12 @@ async function writeAndDecide(batch: PreparedBatch, conn: Connection): Promise<R
   validations.forEach((v, i) => {
     if (v.issues.length === 0) winners.push(i);
   });
-  const writes =
-    winners.length > 0
-      ? await conn.insertBatch(
-          model.table,
-          winners.map((i) => validations[i]?.row as Row),
-        )
-      : [];
+  const writes = await insertInTurn(
+    conn,
+    model,
+    winners.map((i) => validations[i]?.row as Row),
+    ahead,
+  );
   const inserted = new Set<number>();
   const lookup: number[] = [];
   winners.forEach((recordIndex, w) => {
@@ -154,6 +175,30 @@ async function writeAndDecide(batch: PreparedBatch, conn: Connection): Promise<R
     }
     return { ok: false, id, code: first.code, message: issues.map((x) => x.message).join('; ') };
   });
+}
+
+/** Inserts `rows`; written ahead, the early rows first, the deferred ones after the turn. */
+async function insertInTurn(
+  conn: Connection,
+  model: Model,
+  rows: Row[],
+  ahead: WriteAhead | undefined,
+): Promise<RowWrite[]> {
+  const insert = (list: Row[]) =>
+    list.length > 0 ? conn.insertBatch(model.table, list) : Promise.resolve([]);
+  if (!ahead) return insert(rows);
+  const early = rows.filter((_, w) => ahead.deferred[w] !== 1);
+  const earlyWrites = await insert(early);
+  // What follows reads what earlier batches committed.
+  await ahead.turn();
+  if (early.length === rows.length) return earlyWrites;
+  const lateWrites = await insert(rows.filter((_, w) => ahead.deferred[w] === 1));
+  const writes: RowWrite[] = new Array(rows.length);
+  let e = 0;
+  let l = 0;
+  for (let w = 0; w < rows.length; w++)
+    writes[w] = (ahead.deferred[w] === 1 ? lateWrites[l++] : earlyWrites[e++]) as RowWrite;
+  return writes;
 }
 
 async function findDuplicates(

@@ -6,7 +6,8 @@ import { isTransient } from './errors.js';
 export const mysqlDialect: Dialect = {
   backend: 'mysql',
   schemes: ['mysql', 'mariadb'],
-  capabilities: { transactionalDdl: false, embedded: false },
+  // InnoDB's next-key locks on a refused duplicate can make an earlier batch wait for a later one.
+  capabilities: { transactionalDdl: false, embedded: false, overlappingWrites: false },
   connect(url, options) {
     return MysqlConnection.open(mysqlDialect, url, options);
   },

@@ -5,7 +5,7 @@ import { isTransient } from './errors.js';
 export const postgresDialect: Dialect = {
   backend: 'postgres',
   schemes: ['postgres', 'postgresql'],
-  capabilities: { transactionalDdl: true, embedded: false },
+  capabilities: { transactionalDdl: true, embedded: false, overlappingWrites: true },
   connect(url, options) {
     return PostgresConnection.open(postgresDialect, url, options);
   },

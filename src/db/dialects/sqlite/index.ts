@@ -6,7 +6,8 @@ import { isBusy } from './errors.js';
 export const sqliteDialect: Dialect = {
   backend: 'sqlite',
   schemes: ['sqlite'],
-  capabilities: { transactionalDdl: true, embedded: true },
+  // One writer at a time per database file.
+  capabilities: { transactionalDdl: true, embedded: true, overlappingWrites: false },
   async connect(url, options) {
     return new SqliteConnection(sqliteDialect, url, options);
   },
