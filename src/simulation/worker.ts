@@ -224,11 +224,6 @@ function outcomesFromJournal(batch: JournaledBatch, count: number): RecordOutcom
 }
 
 /**
- * Two lanes: batches are prepared one after another as they arrive, and committed one after
- * another as their turns come (a worker's connections are not shared between transactions).
- * While one batch waits for its turn, the next is prepared.
- */
-/**
  * Waits until the batch may start writing. Written ahead of its turn (see
  * CommitTurns.writeTurn), it says which rows wait for the previous batch to commit.
  */
@@ -249,6 +244,11 @@ async function writeTurn(p: Prepared): Promise<WriteAhead | undefined> {
   return { deferred, turn };
 }
 
+/**
+ * Two lanes: batches are prepared one after another as they arrive, and committed one after
+ * another as their turns come (a worker's connections are not shared between transactions).
+ * While one batch waits for its turn, the next is prepared.
+ */
 let preparing: Promise<unknown> = Promise.resolve();
 let committing: Promise<unknown> = Promise.resolve();
 let outstanding = 0;

@@ -135,12 +135,7 @@ async function writeAndDecide(
   validations.forEach((v, i) => {
     if (v.issues.length === 0) winners.push(i);
   });
-  const writes = await insertInTurn(
-    conn,
-    model,
-    winners.map((i) => validations[i]?.row as Row),
-    ahead,
-  );
+  const writes = await insertInTurn(conn, model, rowsToInsert(batch), ahead);
   const inserted = new Set<number>();
   const lookup: number[] = [];
   winners.forEach((recordIndex, w) => {
