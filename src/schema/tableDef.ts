@@ -53,6 +53,29 @@ export interface TableDef {
   readonly indexes?: readonly IndexDef[];
 }
 
+/** A column whose values must be distinct: the primary key or a unique column. */
+export interface KeyColumn {
+  readonly column: ColumnDef;
+  /** Compared case-folded (a case-insensitive column or unique). */
+  readonly fold: boolean;
+}
+
+/** The table's key columns, primary key first, each once. */
+export function keyColumnsOf(table: TableDef): KeyColumn[] {
+  const out: KeyColumn[] = [];
+  const add = (name: string, ci: boolean | undefined) => {
+    const column = table.columns.find((c) => c.name === name);
+    if (!column) return;
+    const fold = Boolean(ci || column.caseInsensitive);
+    const known = out.findIndex((k) => k.column === column);
+    if (known < 0) out.push({ column, fold });
+    else if (fold) out[known] = { column, fold };
+  };
+  add(table.primaryKey, false);
+  for (const u of table.uniques ?? []) add(u.column, u.caseInsensitive);
+  return out;
+}
+
 /** Constraint names are derived, so dialects can map a violated constraint back to its column. */
 export function checkName(table: string, check: CheckDef): string {
   return `${table}_${check.column}_check`;

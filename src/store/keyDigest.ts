@@ -1,5 +1,5 @@
 import type { Row, SqlValue } from '../db/dialect.js';
-import type { ColumnDef, TableDef } from '../schema/tableDef.js';
+import { type KeyColumn, keyColumnsOf, type TableDef } from '../schema/tableDef.js';
 
 /**
  * The unique-key values a batch is about to insert, as sorted 53-bit hashes: enough to tell
@@ -12,25 +12,13 @@ export type KeyDigest = Float64Array | undefined;
 
 const INTEGER_TEXT = /^-?\d+$/;
 
-interface DigestColumn {
-  readonly column: ColumnDef;
-  readonly fold: boolean;
+/** A key column and the seed that keeps its hashes apart from the other columns'. */
+interface DigestColumn extends KeyColumn {
   readonly tag: number;
 }
 
 function digestColumns(table: TableDef): DigestColumn[] {
-  const out: DigestColumn[] = [];
-  const add = (name: string, ci: boolean | undefined) => {
-    const column = table.columns.find((c) => c.name === name);
-    if (!column) return;
-    const fold = Boolean(ci || column.caseInsensitive);
-    const known = out.findIndex((k) => k.column === column);
-    if (known < 0) out.push({ column, fold, tag: out.length + 1 });
-    else if (fold) out[known] = { column, fold, tag: known + 1 };
-  };
-  add(table.primaryKey, false);
-  for (const u of table.uniques ?? []) add(u.column, u.caseInsensitive);
-  return out;
+  return keyColumnsOf(table).map((k, i) => ({ ...k, tag: i + 1 }));
 }
 
 function isAscii(s: string): boolean {

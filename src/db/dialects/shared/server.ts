@@ -5,7 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { DistdbError, errorMessage } from '../../../errors.js';
 import { formatMinorUnits } from '../../../schema/decimal.js';
-import type { CheckDef, ColumnDef, TableDef } from '../../../schema/tableDef.js';
+import {
+  type CheckDef,
+  type ColumnDef,
+  type KeyColumn,
+  keyColumnsOf,
+  type TableDef,
+} from '../../../schema/tableDef.js';
 import { codePoints, truncate } from '../../../util/text.js';
 import {
   type Connection,
@@ -189,13 +195,6 @@ export function decodeDecimalText(value: SqlValue, scale: number): number {
 
 // ---- Insert batches ---------------------------------------------------------------------------
 
-/** A column whose values must be distinct: the primary key or a unique column. */
-export interface KeyColumn {
-  readonly column: ColumnDef;
-  /** Compared case-folded (a case-insensitive column or unique). */
-  readonly fold: boolean;
-}
-
 interface TablePlan {
   readonly keys: readonly KeyColumn[];
   readonly screen: (row: Row) => RowWrite | undefined;
@@ -210,21 +209,6 @@ function planFor(table: TableDef): TablePlan {
     plans.set(table, plan);
   }
   return plan;
-}
-
-function keyColumnsOf(table: TableDef): KeyColumn[] {
-  const out: KeyColumn[] = [];
-  const add = (name: string, ci: boolean | undefined) => {
-    const column = table.columns.find((c) => c.name === name);
-    if (!column) return;
-    const fold = Boolean(ci || column.caseInsensitive);
-    const known = out.findIndex((k) => k.column === column);
-    if (known < 0) out.push({ column, fold });
-    else if (fold) out[known] = { column, fold };
-  };
-  add(table.primaryKey, false);
-  for (const u of table.uniques ?? []) add(u.column, u.caseInsensitive);
-  return out;
 }
 
 export function keyColumns(table: TableDef): readonly KeyColumn[] {
