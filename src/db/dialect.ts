@@ -13,7 +13,8 @@ export interface DialectCapabilities {
   /**
    * Transactions inserting different unique keys into one table neither wait for nor deadlock
    * with each other, and an insert of a key another open transaction inserted waits for it.
-   * Then a batch may write while the previous one commits (see CommitTurns.writeTurn).
+   * Then a batch may write while the previous one commits (see CommitTurns.writeTurn). Unique
+   * text must compare exactly, or through lower() where case-insensitive (see keyDigest).
    */
   readonly overlappingWrites: boolean;
 }

@@ -5,8 +5,9 @@ import { type KeyColumn, keyColumnsOf, type TableDef } from '../schema/tableDef.
  * The unique-key values a batch is about to insert, as sorted 53-bit hashes: enough to tell
  * rows that certainly share no key with another batch from rows that might. Equal keys always
  * hash equal; a hash collision only makes a row look as if it might conflict, which is safe.
- * `undefined` means "cannot tell" (a key this module does not compare the way every server
- * does): such a batch is taken to share keys with any other.
+ * `undefined` means "cannot tell" (a key this module does not compare exactly as the server
+ * does): such a batch is taken to share keys with any other. Text is compared as a backend
+ * with `overlappingWrites` compares it: exactly, or through lower() where case-insensitive.
  */
 export type KeyDigest = Float64Array | undefined;
 
@@ -40,7 +41,7 @@ function hashText(s: string, seed: number): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-/** The value as every server compares it, hashed; `null` when that cannot be told here. */
+/** The value as the server compares it, hashed; `null` when that cannot be told here. */
 function hashKey(key: DigestColumn, value: SqlValue): number | null {
   switch (key.column.type.kind) {
     case 'integer':
