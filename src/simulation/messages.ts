@@ -11,7 +11,7 @@ export interface WorkerInit {
   readonly writeAlias: Readonly<Record<string, string>>;
   /** Model label → alias it is read from (for reference checks). */
   readonly readAlias: Readonly<Record<string, string>>;
-  /** Int32 slots: [abort, committed batches of model 0, model 1, ...]. */
+  /** The run's shared write turns and key digests (see CommitTurns). */
   readonly sync: SharedArrayBuffer;
   readonly maxRetries: number;
   /** Page cache per connection for embedded databases: the run's cache budget shared out. */
