@@ -72,8 +72,10 @@ interface Prepared {
   readonly generated: GeneratedRecord[] | undefined;
   readonly records: readonly unknown[];
   readonly batch: PreparedBatch;
-  /** The backend lets the batch write while the previous one commits; `keys` are its keys for that. */
-  readonly ahead: boolean;
+  /**
+   * Where the backend lets a batch write while the previous one commits (overlappingWrites):
+   * the keys of the rows it inserts, and how many rows that is.
+   */
   readonly keys: BatchKeys | undefined;
   readonly insertCount: number;
   /** When the worker picked the batch up, and how long it has worked on it. */
@@ -125,9 +127,9 @@ async function prepare(task: BatchTask): Promise<Prepared> {
   ).catch((err: unknown) => {
     throw inDatabases(Object.values(init.readAlias), err);
   });
-  const ahead = conn.dialect.capabilities.overlappingWrites;
-  const rows = ahead ? rowsToInsert(batch) : [];
-  const keys = ahead ? batchKeys(model.table, rows) : undefined;
+  const overlapping = conn.dialect.capabilities.overlappingWrites;
+  const rows = overlapping ? rowsToInsert(batch) : [];
+  const keys = overlapping ? batchKeys(model.table, rows) : undefined;
   const busyMs = performance.now() - start;
   const insertCount = rows.length;
   return {
@@ -138,7 +140,6 @@ async function prepare(task: BatchTask): Promise<Prepared> {
     generated,
     records,
     batch,
-    ahead,
     keys,
     insertCount,
     start,
@@ -230,7 +231,7 @@ function outcomesFromJournal(batch: JournaledBatch, count: number): RecordOutcom
 async function writeTurn(p: Prepared): Promise<WriteAhead | undefined> {
   const { model, task } = p;
   const turn = () => turns.turn(model.name, task.seq);
-  if (!p.ahead) {
+  if (!p.conn.dialect.capabilities.overlappingWrites) {
     await turn();
     return undefined;
   }
