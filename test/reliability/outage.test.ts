@@ -22,6 +22,7 @@ if (unavailable) {
 const CANARY = 'Xq7@#%canary';
 const LEAK = /Xq7|canary|%40%23%25/i;
 
+// Eight batches of orders: the server is stopped after the first commits, with most still to come.
 const DATASET = [
   '--dataset',
   'generated',
@@ -30,7 +31,7 @@ const DATASET = [
   '--products',
   '2000',
   '--orders',
-  '24000',
+  '80000',
   '--seed',
   '11',
 ];
