@@ -14,7 +14,7 @@ import {
 } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
 import { createTableSql } from './ddl.js';
-import { rowFailure } from './errors.js';
+import { isBusy, rowFailure } from './errors.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -40,6 +40,25 @@ function prepareFile(path: string): void {
   chmodSync(path, 0o600);
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Switching to (or confirming) WAL can meet another process closing or recovering the same
+ * file, which SQLite reports as busy at once, without waiting in its busy handler: retried
+ * for up to ten seconds.
+ */
+function whileBusy<T>(step: () => T): T {
+  for (const start = Date.now(); ; Atomics.wait(pause, 0, 0, 20)) {
+    try {
+      return step();
+    } catch (err) {
+      // Extended codes included: SQLITE_BUSY_RECOVERY is the other process recovering the WAL.
+      const busy = isBusy(err) || String((err as { code?: unknown })?.code).startsWith('SQLITE_BUSY');
+      if (!busy || Date.now() - start > 10_000) throw err;
+    }
+  }
+}
+
 export class SqliteConnection implements Connection {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
@@ -56,7 +75,8 @@ export class SqliteConnection implements Connection {
     try {
       if (path !== ':memory:') prepareFile(path);
       this.#db = new Database(path);
-      this.#db.pragma('journal_mode = WAL');
+      const db = this.#db;
+      whileBusy(() => db.pragma('journal_mode = WAL'));
       // FULL: a committed batch survives power loss, not just a process crash.
       this.#db.pragma('synchronous = FULL');
       this.#db.pragma('busy_timeout = 30000');
