@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
-# Starts the local PostgreSQL (5432) and MariaDB (3306), plus two extra PostgreSQL clusters
-# (5433, 5434) so tests can put users, products and orders on three separate servers.
-# Safe to run repeatedly.
+# Starts the local PostgreSQL (5432) and MariaDB (3306), two extra trust-auth PostgreSQL clusters
+# (5433, 5434) so tests can put users, products and orders on three separate servers, and a
+# password-protected cluster (5435, scram-sha-256 on TCP) plus a MariaDB user with a password,
+# which the server suites connect through, as real deployments do. Safe to run repeatedly.
 set -euo pipefail
 log() { printf '[servers] %s\n' "$*"; }
 PGVER=$(ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
 PGVER=${PGVER:-15}
+# The password the server suites use (test/support/servers.ts), URL-encoded there.
+TEST_USER=distdb
+TEST_PASSWORD='s3cr3t@Pw:%x'
 
 pg_ctlcluster --skip-systemctl-redirect "$PGVER" main start 2>/dev/null || true
 
-for spec in users_node:5433 orders_node:5434; do
-  name=${spec%%:*}
-  port=${spec##*:}
+ensure_cluster() {
+  local name=$1 port=$2
+  shift 2
   if ! pg_lsclusters -h | awk '{print $2}' | grep -qx "$name"; then
     log "creating PostgreSQL cluster $name on port $port"
-    pg_createcluster "$PGVER" "$name" --port "$port" -- --auth=trust >/dev/null
+    pg_createcluster "$PGVER" "$name" --port "$port" -- "$@" >/dev/null
   fi
   pg_ctlcluster --skip-systemctl-redirect "$PGVER" "$name" start 2>/dev/null || true
-done
+}
+ensure_cluster users_node 5433 --auth=trust
+ensure_cluster orders_node 5434 --auth=trust
+# Local socket connections stay trusted so this script can create the role.
+ensure_cluster secure_node 5435 --auth-local=trust --auth-host=scram-sha-256
 
 start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >/dev/null || true
 
@@ -37,4 +45,26 @@ wait_for() {
 wait_for "PostgreSQL 5432" psql -h 127.0.0.1 -p 5432 -U postgres -c 'SELECT 1'
 wait_for "PostgreSQL 5433" psql -h 127.0.0.1 -p 5433 -U postgres -c 'SELECT 1'
 wait_for "PostgreSQL 5434" psql -h 127.0.0.1 -p 5434 -U postgres -c 'SELECT 1'
+wait_for "PostgreSQL 5435" psql -h /var/run/postgresql -p 5435 -U postgres -c 'SELECT 1'
 wait_for "MariaDB 3306" mariadb -h 127.0.0.1 -P 3306 -uroot -e 'SELECT 1'
+
+psql -q -h /var/run/postgresql -p 5435 -U postgres -v ON_ERROR_STOP=1 <<SQL
+SET password_encryption = 'scram-sha-256';
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$TEST_USER') THEN
+    CREATE ROLE $TEST_USER LOGIN SUPERUSER;
+  END IF;
+END \$\$;
+ALTER ROLE $TEST_USER PASSWORD '$TEST_PASSWORD';
+SQL
+wait_for "PostgreSQL 5435 (scram, user $TEST_USER)" \
+  env PGPASSWORD="$TEST_PASSWORD" psql -h 127.0.0.1 -p 5435 -U "$TEST_USER" -d postgres -c 'SELECT 1'
+
+mariadb -h 127.0.0.1 -P 3306 -uroot <<SQL
+CREATE OR REPLACE USER '$TEST_USER'@'%' IDENTIFIED BY '$TEST_PASSWORD';
+CREATE OR REPLACE USER '$TEST_USER'@'localhost' IDENTIFIED BY '$TEST_PASSWORD';
+GRANT ALL PRIVILEGES ON *.* TO '$TEST_USER'@'%' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO '$TEST_USER'@'localhost' WITH GRANT OPTION;
+SQL
+wait_for "MariaDB 3306 (password, user $TEST_USER)" \
+  mariadb -h 127.0.0.1 -P 3306 -u "$TEST_USER" -p"$TEST_PASSWORD" -e 'SELECT 1'

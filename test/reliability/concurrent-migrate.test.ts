@@ -150,7 +150,10 @@ describe('a migration that fails leaves its database as before it', () => {
     } finally {
       await admin.end();
     }
-    const url = adminUrl.replace('//root@', `//${user}@`);
+    const limited = new URL(adminUrl);
+    limited.username = user;
+    limited.password = '';
+    const url = limited.href;
     const before = await withRaw(adminUrl, state);
     const r = runCli(['migrate', '--database', 'users', '--url', `users=${url}`], { cwd: d.dir });
     expect(r.code).toBe(1);

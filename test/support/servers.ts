@@ -7,15 +7,29 @@ export interface ServerBackend {
   readonly adminUrl: string;
 }
 
+/**
+ * The password .ci/servers.sh gives the `distdb` user on both servers. The suites connect with
+ * it, as real deployments do: trust authentication would accept any password, or none.
+ */
+export const TEST_PASSWORD = 's3cr3t@Pw:%x';
+const credentials = `distdb:${encodeURIComponent(TEST_PASSWORD)}`;
+
 export const SERVERS: readonly ServerBackend[] = [
   {
     backend: 'postgres',
-    adminUrl: process.env.DISTDB_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
+    adminUrl: process.env.DISTDB_TEST_POSTGRES_URL ?? `postgres://${credentials}@127.0.0.1:5435`,
   },
-  { backend: 'mysql', adminUrl: process.env.DISTDB_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306' },
+  {
+    backend: 'mysql',
+    adminUrl: process.env.DISTDB_TEST_MYSQL_URL ?? `mysql://${credentials}@127.0.0.1:3306`,
+  },
 ];
 
 const reachable = new Map<string, boolean>();
+
+function shown(url: string): string {
+  return url.replace(/:[^:@/]*@/, ':***@');
+}
 
 /** Checked with a child process so the answer is synchronous (usable in describe.skipIf). */
 export function serverAvailable(s: ServerBackend): boolean {
@@ -32,9 +46,7 @@ export function serverAvailable(s: ServerBackend): boolean {
     ok = false;
   }
   if (!ok && process.env.CI === 'true') {
-    throw new Error(
-      `CI=true but the ${s.backend} server at ${s.adminUrl.replace(/:[^:@/]*@/, ':***@')} is not reachable`,
-    );
+    throw new Error(`CI=true but the ${s.backend} server at ${shown(s.adminUrl)} is not reachable`);
   }
   reachable.set(s.adminUrl, ok);
   return ok;
@@ -50,8 +62,8 @@ function probeScript(s: ServerBackend): string {
 export async function describeServers(): Promise<string[]> {
   return SERVERS.map((s) =>
     serverAvailable(s)
-      ? `[distdb tests] ${s.backend}: running server suites against ${s.adminUrl}`
-      : `[distdb tests] NOTICE: ${s.backend} server not reachable at ${s.adminUrl}: its suites are SKIPPED (set CI=true to make this a failure)`,
+      ? `[distdb tests] ${s.backend}: running server suites against ${shown(s.adminUrl)}`
+      : `[distdb tests] NOTICE: ${s.backend} server not reachable at ${shown(s.adminUrl)}: its suites are SKIPPED (set CI=true to make this a failure)`,
   );
 }
 

@@ -143,7 +143,8 @@ export function numberParams(sql: string): string {
 function timedClient(ms: number): pg.PoolConfig['Client'] {
   return class extends pg.Client {
     constructor(config?: pg.ClientConfig) {
-      super({ ...config, connectionTimeoutMillis: ms });
+      // pg-pool keeps the password as a non-enumerable property, which a spread would drop.
+      super({ ...config, password: config?.password, connectionTimeoutMillis: ms });
     }
   } as pg.PoolConfig['Client'];
 }
