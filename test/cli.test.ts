@@ -143,8 +143,11 @@ describe('migrate, showmigrations, routes, reset', () => {
       [
         'default (sqlite:./data/default.db)',
         '  applied 0001_run_history',
+        '  applied 0005_run_keys',
+        '  applied 0007_run_failures_by_code',
         'users (sqlite:./data/users.db)',
         '  applied 0002_create_users',
+        '  applied 0006_users_case_fold',
         'products (sqlite:./data/products.db)',
         '  applied 0003_create_products',
         'orders (sqlite:./data/orders.db)',

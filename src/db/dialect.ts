@@ -1,3 +1,4 @@
+import type { SchemaOperation } from '../schema/operations.js';
 import type { TableDef } from '../schema/tableDef.js';
 import type { DatabaseUrl } from './url.js';
 
@@ -45,6 +46,8 @@ export interface Dialect {
   readonly backend: string;
   readonly schemes: readonly string[];
   readonly capabilities: DialectCapabilities;
+  /** The DDL statements of one migration step, in order. */
+  ddl(op: SchemaOperation): string[];
   connect(url: DatabaseUrl, options?: ConnectOptions): Promise<Connection>;
   /** Throws a config error for a URL this backend cannot use, without connecting. */
   checkUrl(url: DatabaseUrl): void;
@@ -70,8 +73,6 @@ export interface Connection {
   transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T>;
   /** Runs `fn` while holding a named, cross-process lock on this database. */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
-  /** DDL statements creating `table`, in order. */
-  createTableSql(table: TableDef): string[];
   tableExists(table: string): Promise<boolean>;
   /**
    * For a server: which server this is (`host:port`) and how many more connections it accepts

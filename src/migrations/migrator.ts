@@ -1,6 +1,7 @@
 import type { Connection } from '../db/dialect.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import type { RouterChain } from '../routing/routerChain.js';
+import type { SchemaOperation } from '../schema/operations.js';
 import { HISTORY_TABLE, MIGRATIONS, type Migration } from './migrations.js';
 
 export interface MigrationState {
@@ -71,19 +72,22 @@ export async function migrateDatabase(
   const wanted = migrationsFor(router, alias);
   const applied: string[] = [];
   if (wanted.length === 0) return { alias, status: 'ok', applied, alreadyApplied: 0 };
+  const ddl = (op: SchemaOperation) => conn.dialect.ddl(op);
   return conn.withLock('distdb_migrate', async () => {
-    for (const sql of conn.createTableSql(HISTORY_TABLE)) await conn.execute(sql);
+    for (const sql of ddl({ kind: 'createTable', table: HISTORY_TABLE })) await conn.execute(sql);
     const done = await appliedMigrations(conn);
     for (const m of wanted) {
       if (done.has(m.id)) continue;
       // Where DDL cannot be rolled back, tables this migration creates are dropped again if it fails.
       const created: string[] = [];
       if (!conn.dialect.capabilities.transactionalDdl) {
-        for (const t of m.tables) if (!(await conn.tableExists(t.name))) created.push(t.name);
+        for (const op of m.operations)
+          if (op.kind === 'createTable' && !(await conn.tableExists(op.table.name)))
+            created.push(op.table.name);
       }
       try {
         await conn.transaction(async (tx) => {
-          for (const table of m.tables) for (const sql of tx.createTableSql(table)) await tx.execute(sql);
+          for (const op of m.operations) for (const sql of ddl(op)) await tx.execute(sql);
           await tx.execute(`INSERT INTO ${HISTORY_TABLE.name} (name, applied_at) VALUES (?, ?)`, [
             m.id,
             new Date().toISOString(),

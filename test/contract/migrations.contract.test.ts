@@ -14,7 +14,11 @@ describe.each(backendCases())('migrations on $name', (backend) => {
 
   it.skipIf(!backend.available)('migrating one database creates only the tables routed to it', async () => {
     const [result] = await use.db().migrate({ database: 'users' });
-    expect(result).toMatchObject({ alias: 'users', status: 'ok', applied: ['0002_create_users'] });
+    expect(result).toMatchObject({
+      alias: 'users',
+      status: 'ok',
+      applied: ['0002_create_users', '0006_users_case_fold'],
+    });
     const users = await use.db().connection('users');
     expect(await users.tableExists('users')).toBe(true);
     for (const t of ALL_TABLES.filter((x) => x !== 'users')) expect(await users.tableExists(t)).toBe(false);
@@ -27,7 +31,7 @@ describe.each(backendCases())('migrations on $name', (backend) => {
     async () => {
       const results = await use.db().migrate();
       expect(results.map((r) => [r.alias, r.status === 'ok' ? r.applied : r.error])).toEqual([
-        ['default', ['0001_run_history']],
+        ['default', ['0001_run_history', '0005_run_keys', '0007_run_failures_by_code']],
         ['users', []],
         ['products', ['0003_create_products']],
         ['orders', ['0004_create_orders']],
@@ -49,8 +53,8 @@ describe.each(backendCases())('migrations on $name', (backend) => {
       expect(
         shown.map((d) => [d.alias, d.migrations.map((m) => `${m.applied ? 'X' : ' '} ${m.id}`)]),
       ).toEqual([
-        ['default', ['X 0001_run_history']],
-        ['users', ['X 0002_create_users']],
+        ['default', ['X 0001_run_history', 'X 0005_run_keys', 'X 0007_run_failures_by_code']],
+        ['users', ['X 0002_create_users', 'X 0006_users_case_fold']],
         ['products', ['X 0003_create_products']],
         ['orders', ['X 0004_create_orders']],
       ]);

@@ -20,7 +20,6 @@ import {
   timeoutMs,
 } from '../shared/server.js';
 import { type LockSession, ServerConnection, type ServerTraits } from '../shared/serverConnection.js';
-import { createTableSql } from './ddl.js';
 import { isDuplicate, rowFailure } from './errors.js';
 
 const LOCK_TIMEOUT_SECONDS = 60;
@@ -90,7 +89,6 @@ const MYSQL: ServerTraits = {
     'SELECT 1 AS found FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
   headroom: 'SELECT @@max_connections - (SELECT COUNT(*) FROM information_schema.PROCESSLIST) AS n',
   defaultPort: '3306',
-  createTableSql,
 };
 
 /** A mysql2 pool, or a view of one checked-out connection inside `transaction()`. */

@@ -1,3 +1,4 @@
+import type { SchemaOperation } from '../../../schema/operations.js';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
 import { checkSql } from '../shared/serverDdl.js';
 
@@ -34,7 +35,7 @@ export function caseInsensitiveColumns(table: TableDef): Set<string> {
   return out;
 }
 
-function columnSql(table: TableDef, c: ColumnDef, ci: boolean): string {
+function columnSql(table: Pick<TableDef, 'primaryKey'>, c: ColumnDef, ci: boolean): string {
   const text = c.type.kind === 'varchar' || c.type.kind === 'text';
   const collate = ci && text ? ` CHARACTER SET utf8mb4 COLLATE ${CI_COLLATION}` : '';
   if (c.type.kind === 'serial') return `${c.name} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY`;
@@ -55,4 +56,21 @@ export function createTableSql(table: TableDef): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
   ];
+}
+
+export function ddl(op: SchemaOperation): string[] {
+  switch (op.kind) {
+    case 'createTable':
+      return createTableSql(op.table);
+    case 'addColumn':
+      return [`ALTER TABLE ${op.table} ADD COLUMN ${columnSql({ primaryKey: '' }, op.column, false)}`];
+    case 'createIndex':
+      return [`ALTER TABLE ${op.table} ADD INDEX ${op.index.name} (${op.index.columns.join(', ')})`];
+    // One statement, so the table is never left without the unique key (MySQL DDL is not
+    // transactional). The column's collation, not the key, decides how case is folded.
+    case 'recreateUnique':
+      return [
+        `ALTER TABLE ${op.table} DROP INDEX ${op.unique.name}, ADD UNIQUE KEY ${op.unique.name} (${op.unique.column})`,
+      ];
+  }
 }

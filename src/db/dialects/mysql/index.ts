@@ -1,5 +1,6 @@
 import type { Dialect } from '../../dialect.js';
 import { MysqlConnection, mysqlPoolConfig } from './connection.js';
+import { ddl } from './ddl.js';
 import { isTransient } from './errors.js';
 
 /** MySQL 8.0.16+ and MariaDB 10.2+: the first versions that enforce CHECK constraints. */
@@ -8,6 +9,7 @@ export const mysqlDialect: Dialect = {
   schemes: ['mysql', 'mariadb'],
   // InnoDB's next-key locks on a refused duplicate can make an earlier batch wait for a later one.
   capabilities: { transactionalDdl: false, embedded: false, overlappingWrites: false },
+  ddl,
   connect(url, options) {
     return MysqlConnection.open(mysqlDialect, url, options);
   },

@@ -21,7 +21,7 @@ import {
 } from '../shared/server.js';
 import { type LockSession, ServerConnection, type ServerTraits } from '../shared/serverConnection.js';
 import { arrayLiteral } from './arrayLiteral.js';
-import { arrayType, createTableSql } from './ddl.js';
+import { arrayType, fold } from './ddl.js';
 import { isLockTimeout, rowFailure } from './errors.js';
 
 const OK: RowWrite = { ok: true };
@@ -162,7 +162,6 @@ const POSTGRES: ServerTraits = {
   headroom: `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
         - (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS n`,
   defaultPort: '5432',
-  createTableSql,
 };
 
 /** A pg pool, or a view of one checked-out client inside `transaction()`. */
@@ -427,16 +426,16 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
 
   /**
    * Asks for the input values (by position) that have a match, so the answer follows the
-   * server's own comparison: lower() on both sides for a case-insensitive column, which is the
-   * expression its unique index is on. On an indexed column, LATERAL ... LIMIT 1 pins the plan
+   * server's own comparison: the same fold on both sides for a case-insensitive column, which is
+   * the expression its unique index is on. On an indexed column, LATERAL ... LIMIT 1 pins the plan
    * to one index probe per value; left to itself the planner hashes the whole table.
    */
   protected existingLookup(table: TableDef, col: ColumnDef) {
     const column = col.name;
     const ci = col.caseInsensitive;
-    const match = ci ? `lower(d.${column}) = lower(u.x)` : `d.${column} = u.x`;
+    const match = ci ? `${fold(`d.${column}`)} = ${fold('u.x')}` : `d.${column} = u.x`;
     const inputs = `unnest($1::${arrayType(col)}) WITH ORDINALITY AS u(x, n)`;
-    // An index on the compared expression: lower(col) for a case-insensitive unique, col otherwise.
+    // An index on the compared expression: the fold for a case-insensitive unique, col otherwise.
     const uniques = (table.uniques ?? []).filter((x) => x.column === column);
     const indexed = ci
       ? uniques.some((x) => x.caseInsensitive)

@@ -1,6 +1,14 @@
+import type { SchemaOperation } from '../../../schema/operations.js';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
-import { createIndexSql } from '../shared/createIndexSql.js';
+import { createIndexSql, type FoldSql, indexSql, uniqueIndexSql } from '../shared/createIndexSql.js';
 import { checkSql } from '../shared/serverDdl.js';
+
+/**
+ * lower() under the "C" collation folds ASCII letters only. Under the database's own collation
+ * it follows its locale: with ICU tr-TR, lower('I') is a dotless ı, and "ALICE@…" would not
+ * collide with "alice@…".
+ */
+export const fold: FoldSql = (column) => `lower(${column} COLLATE "C")`;
 
 /** PostgreSQL storage: exact NUMERIC for decimals, VARCHAR(n) counting characters. */
 function typeSql(c: ColumnDef): string {
@@ -45,7 +53,7 @@ export function arrayType(c: ColumnDef): string {
   }
 }
 
-function columnSql(table: TableDef, c: ColumnDef): string {
+function columnSql(table: Pick<TableDef, 'name' | 'primaryKey'>, c: ColumnDef): string {
   // Named explicitly so columnOfConstraint maps a violation back, whatever the table name length.
   const pk =
     table.primaryKey === c.name || c.type.kind === 'serial'
@@ -62,6 +70,21 @@ export function createTableSql(table: TableDef): string[] {
   ];
   return [
     `CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${lines.join(',\n  ')}\n)`,
-    ...createIndexSql(table),
+    ...createIndexSql(table, fold),
   ];
+}
+
+export function ddl(op: SchemaOperation): string[] {
+  switch (op.kind) {
+    case 'createTable':
+      return createTableSql(op.table);
+    case 'addColumn':
+      return [
+        `ALTER TABLE ${op.table} ADD COLUMN IF NOT EXISTS ${columnSql({ name: op.table, primaryKey: '' }, op.column)}`,
+      ];
+    case 'createIndex':
+      return [indexSql(op.table, op.index)];
+    case 'recreateUnique':
+      return [`DROP INDEX IF EXISTS ${op.unique.name}`, uniqueIndexSql(op.table, op.unique, fold)];
+  }
 }

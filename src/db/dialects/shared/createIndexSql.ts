@@ -1,18 +1,23 @@
-import type { TableDef } from '../../../schema/tableDef.js';
+import type { IndexDef, TableDef, UniqueDef } from '../../../schema/tableDef.js';
 
-/**
- * The table's unique and plain indexes as separate statements, for backends with CREATE INDEX
- * IF NOT EXISTS and expression indexes (SQLite, PostgreSQL).
- */
-export function createIndexSql(table: TableDef): string[] {
-  const out: string[] = [];
-  for (const u of table.uniques ?? []) {
-    // lower(): the unique index is what makes "A@x" and "a@x" the same email.
-    const expr = u.caseInsensitive ? `lower(${u.column})` : u.column;
-    out.push(`CREATE UNIQUE INDEX IF NOT EXISTS ${u.name} ON ${table.name} (${expr})`);
-  }
-  for (const i of table.indexes ?? []) {
-    out.push(`CREATE INDEX IF NOT EXISTS ${i.name} ON ${table.name} (${i.columns.join(', ')})`);
-  }
-  return out;
+/** How a backend folds a case-insensitive column for its unique index and lookups. */
+export type FoldSql = (column: string) => string;
+
+/** A unique index, for backends with expression indexes (SQLite, PostgreSQL). */
+export function uniqueIndexSql(table: string, u: UniqueDef, fold: FoldSql): string {
+  // The folded expression is what makes "A@x" and "a@x" the same email.
+  const expr = u.caseInsensitive ? fold(u.column) : u.column;
+  return `CREATE UNIQUE INDEX IF NOT EXISTS ${u.name} ON ${table} (${expr})`;
+}
+
+export function indexSql(table: string, i: IndexDef): string {
+  return `CREATE INDEX IF NOT EXISTS ${i.name} ON ${table} (${i.columns.join(', ')})`;
+}
+
+/** The table's unique and plain indexes as separate statements (CREATE INDEX IF NOT EXISTS). */
+export function createIndexSql(table: TableDef, fold: FoldSql): string[] {
+  return [
+    ...(table.uniques ?? []).map((u) => uniqueIndexSql(table.name, u, fold)),
+    ...(table.indexes ?? []).map((i) => indexSql(table.name, i)),
+  ];
 }

@@ -23,7 +23,6 @@ export interface ServerTraits {
   readonly headroom: string;
   /** Named by `connectionHeadroom` where the URL names no port. */
   readonly defaultPort: string;
-  readonly createTableSql: (table: TableDef) => string[];
 }
 
 /** A session of its own holding one named lock, so `withLock`'s `fn` keeps every pool connection. */
@@ -167,10 +166,6 @@ export abstract class ServerConnection<P, C, R> implements Connection {
         .catch(() => {})
         .finally(() => session.end().catch(() => {}));
     }
-  }
-
-  createTableSql(table: TableDef): string[] {
-    return this.#traits.createTableSql(table);
   }
 
   async connectionHeadroom(): Promise<{ server: string; available: number }> {

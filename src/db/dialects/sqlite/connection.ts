@@ -13,7 +13,6 @@ import {
   type SqlValue,
 } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
-import { createTableSql } from './ddl.js';
 import { isBusy, rowFailure } from './errors.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -141,10 +140,6 @@ export class SqliteConnection implements Connection {
   // write transaction is the lock.
   async withLock<T>(_name: string, fn: () => Promise<T>): Promise<T> {
     return this.transaction(() => fn());
-  }
-
-  createTableSql(table: TableDef): string[] {
-    return createTableSql(table);
   }
 
   async connectionHeadroom(): Promise<undefined> {

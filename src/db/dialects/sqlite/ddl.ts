@@ -1,9 +1,13 @@
 import { decimalToMinorUnits } from '../../../schema/decimal.js';
+import type { SchemaOperation } from '../../../schema/operations.js';
 import { type CheckDef, type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
-import { createIndexSql } from '../shared/createIndexSql.js';
+import { createIndexSql, type FoldSql, indexSql, uniqueIndexSql } from '../shared/createIndexSql.js';
+
+/** SQLite's lower() folds ASCII letters only, whatever the locale: the same on every machine. */
+const fold: FoldSql = (column) => `lower(${column})`;
 
 /** SQLite storage: STRICT tables, decimals as integer minor units so prices are never floats. */
-function columnSql(table: TableDef, c: ColumnDef): string {
+function columnSql(table: Pick<TableDef, 'primaryKey'>, c: ColumnDef): string {
   if (c.type.kind === 'serial') return `${c.name} INTEGER PRIMARY KEY AUTOINCREMENT`;
   const type =
     c.type.kind === 'double'
@@ -40,6 +44,19 @@ export function createTableSql(table: TableDef): string[] {
   ];
   return [
     `CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${lines.join(',\n  ')}\n) STRICT`,
-    ...createIndexSql(table),
+    ...createIndexSql(table, fold),
   ];
+}
+
+export function ddl(op: SchemaOperation): string[] {
+  switch (op.kind) {
+    case 'createTable':
+      return createTableSql(op.table);
+    case 'addColumn':
+      return [`ALTER TABLE ${op.table} ADD COLUMN ${columnSql({ primaryKey: '' }, op.column)}`];
+    case 'createIndex':
+      return [indexSql(op.table, op.index)];
+    case 'recreateUnique':
+      return [`DROP INDEX IF EXISTS ${op.unique.name}`, uniqueIndexSql(op.table, op.unique, fold)];
+  }
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Dialect } from '../../dialect.js';
 import { SqliteConnection, sqlitePath } from './connection.js';
+import { ddl } from './ddl.js';
 import { isBusy } from './errors.js';
 
 export const sqliteDialect: Dialect = {
@@ -8,6 +9,7 @@ export const sqliteDialect: Dialect = {
   schemes: ['sqlite'],
   // One writer at a time per database file.
   capabilities: { transactionalDdl: true, embedded: true, overlappingWrites: false },
+  ddl,
   async connect(url, options) {
     return new SqliteConnection(sqliteDialect, url, options);
   },
