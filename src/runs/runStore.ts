@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Connection, Row } from '../db/dialect.js';
 import { DistdbError } from '../errors.js';
 import type { FailureReport, RunReport, RunStatus } from '../reporting/report.js';
 import type { RunPlan } from '../simulation/plan.js';
+import type { JournalRun } from '../store/journal.js';
 import { RUN_FAILURES_TABLE, RUNS_TABLE } from './tables.js';
 
 /** This process, as recorded in the runs it owns. */
@@ -46,14 +48,15 @@ export interface RunSummary {
 export class RunStore {
   constructor(readonly conn: Connection) {}
 
-  /** Takes the next id; concurrent processes retry on the primary key. */
+  /** Takes the next id and a new run key; concurrent processes retry on the primary key. */
   async create(run: {
     startedAt: string;
     dataset: string;
     threads: number;
     config: unknown;
     plan: RunPlan;
-  }): Promise<number> {
+  }): Promise<JournalRun> {
+    const key = randomBytes(16).toString('hex');
     for (let attempt = 0; attempt < 50; attempt++) {
       const rows = await this.conn.query<{ n: number | null }>(`SELECT MAX(id) AS n FROM ${RUNS_TABLE.name}`);
       const id = Number(rows[0]?.n ?? 0) + 1;
@@ -69,9 +72,10 @@ export class RunStore {
           plan: JSON.stringify(run.plan),
           config: JSON.stringify(run.config),
           report: null,
+          run_key: key,
         },
       ]);
-      if (w?.ok) return id;
+      if (w?.ok) return { id, key };
     }
     throw new DistdbError('runtime', 'could not allocate a run id');
   }
@@ -80,9 +84,9 @@ export class RunStore {
    * Takes over an interrupted or failed run so it can be finished; refuses runs that are complete,
    * unknown, or still running in a live process. Two resumers race on the owner column.
    */
-  async claimForResume(id: number): Promise<{ id: number; plan: RunPlan; threads: number }> {
+  async claimForResume(id: number): Promise<{ run: JournalRun; plan: RunPlan; threads: number }> {
     const rows = await this.conn.query(
-      `SELECT status, owner, plan, threads FROM ${RUNS_TABLE.name} WHERE id = ?`,
+      `SELECT status, owner, plan, threads, run_key FROM ${RUNS_TABLE.name} WHERE id = ?`,
       [id],
     );
     const row = rows[0];
@@ -101,7 +105,11 @@ export class RunStore {
     );
     if (claimed.changes !== 1)
       throw new DistdbError('conflict', `cannot resume run ${id}: another process took it over`);
-    return { id, plan: JSON.parse(String(row.plan)) as RunPlan, threads: Number(row.threads) };
+    return {
+      run: { id, key: row.run_key === null ? null : String(row.run_key) },
+      plan: JSON.parse(String(row.plan)) as RunPlan,
+      threads: Number(row.threads),
+    };
   }
 
   async clearFailures(runId: number): Promise<void> {

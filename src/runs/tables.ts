@@ -1,4 +1,16 @@
-import type { TableDef } from '../schema/tableDef.js';
+import type { ColumnDef, IndexDef, TableDef } from '../schema/tableDef.js';
+
+/**
+ * A random key per run, unique across deployments: run ids count up in each `default`
+ * database, so two deployments sharing model databases can both have a run 1. Batch journal
+ * entries are keyed by it (NULL for runs recorded before it existed, whose entries are keyed by
+ * the run id).
+ */
+export const RUN_KEY_COLUMN: ColumnDef = {
+  name: 'run_key',
+  type: { kind: 'varchar', length: 64 },
+  nullable: true,
+};
 
 /** One row per simulation run; `report` holds the report value (failures aside) as JSON. */
 export const RUNS_TABLE: TableDef = {
@@ -17,6 +29,7 @@ export const RUNS_TABLE: TableDef = {
     { name: 'plan', type: { kind: 'text' } },
     { name: 'config', type: { kind: 'text' } },
     { name: 'report', type: { kind: 'text' }, nullable: true },
+    RUN_KEY_COLUMN,
   ],
 };
 
@@ -35,6 +48,12 @@ export const RUN_FAILURES_TABLE: TableDef = {
     { name: 'thread', type: { kind: 'integer' } },
   ],
   indexes: [{ name: 'distdb_run_failures_run_idx', columns: ['run_id', 'seq'] }],
+};
+
+/** Each code's first failures of a run, for reports that list examples of every code. */
+export const RUN_FAILURES_BY_CODE: IndexDef = {
+  name: 'distdb_run_failures_code_idx',
+  columns: ['run_id', 'code', 'seq'],
 };
 
 /**

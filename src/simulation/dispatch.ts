@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { DistdbError, type ErrorKind, errorMessage } from '../errors.js';
 import type { Model } from '../models/model.js';
 import { scrub } from '../secrets.js';
+import type { JournalRun } from '../store/journal.js';
 import { CommitTurns } from './commitTurns.js';
 import type { Dataset } from './datasets/dataset.js';
 import type { BatchResult, BatchTask, FromWorker, ReferencesMessage, WorkerInit } from './messages.js';
@@ -26,7 +27,7 @@ export interface DispatchInput {
   readonly plan: RunPlan;
   /** Model → batches already committed (resume); they are skipped. */
   readonly done: Readonly<Record<string, number>>;
-  readonly runId: number;
+  readonly run: JournalRun;
   readonly worker: Omit<WorkerInit, 'thread' | 'sync' | 'closeIdle'>;
   /** Write turns shared with the workers (and with any started early). */
   readonly sync: SharedArrayBuffer;
@@ -177,7 +178,7 @@ export async function dispatch(input: DispatchInput): Promise<number> {
           if (!cursor?.next) return;
           const slot = pick(cursor.next.model, batchSize(cursor.next));
           if (!slot) return;
-          const batch: BatchTask = { ...cursor.next, batchId: nextBatchId++, runId: input.runId };
+          const batch: BatchTask = { ...cursor.next, batchId: nextBatchId++, run: input.run };
           cursor.inFlight += batchSize(batch);
           cursor.advance();
           modelOf.set(batch.batchId, cursor);
@@ -222,7 +223,7 @@ export async function dispatch(input: DispatchInput): Promise<number> {
   }
 }
 
-type Task = Omit<BatchTask, 'batchId' | 'runId'>;
+type Task = Omit<BatchTask, 'batchId' | 'run'>;
 
 function batchSize(task: Task): number {
   return task.generate?.count ?? task.records?.length ?? 0;

@@ -1,4 +1,5 @@
 import type { FailureCode } from '../models/failureCodes.js';
+import type { JournalRun } from '../store/journal.js';
 import type { GeneratorSpec } from './datasets/generated.js';
 import type { IdSnapshot } from './idSnapshot.js';
 
@@ -25,7 +26,7 @@ export interface WorkerInit {
 export interface BatchTask {
   readonly type: 'batch';
   readonly batchId: number;
-  readonly runId: number;
+  readonly run: JournalRun;
   readonly model: string;
   /** Position of this batch among its model's batches: the write turn it waits for. */
   readonly seq: number;

@@ -66,7 +66,7 @@ export function* batchesOf(
   dataset: Dataset,
   plan: RunPlan,
   done: number,
-): Generator<Omit<BatchTask, 'batchId' | 'runId'>> {
+): Generator<Omit<BatchTask, 'batchId' | 'run'>> {
   const inMemory = dataset.kind === 'records' ? dataset.records[model.datasetKey] : undefined;
   const spec = dataset.kind === 'generated' ? dataset.spec : undefined;
   const size = plan.batchSizes[model.name] ?? MAX_BATCH;

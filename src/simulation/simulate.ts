@@ -6,7 +6,8 @@ import { MODELS, modelByLabel } from '../models/models.js';
 import type { FailureReport, RunReport } from '../reporting/report.js';
 import { RunStore } from '../runs/runStore.js';
 import { scrub } from '../secrets.js';
-import { type JournaledBatch, readRunJournal } from '../store/journal.js';
+import { type JournaledBatch, type JournalRun, readRunJournal } from '../store/journal.js';
+import { pausePoint } from '../util/pausePoint.js';
 import { VERSION } from '../version.js';
 import { createTurns } from './commitTurns.js';
 import { canonicalDataset } from './datasets/canonical.js';
@@ -154,7 +155,7 @@ async function run(
 ): Promise<RunReport> {
   let threads = options.threads ?? DEFAULT_THREADS;
   const store = new RunStore(await db.connection(db.writeAlias(RUN_MODEL)));
-  let runId: number;
+  let journalRun: JournalRun;
   let dataset: Dataset;
   let plan: RunPlan;
   const done: Record<string, number> = {};
@@ -164,18 +165,18 @@ async function run(
 
   if (options.resume !== undefined) {
     await prepareTables(db, { ...options, existing: 'append' });
-    const run = await store.claimForResume(options.resume);
-    runId = run.id;
-    plan = run.plan;
-    threads = options.threads ?? run.threads;
-    dataset = options.dataset ?? datasetFromOrigin(run.plan.origin, runId);
+    const claimed = await store.claimForResume(options.resume);
+    journalRun = claimed.run;
+    plan = claimed.plan;
+    threads = options.threads ?? claimed.threads;
+    dataset = options.dataset ?? datasetFromOrigin(claimed.plan.origin, journalRun.id);
     for (const m of MODELS) {
-      const batches = await readRunJournal(await db.connection(db.writeAlias(m)), runId, m.name);
+      const batches = await readRunJournal(await db.connection(db.writeAlias(m)), journalRun, m.name);
       // Batches of a model commit in order, so the journal holds a prefix of them.
       if (batches.some((b, i) => b.seq !== i)) {
         throw new DistdbError(
           'runtime',
-          `run ${runId}: journal of ${m.table.name} is not a prefix of its batches`,
+          `run ${journalRun.id}: journal of ${m.table.name} is not a prefix of its batches`,
         );
       }
       done[m.name] = batches.length;
@@ -185,7 +186,7 @@ async function run(
     dataset = options.dataset ?? canonicalDataset();
     await prepareTables(db, options);
     plan = planRun(dataset, threads, options.batchSize);
-    runId = await store.create({
+    journalRun = await store.create({
       startedAt: new Date(startedAt).toISOString(),
       dataset: dataset.name,
       threads,
@@ -194,6 +195,7 @@ async function run(
     });
   }
 
+  const runId = journalRun.id;
   const modelDatabase = pool.workerInit.writeAlias;
   const databaseInfo = [];
   for (const alias of new Set(Object.values(modelDatabase))) {
@@ -231,6 +233,7 @@ async function run(
   let lastProgress = 0;
 
   const budget = await connectionBudget(db, threads);
+  await pausePoint('run-recorded');
   let error: DistdbError | undefined;
   let workersStarted = 0;
   try {
@@ -240,11 +243,14 @@ async function run(
       dataset,
       plan,
       done,
-      runId,
+      run: journalRun,
       sync: pool.sync,
       started: pool.early,
       worker: { ...pool.workerInit, ...workerCache(threads) },
-      beforePhase: (models) => referenceSnapshots(db, models, dataset),
+      beforePhase: async (models) => {
+        await pausePoint(`phase:${models.map((m) => m.name).join(',')}`);
+        return referenceSnapshots(db, models, dataset);
+      },
       onResult: (result) => {
         failureBuffer.push(...stats.add(result, seqBase[result.model] ?? 0));
         if (failureBuffer.length >= FAILURE_FLUSH) void flush();
@@ -285,6 +291,7 @@ async function run(
     notices: budget.notices,
     workersStarted,
   });
+  await pausePoint('finishing');
   await store.finish(runId, report);
   if (error) throw Object.assign(error, { report });
   return report;

@@ -18,6 +18,7 @@ import {
   rowsToInsert,
   type WriteAhead,
 } from '../store/writeRecords.js';
+import { pausePoint } from '../util/pausePoint.js';
 import { SLICE, yieldToEventLoop } from '../util/yieldSlices.js';
 import { Aborted, CommitTurns } from './commitTurns.js';
 import { type GeneratedRecord, Generator } from './datasets/generated.js';
@@ -151,14 +152,14 @@ async function prepare(task: BatchTask): Promise<Prepared> {
 async function commit(p: Prepared, ahead: WriteAhead | undefined): Promise<BatchResult> {
   const { task, model, conn, records, generated, retries } = p;
   const commitStart = performance.now();
-  const journal = { runId: task.runId, seq: task.seq, firstIndex: task.firstIndex, thread: init.thread };
+  const journal = { run: task.run, seq: task.seq, firstIndex: task.firstIndex, thread: init.thread };
   let outcomes: RecordOutcome[];
   try {
     // A retried commit first asks the journal: if the earlier attempt did commit (only its
     // acknowledgement was lost), its recorded outcome stands and nothing is written twice.
     outcomes = await retrying(conn, retries, async () => {
       const committed =
-        retries.count > 0 ? await readJournal(conn, task.runId, model.name, task.seq) : undefined;
+        retries.count > 0 ? await readJournal(conn, task.run, model.name, task.seq) : undefined;
       if (committed) return outcomesFromJournal(committed, records.length);
       return commitRecords(p.batch, conn, journal, ahead);
     });
@@ -171,6 +172,7 @@ async function commit(p: Prepared, ahead: WriteAhead | undefined): Promise<Batch
     throw inDatabases([p.writeAlias], err);
   }
   turns.done(model.name, task.seq);
+  await pausePoint(`batch-committed:${model.name}:${task.seq}`);
   const end = performance.now();
   const failures: RecordFailure[] = [];
   let succeeded = 0;

@@ -15,8 +15,22 @@ export interface JournaledBatch {
   readonly failures: { index: number; id: string | number | null; code: FailureCode; message: string }[];
 }
 
-function key(runId: number, model: string, seq: number): string {
-  return `${runId}:${model}:${seq}`;
+/**
+ * The run a journal entry belongs to: its id in its own `default` database, and its key, unique
+ * across deployments (null for runs recorded before run keys existed).
+ */
+export interface JournalRun {
+  readonly id: number;
+  readonly key: string | null;
+}
+
+/** Entries of one run's model start with this; legacy runs are keyed by their id. */
+function prefix(run: JournalRun, model: string): string {
+  return `${run.key ?? run.id}:${model}:`;
+}
+
+function key(run: JournalRun, model: string, seq: number): string {
+  return `${prefix(run, model)}${seq}`;
 }
 
 export async function writeJournal(
@@ -30,8 +44,8 @@ export async function writeJournal(
   );
   const [w] = await tx.insertBatch(BATCH_JOURNAL_TABLE, [
     {
-      batch_key: key(entry.runId, model.name, entry.seq),
-      run_id: entry.runId,
+      batch_key: key(entry.run, model.name, entry.seq),
+      run_id: entry.run.id,
       model: model.name,
       seq: entry.seq,
       first_index: entry.firstIndex,
@@ -67,26 +81,30 @@ function toBatch(r: Record<string, unknown>): JournaledBatch {
 /** The journaled outcome of one batch, if it committed. */
 export async function readJournal(
   conn: Connection,
-  runId: number,
+  run: JournalRun,
   model: string,
   seq: number,
 ): Promise<JournaledBatch | undefined> {
   const rows = await conn.query(`SELECT * FROM ${BATCH_JOURNAL_TABLE.name} WHERE batch_key = ?`, [
-    key(runId, model, seq),
+    key(run, model, seq),
   ]);
   return rows[0] ? toBatch(rows[0]) : undefined;
 }
 
-/** Every committed batch of a run's model in this database. */
+/**
+ * Every committed batch of a run's model in this database. Another deployment's run with the
+ * same id has another key: its entries are not this run's.
+ */
 export async function readRunJournal(
   conn: Connection,
-  runId: number,
+  run: JournalRun,
   model: string,
 ): Promise<JournaledBatch[]> {
   if (!(await conn.tableExists(BATCH_JOURNAL_TABLE.name))) return [];
   const rows = await conn.query(
     `SELECT * FROM ${BATCH_JOURNAL_TABLE.name} WHERE run_id = ? AND model = ? ORDER BY seq`,
-    [runId, model],
+    [run.id, model],
   );
-  return rows.map(toBatch);
+  const own = prefix(run, model);
+  return rows.filter((r) => String(r.batch_key).startsWith(own)).map(toBatch);
 }

@@ -3,9 +3,10 @@ import { type FailureCode, type Issue, sortIssues } from '../models/failureCodes
 import { type Model, referenceFields, uniqueFields } from '../models/model.js';
 import { modelByLabel } from '../models/models.js';
 import { recordId, type Validation, validateRecord } from '../models/validate.js';
+import { pausePoint } from '../util/pausePoint.js';
 import { truncate } from '../util/text.js';
 import { SLICE, yieldToEventLoop } from '../util/yieldSlices.js';
-import { writeJournal } from './journal.js';
+import { type JournalRun, writeJournal } from './journal.js';
 
 export type RecordOutcome =
   | { readonly ok: true; readonly id: string | number | null }
@@ -75,7 +76,7 @@ function describeValue(v: unknown): string {
 
 /** Written with the batch, in the same transaction: proof of exactly which batches committed. */
 export interface JournalEntry {
-  readonly runId: number;
+  readonly run: JournalRun;
   readonly seq: number;
   readonly firstIndex: number;
   readonly thread: number;
@@ -97,7 +98,10 @@ export async function commitRecords(
 ): Promise<RecordOutcome[]> {
   return conn.transaction(async (tx) => {
     const outcomes = await writeAndDecide(batch, tx, ahead);
-    if (journal) await writeJournal(tx, batch.model, journal, outcomes);
+    if (journal) {
+      await writeJournal(tx, batch.model, journal, outcomes);
+      await pausePoint(`batch-written:${batch.model.name}:${journal.seq}`);
+    }
     return outcomes;
   });
 }
