@@ -214,17 +214,28 @@ describe('migrate, showmigrations, routes, reset', () => {
 
   it.each([
     ['{"databases": {"users": 5}}', /"databases.users" must be a string, got a number/],
-    ['{"database": {}}', /unknown key "database"/],
+    ['{"database": {}}', /unknown key "database" \(allowed: databases, routes, routers\)$/],
     ['{"routes": {"User": "nowhere"}}', /model User is routed to unknown database "nowhere"/],
     ['{"databases": {"users": "oracle://x"}}', /unsupported URL scheme "oracle:"/],
     ['{oops', /not valid JSON/],
-  ])('bad config %s: one line naming the file, exit 2', (content, message) => {
+    ['[1]', /json: must be an object, got an array$/],
+    ['{"databases": []}', /"databases" must be an object, got an array$/],
+    ['{"databases": {"Users": "sqlite:u.db"}}', /databases: invalid database alias "Users" \(use lower-case/],
+    ['{"routes": {"User": 1}}', /"routes.User" must be a string, got a number$/],
+    ['{"routes": {"Users": "users"}}', /routes: unknown model "Users" \(known: User, Product, Order, Run\)$/],
+    ['{"routers": [{"name": "a"}, {"name": 1}]}', /"routers\[1\].name" must be a string, got a number$/],
+    ['{"routers": [{"name": "a"}, {}]}', /"routers\[1\]" must have a "name"$/],
+    [
+      '{"routers": [{"name": "a", "dbForRead": "x"}]}',
+      /"routers\[0\].dbForRead" must be a function, got a string$/,
+    ],
+  ])('bad config %s: one line naming the file first, exit 2', (content, message) => {
     const dir = fresh();
     writeFileSync(join(dir, 'distdb.config.json'), content);
     const r = runCli(['routes'], { cwd: dir });
     expect(r.code).toBe(2);
     const line = expectOneLineError(r);
-    expect(line).toContain('distdb.config.json');
+    expect(line).toMatch(/^distdb: error: \S*distdb\.config\.json: /);
     expect(line).toMatch(message);
   });
 

@@ -4,55 +4,19 @@ import { pathToFileURL } from 'node:url';
 import { dialectFor, isSupportedScheme, supportedSchemes } from '../db/registry.js';
 import { type DatabaseUrl, parseDatabaseUrl } from '../db/url.js';
 import { DistdbError, errorMessage } from '../errors.js';
-import type { Router } from '../routing/router.js';
 import { registerSecrets } from '../secrets.js';
-import { typeName } from '../util/text.js';
 import type { ConfigInput, DistdbConfig } from './config.js';
 import { CONFIG_FILE_NAMES, DEFAULT_DATABASES, DEFAULT_ROUTES } from './defaults.js';
+import { ALIAS, ALIAS_RULE, checkFileConfig, type FileConfig } from './fileSchema.js';
 
-const ALIAS = /^[a-z][a-z0-9_]{0,62}$/;
-const FILE_KEYS = ['$schema', 'databases', 'routes', 'routers'];
-
-interface FileConfig {
-  databases?: Record<string, string>;
-  routes?: Record<string, string>;
-  routers?: Router[];
+function fail(where: string, problem: string, cause?: unknown): never {
+  throw new DistdbError('config', `${where}: ${problem}`, cause === undefined ? undefined : { cause });
 }
 
-function fail(where: string, problem: string): never {
-  throw new DistdbError('config', `${where}: ${problem}`);
-}
-
-function stringMap(where: string, key: string, v: unknown): Record<string, string> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    fail(where, `"${key}" must be an object, got ${typeName(v)}`);
-  for (const [k, value] of Object.entries(v)) {
-    if (typeof value !== 'string') fail(where, `"${key}.${k}" must be a string, got ${typeName(value)}`);
-  }
-  return v as Record<string, string>;
-}
-
-function checkFileShape(where: string, raw: unknown): FileConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail(where, `must be an object, got ${typeName(raw)}`);
-  const obj = raw as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    if (!FILE_KEYS.includes(key))
-      fail(where, `unknown key "${key}" (allowed: ${FILE_KEYS.slice(1).join(', ')})`);
-  }
-  const out: FileConfig = {};
-  if (obj.databases !== undefined) out.databases = stringMap(where, 'databases', obj.databases);
-  if (obj.routes !== undefined) out.routes = stringMap(where, 'routes', obj.routes);
-  if (obj.routers !== undefined) {
-    if (!Array.isArray(obj.routers)) fail(where, '"routers" must be an array of routers');
-    obj.routers.forEach((r, i) => {
-      if (typeof r !== 'object' || r === null || typeof (r as Router).name !== 'string') {
-        fail(where, `routers[${i}] must be an object with a "name"`);
-      }
-    });
-    out.routers = obj.routers as Router[];
-  }
-  return out;
+function checked(where: string, raw: unknown): FileConfig {
+  const result = checkFileConfig(raw);
+  if ('problem' in result) fail(where, result.problem);
+  return result.config;
 }
 
 async function readConfigFile(path: string): Promise<FileConfig> {
@@ -63,15 +27,15 @@ async function readConfigFile(path: string): Promise<FileConfig> {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      return fail(where, `cannot read: ${errorMessage(err)}`);
+      return fail(where, `cannot read: ${errorMessage(err)}`, err);
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      return fail(where, `not valid JSON (${errorMessage(err)})`);
+      return fail(where, `not valid JSON (${errorMessage(err)})`, err);
     }
-    return checkFileShape(where, parsed);
+    return checked(where, parsed);
   }
   let mod: { default?: unknown };
   try {
@@ -82,9 +46,9 @@ async function readConfigFile(path: string): Promise<FileConfig> {
     };
   } catch (err) {
     if (err instanceof DistdbError) throw err;
-    return fail(where, `cannot load: ${errorMessage(err).split('\n')[0]}`);
+    return fail(where, `cannot load: ${errorMessage(err).split('\n')[0]}`, err);
   }
-  return checkFileShape(where, mod.default ?? mod);
+  return checked(where, mod.default ?? mod);
 }
 
 /**
@@ -146,8 +110,7 @@ export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig>
   for (const [origin, urls, source] of layers) {
     for (const [alias, raw] of Object.entries(urls)) {
       const where = `${source}: database "${alias}"`;
-      if (!ALIAS.test(alias))
-        fail(source, `invalid database alias "${alias}" (use lower-case letters, digits, _)`);
+      if (!ALIAS.test(alias)) fail(source, `invalid database alias "${alias}" (${ALIAS_RULE})`);
       const url = parseDatabaseUrl(raw, where);
       registerSecrets(url.secrets);
       if (!isSupportedScheme(url.scheme)) {
