@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dialectFor, isSupportedScheme, supportedSchemes } from '../db/registry.js';
@@ -45,34 +45,27 @@ async function readConfigFile(path: string): Promise<FileConfig> {
       default?: unknown;
     };
   } catch (err) {
-    if (err instanceof DistdbError) throw err;
-    return fail(where, `cannot load: ${errorMessage(err).split('\n')[0]}`, err);
+    return fail(where, `cannot load: ${loadProblem(err)}`, err);
   }
   return checked(where, mod.default ?? mod);
 }
 
+/** The first line of a load error, and where it is when jiti gives that on the second line. */
+function loadProblem(err: unknown): string {
+  const [first = '', second = ''] = errorMessage(err).split('\n');
+  const at = /:\d+:\d+$/.test(second.trim()) ? ` at ${second.trim()}` : '';
+  return `${first.trim()}${at}`;
+}
+
 /**
- * Node 20 cannot import TypeScript, so a `.ts` config is transpiled with the `typescript`
- * package (when installed) to a module beside it, so its relative imports still resolve.
+ * Node 20 cannot import TypeScript, so a `.ts` config goes through jiti, which transpiles it and its
+ * relative imports in memory: nothing is written beside the user's file or to a cache. jiti is
+ * imported here, not at the top, so configs in other formats do not load it.
  */
 async function importTypeScript(path: string): Promise<unknown> {
-  let ts: typeof import('typescript');
-  try {
-    ts = (await import('typescript')).default;
-  } catch {
-    fail(path, 'a .ts config needs the "typescript" package installed (or use distdb.config.js / .json)');
-  }
-  const output = ts.transpileModule(readFileSync(path, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    fileName: path,
-  }).outputText;
-  const temp = `${path}.${process.pid}.${Date.now()}.mjs`;
-  writeFileSync(temp, output, { mode: 0o600 });
-  try {
-    return await import(pathToFileURL(temp).href);
-  } finally {
-    rmSync(temp, { force: true });
-  }
+  const { createJiti } = await import('jiti');
+  const jiti = createJiti(import.meta.url, { fsCache: false, moduleCache: false, interopDefault: true });
+  return jiti.import(path);
 }
 
 function findConfigFile(cwd: string): string | undefined {
