@@ -38,7 +38,10 @@ function refusedKey(problem: (key: string) => string) {
   return (issue: v.BaseIssue<unknown>) => problem(String(issue.input));
 }
 
-const text = (description: string) => v.pipe(v.string('a string'), v.description(description));
+const described = <T extends v.GenericSchema>(schema: T, description: string) =>
+  v.pipe(schema, v.description<v.InferOutput<T>, string>(description));
+
+const text = (description: string) => described(v.string('a string'), description);
 
 const alias = v.pipe(
   v.string(),
@@ -46,14 +49,14 @@ const alias = v.pipe(
 );
 
 const databases = objectOf(
-  v.record(alias, text('Database URL, e.g. sqlite:./data/users.db or postgres://user@host/db')),
-  'Database alias → URL.',
+  v.record(alias, text('Database URL: sqlite:PATH, postgres://user@host/db, mysql://user@host/db, …')),
+  'Database alias (lower-case letters, digits, _) → URL.',
 );
 
 const routes = objectOf(
   v.strictObject(
     Object.fromEntries(
-      MODELS.map((model) => [model, v.optional(text(`Alias of the database for ${model}.`))]),
+      MODELS.map((model) => [model, v.optional(text(`Alias of the database that holds ${model}.`))]),
     ),
     refusedKey((key) => `unknown model "${key}" (known: ${MODELS.join(', ')})`),
   ),
@@ -61,14 +64,16 @@ const routes = objectOf(
 );
 
 const method = (name: string) =>
-  v.optional(v.pipe(v.function('a function'), v.description(`Router.${name}, from a .js or .ts config.`)));
+  v.optional(
+    described(v.function('a function'), `Router.${name}: a function, so only in a .js or .ts config.`),
+  );
 
 const router = objectOf(
   v.looseObject({
     name: text('Shown by `distdb routes` when this router decides.'),
     ...Object.fromEntries(ROUTER_METHODS.map((name) => [name, method(name)])),
   }),
-  'A router object (functions can only come from a .js or .ts config).',
+  'A router: a name, and methods only a .js or .ts config can give.',
 );
 
 export const configFileSchema = objectOf(
@@ -78,12 +83,12 @@ export const configFileSchema = objectOf(
       databases: v.optional(databases),
       routes: v.optional(routes),
       routers: v.optional(
-        v.pipe(v.array(router, 'an array'), v.description('Routers asked before the table router.')),
+        described(v.array(router, 'an array'), 'Routers asked in order, before the table router.'),
       ),
     },
     refusedKey((key) => `unknown key "${key}" (allowed: ${FILE_KEYS.join(', ')})`),
   ),
-  'distdb configuration file.',
+  'distdb configuration: database URLs, routes and routers.',
 );
 
 type PathItem = NonNullable<v.BaseIssue<unknown>['path']>[number];
