@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CANONICAL_OUTCOME } from './support/canonical.js';
@@ -217,18 +217,72 @@ describe('migrate, showmigrations, routes, reset', () => {
 
   it.each([
     ['{"databases": {"users": 5}}', /"databases.users" must be a string, got a number/],
-    ['{"database": {}}', /unknown key "database"/],
+    ['{"database": {}}', /unknown key "database" \(allowed: databases, routes, routers\)$/],
     ['{"routes": {"User": "nowhere"}}', /model User is routed to unknown database "nowhere"/],
     ['{"databases": {"users": "oracle://x"}}', /unsupported URL scheme "oracle:"/],
     ['{oops', /not valid JSON/],
-  ])('bad config %s: one line naming the file, exit 2', (content, message) => {
+    ['[1]', /json: must be an object, got an array$/],
+    ['{"databases": []}', /"databases" must be an object, got an array$/],
+    ['{"databases": {"Users": "sqlite:u.db"}}', /databases: invalid database alias "Users" \(use lower-case/],
+    ['{"routes": {"User": 1}}', /"routes.User" must be a string, got a number$/],
+    ['{"routes": {"Users": "users"}}', /routes: unknown model "Users" \(known: User, Product, Order, Run\)$/],
+    ['{"routers": [{"name": "a"}, {"name": 1}]}', /"routers\[1\].name" must be a string, got a number$/],
+    ['{"routers": [{"name": "a"}, {}]}', /"routers\[1\]" must have a "name"$/],
+    [
+      '{"routers": [{"name": "a", "dbForRead": "x"}]}',
+      /"routers\[0\].dbForRead" must be a function, got a string$/,
+    ],
+  ])('bad config %s: one line naming the file first, exit 2', (content, message) => {
     const dir = fresh();
     writeFileSync(join(dir, 'distdb.config.json'), content);
     const r = runCli(['routes'], { cwd: dir });
     expect(r.code).toBe(2);
     const line = expectOneLineError(r);
-    expect(line).toContain('distdb.config.json');
+    expect(line).toMatch(/^distdb: error: \S*distdb\.config\.json: /);
     expect(line).toMatch(message);
+  });
+
+  it('a .ts config and the .ts module it imports are loaded without writing a file beside them', () => {
+    const cwd = fresh();
+    const dir = join(cwd, 'conf');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'archive.ts'),
+      [
+        "import type { Router } from 'distdb';",
+        "export const archive: Router = { name: 'ArchiveRouter', dbForRead: () => 'archive' };",
+      ].join('\n'),
+    );
+    // The config lists its own directory while it loads, so a file that exists only meanwhile shows too.
+    writeFileSync(
+      join(dir, 'distdb.config.ts'),
+      [
+        "import { readdirSync } from 'node:fs';",
+        "import { archive } from './archive.ts';",
+        "const files: string[] = readdirSync(new URL('.', import.meta.url)).sort();",
+        "export default { databases: { archive: 'sqlite:./data/archive.db' }, routers: [{ ...archive, name: files.join('+') }] };",
+      ].join('\n'),
+    );
+    const before = readdirSync(dir).sort();
+    const r = runCli(['routes', '--config', 'conf/distdb.config.ts'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(
+      /Order\s+archive\s+orders\s+orders\s+archive\.ts\+distdb\.config\.ts,TableRouter/,
+    );
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('a .ts config whose router has a non-function dbForRead: the error names its path', () => {
+    const dir = fresh();
+    writeFileSync(
+      join(dir, 'distdb.config.ts'),
+      "export default { routers: [{ name: 'Archive', dbForRead: 'archive' as string }] };",
+    );
+    const r = runCli(['routes'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(expectOneLineError(r)).toMatch(
+      /distdb\.config\.ts: "routers\[0\]\.dbForRead" must be a function, got a string$/,
+    );
   });
 
   it('reset empties the model tables of one database or all', () => {

@@ -1,58 +1,22 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dialectFor, isSupportedScheme, supportedSchemes } from '../db/registry.js';
 import { type DatabaseUrl, parseDatabaseUrl } from '../db/url.js';
 import { DistdbError, errorMessage } from '../errors.js';
-import type { Router } from '../routing/router.js';
 import { registerSecrets } from '../secrets.js';
-import { typeName } from '../util/text.js';
 import type { ConfigInput, DistdbConfig } from './config.js';
 import { CONFIG_FILE_NAMES, DEFAULT_DATABASES, DEFAULT_ROUTES } from './defaults.js';
+import { ALIAS, ALIAS_RULE, checkFileConfig, type FileConfig } from './fileSchema.js';
 
-const ALIAS = /^[a-z][a-z0-9_]{0,62}$/;
-const FILE_KEYS = ['$schema', 'databases', 'routes', 'routers'];
-
-interface FileConfig {
-  databases?: Record<string, string>;
-  routes?: Record<string, string>;
-  routers?: Router[];
+function fail(where: string, problem: string, cause?: unknown): never {
+  throw new DistdbError('config', `${where}: ${problem}`, cause === undefined ? undefined : { cause });
 }
 
-function fail(where: string, problem: string): never {
-  throw new DistdbError('config', `${where}: ${problem}`);
-}
-
-function stringMap(where: string, key: string, v: unknown): Record<string, string> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    fail(where, `"${key}" must be an object, got ${typeName(v)}`);
-  for (const [k, value] of Object.entries(v)) {
-    if (typeof value !== 'string') fail(where, `"${key}.${k}" must be a string, got ${typeName(value)}`);
-  }
-  return v as Record<string, string>;
-}
-
-function checkFileShape(where: string, raw: unknown): FileConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    fail(where, `must be an object, got ${typeName(raw)}`);
-  const obj = raw as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    if (!FILE_KEYS.includes(key))
-      fail(where, `unknown key "${key}" (allowed: ${FILE_KEYS.slice(1).join(', ')})`);
-  }
-  const out: FileConfig = {};
-  if (obj.databases !== undefined) out.databases = stringMap(where, 'databases', obj.databases);
-  if (obj.routes !== undefined) out.routes = stringMap(where, 'routes', obj.routes);
-  if (obj.routers !== undefined) {
-    if (!Array.isArray(obj.routers)) fail(where, '"routers" must be an array of routers');
-    obj.routers.forEach((r, i) => {
-      if (typeof r !== 'object' || r === null || typeof (r as Router).name !== 'string') {
-        fail(where, `routers[${i}] must be an object with a "name"`);
-      }
-    });
-    out.routers = obj.routers as Router[];
-  }
-  return out;
+function checked(where: string, raw: unknown): FileConfig {
+  const result = checkFileConfig(raw);
+  if ('problem' in result) fail(where, result.problem);
+  return result.config;
 }
 
 async function readConfigFile(path: string): Promise<FileConfig> {
@@ -63,15 +27,15 @@ async function readConfigFile(path: string): Promise<FileConfig> {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      return fail(where, `cannot read: ${errorMessage(err)}`);
+      return fail(where, `cannot read: ${errorMessage(err)}`, err);
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      return fail(where, `not valid JSON (${errorMessage(err)})`);
+      return fail(where, `not valid JSON (${errorMessage(err)})`, err);
     }
-    return checkFileShape(where, parsed);
+    return checked(where, parsed);
   }
   let mod: { default?: unknown };
   try {
@@ -81,34 +45,27 @@ async function readConfigFile(path: string): Promise<FileConfig> {
       default?: unknown;
     };
   } catch (err) {
-    if (err instanceof DistdbError) throw err;
-    return fail(where, `cannot load: ${errorMessage(err).split('\n')[0]}`);
+    return fail(where, `cannot load: ${loadProblem(err)}`, err);
   }
-  return checkFileShape(where, mod.default ?? mod);
+  return checked(where, mod.default ?? mod);
+}
+
+/** The first line of a load error, and where it is when jiti gives that on the second line. */
+function loadProblem(err: unknown): string {
+  const [first = '', second = ''] = errorMessage(err).split('\n');
+  const at = /:\d+:\d+$/.test(second.trim()) ? ` at ${second.trim()}` : '';
+  return `${first.trim()}${at}`;
 }
 
 /**
- * Node 20 cannot import TypeScript, so a `.ts` config is transpiled with the `typescript`
- * package (when installed) to a module beside it, so its relative imports still resolve.
+ * Node 20 cannot import TypeScript, so a `.ts` config goes through jiti, which transpiles it and its
+ * relative imports in memory: nothing is written beside the user's file or to a cache. jiti is
+ * imported here, not at the top, so configs in other formats do not load it.
  */
 async function importTypeScript(path: string): Promise<unknown> {
-  let ts: typeof import('typescript');
-  try {
-    ts = (await import('typescript')).default;
-  } catch {
-    fail(path, 'a .ts config needs the "typescript" package installed (or use distdb.config.js / .json)');
-  }
-  const output = ts.transpileModule(readFileSync(path, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    fileName: path,
-  }).outputText;
-  const temp = `${path}.${process.pid}.${Date.now()}.mjs`;
-  writeFileSync(temp, output, { mode: 0o600 });
-  try {
-    return await import(pathToFileURL(temp).href);
-  } finally {
-    rmSync(temp, { force: true });
-  }
+  const { createJiti } = await import('jiti');
+  const jiti = createJiti(import.meta.url, { fsCache: false, moduleCache: false, interopDefault: true });
+  return jiti.import(path);
 }
 
 function findConfigFile(cwd: string): string | undefined {
@@ -146,8 +103,7 @@ export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig>
   for (const [origin, urls, source] of layers) {
     for (const [alias, raw] of Object.entries(urls)) {
       const where = `${source}: database "${alias}"`;
-      if (!ALIAS.test(alias))
-        fail(source, `invalid database alias "${alias}" (use lower-case letters, digits, _)`);
+      if (!ALIAS.test(alias)) fail(source, `invalid database alias "${alias}" (${ALIAS_RULE})`);
       const url = parseDatabaseUrl(raw, where);
       registerSecrets(url.secrets);
       if (!isSupportedScheme(url.scheme)) {
