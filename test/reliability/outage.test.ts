@@ -9,15 +9,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/deployments.js';
 import { clusterUnavailable, createCluster, type PgCluster } from '../support/pgCluster.js';
+import { skipWithNotice } from '../support/prerequisites.js';
 import { runCliAsync, sleep, startCli, urlFlags } from '../support/processes.js';
 import { modelSnapshot, normalizeRow, orphanOrders, type RawRow, withRaw } from '../support/rawdb.js';
 
-const unavailable = clusterUnavailable();
-if (unavailable) {
-  if (process.env.CI === 'true')
-    throw new Error(`CI=true but a dedicated PostgreSQL cluster cannot be made: ${unavailable}`);
-  console.log(`[distdb tests] NOTICE: server outage suite SKIPPED: ${unavailable}`);
-}
+const noCluster = skipWithNotice(
+  'server outage suite (a dedicated PostgreSQL cluster)',
+  clusterUnavailable(),
+);
 
 const CANARY = 'Xq7@#%canary';
 const LEAK = /Xq7|canary|%40%23%25/i;
@@ -56,7 +55,7 @@ function numeric(r: RawRow): RawRow {
   return 'quantity' in r ? Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)])) : r;
 }
 
-describe.skipIf(unavailable !== undefined)('server outage in the middle of a run', () => {
+describe.skipIf(noCluster)('server outage in the middle of a run', () => {
   let cluster: PgCluster;
   const dirs: string[] = [];
   let reference: { rows: Record<string, string[]>; totals: unknown };

@@ -4,7 +4,6 @@
  * raw, URL-encoded or in part: not on stdout or stderr, not in written report files, not in the
  * rows of distdb_runs / distdb_run_failures, not in the SQLite files.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from '../support/cli.js';
 import { ALIASES, serverDatabases, tempDir } from '../support/deployments.js';
+import { pdfTextSync } from '../support/pdf.js';
 import { runCliAsync, urlFlags } from '../support/processes.js';
 import { withRaw } from '../support/rawdb.js';
 import { SERVERS, serverAvailable } from '../support/servers.js';
@@ -86,8 +86,8 @@ function leaksInFiles(dir: string): string[] {
           );
       }
       if (name.endsWith('.pdf')) {
-        const text = execFileSync('pdftotext', [path, '-'], { encoding: 'utf8' });
-        if (TEXT_LEAK.test(text)) out.push(`${path} (pdftotext) contains the canary`);
+        const text = pdfTextSync(path);
+        if (TEXT_LEAK.test(text)) out.push(`${path} (extracted text) contains the canary`);
       }
     }
   };

@@ -3,19 +3,25 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
+import { chromiumUnavailable, launchChromium } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/deployments.js';
+import { skipWithNotice } from '../support/prerequisites.js';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../artifacts');
 const HOSTILE_FILE = '<img src=x onerror=alert(4)>.json';
 
-describe('HTML report in headless Chromium', () => {
-  const cwd = tempDir('distdb-html-');
-  const file = join(cwd, 'run.html');
+const noChromium = skipWithNotice('HTML report suite (headless Chromium)', chromiumUnavailable());
+
+describe.skipIf(noChromium)('HTML report in headless Chromium', () => {
+  // Made in beforeAll, so a skipped suite leaves no directory behind.
+  let cwd: string;
+  let file: string;
   let browser: Browser;
 
   beforeAll(async () => {
+    cwd = tempDir('distdb-html-');
+    file = join(cwd, 'run.html');
     // Valid users with markup for names, and records whose failure messages quote markup.
     writeFileSync(
       join(cwd, HOSTILE_FILE),
@@ -39,7 +45,7 @@ describe('HTML report in headless Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    rmSync(cwd, { recursive: true, force: true });
+    if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 
   async function open(width: number) {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { findProgram } from './prerequisites.js';
 
 /**
  * A PostgreSQL cluster of the test's own (Debian's pg_createcluster), so it can be stopped in
@@ -27,7 +28,8 @@ function pgVersion(): string | undefined {
 
 /** Why a dedicated cluster cannot be made here, or undefined when it can. */
 export function clusterUnavailable(): string | undefined {
-  if (!existsSync('/usr/bin/pg_createcluster')) return 'pg_createcluster not installed';
+  for (const program of ['pg_createcluster', 'pg_ctlcluster', 'pg_dropcluster'])
+    if (!findProgram(program)) return `${program} not found on PATH (Debian's postgresql-common)`;
   if (!pgVersion()) return 'no PostgreSQL version under /etc/postgresql';
   if (process.getuid?.() !== 0) return 'pg_createcluster needs root';
   return undefined;
