@@ -1,6 +1,7 @@
 import type { ConfigInput, DistdbConfig } from './config/config.js';
 import { loadConfig } from './config/loadConfig.js';
 import type { Connection, Row } from './db/dialect.js';
+import { openConnection } from './db/open.js';
 import { dialectFor } from './db/registry.js';
 import { DistdbError, namedAfter } from './errors.js';
 import {
@@ -66,11 +67,9 @@ export class Distdb {
     if (!conn) {
       const url = this.config.databases[alias];
       if (!url) throw new DistdbError('usage', `unknown database alias "${alias}"`);
-      conn = dialectFor(url)
-        .then((d) => d.connect(url))
-        .catch((err: unknown) => {
-          throw namedAfter(alias, err);
-        });
+      conn = openConnection(url).catch((err: unknown) => {
+        throw namedAfter(alias, err);
+      });
       // A failed connect is not cached: the next call tries again.
       conn.catch(() => this.#connections.delete(alias));
       this.#connections.set(alias, conn);

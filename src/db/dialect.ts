@@ -54,6 +54,11 @@ export interface Dialect {
   /** A failure worth retrying as is: deadlock, serialization failure, busy, connection reset. */
   isTransient(err: unknown): boolean;
   /**
+   * The server turned a new connection away for now: too many connections (on the server or
+   * for this user), or it is starting up. Worth connecting again after a pause.
+   */
+  isTemporaryRefusal(err: unknown): boolean;
+  /**
    * Whether the database is there, without creating it (connecting creates an embedded file).
    * Absent for backends where connecting creates nothing.
    */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Connection } from '../db/dialect.js';
-import { dialectFor } from '../db/registry.js';
+import { openConnection } from '../db/open.js';
 import { parseDatabaseUrl, redactUrl } from '../db/url.js';
 import { DistdbError, errorMessage, namedAfter } from '../errors.js';
 import type { Model } from '../models/model.js';
@@ -54,11 +54,11 @@ function connection(alias: string | undefined): Promise<Connection> {
     if (raw === undefined) throw new Error(`unknown database ${alias}`);
     const url = parseDatabaseUrl(raw, `database "${alias}"`);
     registerSecrets(url.secrets);
-    conn = dialectFor(url)
-      .then((d) => d.connect(url, { poolSize: 1, cacheKb: init.cacheKb, sharedWriter: init.sharedWriter }))
-      .catch((err: unknown) => {
+    conn = openConnection(url, { poolSize: 1, cacheKb: init.cacheKb, sharedWriter: init.sharedWriter }).catch(
+      (err: unknown) => {
         throw namedAfter(alias, err);
-      });
+      },
+    );
     connections.set(alias, conn);
   }
   return conn;

@@ -87,7 +87,6 @@ const MYSQL: ServerTraits = {
   begin: 'START TRANSACTION',
   tableExists:
     'SELECT 1 AS found FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
-  headroom: 'SELECT @@max_connections - (SELECT COUNT(*) FROM information_schema.PROCESSLIST) AS n',
   defaultPort: '3306',
 };
 
@@ -159,6 +158,22 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
     if (this.#closed) return;
     this.#closed = true;
     await this.pool.end();
+  }
+
+  /**
+   * The server's free slots (Threads_connected counts every client, whatever this user may see
+   * of the process list), and what is left of the account's limit: the session value of
+   * max_user_connections is the account's MAX_USER_CONNECTIONS where one is set.
+   */
+  protected async freeConnections(): Promise<number> {
+    const [status] = await this.query<{ Value: string }>("SHOW GLOBAL STATUS LIKE 'Threads_connected'");
+    const [limits] = await this.query<{ max: number; perUser: number; mine: number }>(
+      `SELECT @@max_connections AS max, @@max_user_connections AS perUser,
+         (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1)) AS mine`,
+    );
+    const server = Number(limits?.max ?? 0) - Number(status?.Value ?? 0);
+    const perUser = Number(limits?.perUser ?? 0);
+    return perUser > 0 ? Math.min(server, perUser - Number(limits?.mine ?? 0)) : server;
   }
 
   async integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {

@@ -50,11 +50,17 @@ export function isDuplicate(err: unknown): boolean {
   return (err as MysqlErrorLike | null)?.errno === DUP_ENTRY;
 }
 
+/** Too many connections: on the server, or for this account (max_user_connections). */
+const REFUSAL_ERRNOS = new Set([
+  1040, // ER_CON_COUNT_ERROR
+  1203, // ER_TOO_MANY_USER_CONNECTIONS
+  1226, // ER_USER_LIMIT_REACHED
+]);
 const TRANSIENT_ERRNOS = new Set([
   1213, // ER_LOCK_DEADLOCK
   1205, // ER_LOCK_WAIT_TIMEOUT
   1053, // ER_SERVER_SHUTDOWN
-  1040, // ER_CON_COUNT_ERROR (too many connections)
+  ...REFUSAL_ERRNOS,
 ]);
 const TRANSIENT_CODES = new Set([
   'ECONNRESET',
@@ -64,8 +70,19 @@ const TRANSIENT_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST',
 ]);
 
+/** The driver's error, also where distdb wrapped it (connection errors keep it in `cause`). */
+function driverError(err: unknown): MysqlErrorLike | null {
+  const e = err as (MysqlErrorLike & { cause?: MysqlErrorLike }) | null;
+  return e?.errno === undefined && e?.cause ? e.cause : e;
+}
+
 /** Worth retrying the same step: a deadlock, a lock wait timeout, or a dropped connection. */
 export function isTransient(err: unknown): boolean {
-  const e = err as MysqlErrorLike | null;
+  const e = driverError(err);
   return (e?.errno !== undefined && TRANSIENT_ERRNOS.has(e.errno)) || TRANSIENT_CODES.has(e?.code ?? '');
+}
+
+export function isTemporaryRefusal(err: unknown): boolean {
+  const e = driverError(err);
+  return e?.errno !== undefined && REFUSAL_ERRNOS.has(e.errno);
 }

@@ -1,7 +1,7 @@
 import type { Dialect } from '../../dialect.js';
 import { MysqlConnection, mysqlPoolConfig } from './connection.js';
 import { ddl } from './ddl.js';
-import { isTransient } from './errors.js';
+import { isTemporaryRefusal, isTransient } from './errors.js';
 
 /** MySQL 8.0.16+ and MariaDB 10.2+: the first versions that enforce CHECK constraints. */
 export const mysqlDialect: Dialect = {
@@ -17,4 +17,5 @@ export const mysqlDialect: Dialect = {
     mysqlPoolConfig(url);
   },
   isTransient,
+  isTemporaryRefusal,
 };

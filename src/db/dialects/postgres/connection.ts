@@ -153,14 +153,27 @@ interface Queryable {
   query(config: pg.QueryConfig): Promise<pg.QueryResult>;
 }
 
+/**
+ * The server's free slots (those reserved for superusers are not counted: distdb should not need
+ * them), and for roles other than superusers, who are exempt, what is left of the role's and the
+ * database's CONNECTION LIMIT.
+ */
+const FREE_CONNECTIONS = `WITH me AS (SELECT rolsuper, rolconnlimit FROM pg_roles WHERE rolname = current_user),
+  clients AS (SELECT usename, datname FROM pg_stat_activity WHERE backend_type = 'client backend')
+SELECT LEAST(
+  current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+    - (SELECT count(*)::int FROM clients),
+  CASE WHEN (SELECT rolsuper OR rolconnlimit < 0 FROM me) THEN NULL
+    ELSE (SELECT rolconnlimit FROM me) - (SELECT count(*)::int FROM clients WHERE usename = current_user) END,
+  CASE WHEN (SELECT rolsuper FROM me) OR datconnlimit < 0 THEN NULL
+    ELSE datconnlimit - (SELECT count(*)::int FROM clients WHERE datname = current_database()) END
+) AS n FROM pg_database WHERE datname = current_database()`;
+
 /** Backend text the shared ServerConnection machinery uses. */
 const POSTGRES: ServerTraits = {
   begin: 'BEGIN',
   tableExists:
     'SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?',
-  // Slots reserved for superusers are not counted: distdb should not need them.
-  headroom: `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
-        - (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS n`,
   defaultPort: '5432',
 };
 
@@ -231,6 +244,11 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
 
   protected async endPool(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();
+  }
+
+  protected async freeConnections(): Promise<number> {
+    const [row] = await this.query<{ n: number }>(FREE_CONNECTIONS);
+    return Number(row?.n ?? 0);
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {

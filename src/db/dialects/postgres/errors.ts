@@ -52,10 +52,26 @@ const TRANSIENT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
+/** The driver's code, also where distdb wrapped the error (connection errors keep it in `cause`). */
+function codeOf(err: unknown): string | undefined {
+  const e = err as (PgErrorLike & { cause?: PgErrorLike }) | null;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** Worth retrying the same step: a lost serialization race, a deadlock, or a dropped connection. */
 export function isTransient(err: unknown): boolean {
-  const e = err as PgErrorLike | null;
-  if (typeof e?.code === 'string') return TRANSIENT_CODES.has(e.code);
+  const code = codeOf(err);
+  if (code !== undefined) return TRANSIENT_CODES.has(code);
   // pg reports a connection dropped mid-query without a code.
-  return /Connection terminated|connection timeout/i.test(e?.message ?? '');
+  return /Connection terminated|connection timeout/i.test((err as PgErrorLike | null)?.message ?? '');
+}
+
+const REFUSAL_CODES = new Set([
+  '53300', // too_many_connections: the server's max_connections, a role's or a database's CONNECTION LIMIT
+  '57P03', // cannot_connect_now: starting up or shutting down
+]);
+
+export function isTemporaryRefusal(err: unknown): boolean {
+  return REFUSAL_CODES.has(codeOf(err) ?? '');
 }

@@ -1,7 +1,7 @@
 import type { Dialect } from '../../dialect.js';
 import { PostgresConnection, postgresConfig } from './connection.js';
 import { ddl } from './ddl.js';
-import { isTransient } from './errors.js';
+import { isTemporaryRefusal, isTransient } from './errors.js';
 
 export const postgresDialect: Dialect = {
   backend: 'postgres',
@@ -15,4 +15,5 @@ export const postgresDialect: Dialect = {
     postgresConfig(url);
   },
   isTransient,
+  isTemporaryRefusal,
 };

@@ -108,7 +108,8 @@ export function timeoutMs(url: DatabaseUrl, params: URLSearchParams, name: strin
 
 /**
  * `cannot connect to <redacted>: <driver message>`. The cause is a fresh Error carrying only the
- * message and code: driver errors may hold references to the connection config, password included.
+ * message and the driver's code and errno (so retry decisions still see them): driver errors may
+ * hold references to the connection config, password included.
  */
 export function connectionError(url: DatabaseUrl, err: unknown, password: string | undefined): DistdbError {
   let message = driverMessage(err);
@@ -116,8 +117,12 @@ export function connectionError(url: DatabaseUrl, err: unknown, password: string
   for (const s of [...secrets, ...secrets.map(encodeURIComponent)].sort((a, b) => b.length - a.length)) {
     message = message.split(s).join('***');
   }
-  const code = (err as { code?: unknown } | null)?.code;
-  const cause = Object.assign(new Error(message), typeof code === 'string' ? { code } : {});
+  const { code, errno } = (err ?? {}) as { code?: unknown; errno?: unknown };
+  const cause = Object.assign(
+    new Error(message),
+    typeof code === 'string' ? { code } : {},
+    typeof errno === 'number' ? { errno } : {},
+  );
   return new DistdbError('connection', `cannot connect to ${url.redacted}: ${message}`, { cause });
 }
 

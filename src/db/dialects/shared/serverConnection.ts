@@ -8,6 +8,7 @@ import {
   type RowWrite,
   type SqlValue,
 } from '../../dialect.js';
+import { whileRefused } from '../../open.js';
 import type { DatabaseUrl } from '../../url.js';
 import { chunk, connectionError, decodeDecimalText, parseServerUrl } from './server.js';
 
@@ -19,8 +20,6 @@ export interface ServerTraits {
   readonly begin: string;
   /** Portable SQL with one `?` (the table name): a row where the table exists in the current schema. */
   readonly tableExists: string;
-  /** One row whose `n` is how many more connections the server accepts now. */
-  readonly headroom: string;
   /** Named by `connectionHeadroom` where the URL names no port. */
   readonly defaultPort: string;
 }
@@ -77,6 +76,11 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   protected abstract get password(): string | undefined;
   /** Ends the pool, once. */
   protected abstract endPool(): Promise<void>;
+  /**
+   * How many more connections the server accepts from this URL's user now: the least of the
+   * server's free slots and any limit on the user (and, where there is one, the database).
+   */
+  protected abstract freeConnections(): Promise<number>;
   /** For `existing`: the positions in `part` (non-null values) of those stored in `col`. */
   protected abstract existingLookup(
     table: TableDef,
@@ -143,7 +147,7 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
     let session: LockSession;
     try {
-      session = await this.openLockSession(name);
+      session = await whileRefused(this.dialect, () => this.openLockSession(name));
     } catch (err) {
       throw connectionError(this.url, err, this.password);
     }
@@ -169,11 +173,11 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   }
 
   async connectionHeadroom(): Promise<{ server: string; available: number }> {
-    const rows = await this.query<{ n: number }>(this.#traits.headroom);
+    const available = await this.freeConnections();
     const u = parseServerUrl(this.url);
     return {
       server: `${u.hostname || 'localhost'}:${u.port || this.#traits.defaultPort}`,
-      available: Math.max(0, Number(rows[0]?.n ?? 0)),
+      available: Math.max(0, available),
     };
   }
 

@@ -17,6 +17,8 @@ export const sqliteDialect: Dialect = {
     // Any path is a path; whether it can be opened is known when it is opened.
   },
   isTransient: isBusy,
+  // Opening a file is never refused for load; a busy file is waited for when it is opened.
+  isTemporaryRefusal: () => false,
   exists(url) {
     const path = sqlitePath(url);
     return path === ':memory:' || existsSync(path);
