@@ -3,7 +3,7 @@ import { loadConfig } from './config/loadConfig.js';
 import type { Connection, Row } from './db/dialect.js';
 import { openConnection } from './db/open.js';
 import { dialectFor } from './db/registry.js';
-import { DistdbError, namedAfter } from './errors.js';
+import { DistdbError, databaseError, namedAfter } from './errors.js';
 import {
   type DatabaseMigrations,
   type MigrateResult,
@@ -77,6 +77,19 @@ export class Distdb {
     return conn;
   }
 
+  /**
+   * Runs `step` on the database of `alias`; a failure of it is a one-line error naming the
+   * database (alias and redacted URL).
+   */
+  async inDatabase<T>(alias: string, step: (conn: Connection) => Promise<T>): Promise<T> {
+    const conn = await this.connection(alias);
+    try {
+      return await step(conn);
+    } catch (err) {
+      throw databaseError([{ alias, url: conn.url.redacted }], err);
+    }
+  }
+
   readAlias(model: Model, hints: RoutingHints = {}): string {
     return this.checkAlias(this.router.dbForRead(model.label, hints).value);
   }
@@ -95,27 +108,29 @@ export class Distdb {
   }
 
   async get<T>(model: Model<T>, id: number): Promise<T | undefined> {
-    const conn = await this.connection(this.readAlias(model as Model));
-    const rows = await conn.query(`SELECT * FROM ${model.table.name} WHERE ${model.table.primaryKey} = ?`, [
-      id,
-    ]);
-    return rows[0] ? toRecord(model, rows[0], conn) : undefined;
+    return this.inDatabase(this.readAlias(model as Model), async (conn) => {
+      const { name, primaryKey } = model.table;
+      const rows = await conn.query(`SELECT * FROM ${name} WHERE ${primaryKey} = ?`, [id]);
+      return rows[0] ? toRecord(model, rows[0], conn) : undefined;
+    });
   }
 
   async list<T>(model: Model<T>, options: { limit?: number; offset?: number } = {}): Promise<T[]> {
-    const conn = await this.connection(this.readAlias(model as Model));
     const limit = Math.max(0, Math.floor(options.limit ?? 100));
     const offset = Math.max(0, Math.floor(options.offset ?? 0));
-    const rows = await conn.query(
-      `SELECT * FROM ${model.table.name} ORDER BY ${model.table.primaryKey} LIMIT ${limit} OFFSET ${offset}`,
-    );
-    return rows.map((r) => toRecord(model, r, conn));
+    return this.inDatabase(this.readAlias(model as Model), async (conn) => {
+      const rows = await conn.query(
+        `SELECT * FROM ${model.table.name} ORDER BY ${model.table.primaryKey} LIMIT ${limit} OFFSET ${offset}`,
+      );
+      return rows.map((r) => toRecord(model, r, conn));
+    });
   }
 
   async count(model: Model): Promise<number> {
-    const conn = await this.connection(this.readAlias(model));
-    const rows = await conn.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${model.table.name}`);
-    return Number(rows[0]?.n ?? 0);
+    return this.inDatabase(this.readAlias(model), async (conn) => {
+      const rows = await conn.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${model.table.name}`);
+      return Number(rows[0]?.n ?? 0);
+    });
   }
 
   async migrate(options: { database?: string } = {}): Promise<MigrateResult[]> {

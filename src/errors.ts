@@ -1,3 +1,5 @@
+import { scrub } from './secrets.js';
+
 /** Why a distdb operation stopped. The kind decides the CLI exit code. */
 export type ErrorKind =
   | 'usage'
@@ -45,4 +47,21 @@ export function namedAfter(alias: string, err: unknown): unknown {
     return new DistdbError(err.kind, `database "${alias}": ${err.message}`, { cause: err.cause });
   }
   return err;
+}
+
+/**
+ * A failure of an operation on one database as a one-line error naming it: its alias and
+ * redacted URL, then the first line of the driver's message with known secrets removed. A
+ * distdb error already naming a database stays as it is.
+ */
+export function databaseError(
+  databases: readonly { alias: string; url: string }[],
+  err: unknown,
+): DistdbError {
+  if (err instanceof DistdbError && err.message.startsWith('database')) return err;
+  const names = databases.map((d) => `"${d.alias}" (${d.url})`);
+  const label = names.length === 1 ? `database ${names[0]}` : `databases ${names.join(', ')}`;
+  const kind = err instanceof DistdbError ? err.kind : 'connection';
+  const message = scrub(errorMessage(err).split('\n')[0] ?? '');
+  return new DistdbError(kind, `${label}: ${message}`, { cause: err });
 }

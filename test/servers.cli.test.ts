@@ -26,7 +26,7 @@ describe.skipIf(!available)('CLI against PostgreSQL (DISTDB_<ALIAS>_URL)', () =>
     const dbs = runCli(['databases'], { cwd, env });
     expect(dbs.code).toBe(0);
     expect(dbs.stdout).toMatch(
-      /users\s+postgres\s+postgres:\/\/\w+:\*\*\*@127\.0\.0\.1:\d+\/distdb_t_\w+_users\s+ok\s+1 applied, 0 pending\s+users 8/,
+      /users\s+postgres\s+postgres:\/\/\w+:\*\*\*@127\.0\.0\.1:\d+\/distdb_t_\w+_users\s+ok\s+2 applied, 0 pending\s+users 8/,
     );
     for (const out of [sim.stdout, sim.stderr, dbs.stdout, dbs.stderr]) {
       expect(out).not.toContain(TEST_PASSWORD);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Connection, Row } from '../db/dialect.js';
-import { DistdbError } from '../errors.js';
+import { DistdbError, databaseError } from '../errors.js';
 import type { FailureReport, RunReport, RunStatus } from '../reporting/report.js';
 import type { RunPlan } from '../simulation/plan.js';
 import type { JournalRun } from '../store/journal.js';
@@ -44,9 +44,24 @@ export interface RunSummary {
   durationMs: number | null;
 }
 
-/** Run history in the `default` database: one row per run and its failed records. */
+/**
+ * Run history in the `default` database: one row per run and its failed records. A failure
+ * of that database is an error naming it (`alias`).
+ */
 export class RunStore {
-  constructor(readonly conn: Connection) {}
+  constructor(
+    readonly conn: Connection,
+    readonly alias = 'default',
+  ) {}
+
+  #guard<T>(step: () => Promise<T>): Promise<T> {
+    return step().catch((err: unknown) => {
+      // The store's own refusals (an unknown run, say) stay as they are.
+      throw err instanceof DistdbError
+        ? err
+        : databaseError([{ alias: this.alias, url: this.conn.url.redacted }], err);
+    });
+  }
 
   /** Takes the next id and a new run key; concurrent processes retry on the primary key. */
   async create(run: {
@@ -56,28 +71,32 @@ export class RunStore {
     config: unknown;
     plan: RunPlan;
   }): Promise<JournalRun> {
-    const key = randomBytes(16).toString('hex');
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const rows = await this.conn.query<{ n: number | null }>(`SELECT MAX(id) AS n FROM ${RUNS_TABLE.name}`);
-      const id = Number(rows[0]?.n ?? 0) + 1;
-      const [w] = await this.conn.insertBatch(RUNS_TABLE, [
-        {
-          id,
-          started_at: run.startedAt,
-          finished_at: null,
-          status: 'running',
-          dataset: run.dataset.slice(0, 255),
-          threads: run.threads,
-          owner: OWNER,
-          plan: JSON.stringify(run.plan),
-          config: JSON.stringify(run.config),
-          report: null,
-          run_key: key,
-        },
-      ]);
-      if (w?.ok) return { id, key };
-    }
-    throw new DistdbError('runtime', 'could not allocate a run id');
+    return this.#guard(async () => {
+      const key = randomBytes(16).toString('hex');
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const rows = await this.conn.query<{ n: number | null }>(
+          `SELECT MAX(id) AS n FROM ${RUNS_TABLE.name}`,
+        );
+        const id = Number(rows[0]?.n ?? 0) + 1;
+        const [w] = await this.conn.insertBatch(RUNS_TABLE, [
+          {
+            id,
+            started_at: run.startedAt,
+            finished_at: null,
+            status: 'running',
+            dataset: run.dataset.slice(0, 255),
+            threads: run.threads,
+            owner: OWNER,
+            plan: JSON.stringify(run.plan),
+            config: JSON.stringify(run.config),
+            report: null,
+            run_key: key,
+          },
+        ]);
+        if (w?.ok) return { id, key };
+      }
+      throw new DistdbError('runtime', 'could not allocate a run id');
+    });
   }
 
   /**
@@ -85,107 +104,121 @@ export class RunStore {
    * unknown, or still running in a live process. Two resumers race on the owner column.
    */
   async claimForResume(id: number): Promise<{ run: JournalRun; plan: RunPlan; threads: number }> {
-    const rows = await this.conn.query(
-      `SELECT status, owner, plan, threads, run_key FROM ${RUNS_TABLE.name} WHERE id = ?`,
-      [id],
-    );
-    const row = rows[0];
-    if (!row) throw new DistdbError('usage', `cannot resume run ${id}: no such run`);
-    const status = effectiveStatus(String(row.status), String(row.owner));
-    if (status === 'completed')
-      throw new DistdbError('usage', `cannot resume run ${id}: it is already complete`);
-    if (status === 'running')
-      throw new DistdbError(
-        'conflict',
-        `cannot resume run ${id}: it is still running (process ${row.owner})`,
+    return this.#guard(async () => {
+      const rows = await this.conn.query(
+        `SELECT status, owner, plan, threads, run_key FROM ${RUNS_TABLE.name} WHERE id = ?`,
+        [id],
       );
-    const claimed = await this.conn.execute(
-      `UPDATE ${RUNS_TABLE.name} SET status = 'running', owner = ? WHERE id = ? AND owner = ? AND status = ?`,
-      [OWNER, id, String(row.owner), String(row.status)],
-    );
-    if (claimed.changes !== 1)
-      throw new DistdbError('conflict', `cannot resume run ${id}: another process took it over`);
-    return {
-      run: { id, key: row.run_key === null ? null : String(row.run_key) },
-      plan: JSON.parse(String(row.plan)) as RunPlan,
-      threads: Number(row.threads),
-    };
+      const row = rows[0];
+      if (!row) throw new DistdbError('usage', `cannot resume run ${id}: no such run`);
+      const status = effectiveStatus(String(row.status), String(row.owner));
+      if (status === 'completed')
+        throw new DistdbError('usage', `cannot resume run ${id}: it is already complete`);
+      if (status === 'running')
+        throw new DistdbError(
+          'conflict',
+          `cannot resume run ${id}: it is still running (process ${row.owner})`,
+        );
+      const claimed = await this.conn.execute(
+        `UPDATE ${RUNS_TABLE.name} SET status = 'running', owner = ? WHERE id = ? AND owner = ? AND status = ?`,
+        [OWNER, id, String(row.owner), String(row.status)],
+      );
+      if (claimed.changes !== 1)
+        throw new DistdbError('conflict', `cannot resume run ${id}: another process took it over`);
+      return {
+        run: { id, key: row.run_key === null ? null : String(row.run_key) },
+        plan: JSON.parse(String(row.plan)) as RunPlan,
+        threads: Number(row.threads),
+      };
+    });
   }
 
   async clearFailures(runId: number): Promise<void> {
-    await this.conn.execute(`DELETE FROM ${RUN_FAILURES_TABLE.name} WHERE run_id = ?`, [runId]);
+    return this.#guard(async () => {
+      await this.conn.execute(`DELETE FROM ${RUN_FAILURES_TABLE.name} WHERE run_id = ?`, [runId]);
+    });
   }
 
   async appendFailures(runId: number, failures: readonly (FailureReport & { seq: number })[]): Promise<void> {
-    if (failures.length === 0) return;
-    const rows: Row[] = failures.map((f) => ({
-      run_id: runId,
-      seq: f.seq,
-      model: f.model,
-      record_id: f.id === null ? null : String(f.id),
-      code: f.code,
-      message: f.message,
-      thread: f.thread,
-    }));
-    await this.conn.insertBatch(RUN_FAILURES_TABLE, rows);
+    return this.#guard(async () => {
+      if (failures.length === 0) return;
+      const rows: Row[] = failures.map((f) => ({
+        run_id: runId,
+        seq: f.seq,
+        model: f.model,
+        record_id: f.id === null ? null : String(f.id),
+        code: f.code,
+        message: f.message,
+        thread: f.thread,
+      }));
+      await this.conn.insertBatch(RUN_FAILURES_TABLE, rows);
+    });
   }
 
   async finish(runId: number, report: RunReport): Promise<void> {
-    await this.conn.execute(
-      `UPDATE ${RUNS_TABLE.name} SET status = ?, finished_at = ?, report = ? WHERE id = ?`,
-      [report.status, report.finishedAt, JSON.stringify(report), runId],
-    );
+    return this.#guard(async () => {
+      await this.conn.execute(
+        `UPDATE ${RUNS_TABLE.name} SET status = ?, finished_at = ?, report = ? WHERE id = ?`,
+        [report.status, report.finishedAt, JSON.stringify(report), runId],
+      );
+    });
   }
 
   async list(limit = 50): Promise<RunSummary[]> {
-    const rows = await this.conn.query(
-      `SELECT id, started_at, finished_at, status, owner, dataset, threads, report FROM ${RUNS_TABLE.name} ORDER BY id DESC LIMIT ${Math.floor(limit)}`,
-    );
-    return rows.map((r) => {
-      const report = r.report ? (JSON.parse(String(r.report)) as RunReport) : undefined;
-      return {
-        id: Number(r.id),
-        startedAt: String(r.started_at),
-        finishedAt: r.finished_at === null ? null : String(r.finished_at),
-        status: effectiveStatus(String(r.status), String(r.owner)),
-        dataset: String(r.dataset),
-        threads: Number(r.threads),
-        attempted: report?.totals.attempted ?? null,
-        succeeded: report?.totals.succeeded ?? null,
-        successRate: report?.totals.successRate ?? null,
-        durationMs: report?.durationMs ?? null,
-      };
+    return this.#guard(async () => {
+      const rows = await this.conn.query(
+        `SELECT id, started_at, finished_at, status, owner, dataset, threads, report FROM ${RUNS_TABLE.name} ORDER BY id DESC LIMIT ${Math.floor(limit)}`,
+      );
+      return rows.map((r) => {
+        const report = r.report ? (JSON.parse(String(r.report)) as RunReport) : undefined;
+        return {
+          id: Number(r.id),
+          startedAt: String(r.started_at),
+          finishedAt: r.finished_at === null ? null : String(r.finished_at),
+          status: effectiveStatus(String(r.status), String(r.owner)),
+          dataset: String(r.dataset),
+          threads: Number(r.threads),
+          attempted: report?.totals.attempted ?? null,
+          succeeded: report?.totals.succeeded ?? null,
+          successRate: report?.totals.successRate ?? null,
+          durationMs: report?.durationMs ?? null,
+        };
+      });
     });
   }
 
   /** The stored report of a run (`latest` for the newest); undefined when there is none. */
   async get(id: number | 'latest'): Promise<RunReport | undefined> {
-    const rows =
-      id === 'latest'
-        ? await this.conn.query(
-            `SELECT report FROM ${RUNS_TABLE.name} WHERE report IS NOT NULL ORDER BY id DESC LIMIT 1`,
-          )
-        : await this.conn.query(`SELECT report FROM ${RUNS_TABLE.name} WHERE id = ?`, [id]);
-    const text = rows[0]?.report;
-    return typeof text === 'string' ? (JSON.parse(text) as RunReport) : undefined;
+    return this.#guard(async () => {
+      const rows =
+        id === 'latest'
+          ? await this.conn.query(
+              `SELECT report FROM ${RUNS_TABLE.name} WHERE report IS NOT NULL ORDER BY id DESC LIMIT 1`,
+            )
+          : await this.conn.query(`SELECT report FROM ${RUNS_TABLE.name} WHERE id = ?`, [id]);
+      const text = rows[0]?.report;
+      return typeof text === 'string' ? (JSON.parse(text) as RunReport) : undefined;
+    });
   }
 
   async failures(runId: number, limit: number, offset = 0): Promise<FailureReport[]> {
-    const rows = await this.conn.query(
-      `SELECT model, record_id, code, message, thread FROM ${RUN_FAILURES_TABLE.name} WHERE run_id = ? ORDER BY seq LIMIT ${Math.floor(limit)} OFFSET ${Math.floor(offset)}`,
-      [runId],
-    );
-    return rows.map((r) => ({
-      model: String(r.model),
-      id:
-        r.record_id === null
-          ? null
-          : /^\d+$/.test(String(r.record_id))
-            ? Number(r.record_id)
-            : String(r.record_id),
-      code: String(r.code) as FailureReport['code'],
-      message: String(r.message),
-      thread: Number(r.thread),
-    }));
+    return this.#guard(async () => {
+      const rows = await this.conn.query(
+        `SELECT model, record_id, code, message, thread FROM ${RUN_FAILURES_TABLE.name} WHERE run_id = ? ORDER BY seq LIMIT ${Math.floor(limit)} OFFSET ${Math.floor(offset)}`,
+        [runId],
+      );
+      return rows.map((r) => ({
+        model: String(r.model),
+        id:
+          r.record_id === null
+            ? null
+            : /^\d+$/.test(String(r.record_id))
+              ? Number(r.record_id)
+              : String(r.record_id),
+        code: String(r.code) as FailureReport['code'],
+        message: String(r.message),
+        thread: Number(r.thread),
+      }));
+    });
   }
 }

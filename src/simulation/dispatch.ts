@@ -36,6 +36,8 @@ export interface DispatchInput {
   /** At most this many workers hold database connections at once (servers' connection limits). */
   readonly maxConnectedWorkers: number;
   readonly onResult: (result: BatchResult) => void;
+  /** Aborted when the run must stop (its history cannot be written): its reason is the run's error. */
+  readonly signal?: AbortSignal;
   /**
    * Called when a phase is about to start (every earlier phase committed); what it returns is
    * sent to every worker before the phase's first batch.
@@ -88,6 +90,9 @@ export async function dispatch(input: DispatchInput): Promise<number> {
         turns.abort();
         finishIfIdle();
       };
+      const stop = () => fail(asDistdbError(input.signal?.reason, 'the run was stopped'));
+      if (input.signal?.aborted) stop();
+      input.signal?.addEventListener('abort', stop, { once: true });
 
       const start = (): WorkerSlot => {
         const thread = slots.length + 1;
@@ -158,13 +163,7 @@ export async function dispatch(input: DispatchInput): Promise<number> {
               },
               (err: unknown) => {
                 startingPhase = false;
-                fail(
-                  err instanceof DistdbError
-                    ? err
-                    : new DistdbError('runtime', `cannot start the next phase: ${scrub(errorMessage(err))}`, {
-                        cause: err,
-                      }),
-                );
+                fail(asDistdbError(err, 'cannot start the next phase'));
               },
             );
             return;
@@ -224,6 +223,12 @@ export async function dispatch(input: DispatchInput): Promise<number> {
 }
 
 type Task = Omit<BatchTask, 'batchId' | 'run'>;
+
+function asDistdbError(err: unknown, what: string): DistdbError {
+  return err instanceof DistdbError
+    ? err
+    : new DistdbError('runtime', `${what}: ${scrub(errorMessage(err))}`, { cause: err });
+}
 
 function batchSize(task: Task): number {
   return task.generate?.count ?? task.records?.length ?? 0;

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Connection } from '../db/dialect.js';
 import { openConnection } from '../db/open.js';
 import { parseDatabaseUrl, redactUrl } from '../db/url.js';
-import { DistdbError, errorMessage, namedAfter } from '../errors.js';
+import { DistdbError, databaseError, errorMessage, namedAfter } from '../errors.js';
 import type { Model } from '../models/model.js';
 import { MODELS } from '../models/models.js';
 import { registerSecrets, scrub } from '../secrets.js';
@@ -209,14 +209,11 @@ async function commit(p: Prepared, ahead: WriteAhead | undefined): Promise<Batch
 /** A driver error as a one-line message naming the database(s) involved, URL redacted. */
 function inDatabases(aliases: readonly string[], err: unknown): unknown {
   if (err instanceof DistdbError) return err;
-  const names = [...new Set(aliases)].map((a) => {
-    const raw = init.databases[a];
-    return `"${a}" (${raw === undefined ? '?' : redactUrl(raw).redacted})`;
+  const databases = [...new Set(aliases)].map((alias) => {
+    const raw = init.databases[alias];
+    return { alias, url: raw === undefined ? '?' : redactUrl(raw).redacted };
   });
-  const label = names.length === 1 ? `database ${names[0]}` : `databases ${names.join(', ')}`;
-  return new DistdbError('connection', `${label}: ${scrub(errorMessage(err).split('\n')[0] ?? '')}`, {
-    cause: err,
-  });
+  return databaseError(databases, err);
 }
 
 function outcomesFromJournal(batch: JournaledBatch, count: number): RecordOutcome[] {

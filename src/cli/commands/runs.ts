@@ -17,7 +17,7 @@ export async function openRunStore(db: Distdb): Promise<RunStore | undefined> {
   // Listing runs in a directory that never had any must not create a database there.
   if (!(await db.databaseExists(alias))) return undefined;
   const conn = await db.connection(alias);
-  return (await conn.tableExists(RUNS_TABLE.name)) ? new RunStore(conn) : undefined;
+  return (await conn.tableExists(RUNS_TABLE.name)) ? new RunStore(conn, alias) : undefined;
 }
 
 /** Long dataset paths keep their end, where the file name is. */

@@ -1,0 +1,197 @@
+import { publicConfig } from '../config/config.js';
+import type { Distdb } from '../distdb.js';
+import { DistdbError } from '../errors.js';
+import { MODELS } from '../models/models.js';
+import type { RunStore } from '../runs/runStore.js';
+import { type JournaledBatch, type JournalRun, readRunJournal } from '../store/journal.js';
+import { canonicalDataset } from './datasets/canonical.js';
+import { type Dataset, datasetSize } from './datasets/dataset.js';
+import { Generator, generatedName } from './datasets/generated.js';
+import { loadDatasetFile } from './datasets/loadDatasetFile.js';
+import type { BatchResult, Mismatch } from './messages.js';
+import { type DatasetOrigin, planRun, type RunPlan } from './plan.js';
+import type { SimulateOptions } from './simulate.js';
+
+/** A run about to be dispatched: new, or an interrupted one taken over to be finished. */
+export interface RunStart {
+  readonly run: JournalRun;
+  readonly dataset: Dataset;
+  readonly plan: RunPlan;
+  readonly threads: number;
+  /** Model → batches already committed (resume). */
+  readonly done: Record<string, number>;
+  /** The committed batches' journal entries (resume). */
+  readonly journaled: JournaledBatch[];
+}
+
+/** Empties model tables; a server database needs explicit confirmation. */
+export async function resetModels(
+  db: Distdb,
+  aliases: readonly string[],
+  confirm: boolean,
+): Promise<Record<string, number>> {
+  const removed: Record<string, number> = {};
+  const targets = [...MODELS].reverse().filter((m) => aliases.includes(db.writeAlias(m)));
+  for (const m of targets) {
+    const alias = db.writeAlias(m);
+    const conn = await db.connection(alias);
+    if (!conn.dialect.capabilities.embedded && !confirm) {
+      throw new DistdbError(
+        'usage',
+        `refusing to empty ${m.table.name} in database "${alias}" (${conn.url.redacted}): it is not an embedded database; pass --yes to confirm`,
+      );
+    }
+  }
+  for (const m of targets) {
+    await db.inDatabase(db.writeAlias(m), async (conn) => {
+      if (await conn.tableExists(m.table.name)) removed[m.table.name] = await conn.truncate(m.table.name);
+    });
+  }
+  return removed;
+}
+
+async function prepareTables(db: Distdb, options: SimulateOptions): Promise<void> {
+  const results = await db.migrate();
+  for (const r of results) {
+    if (r.status === 'failed') {
+      throw new DistdbError('migration', `migration ${r.failed} failed on database "${r.alias}": ${r.error}`);
+    }
+  }
+  const mode = options.existing ?? 'refuse';
+  if (mode === 'reset') {
+    await resetModels(db, db.aliases, options.confirmReset ?? false);
+    return;
+  }
+  if (mode === 'append') return;
+  for (const m of MODELS) {
+    const n = await db.count(m);
+    if (n > 0) {
+      throw new DistdbError(
+        'conflict',
+        `table ${m.table.name} in database "${db.writeAlias(m)}" already holds ${n} rows: pass --append to keep them or --reset to empty them first`,
+      );
+    }
+  }
+}
+
+/** Prepares the tables and records a new run. */
+export async function startNewRun(
+  db: Distdb,
+  store: RunStore,
+  options: SimulateOptions,
+  start: { threads: number; startedAt: number },
+): Promise<RunStart> {
+  const { threads } = start;
+  const dataset = options.dataset ?? canonicalDataset();
+  await prepareTables(db, options);
+  const plan = planRun(dataset, threads, options.batchSize);
+  const run = await store.create({
+    startedAt: new Date(start.startedAt).toISOString(),
+    dataset: dataset.name,
+    threads,
+    config: publicConfig(db.config),
+    plan,
+  });
+  return { run, dataset, plan, threads, done: {}, journaled: [] };
+}
+
+/** Takes an interrupted run over: its dataset and plan, and the batches its journals hold. */
+export async function resumeRun(
+  db: Distdb,
+  store: RunStore,
+  options: SimulateOptions & { resume: number },
+): Promise<RunStart> {
+  await prepareTables(db, { ...options, existing: 'append' });
+  const claimed = await store.claimForResume(options.resume);
+  const { run, plan } = claimed;
+  const dataset = options.dataset ?? datasetFromOrigin(plan.origin, run.id);
+  const done: Record<string, number> = {};
+  const journaled: JournaledBatch[] = [];
+  for (const m of MODELS) {
+    const batches = await db.inDatabase(db.writeAlias(m), (conn) => readRunJournal(conn, run, m.name));
+    // Batches of a model commit in order, so the journal holds a prefix of them.
+    if (batches.some((b, i) => b.seq !== i)) {
+      throw new DistdbError(
+        'runtime',
+        `run ${run.id}: journal of ${m.table.name} is not a prefix of its batches`,
+      );
+    }
+    done[m.name] = batches.length;
+    journaled.push(...batches);
+  }
+  return { run, dataset, plan, threads: options.threads ?? claimed.threads, done, journaled };
+}
+
+/** A journaled batch as a result; for generated datasets its intended outcomes are recomputed. */
+export function journaledResult(batch: JournaledBatch, dataset: Dataset): BatchResult {
+  const result: BatchResult = {
+    type: 'done',
+    batchId: 0,
+    thread: batch.thread,
+    model: batch.model,
+    attempted: batch.attempted,
+    succeeded: batch.succeeded,
+    failures: batch.failures,
+    latencyMs: 0,
+    busyMs: 0,
+    committedAt: 0,
+    retries: 0,
+  };
+  if (dataset.kind !== 'generated') return result;
+  const model = MODELS.find((m) => m.name === batch.model);
+  const intended = new Generator(dataset.spec).range(
+    (model?.datasetKey ?? 'users') as 'users' | 'products' | 'orders',
+    batch.firstIndex,
+    batch.attempted,
+  );
+  const actual = new Map(batch.failures.map((f) => [f.index, f.code as string]));
+  const expected: Record<string, number> = {};
+  const mismatches: Mismatch[] = [];
+  let mismatchCount = 0;
+  intended.forEach((g, k) => {
+    expected[g.expected] = (expected[g.expected] ?? 0) + 1;
+    const got = actual.get(batch.firstIndex + k) ?? 'ok';
+    if (got !== g.expected && mismatchCount++ < 20)
+      mismatches.push({ index: batch.firstIndex + k, expected: g.expected, actual: got });
+  });
+  return { ...result, expected, mismatches, mismatchCount };
+}
+
+export function datasetSizes(dataset: Dataset): Record<string, number> {
+  return Object.fromEntries(MODELS.map((m) => [m.name, datasetSize(dataset, m.datasetKey)]));
+}
+
+/** Dataset order is users, then products, then orders: where each model's first record sits. */
+export function datasetOffsets(dataset: Dataset): Record<string, number> {
+  const out: Record<string, number> = {};
+  let offset = 0;
+  for (const m of MODELS) {
+    out[m.name] = offset;
+    offset += datasetSize(dataset, m.datasetKey);
+  }
+  return out;
+}
+
+function datasetFromOrigin(origin: DatasetOrigin, runId: number): Dataset {
+  switch (origin.kind) {
+    case 'canonical':
+      return canonicalDataset();
+    case 'generated':
+      return { kind: 'generated', name: generatedName(origin.spec), spec: origin.spec };
+    case 'file': {
+      const dataset = loadDatasetFile(origin.path);
+      if (dataset.origin?.kind === 'file' && dataset.origin.sha256 !== origin.sha256) {
+        throw new DistdbError(
+          'usage',
+          `cannot resume run ${runId}: dataset ${origin.path} has changed since the run started`,
+        );
+      }
+      return dataset;
+    }
+    case 'inline':
+      throw new DistdbError(
+        'usage',
+        `cannot resume run ${runId}: its dataset was given in code; pass it again`,
+      );
+  }
+}
