@@ -1,8 +1,12 @@
 /**
  * Stable failure codes, in precedence order: a record with several problems reports the first
- * of these as its code (and all of them in its message).
+ * of these as its code (and all of them in its message). The first three are about the record
+ * as a whole, which is then not validated further.
  */
 export const FAILURE_CODES = [
+  'record_too_large',
+  'record_too_deep',
+  'repeated_field',
   'invalid_id',
   'duplicate_id',
   'invalid_name',

@@ -1,9 +1,10 @@
 import type { Row } from '../db/dialect.js';
 import { decimalToMinorUnits, parseDecimal } from '../schema/decimal.js';
-import { codePoints, truncate, typeName } from '../util/text.js';
+import { codePoints, numberText, truncate, typeName } from '../util/text.js';
 import { MAX_RAW_NAME } from './defineModel.js';
 import type { Issue } from './failureCodes.js';
 import type { FieldDef, FieldKind, Model } from './model.js';
+import { recordBoundProblem } from './recordBounds.js';
 
 /** Every field that passed its own rules, in storage form, plus every problem found. */
 export interface Validation {
@@ -19,7 +20,9 @@ function isPositiveId(v: unknown): v is number {
 }
 
 function describe(v: unknown): string {
-  return typeof v === 'string' ? `"${truncate(v)}"` : typeof v === 'number' ? String(v) : typeName(v);
+  if (typeof v === 'string') return `"${truncate(v)}"`;
+  const n = numberText(v);
+  return n === undefined ? typeName(v) : truncate(n);
 }
 
 type DecimalKind = Extract<FieldKind, { kind: 'decimal' }>;
@@ -108,6 +111,8 @@ export function validateRecord(model: Model, input: unknown): Validation {
     });
     return { row, issues };
   }
+  const bound = recordBoundProblem(input);
+  if (bound) return { row, issues: [{ ...bound, field: '' }] };
   const record = input as Record<string, unknown>;
   for (const field of model.fields) {
     const r = validateField(field, record[field.name]);
@@ -117,9 +122,11 @@ export function validateRecord(model: Model, input: unknown): Validation {
   return { row, issues };
 }
 
-/** The record's id as given, for reports (null when it has none usable). */
+/** The record's id as given, for reports (null when it has none usable; a long one shortened). */
 export function recordId(input: unknown): string | number | null {
   if (typeof input !== 'object' || input === null) return null;
   const id = (input as Record<string, unknown>).id;
-  return typeof id === 'number' || typeof id === 'string' ? id : null;
+  if (typeof id === 'number') return id;
+  const text = typeof id === 'string' ? id : numberText(id);
+  return text === undefined ? null : truncate(text, 100);
 }

@@ -2,17 +2,21 @@
  * Exact decimals as integer minor units (cents for scale 2). Prices never pass through floating
  * point arithmetic: numbers are read from their shortest decimal representation.
  */
+import { inexactNumberText, isInexactNumber } from '../util/jsonNumber.js';
 import { truncate, typeName } from '../util/text.js';
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
-/** Parses a decimal string or number; `undefined` when it is not a plain decimal with at most `scale` places. */
+/**
+ * Parses a decimal string or number (or a JSON number literal no double holds, by its exact
+ * text); an error when it is not a plain decimal with at most `scale` places.
+ */
 export function parseDecimal(input: unknown, scale: number): { minor: number } | { error: string } {
   let text: string;
-  if (typeof input === 'number') {
-    if (!Number.isFinite(input)) return { error: 'is not a finite number' };
-    text = String(input);
-    if (/e/i.test(text)) return { error: `${text} is out of range` };
+  if (typeof input === 'number' || isInexactNumber(input)) {
+    if (typeof input === 'number' && !Number.isFinite(input)) return { error: 'is not a finite number' };
+    text = typeof input === 'number' ? String(input) : inexactNumberText(input);
+    if (/e/i.test(text)) return { error: `${truncate(text)} is out of range` };
   } else if (typeof input === 'string') {
     text = input;
   } else {

@@ -34,6 +34,8 @@ export interface BatchTask {
   readonly firstIndex: number;
   /** The records, or how to generate them (`count` records from `firstIndex`). */
   readonly records?: readonly unknown[];
+  /** Records that fail as they are (`index` in this batch): each is null in `records`. */
+  readonly rejected?: readonly RejectedRecord[];
   readonly generate?: { readonly spec: GeneratorSpec; readonly count: number };
 }
 
@@ -44,6 +46,13 @@ export interface ReferencesMessage {
 }
 
 export type ToWorker = BatchTask | ReferencesMessage | { readonly type: 'stop' };
+
+export interface RejectedRecord {
+  readonly index: number;
+  readonly id: string | number | null;
+  readonly code: FailureCode;
+  readonly message: string;
+}
 
 export interface RecordFailure {
   readonly index: number;

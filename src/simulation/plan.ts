@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { Model } from '../models/model.js';
 import { MODELS } from '../models/models.js';
-import { type Dataset, datasetSize } from './datasets/dataset.js';
+import { recordBoundProblem } from '../models/recordBounds.js';
+import { recordId } from '../models/validate.js';
+import { type Dataset, datasetSize, type Rejection } from './datasets/dataset.js';
 import type { GeneratorSpec } from './datasets/generated.js';
-import type { BatchTask } from './messages.js';
+import type { BatchTask, RejectedRecord } from './messages.js';
 
 export const MAX_BATCH = 10_000;
 /** Below this, a transaction's fixed cost (and a worker's start) outweighs spreading the work. */
@@ -71,11 +73,32 @@ export function* batchesOf(
   const spec = dataset.kind === 'generated' ? dataset.spec : undefined;
   const size = plan.batchSizes[model.name] ?? MAX_BATCH;
   const total = datasetSize(dataset, model.datasetKey);
+  const rejected = dataset.kind === 'records' ? dataset.rejected?.[model.datasetKey] : undefined;
   for (let seq = done, next = done * size; next < total; seq++, next += size) {
     const count = Math.min(size, total - next);
     const task = { type: 'batch', model: model.name, seq, firstIndex: next } as const;
     yield spec
       ? { ...task, generate: { spec, count } }
-      : { ...task, records: (inMemory ?? []).slice(next, next + count) };
+      : { ...task, ...screened((inMemory ?? []).slice(next, next + count), next, rejected) };
   }
+}
+
+/**
+ * A batch's records with those that fail as they are (rejected when read, or beyond what a
+ * record may be) taken out before they are sent to a worker: a record nested 100,000 deep
+ * would overflow the stack of the structured clone that sends it.
+ */
+function screened(
+  records: unknown[],
+  firstIndex: number,
+  rejected: ReadonlyMap<number, Rejection> | undefined,
+): { records: unknown[]; rejected?: RejectedRecord[] } {
+  const out: RejectedRecord[] = [];
+  records.forEach((record, index) => {
+    const problem = rejected?.get(firstIndex + index) ?? recordBoundProblem(record);
+    if (!problem) return;
+    out.push({ index, id: recordId(record), code: problem.code, message: problem.message });
+    records[index] = null;
+  });
+  return out.length > 0 ? { records, rejected: out } : { records };
 }

@@ -124,6 +124,7 @@ async function prepare(task: BatchTask): Promise<Prepared> {
       model,
       records,
       async (label) => references.get(label) ?? connection(init.readAlias[label]),
+      task.rejected,
     ),
   ).catch((err: unknown) => {
     throw inDatabases(Object.values(init.readAlias), err);

@@ -30,20 +30,34 @@ export type ExistenceCheck = Pick<Connection, 'existing'>;
 /** Where to read a referenced model from (the router's `dbForRead`). */
 export type ReferenceReader = (modelLabel: string) => Promise<ExistenceCheck>;
 
+/** A record that fails as it is, decided before validation (by its position in the batch). */
+export interface Rejected {
+  readonly index: number;
+  readonly id: string | number | null;
+  readonly code: FailureCode;
+  readonly message: string;
+}
+
 /**
  * Validation and reference checks: everything that can be decided before taking the write
  * turn. Reference checks run for every record with a well-formed reference, so a record's
- * message lists all of its problems.
+ * message lists all of its problems. `rejected` records are not looked at.
  */
 export async function prepareRecords(
   model: Model,
   inputs: readonly unknown[],
   readRef: ReferenceReader,
+  rejected: readonly Rejected[] = [],
 ): Promise<PreparedBatch> {
   const validations: Validation[] = new Array(inputs.length);
+  const ids = inputs.map(recordId);
+  for (const r of rejected) {
+    validations[r.index] = { row: {}, issues: [{ code: r.code, field: '', message: r.message }] };
+    ids[r.index] = r.id;
+  }
   for (let i = 0; i < inputs.length; i++) {
     if (i > 0 && i % SLICE === 0) await yieldToEventLoop();
-    validations[i] = validateRecord(model, inputs[i]);
+    validations[i] ??= validateRecord(model, inputs[i]);
   }
   for (const field of referenceFields(model)) {
     const target = modelByLabel(field.type.model);
@@ -67,7 +81,7 @@ export async function prepareRecords(
       }
     }
   }
-  return { model, ids: inputs.map(recordId), validations };
+  return { model, ids, validations };
 }
 
 function describeValue(v: unknown): string {

@@ -1,10 +1,19 @@
+import type { FailureCode } from '../../models/failureCodes.js';
 import type { GeneratedDataset } from './generated.js';
+
+/** Why a record of a dataset file failed before it could be validated (a key written twice, say). */
+export interface Rejection {
+  readonly code: FailureCode;
+  readonly message: string;
+}
 
 /** Records held in memory, keyed by the model's dataset key (users, products, orders). */
 export interface RecordsDataset {
   readonly kind: 'records';
   readonly name: string;
   readonly records: Readonly<Record<string, readonly unknown[]>>;
+  /** Dataset key → record index → why that record failed as it was read. */
+  readonly rejected?: Readonly<Record<string, ReadonlyMap<number, Rejection>>>;
   /** Where the records came from, so an interrupted run can be resumed. */
   readonly origin?:
     | { readonly kind: 'canonical' }

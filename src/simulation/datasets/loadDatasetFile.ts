@@ -3,33 +3,29 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DistdbError, errorMessage } from '../../errors.js';
 import { MODELS } from '../../models/models.js';
+import { type DuplicateKey, type ParsedJson, parseJsonText } from '../../util/jsonText.js';
 import { typeName } from '../../util/text.js';
-import type { RecordsDataset } from './dataset.js';
+import type { RecordsDataset, Rejection } from './dataset.js';
 
 /**
- * Reads `{"users": [...], "products": [...], "orders": [...]}`. The file's shape is checked here
- * (a bad file is one error, nothing written); the records themselves are validated later, one
- * outcome each.
+ * Reads `{"users": [...], "products": [...], "orders": [...]}`. The file is read exactly: bytes
+ * that are not UTF-8 are refused (naming the offset), a BOM is skipped, number literals keep
+ * their exact value, and a key written twice in a record makes that record fail. The file's
+ * shape is checked here (a bad file is one error, nothing written); the records themselves are
+ * validated later, one outcome each.
  */
 export function loadDatasetFile(path: string): RecordsDataset {
   const fail = (problem: string, cause?: unknown): never => {
     throw new DistdbError('dataset', `dataset ${path}: ${problem}`, { cause });
   };
-  let text = '';
-  try {
-    if (!statSync(path).isFile()) fail('not a file');
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if (err instanceof DistdbError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    fail(code === 'ENOENT' ? 'file not found' : `cannot read (${errorMessage(err)})`, err);
+  const bytes = readBytes(path, fail);
+  const parsed = parse(bytes, fail);
+  if (!parsed.ok) {
+    return fail(
+      parsed.message.startsWith('invalid UTF-8') ? parsed.message : `not valid JSON: ${parsed.message}`,
+    );
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    fail(`not valid JSON (${errorMessage(err)})`, err);
-  }
+  const data = parsed.value;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     fail(`expected an object with "users", "products" and/or "orders" arrays, got ${typeName(data)}`);
   }
@@ -40,6 +36,59 @@ export function loadDatasetFile(path: string): RecordsDataset {
     if (!Array.isArray(value)) fail(`"${key}" must be an array, got ${typeName(value)}`);
     records[key] = value as unknown[];
   }
-  const sha256 = createHash('sha256').update(text).digest('hex');
-  return { kind: 'records', name: path, records, origin: { kind: 'file', path: resolve(path), sha256 } };
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return {
+    kind: 'records',
+    name: path,
+    records,
+    ...rejectionsOf(parsed.duplicateKeys, fail),
+    origin: { kind: 'file', path: resolve(path), sha256 },
+  };
+}
+
+function readBytes(path: string, fail: (problem: string, cause?: unknown) => never): Buffer {
+  try {
+    if (!statSync(path).isFile()) fail('not a file');
+    return readFileSync(path);
+  } catch (err) {
+    if (err instanceof DistdbError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    return fail(code === 'ENOENT' ? 'file not found' : `cannot read (${errorMessage(err)})`, err);
+  }
+}
+
+function parse(bytes: Buffer, fail: (problem: string, cause?: unknown) => never): ParsedJson {
+  try {
+    return parseJsonText(bytes);
+  } catch (err) {
+    // Text longer than a JavaScript string can be.
+    return fail(`too large to read (${errorMessage(err)})`, err);
+  }
+}
+
+/**
+ * Keys written twice: in the file's top object the file is refused (which list is meant?);
+ * anywhere in a record, that record fails, naming the key.
+ */
+function rejectionsOf(
+  duplicates: readonly DuplicateKey[],
+  fail: (problem: string) => never,
+): { rejected?: Record<string, Map<number, Rejection>> } {
+  if (duplicates.length === 0) return {};
+  const rejected: Record<string, Map<number, Rejection>> = {};
+  for (const d of duplicates) {
+    const [key, index] = d.path;
+    if (typeof key !== 'string' || typeof index !== 'number') {
+      return fail(`key "${d.key}" appears more than once (line ${d.line}, column ${d.column})`);
+    }
+    const map = rejected[key] ?? new Map<number, Rejection>();
+    rejected[key] = map;
+    if (map.has(index)) continue;
+    const where = d.path.length > 2 ? ` in ${d.path.slice(2).join('.')}` : '';
+    map.set(index, {
+      code: 'repeated_field',
+      message: `field "${d.key}"${where} appears more than once (line ${d.line}, column ${d.column})`,
+    });
+  }
+  return { rejected };
 }
