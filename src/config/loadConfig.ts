@@ -5,6 +5,7 @@ import { dialectFor, isSupportedScheme, supportedSchemes } from '../db/registry.
 import { type DatabaseUrl, parseDatabaseUrl } from '../db/url.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import { registerSecrets } from '../secrets.js';
+import { parseJsonText } from '../util/jsonText.js';
 import type { ConfigInput, DistdbConfig } from './config.js';
 import { CONFIG_FILE_NAMES, DEFAULT_DATABASES, DEFAULT_ROUTES } from './defaults.js';
 import { ALIAS, ALIAS_RULE, checkFileConfig, type FileConfig } from './fileSchema.js';
@@ -23,19 +24,21 @@ async function readConfigFile(path: string): Promise<FileConfig> {
   const where = path;
   if (!existsSync(path)) fail(where, 'file not found');
   if (extname(path) === '.json') {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(path, 'utf8');
+      bytes = readFileSync(path);
     } catch (err) {
       return fail(where, `cannot read: ${errorMessage(err)}`, err);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      return fail(where, `not valid JSON (${errorMessage(err)})`, err);
+    // The same exact reader as dataset files: a BOM is fine, errors give line and column.
+    const parsed = parseJsonText(bytes);
+    if (!parsed.ok) return fail(where, `not valid JSON: ${parsed.message}`);
+    const repeated = parsed.duplicateKeys[0];
+    if (repeated) {
+      const at = [...repeated.path, repeated.key].join('.');
+      return fail(where, `"${at}" appears more than once (line ${repeated.line}, column ${repeated.column})`);
     }
-    return checked(where, parsed);
+    return checked(where, parsed.value);
   }
   let mod: { default?: unknown };
   try {

@@ -158,3 +158,20 @@ describe('a record too large or too deeply nested fails with its own code; the r
     }
   });
 });
+
+describe('distdb.config.json is read the same way', () => {
+  it('a BOM is accepted; a syntax error names its line and column; a key written twice is refused', () => {
+    const cwd = fresh();
+    const config = join(cwd, 'distdb.config.json');
+    writeFileSync(config, `\ufeff${JSON.stringify({ routes: { User: 'users' } })}`);
+    expect(runCli(['routes'], { cwd }).code).toBe(0);
+    writeFileSync(config, '{\n  "routes": {"User": "users",}\n}');
+    expect(expectOneLineError(runCli(['routes'], { cwd }))).toBe(
+      `distdb: error: ${config}: not valid JSON: unexpected "}" at line 2, column 30`,
+    );
+    writeFileSync(config, '{"routes": {"User": "users", "User": "orders"}}');
+    expect(expectOneLineError(runCli(['routes'], { cwd }))).toBe(
+      `distdb: error: ${config}: "routes.User" appears more than once (line 1, column 30)`,
+    );
+  });
+});
