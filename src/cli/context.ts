@@ -1,5 +1,9 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { redactUrl } from '../db/url.js';
 import { Distdb } from '../distdb.js';
+import { DistdbError } from '../errors.js';
+import { registerSecrets } from '../secrets.js';
+import { truncate } from '../util/text.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -9,7 +13,12 @@ export interface CommonOptions {
 
 function collectUrl(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError('expected ALIAS=URL');
+  if (eq <= 0) {
+    // Not commander's error, which would quote the value, password and all.
+    const { redacted, secrets } = redactUrl(value);
+    registerSecrets(secrets);
+    throw new DistdbError('usage', `--url: expected ALIAS=URL, got "${truncate(redacted, 80)}"`);
+  }
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 

@@ -16,7 +16,12 @@ export function buildProgram(io: Io): Command {
     .description("Run one application's data across several databases")
     .version(VERSION)
     .showHelpAfterError(false)
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // Commander's own errors (bad flags) read like every other distdb error.
+      outputError: (s, write) => write(`distdb: ${s}`),
+    })
     // Settings set before .command() are inherited by every subcommand.
     .exitOverride();
   migrateCommand(program, io);

@@ -13,9 +13,9 @@ const SECRET_PARAMS = /^(password|pass|pwd|secret|token|sslpassword|sslkey)$/i;
 
 /**
  * Redacts a URL without trusting it to be well formed: a mistyped URL is exactly where a
- * password with `@`, `#` or `%` would otherwise leak. A well-formed `scheme://user:pass@host`
- * keeps its user; anything else with an `@` hides everything between its first `:` and its
- * last `@`; `scheme://user:pass` with no host hides what follows the user unless it is a port.
+ * password with `@`, `#` or `%` would otherwise leak. `scheme://user@host` (no password) is
+ * shown as given; a well-formed `scheme://user:pass@host` keeps its user; anything else with an
+ * `@` hides everything between its first `:` and its last `@`; `scheme://user:pass` with no host hides what follows the user unless it is a port.
  */
 export function redactUrl(raw: string): { redacted: string; secrets: string[] } {
   const secrets: string[] = [];
@@ -23,8 +23,12 @@ export function redactUrl(raw: string): { redacted: string; secrets: string[] } 
   const at = raw.lastIndexOf('@');
   const wellFormed = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#@:]*)(:)(.*)@([^@]*)$/s.exec(raw);
   const colon = raw.indexOf(':');
+  // `scheme://user@host`: a user and no password, nothing to hide.
+  const userOnly = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:]*@([^@]*)$/s.exec(raw);
   // What follows the last @ must look like a host (or nothing), else the @ was in the password.
-  if (wellFormed && !/^([A-Za-z0-9[._~-]|%2F|\/|$)/i.test(wellFormed[5] ?? '')) {
+  if (userOnly && /^([A-Za-z0-9[._~-]|%2F|\/|$)/i.test(userOnly[1] ?? '')) {
+    // shown as given
+  } else if (wellFormed && !/^([A-Za-z0-9[._~-]|%2F|\/|$)/i.test(wellFormed[5] ?? '')) {
     const password = raw.slice((wellFormed[1]?.length ?? 0) + (wellFormed[2]?.length ?? 0) + 1);
     secrets.push(password, password.slice(0, password.indexOf('@')));
     redacted = `${wellFormed[1]}${wellFormed[2]}:***`;
