@@ -2,7 +2,16 @@
  * Issue item 10: the data directory and the database files distdb creates are readable by their
  * owner only: directories 0700, files 0600, SQLite's -wal and -shm included, whatever the umask.
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/deployments.js';
@@ -85,5 +94,33 @@ describe.each(['022', '000'])('with umask %s', (umask) => {
     expectOwnerOnly(join(cwd, 'deep'));
     expectOwnerOnly(join(cwd, 'abs'));
     expectOwnerOnly(join(cwd, 'data'));
+  });
+});
+
+describe('files distdb did not create keep their mode', () => {
+  it('a file that is not a database, given as one: refused by name, mode and content untouched', async () => {
+    const cwd = fresh();
+    const other = join(cwd, 'other.txt');
+    writeFileSync(other, 'not a database\n', { mode: 0o644 });
+    chmodSync(other, 0o644);
+    const link = join(cwd, 'link.db');
+    symlinkSync(other, link);
+    for (const path of [other, link]) {
+      const r = await runCliAsync(['databases', '--url', `users=sqlite:${path}`], { cwd });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/database "users".*not a database/);
+      expect(mode(other)).toBe('0644');
+      expect(readFileSync(other, 'utf8')).toBe('not a database\n');
+    }
+  });
+
+  it('an existing database file keeps the mode its owner gave it', async () => {
+    const cwd = fresh();
+    expect((await runCliAsync(['migrate'], { cwd })).code).toBe(0);
+    const users = join(cwd, 'data', 'users.db');
+    chmodSync(users, 0o640);
+    const r = await runCliAsync(['simulate', '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(mode(users)).toBe('0640');
   });
 });

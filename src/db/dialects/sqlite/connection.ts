@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DistdbError, errorMessage } from '../../../errors.js';
@@ -31,12 +31,25 @@ export function sqlitePath(url: DatabaseUrl): string {
   return resolve(rest);
 }
 
-/** Files distdb creates are readable by their owner only: they hold the application's data. */
+/**
+ * Files distdb creates are readable by their owner only: they hold the application's data. A
+ * file that is already there (or a symlink) is not distdb's to change: its mode stays as it is.
+ */
 function prepareFile(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const fd = openSync(path, 'a', 0o600);
-  closeSync(fd);
-  chmodSync(path, 0o600);
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  try {
+    // The umask may have taken bits away, never added: this only makes sure of 0600.
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
