@@ -65,5 +65,7 @@ export interface Io {
   err(text: string): void;
   readonly stdoutIsTty: boolean;
   readonly stderrIsTty: boolean;
+  /** Width of the terminal stderr goes to, now (it changes when the window is resized). */
+  stderrColumns(): number | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
 }

@@ -10,6 +10,7 @@ const io: Io = {
   err: (text) => process.stderr.write(scrub(text)),
   stdoutIsTty: Boolean(process.stdout.isTTY),
   stderrIsTty: Boolean(process.stderr.isTTY),
+  stderrColumns: () => process.stderr.columns,
   env: process.env,
 };
 
