@@ -201,24 +201,36 @@ export class RunStore {
     });
   }
 
+  /** A code's first failures in dataset order. */
+  async failuresOfCode(runId: number, code: string, limit: number): Promise<FailureReport[]> {
+    return this.#guard(async () => {
+      const rows = await this.conn.query(
+        `SELECT model, record_id, code, message, thread FROM ${RUN_FAILURES_TABLE.name} WHERE run_id = ? AND code = ? ORDER BY seq LIMIT ${Math.floor(limit)}`,
+        [runId, code],
+      );
+      return rows.map(toFailure);
+    });
+  }
+
   async failures(runId: number, limit: number, offset = 0): Promise<FailureReport[]> {
     return this.#guard(async () => {
       const rows = await this.conn.query(
         `SELECT model, record_id, code, message, thread FROM ${RUN_FAILURES_TABLE.name} WHERE run_id = ? ORDER BY seq LIMIT ${Math.floor(limit)} OFFSET ${Math.floor(offset)}`,
         [runId],
       );
-      return rows.map((r) => ({
-        model: String(r.model),
-        id:
-          r.record_id === null
-            ? null
-            : /^\d+$/.test(String(r.record_id))
-              ? Number(r.record_id)
-              : String(r.record_id),
-        code: String(r.code) as FailureReport['code'],
-        message: String(r.message),
-        thread: Number(r.thread),
-      }));
+      return rows.map(toFailure);
     });
   }
+}
+
+/** A stored failure as the report shows it: an id that was a safe integer is a number again. */
+function toFailure(r: Row): FailureReport {
+  const id = r.record_id === null ? null : String(r.record_id);
+  return {
+    model: String(r.model),
+    id: id !== null && /^\d+$/.test(id) && Number.isSafeInteger(Number(id)) ? Number(id) : id,
+    code: String(r.code) as FailureReport['code'],
+    message: String(r.message),
+    thread: Number(r.thread),
+  };
 }

@@ -1,5 +1,6 @@
 import { codeRank, type FailureCode } from '../models/failureCodes.js';
 import { type FailureReport, type RunReport, successRate, type ThreadReport } from '../reporting/report.js';
+import { fairShares } from '../util/fairShares.js';
 import { Histogram } from './histogram.js';
 import type { BatchResult } from './messages.js';
 
@@ -13,8 +14,8 @@ const TIMELINE_BUCKETS = 120;
 
 /**
  * Accumulates batch results into report figures in memory bounded by the number of databases,
- * threads and failure codes, plus at most `failureCap` individual failures (the first in
- * dataset order).
+ * threads and failure codes, plus a bounded number of individual failures per code; the
+ * report lists at most `failureCap` of them, with examples of every code.
  */
 export class RunStats {
   readonly #models = new Map<string, { database: string; attempted: number; succeeded: number }>();
@@ -24,7 +25,9 @@ export class RunStats {
   >();
   readonly #threads: ThreadReport[];
   readonly #byCode = new Map<FailureCode, number>();
-  #failures: (FailureReport & { seq: number })[] = [];
+  /** Per code, its first failures in dataset order (at most failureCap each). */
+  readonly #failures = new Map<FailureCode, (FailureReport & { seq: number })[]>();
+  #failuresHeld = 0;
   #failuresTotal = 0;
   #commits: [number, number][] = [];
   #expected: Record<string, number> | undefined;
@@ -112,15 +115,43 @@ export class RunStats {
     }));
     for (const f of failures) this.#byCode.set(f.code, (this.#byCode.get(f.code) ?? 0) + 1);
     this.#failuresTotal += failures.length;
-    this.#failures.push(...failures);
-    if (this.#failures.length > 2 * this.info.failureCap) this.#trimFailures();
+    for (const f of failures) {
+      const list = this.#failures.get(f.code);
+      if (list) list.push(f);
+      else this.#failures.set(f.code, [f]);
+    }
+    this.#failuresHeld += failures.length;
+    if (this.#failuresHeld > 2 * this.info.failureCap * Math.max(1, this.#failures.size))
+      this.#trimFailures();
     if (this.#commits.length > 4 * TIMELINE_BUCKETS) this.#compactCommits();
     return failures;
   }
 
   #trimFailures(): void {
-    this.#failures.sort((a, b) => a.seq - b.seq);
-    this.#failures.length = Math.min(this.#failures.length, this.info.failureCap);
+    this.#failuresHeld = 0;
+    for (const list of this.#failures.values()) {
+      list.sort((a, b) => a.seq - b.seq);
+      list.length = Math.min(list.length, this.info.failureCap);
+      this.#failuresHeld += list.length;
+    }
+  }
+
+  /**
+   * At most failureCap failures, shared out between the codes (fairShares), each code's first
+   * in dataset order: a large run whose first failures are all of one code still gives
+   * examples of every code.
+   */
+  #listedFailures(): FailureReport[] {
+    this.#trimFailures();
+    const lists = [...this.#failures.values()];
+    const shares = fairShares(
+      lists.map((l) => l.length),
+      this.info.failureCap,
+    );
+    return lists
+      .flatMap((list, i) => list.slice(0, shares[i]))
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ seq: _seq, ...f }) => f);
   }
 
   // Merges neighbouring commit events so the timeline's memory stays fixed.
@@ -160,7 +191,6 @@ export class RunStats {
       workersStarted: number;
     },
   ): RunReport {
-    this.#trimFailures();
     const durationMs = Math.max(0, base.finishedAt - base.startedAt);
     const seconds = durationMs / 1000;
     const rate = (n: number) => (seconds > 0 ? Math.round(n / seconds) : 0);
@@ -230,7 +260,7 @@ export class RunStats {
         .map((t) => ({ ...t, busyMs: Math.round(t.busyMs * 10) / 10 })),
       failuresByCode: inPrecedence(this.#byCode),
       failuresTotal: this.#failuresTotal,
-      failures: this.#failures.map(({ seq: _seq, ...f }) => f),
+      failures: this.#listedFailures(),
       latencyHistograms,
       timeline: this.#timeline(base.startedAt, durationMs),
       retries,

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_FAILURES } from '../../reporting/renderers/sections.js';
 import type { RunReport } from '../../reporting/report.js';
 import type { RunStore } from '../../runs/runStore.js';
 import { scrub } from '../../secrets.js';
+import { fairShares } from '../../util/fairShares.js';
 import { type CommonOptions, type Io, parseIntOption, withCommonOptions, withDistdb } from '../context.js';
 import { openRunStore } from './runs.js';
 
@@ -31,12 +32,31 @@ function parseRunId(value: string): number | 'latest' {
 }
 
 /**
- * The stored report with as many individual failures as the renderer lists: the report keeps
- * the first ones of a large run, run history keeps them all.
+ * The stored report with as many individual failures of each code as the renderer lists
+ * (`max` shared out between the codes, as the renderers share it): the stored report keeps
+ * some of each code, run history keeps them all.
  */
 export async function withFailures(store: RunStore, report: RunReport, max: number): Promise<RunReport> {
-  if (max <= report.failures.length || report.failuresTotal <= report.failures.length) return report;
-  return { ...report, failures: await store.failures(report.run, max) };
+  const codes = Object.entries(report.failuresByCode).map(([code, count]) => ({ code, count: count ?? 0 }));
+  const shares = fairShares(
+    codes.map((c) => c.count),
+    max,
+  );
+  const stored = new Map<string, RunReport['failures']>();
+  for (const f of report.failures) {
+    const list = stored.get(f.code);
+    if (list) list.push(f);
+    else stored.set(f.code, [f]);
+  }
+  const short = codes.filter(({ code }, i) => (shares[i] ?? 0) > (stored.get(code)?.length ?? 0));
+  if (short.length === 0) return report;
+  const failures: RunReport['failures'] = [];
+  for (const [i, { code }] of codes.entries()) {
+    const held = stored.get(code) ?? [];
+    const share = shares[i] ?? 0;
+    failures.push(...(share > held.length ? await store.failuresOfCode(report.run, code, share) : held));
+  }
+  return { ...report, failures };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { fairShares } from '../../util/fairShares.js';
 import { truncate } from '../../util/text.js';
 import type { Expectations, FailureReport, RunReport } from '../report.js';
 
@@ -214,12 +215,11 @@ function listedByCode(failures: readonly FailureReport[], max: number): Map<stri
     if (group) group.push(f);
     else byCode.set(f.code, [f]);
   }
-  let left = Math.max(0, max);
-  const groups = [...byCode].sort(([, a], [, b]) => a.length - b.length);
-  groups.forEach(([code, rows], i) => {
-    const take = Math.min(rows.length, Math.floor(left / (groups.length - i)));
-    byCode.set(code, rows.slice(0, take));
-    left -= take;
-  });
+  const groups = [...byCode];
+  const shares = fairShares(
+    groups.map(([, rows]) => rows.length),
+    max,
+  );
+  groups.forEach(([code, rows], i) => byCode.set(code, rows.slice(0, shares[i])));
   return byCode;
 }
