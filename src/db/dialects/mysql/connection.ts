@@ -10,6 +10,7 @@ import {
   chunk,
   conflictColumns,
   encodeValue,
+  explainCommon,
   parseServerUrl,
   planRounds,
   poolSize,
@@ -82,6 +83,13 @@ export function mysqlPoolConfig(url: DatabaseUrl, options?: ConnectOptions): Poo
 
 type Runner = Pool | PoolConnection;
 
+function explainMysql(err: unknown, config: ConnectionOptions): string | undefined {
+  const e = err as { errno?: unknown; code?: unknown } | null;
+  if (e?.errno === 1049) return explainCommon.missingDatabase(config.database);
+  if (e?.code === 'ETIMEDOUT') return explainCommon.timedOut(config.connectTimeout);
+  return undefined;
+}
+
 /** Backend text the shared ServerConnection machinery uses. */
 const MYSQL: ServerTraits = {
   begin: 'START TRANSACTION',
@@ -118,7 +126,7 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
         if (err) conn.destroy();
       });
     });
-    await probePool(url, pool, config.password);
+    await probePool(url, pool, config.password, (err) => explainMysql(err, config));
     return new MysqlConnection(dialect, url, pool, mysqlConfig(url));
   }
 
@@ -152,6 +160,10 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
 
   protected get password(): string | undefined {
     return this.#config.password;
+  }
+
+  protected explainConnectFailure(err: unknown): string | undefined {
+    return explainMysql(err, this.#config);
   }
 
   protected async endPool(): Promise<void> {

@@ -8,6 +8,7 @@ import type { DatabaseUrl } from '../../url.js';
 import {
   chunk,
   encodeValue,
+  explainCommon,
   keyColumns,
   keyValue,
   parseServerUrl,
@@ -169,6 +170,14 @@ SELECT LEAST(
     ELSE datconnlimit - (SELECT count(*)::int FROM clients WHERE datname = current_database()) END
 ) AS n FROM pg_database WHERE datname = current_database()`;
 
+function explainPostgres(err: unknown, config: pg.PoolConfig): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (e?.code === '3D000') return explainCommon.missingDatabase(config.database);
+  if (/^timeout expired$|connection timeout/i.test(String(e?.message ?? '')))
+    return explainCommon.timedOut(config.connectionTimeoutMillis);
+  return undefined;
+}
+
 /** Backend text the shared ServerConnection machinery uses. */
 const POSTGRES: ServerTraits = {
   begin: 'BEGIN',
@@ -207,7 +216,7 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     // An idle client losing its server is reported by the next query that needs it; without a
     // listener the pool's 'error' event would end the process.
     pool.on('error', () => {});
-    await probePool(url, pool, config.password as string | undefined);
+    await probePool(url, pool, config.password as string | undefined, (err) => explainPostgres(err, config));
     return new PostgresConnection(dialect, url, pool, config);
   }
 
@@ -240,6 +249,10 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
 
   protected get password(): string | undefined {
     return this.#config.password as string | undefined;
+  }
+
+  protected explainConnectFailure(err: unknown): string | undefined {
+    return explainPostgres(err, this.#config);
   }
 
   protected async endPool(): Promise<void> {

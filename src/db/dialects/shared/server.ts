@@ -107,12 +107,31 @@ export function timeoutMs(url: DatabaseUrl, params: URLSearchParams, name: strin
 }
 
 /**
- * `cannot connect to <redacted>: <driver message>`. The cause is a fresh Error carrying only the
+ * What a backend can say of a failed connection in a user's words where its driver's message is
+ * terse ("timeout expired"), or undefined to keep the driver's message.
+ */
+export type ExplainConnectFailure = (err: unknown) => string | undefined;
+
+/** Explanations both servers share; `timeoutMs` is the URL's connect_timeout. */
+export const explainCommon = {
+  missingDatabase: (database: string | undefined) =>
+    `database "${database ?? ''}" does not exist on the server: create it first (CREATE DATABASE ${database ?? ''})`,
+  timedOut: (timeoutMs: number | undefined) =>
+    `no answer within ${(timeoutMs ?? 0) / 1000} s (connect_timeout): is the host reachable?`,
+};
+
+/**
+ * `cannot connect to <redacted>: <message>`. The cause is a fresh Error carrying only the
  * message and the driver's code and errno (so retry decisions still see them): driver errors may
  * hold references to the connection config, password included.
  */
-export function connectionError(url: DatabaseUrl, err: unknown, password: string | undefined): DistdbError {
-  let message = driverMessage(err);
+export function connectionError(
+  url: DatabaseUrl,
+  err: unknown,
+  password: string | undefined,
+  explain?: ExplainConnectFailure,
+): DistdbError {
+  let message = explain?.(err) ?? driverMessage(err);
   const secrets = [...url.secrets, password ?? ''].filter((s) => s.length > 0);
   for (const s of [...secrets, ...secrets.map(encodeURIComponent)].sort((a, b) => b.length - a.length)) {
     message = message.split(s).join('***');
@@ -131,12 +150,13 @@ export async function probePool(
   url: DatabaseUrl,
   pool: { query(sql: string): Promise<unknown>; end(): Promise<void> },
   password: string | undefined,
+  explain: ExplainConnectFailure,
 ): Promise<void> {
   try {
     await pool.query('SELECT 1');
   } catch (err) {
     await pool.end().catch(() => {});
-    throw connectionError(url, err, password);
+    throw connectionError(url, err, password, explain);
   }
 }
 

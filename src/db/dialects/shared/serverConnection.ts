@@ -74,6 +74,8 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   protected abstract openLockSession(name: string): Promise<LockSession>;
   /** The password the connection errors must not show. */
   protected abstract get password(): string | undefined;
+  /** Says what went wrong when connecting, where the driver's message does not (see ExplainConnectFailure). */
+  protected abstract explainConnectFailure(err: unknown): string | undefined;
   /** Ends the pool, once. */
   protected abstract endPool(): Promise<void>;
   /**
@@ -149,7 +151,7 @@ export abstract class ServerConnection<P, C, R> implements Connection {
     try {
       session = await whileRefused(this.dialect, () => this.openLockSession(name));
     } catch (err) {
-      throw connectionError(this.url, err, this.password);
+      throw connectionError(this.url, err, this.password, (e) => this.explainConnectFailure(e));
     }
     let granted: boolean;
     try {
