@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 // Internal: how text from data is made safe to show.
 import { escapeControl, escapeControlLines, escapeHtml, escapeMarkdown } from '../dist/reporting/escape.js';
+import { textTable } from '../dist/reporting/renderers/table.js';
 import { registerSecrets, scrub } from '../dist/secrets.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
@@ -84,6 +85,28 @@ describe('text formats apply it first', () => {
 
   it('HTML and SVG: entities escaped, control characters shown (XML does not even allow most)', () => {
     expect(escapeHtml('<b>\u0000\u0008\u202e</b>')).toBe('&lt;b&gt;\\x00\\x08\\u202e&lt;/b&gt;');
+  });
+});
+
+describe('textTable', () => {
+  it('escapes cells and counts widths in code points of the escaped text', () => {
+    const table = textTable(
+      ['name', 'n'],
+      [
+        ['a\u001b[2Jb', 1],
+        ['😀中', 22],
+        ['x\ny', 333],
+      ],
+    );
+    const lines = table.split('\n');
+    expect(lines).toEqual([
+      '  name         n',
+      '  a\\x1b[2Jb    1',
+      '  😀中          22',
+      '  x\\ny       333',
+    ]);
+    // Every line is as long as the header, counted in code points.
+    for (const line of lines) expect([...line].length).toBe([...(lines[0] ?? '')].length);
   });
 });
 
