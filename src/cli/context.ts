@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { Distdb } from '../distdb.js';
+import { escapeControl } from '../reporting/escape.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -57,4 +58,9 @@ export interface Io {
   readonly stdoutIsTty: boolean;
   readonly stderrIsTty: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** One line of plain output; text from data or databases cannot split it or drive the terminal. */
+export function printLine(io: Io, text: string): void {
+  io.out(`${escapeControl(text)}\n`);
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { escapeControl, escapeControlLines } from '../reporting/escape.js';
 import { VERSION } from '../version.js';
 import { databasesCommand } from './commands/databases.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -10,13 +11,26 @@ import { showMigrationsCommand } from './commands/showmigrations.js';
 import { simulateCommand } from './commands/simulate.js';
 import type { Io } from './context.js';
 
+/**
+ * Commander quotes arguments in its errors, so an argument's newline or escape sequence would
+ * reach the terminal: the error is escaped into one line, its own "Did you mean" kept after a
+ * space.
+ */
+function oneLineError(message: string): string {
+  return escapeControl(message.trimEnd().replace(/\n(?=\(Did you mean )/, ' '));
+}
+
 /** The command tree; a thin layer over the library. */
 export function buildProgram(io: Io): Command {
   const program = new Command('distdb')
     .description("Run one application's data across several databases")
     .version(VERSION)
     .showHelpAfterError(false)
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureOutput({
+      writeOut: (s) => io.out(escapeControlLines(s)),
+      writeErr: (s) => io.err(escapeControlLines(s)),
+      outputError: (s, write) => write(`${oneLineError(s)}\n`),
+    })
     // Settings set before .command() are inherited by every subcommand.
     .exitOverride();
   migrateCommand(program, io);
