@@ -3,6 +3,8 @@
  * parsed; this is the second line of defence for text that came from elsewhere (driver errors,
  * causes), applied at every output boundary.
  */
+import { escapeControl } from './util/controlText.js';
+
 const known = new Set<string>();
 
 /**
@@ -26,6 +28,8 @@ function variantsOf(secret: string): string[] {
   } catch {
     // not percent-encoded: nothing to add
   }
+  // Output is escaped before it is scrubbed: a secret with a control character shows escaped.
+  out.push(...[secret, ...out].map(escapeControl));
   return out.filter((v) => v.length >= MIN_SCRUBBED);
 }
 

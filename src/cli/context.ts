@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { redactUrl } from '../db/url.js';
 import { Distdb } from '../distdb.js';
 import { DistdbError } from '../errors.js';
+import { escapeControl } from '../reporting/escape.js';
 import { registerSecrets } from '../secrets.js';
 import { truncate } from '../util/text.js';
 
@@ -68,4 +69,9 @@ export interface Io {
   /** Width of the terminal stderr goes to, now (it changes when the window is resized). */
   stderrColumns(): number | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** One line of plain output; text from data or databases cannot split it or drive the terminal. */
+export function printLine(io: Io, text: string): void {
+  io.out(`${escapeControl(text)}\n`);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { DistdbError, errorMessage } from '../errors.js';
+import { escapeControl, escapeControlLines } from '../reporting/escape.js';
 import { scrub } from '../secrets.js';
 import type { Io } from './context.js';
 import { buildProgram } from './program.js';
@@ -14,7 +15,10 @@ const io: Io = {
   env: process.env,
 };
 
-/** The only place that turns errors into exit codes: one line, no stack trace. */
+/**
+ * The only place that turns errors into exit codes: one line, no stack trace. Messages quote
+ * data and driver text, so they are escaped: the whole message shows, on one line.
+ */
 async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram(io).parseAsync(argv);
@@ -31,17 +35,14 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof DistdbError) {
-      io.err(`distdb: error: ${firstLine(err.message)}\n`);
+      io.err(`distdb: error: ${escapeControl(err.message)}\n`);
       return err.exitCode;
     }
-    io.err(`distdb: unexpected error: ${firstLine(errorMessage(err))}\n`);
-    if (process.env.DISTDB_DEBUG && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
+    io.err(`distdb: unexpected error: ${escapeControl(errorMessage(err))}\n`);
+    if (process.env.DISTDB_DEBUG && err instanceof Error && err.stack)
+      io.err(`${escapeControlLines(err.stack)}\n`);
     return 1;
   }
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? '';
 }
 
 process.exitCode = await main(process.argv);

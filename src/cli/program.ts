@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { escapeControl, escapeControlLines } from '../reporting/escape.js';
 import { VERSION } from '../version.js';
 import { databasesCommand } from './commands/databases.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -10,6 +11,15 @@ import { showMigrationsCommand } from './commands/showmigrations.js';
 import { simulateCommand } from './commands/simulate.js';
 import type { Io } from './context.js';
 
+/**
+ * Commander quotes arguments in its errors, so an argument's newline or escape sequence would
+ * reach the terminal: the error is escaped into one line, its own "Did you mean" kept after a
+ * space.
+ */
+function oneLineError(message: string): string {
+  return escapeControl(message.trimEnd().replace(/\n(?=\(Did you mean )/, ' '));
+}
+
 /** The command tree; a thin layer over the library. */
 export function buildProgram(io: Io): Command {
   const program = new Command('distdb')
@@ -17,10 +27,10 @@ export function buildProgram(io: Io): Command {
     .version(VERSION)
     .showHelpAfterError(false)
     .configureOutput({
-      writeOut: (s) => io.out(s),
-      writeErr: (s) => io.err(s),
-      // Commander's own errors (bad flags) read like every other distdb error.
-      outputError: (s, write) => write(`distdb: ${s}`),
+      writeOut: (s) => io.out(escapeControlLines(s)),
+      writeErr: (s) => io.err(escapeControlLines(s)),
+      // Commander's own errors (bad flags) read like every other distdb error, on one line.
+      outputError: (s, write) => write(`distdb: ${oneLineError(s)}\n`),
     })
     // Settings set before .command() are inherited by every subcommand.
     .exitOverride();

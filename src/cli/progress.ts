@@ -1,3 +1,4 @@
+import { escapeControl } from '../reporting/escape.js';
 import type { SimulateProgress } from '../simulation/simulate.js';
 import type { Io } from './context.js';
 
@@ -25,7 +26,7 @@ export function progressPrinter(io: Io, options: { enabled: boolean }) {
           const rate = p.elapsedMs > 0 ? p.done / (p.elapsedMs / 1000) : 0;
           const eta = rate > 0 ? (p.total - p.done) / rate : 0;
           const dbs = Object.entries(p.databases)
-            .map(([a, d]) => `${a} ${d.attempted}/${d.total}`)
+            .map(([a, d]) => `${escapeControl(a)} ${d.attempted}/${d.total}`)
             .join('  ');
           const pct = p.total > 0 ? ((p.done / p.total) * 100).toFixed(1) : '100.0';
           const line = `${p.done}/${p.total} (${pct}%) · ${Math.round(rate)} rec/s · ETA ${eta.toFixed(1)} s · ${p.failed} failed · ${dbs}`;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DistdbError } from '../../errors.js';
-import { type CommonOptions, type Io, withCommonOptions, withDistdb } from '../context.js';
+import { type CommonOptions, type Io, printLine, withCommonOptions, withDistdb } from '../context.js';
 
 export function migrateCommand(program: Command, io: Io): void {
   withCommonOptions(program.command('migrate'))
@@ -12,12 +12,12 @@ export function migrateCommand(program: Command, io: Io): void {
         let failed: string | undefined;
         for (const r of results) {
           const url = db.config.databases[r.alias]?.redacted ?? '';
-          io.out(`${r.alias} (${url})\n`);
-          for (const id of r.applied) io.out(`  applied ${id}\n`);
+          printLine(io, `${r.alias} (${url})`);
+          for (const id of r.applied) printLine(io, `  applied ${id}`);
           if (r.status === 'failed') {
-            io.out(`  FAILED ${r.failed}: ${r.error}\n`);
+            printLine(io, `  FAILED ${r.failed}: ${r.error}`);
             failed ??= `migration ${r.failed} failed on database "${r.alias}": ${r.error}`;
-          } else if (r.applied.length === 0) io.out('  no migrations to apply\n');
+          } else if (r.applied.length === 0) printLine(io, '  no migrations to apply');
         }
         if (failed) throw new DistdbError('migration', failed);
       });

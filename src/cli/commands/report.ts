@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DistdbError, errorMessage } from '../../errors.js';
+import { escapeControl } from '../../reporting/escape.js';
 import type { PageSize } from '../../reporting/renderers/pdf.js';
 import {
   REPORT_EXTENSIONS,
@@ -85,7 +86,7 @@ export async function emitReport(
       cause: err,
     });
   }
-  io.err(`wrote report run ${report.run} (${format}) to ${path}\n`);
+  io.err(`${escapeControl(`wrote report run ${report.run} (${format}) to ${path}`)}\n`);
 }
 
 export function reportCommand(program: Command, io: Io): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resetModels } from '../../simulation/simulate.js';
-import { type CommonOptions, type Io, withCommonOptions, withDistdb } from '../context.js';
+import { type CommonOptions, type Io, printLine, withCommonOptions, withDistdb } from '../context.js';
 
 export function resetCommand(program: Command, io: Io): void {
   withCommonOptions(program.command('reset'))
@@ -12,8 +12,8 @@ export function resetCommand(program: Command, io: Io): void {
         const aliases = opts.database ? [db.checkAlias(opts.database)] : db.aliases;
         const removed = await resetModels(db, aliases, opts.yes ?? false);
         const entries = Object.entries(removed);
-        if (entries.length === 0) io.out('nothing to reset\n');
-        for (const [table, n] of entries) io.out(`emptied ${table}: ${n} rows removed\n`);
+        if (entries.length === 0) printLine(io, 'nothing to reset');
+        for (const [table, n] of entries) printLine(io, `emptied ${table}: ${n} rows removed`);
       });
     });
 }

@@ -1,3 +1,4 @@
+import { formatCount } from '../renderers/sections.js';
 import type { RunReport } from '../report.js';
 import {
   CHART_WIDTH,
@@ -22,7 +23,7 @@ export function outcomesChart(report: RunReport): ChartSvg {
   const dbs = Object.entries(report.databases).map(([alias, d]) => ({
     alias,
     ...d,
-    value: `${d.succeeded}/${d.attempted} (${(d.attempted === 0 ? 0 : (d.succeeded / d.attempted) * 100).toFixed(1)}%)`,
+    value: `${formatCount(d.succeeded)}/${formatCount(d.attempted)} (${(d.attempted === 0 ? 0 : (d.succeeded / d.attempted) * 100).toFixed(1)}%)`,
   }));
   const max = Math.max(1, ...dbs.map((d) => d.attempted));
   // The longest "succeeded/attempted (rate)" label must fit right of a full-length bar.
@@ -41,11 +42,13 @@ export function outcomesChart(report: RunReport): ChartSvg {
     body.push(rect(LABEL_WIDTH, y, okWidth, BAR, COLORS.succeeded));
     body.push(rect(LABEL_WIDTH + okWidth, y, failedWidth, BAR, COLORS.failed));
     // Counts go inside a segment only where they fit.
-    if (okWidth > textWidth(String(d.succeeded), SMALL_FONT_SIZE) + 10)
-      body.push(text(LABEL_WIDTH + 5, baseline, String(d.succeeded), inside));
-    if (failedWidth > textWidth(String(d.failed), SMALL_FONT_SIZE) + 10)
+    const okCount = formatCount(d.succeeded);
+    const failedCount = formatCount(d.failed);
+    if (okWidth > textWidth(okCount, SMALL_FONT_SIZE) + 10)
+      body.push(text(LABEL_WIDTH + 5, baseline, okCount, inside));
+    if (failedWidth > textWidth(failedCount, SMALL_FONT_SIZE) + 10)
       body.push(
-        text(LABEL_WIDTH + okWidth + failedWidth - 5, baseline, String(d.failed), {
+        text(LABEL_WIDTH + okWidth + failedWidth - 5, baseline, failedCount, {
           ...inside,
           anchor: 'end',
         }),

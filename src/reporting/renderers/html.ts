@@ -157,7 +157,7 @@ ${htmlTable(s.threads)}
 ${failures.join('\n')}
 </section>
 ${expectations}</main>
-<footer>distdb ${escapeHtml(report.version)} · run ${report.run} · times in UTC</footer>
+<footer>distdb ${escapeHtml(report.version)} · run ${escapeHtml(report.run)} · times in UTC</footer>
 </body>
 </html>
 `;

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { reportCharts } from '../charts/reportCharts.js';
+import { escapeControl } from '../escape.js';
 import type { RunReport } from '../report.js';
 import { drawTable, ensureSpace, PDF_FONTS } from './pdfTable.js';
 import { formatCount, reportSections } from './sections.js';
@@ -32,7 +33,11 @@ export function renderPdf(
     margins: { top: MARGIN, bottom: MARGIN + 12, left: MARGIN, right: MARGIN },
     bufferPages: true,
     font: FONT_FILES[PDF_FONTS.regular],
-    info: { Title: s.title, Author: `distdb ${report.version}`, Subject: `dataset ${report.dataset}` },
+    info: {
+      Title: s.title,
+      Author: escapeControl(`distdb ${report.version}`),
+      Subject: escapeControl(`dataset ${report.dataset}`),
+    },
     lang: 'en',
   });
   for (const [name, file] of Object.entries(FONT_FILES)) doc.registerFont(name, file);

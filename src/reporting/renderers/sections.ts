@@ -1,5 +1,6 @@
 import { fairShares } from '../../util/fairShares.js';
 import { truncate } from '../../util/text.js';
+import { escapeControl } from '../escape.js';
 import type { Expectations, FailureReport, RunReport } from '../report.js';
 
 /** A column of a report table; `weight` is its share of the page width where the layout is fixed (PDF). */
@@ -24,7 +25,8 @@ export interface FailureGroup {
 
 /**
  * What the Markdown, HTML and PDF reports show, already formatted, so they show the same
- * figures the same way and only differ in layout.
+ * figures the same way and only differ in layout. Text from data is escaped (escapeControl):
+ * no renderer gets a control character, a line break or a bidi override from a record.
  */
 export interface ReportSections {
   readonly title: string;
@@ -47,6 +49,10 @@ export const DEFAULT_MAX_FAILURES = 200;
 
 const left = (header: string, weight = 1): Column => ({ header, align: 'left', weight });
 const right = (header: string, weight = 1): Column => ({ header, align: 'right', weight });
+
+function table(columns: readonly Column[], rows: readonly (readonly string[])[]): Table {
+  return { columns, rows: rows.map((r) => r.map(escapeControl)) };
+}
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -75,7 +81,27 @@ function rate(succeeded: number, attempted: number): string {
 }
 
 export function reportSections(report: RunReport, options: { maxFailures?: number } = {}): ReportSections {
-  const t = report.totals;
+  return {
+    title: escapeControl(`distdb run ${report.run}`),
+    facts: factsOf(report),
+    summary: summaryOf(report),
+    ...databaseSections(report),
+    threads: table(
+      [right('thread'), right('records'), right('succeeded'), right('failed'), right('busy ms')],
+      report.threadStats.map((x) => [
+        String(x.thread),
+        formatCount(x.records),
+        formatCount(x.succeeded),
+        formatCount(x.failed),
+        formatCount(Math.round(x.busyMs)),
+      ]),
+    ),
+    ...failureSections(report, options.maxFailures ?? DEFAULT_MAX_FAILURES),
+    ...(report.expectations ? { expectations: expectationSections(report.expectations) } : {}),
+  };
+}
+
+function factsOf(report: RunReport): [string, string][] {
   const facts: [string, string][] = [
     ['Status', report.status],
     ...(report.error ? ([['Error', report.error]] as [string, string][]) : []),
@@ -88,7 +114,12 @@ export function reportSections(report: RunReport, options: { maxFailures?: numbe
       `${formatCount(report.threads)} (${formatCount(report.workersStarted ?? report.threads)} started)`,
     ],
   ];
-  const summary: [string, string][] = [
+  return facts.map(([k, v]) => [k, escapeControl(v)]);
+}
+
+function summaryOf(report: RunReport): [string, string][] {
+  const t = report.totals;
+  return [
     ['Attempted', formatCount(t.attempted)],
     ['Succeeded', formatCount(t.succeeded)],
     ['Failed', formatCount(t.failed)],
@@ -97,17 +128,17 @@ export function reportSections(report: RunReport, options: { maxFailures?: numbe
     ['Records/s', formatCount(report.recordsPerSecond)],
     ...(report.retries > 0 ? ([['Retries', formatCount(report.retries)]] as [string, string][]) : []),
   ];
+}
+
+function databaseSections(report: RunReport): Pick<ReportSections, 'deployment' | 'databases'> {
   const dbs = Object.entries(report.databases);
   return {
-    title: `distdb run ${report.run}`,
-    facts,
-    summary,
-    deployment: {
-      columns: [left('database', 1.2), left('backend'), left('models', 1.2), left('URL', 4)],
-      rows: dbs.map(([alias, d]) => [alias, d.backend, d.models.join(', '), d.url]),
-    },
-    databases: {
-      columns: [
+    deployment: table(
+      [left('database', 1.2), left('backend'), left('models', 1.2), left('URL', 4)],
+      dbs.map(([alias, d]) => [alias, d.backend, d.models.join(', '), d.url]),
+    ),
+    databases: table(
+      [
         left('database', 1.4),
         right('attempted'),
         right('succeeded'),
@@ -119,7 +150,7 @@ export function reportSections(report: RunReport, options: { maxFailures?: numbe
         right('p99 ms'),
         right('max ms'),
       ],
-      rows: dbs.map(([alias, d]) => [
+      dbs.map(([alias, d]) => [
         alias,
         formatCount(d.attempted),
         formatCount(d.succeeded),
@@ -131,19 +162,7 @@ export function reportSections(report: RunReport, options: { maxFailures?: numbe
         formatMs(d.latencyMs.p99),
         formatMs(d.latencyMs.max),
       ]),
-    },
-    threads: {
-      columns: [right('thread'), right('records'), right('succeeded'), right('failed'), right('busy ms')],
-      rows: report.threadStats.map((x) => [
-        String(x.thread),
-        formatCount(x.records),
-        formatCount(x.succeeded),
-        formatCount(x.failed),
-        formatCount(Math.round(x.busyMs)),
-      ]),
-    },
-    ...failureSections(report, options.maxFailures ?? DEFAULT_MAX_FAILURES),
-    ...(report.expectations ? { expectations: expectationSections(report.expectations) } : {}),
+    ),
   };
 }
 
@@ -151,14 +170,14 @@ function expectationSections(e: Expectations): NonNullable<ReportSections['expec
   const outcomes = [...new Set([...Object.keys(e.expected), ...Object.keys(e.actual)])];
   return {
     mismatches: formatCount(e.mismatches),
-    outcomes: {
-      columns: [left('outcome', 3), right('expected'), right('actual')],
-      rows: outcomes.map((o) => [o, formatCount(e.expected[o] ?? 0), formatCount(e.actual[o] ?? 0)]),
-    },
-    examples: {
-      columns: [left('model'), right('record #'), left('expected', 2), left('actual', 2)],
-      rows: e.examples.map((m) => [m.model, String(m.index), m.expected, m.actual]),
-    },
+    outcomes: table(
+      [left('outcome', 3), right('expected'), right('actual')],
+      outcomes.map((o) => [o, formatCount(e.expected[o] ?? 0), formatCount(e.actual[o] ?? 0)]),
+    ),
+    examples: table(
+      [left('model'), right('record #'), left('expected', 2), left('actual', 2)],
+      e.examples.map((m) => [m.model, String(m.index), m.expected, m.actual]),
+    ),
   };
 }
 
@@ -173,25 +192,25 @@ function failureSections(
   let shown = 0;
   for (const rows of byCode.values()) shown += rows.length;
   return {
-    failureCodes: {
-      columns: [left('code', 3), right('records'), right('share')],
-      rows: codes.map(({ code, count }) => [code, formatCount(count), rate(count, report.failuresTotal)]),
-    },
+    failureCodes: table(
+      [left('code', 3), right('records'), right('share')],
+      codes.map(({ code, count }) => [code, formatCount(count), rate(count, report.failuresTotal)]),
+    ),
     failureGroups: codes.map(({ code, count }) => {
       const rows = byCode.get(code) ?? [];
       return {
-        code,
+        code: escapeControl(code),
         count,
         more: Math.max(0, count - rows.length),
-        table: {
-          columns: [left('model', 1.1), left('id', 1.1), right('thread', 0.9), left('message', 7)],
-          rows: rows.map((f) => [
+        table: table(
+          [left('model', 1.1), left('id', 1.1), right('thread', 0.9), left('message', 7)],
+          rows.map((f) => [
             f.model,
             f.id === null ? '-' : truncate(String(f.id), 40),
             String(f.thread),
             truncate(f.message, 300),
           ]),
-        },
+        ),
       };
     }),
     failuresTotal: report.failuresTotal,

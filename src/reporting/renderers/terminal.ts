@@ -1,4 +1,5 @@
 import { truncate } from '../../util/text.js';
+import { escapeControl } from '../escape.js';
 import type { RunReport } from '../report.js';
 import { textTable } from './table.js';
 
@@ -6,9 +7,24 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
+/**
+ * The report's lines. A line built from data is escaped, so data shows as text and never as
+ * control sequences or extra lines; a table goes in as it is, with its own line breaks, since
+ * textTable has escaped every cell.
+ */
+class Lines {
+  readonly lines: string[] = [];
+  push(line: string): void {
+    this.lines.push(escapeControl(line));
+  }
+  table(table: string): void {
+    this.lines.push(table);
+  }
+}
+
 /** Terminal rendering of a run report; shows at most `maxFailures` failures individually. */
 export function renderTerminal(report: RunReport, options: { maxFailures?: number } = {}): string {
-  const out: string[] = [];
+  const out = new Lines();
   const t = report.totals;
   out.push(
     `distdb run ${report.run} · dataset ${report.dataset} · ${report.threads} threads (${report.workersStarted ?? report.threads} started) · ${report.status}`,
@@ -16,7 +32,7 @@ export function renderTerminal(report: RunReport, options: { maxFailures?: numbe
   if (report.error) out.push(`error: ${report.error}`);
   out.push('');
   out.push('Databases');
-  out.push(
+  out.table(
     textTable(
       ['alias', 'backend', 'models', 'attempted', 'succeeded', 'failed', 'records/s', 'p50 ms', 'p99 ms'],
       Object.entries(report.databases).map(([alias, d]) => [
@@ -33,59 +49,66 @@ export function renderTerminal(report: RunReport, options: { maxFailures?: numbe
     ),
   );
   out.push('');
-  const max = options.maxFailures ?? 50;
-  out.push(`Failures (${report.failuresTotal})`);
-  if (report.failuresTotal === 0) out.push('  none');
-  else {
-    out.push(
-      textTable(
-        ['model', 'id', 'code', 'thread', 'message'],
-        report.failures
-          .slice(0, max)
-          .map((f) => [
-            f.model,
-            f.id === null ? '-' : truncate(String(f.id), 20),
-            f.code,
-            f.thread,
-            truncate(f.message, 100),
-          ]),
-      ),
-    );
-    const shown = Math.min(max, report.failures.length);
-    if (report.failuresTotal > shown) out.push(`  … and ${report.failuresTotal - shown} more`);
-    out.push(
-      `  by code: ${Object.entries(report.failuresByCode)
-        .map(([c, n]) => `${c} ${n}`)
-        .join(', ')}`,
-    );
-  }
+  failures(out, report, options.maxFailures ?? 50);
   out.push('');
   out.push('Threads');
-  out.push(
+  out.table(
     textTable(
       ['thread', 'records', 'succeeded', 'failed', 'busy ms'],
       report.threadStats.map((x) => [x.thread, x.records, x.succeeded, x.failed, x.busyMs]),
     ),
   );
   out.push('');
-  const e = report.expectations;
-  if (e) {
-    out.push(`Expected vs actual (generated dataset): ${e.mismatches} mismatches`);
-    const codes = [...new Set([...Object.keys(e.expected), ...Object.keys(e.actual)])];
-    out.push(
-      textTable(
-        ['outcome', 'expected', 'actual'],
-        codes.map((c) => [c, e.expected[c] ?? 0, e.actual[c] ?? 0]),
-      ),
-    );
-    for (const m of e.examples)
-      out.push(`  mismatch: ${m.model} #${m.index} expected ${m.expected}, got ${m.actual}`);
-    out.push('');
-  }
+  expectations(out, report);
   if (report.retries > 0) out.push(`Transient errors retried: ${report.retries}`);
   for (const n of report.notices ?? []) out.push(`Note: ${n}`);
   out.push(
     `Total: ${t.succeeded}/${t.attempted} succeeded (${t.successRate.toFixed(1)}%), ${t.failed} failed · wall time ${seconds(report.durationMs)} · ${report.recordsPerSecond} records/s`,
   );
-  return `${out.join('\n')}\n`;
+  return `${out.lines.join('\n')}\n`;
+}
+
+function failures(out: Lines, report: RunReport, max: number): void {
+  out.push(`Failures (${report.failuresTotal})`);
+  if (report.failuresTotal === 0) {
+    out.push('  none');
+    return;
+  }
+  out.table(
+    textTable(
+      ['model', 'id', 'code', 'thread', 'message'],
+      report.failures
+        .slice(0, max)
+        .map((f) => [
+          f.model,
+          f.id === null ? '-' : truncate(String(f.id), 20),
+          f.code,
+          f.thread,
+          truncate(f.message, 100),
+        ]),
+    ),
+  );
+  const shown = Math.min(max, report.failures.length);
+  if (report.failuresTotal > shown) out.push(`  … and ${report.failuresTotal - shown} more`);
+  out.push(
+    `  by code: ${Object.entries(report.failuresByCode)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ')}`,
+  );
+}
+
+function expectations(out: Lines, report: RunReport): void {
+  const e = report.expectations;
+  if (!e) return;
+  out.push(`Expected vs actual (generated dataset): ${e.mismatches} mismatches`);
+  const codes = [...new Set([...Object.keys(e.expected), ...Object.keys(e.actual)])];
+  out.table(
+    textTable(
+      ['outcome', 'expected', 'actual'],
+      codes.map((c) => [c, e.expected[c] ?? 0, e.actual[c] ?? 0]),
+    ),
+  );
+  for (const m of e.examples)
+    out.push(`  mismatch: ${m.model} #${m.index} expected ${m.expected}, got ${m.actual}`);
+  out.push('');
 }
