@@ -52,7 +52,16 @@ describe.skipIf(!available)('CLI against PostgreSQL (DISTDB_<ALIAS>_URL)', () =>
     const dbs = runCli(['databases'], { cwd, env: bad });
     expect(dbs.code).toBe(1);
     expect(dbs.stdout).toMatch(
-      /orders\s+postgres\s+postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/orders\s+unreachable/,
+      /orders\s+postgres\s+postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/orders\s+unreachable\s+-\s+-\n/,
+    );
+    // The table stays as wide as its values; the reason is listed below it.
+    const [table = '', reasons = ''] = dbs.stdout.split('\nunreachable:\n');
+    const widest = Math.max(...table.split('\n').map((l) => l.length));
+    expect(widest).toBeLessThan(
+      Math.max(...table.split('\n').map((l) => l.replace(/unreachable|ok/, '').length)) + 12,
+    );
+    expect(reasons).toBe(
+      '  database "orders": cannot connect to postgres://app:***@127.0.0.1:1/orders: connect ECONNREFUSED 127.0.0.1:1\n',
     );
     const runs = runCli(['runs', '--json'], { cwd, env });
     expect(JSON.parse(runs.stdout).map((r: { status: string }) => r.status)).toEqual(['completed']);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DistdbError } from '../../errors.js';
 import { describeDatabases } from '../../inspect/describeDatabases.js';
+import { escapeControl } from '../../reporting/escape.js';
 import { textTable } from '../../reporting/renderers/table.js';
 import { type CommonOptions, type Io, withCommonOptions, withDistdb } from '../context.js';
 
@@ -17,7 +18,8 @@ export function databasesCommand(program: Command, io: Io): void {
             d.alias,
             d.backend,
             d.url,
-            d.reachable ? 'ok' : `unreachable: ${d.error ?? ''}`,
+            // The reason goes below the table, which stays as wide as its values.
+            d.reachable ? 'ok' : 'unreachable',
             d.migrations ? `${d.migrations.applied} applied, ${d.migrations.pending} pending` : '-',
             d.rows
               ? Object.entries(d.rows)
@@ -26,10 +28,18 @@ export function databasesCommand(program: Command, io: Io): void {
               : '-',
           ]);
           io.out(`${textTable(['alias', 'backend', 'url', 'status', 'migrations', 'rows'], rows, '')}\n`);
+          const reasons = list
+            .filter((d) => !d.reachable)
+            .map((d) => `  ${d.error ?? `database "${d.alias}" is not reachable`}`);
+          if (reasons.length > 0) io.out(`\nunreachable:\n${textLines(reasons)}`);
         }
         const down = list.find((d) => !d.reachable);
         if (down)
           throw new DistdbError('connection', down.error ?? `database "${down.alias}" is not reachable`);
       });
     });
+}
+
+function textLines(lines: readonly string[]): string {
+  return lines.map((l) => `${escapeControl(l)}\n`).join('');
 }
