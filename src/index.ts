@@ -1,6 +1,6 @@
 export type { ConfigInput, DistdbConfig } from './config/config.js';
 export { loadConfig } from './config/loadConfig.js';
-export type { Connection, Dialect, Row, RowWrite, SqlValue } from './db/dialect.js';
+export type { Connection, Dialect, HeldLock, Row, RowWrite, SqlValue } from './db/dialect.js';
 export { redactUrl } from './db/url.js';
 export { Distdb, type OpenOptions, openDistdb, toRecord } from './distdb.js';
 export { DistdbError, type ErrorKind } from './errors.js';
@@ -22,7 +22,7 @@ export type { RunReport } from './reporting/report.js';
 export type { Router, RoutingHints } from './routing/router.js';
 export { RouterChain } from './routing/routerChain.js';
 export { tableRouter } from './routing/tableRouter.js';
-export { RunStore, type RunSummary } from './runs/runStore.js';
+export { type OwnedRun, RunStore, type RunSummary } from './runs/runStore.js';
 export { canonicalDataset } from './simulation/datasets/canonical.js';
 export type { Dataset } from './simulation/datasets/dataset.js';
 export { loadDatasetFile } from './simulation/datasets/loadDatasetFile.js';

@@ -41,6 +41,17 @@ export interface ConnectOptions {
   readonly sharedWriter?: boolean;
 }
 
+/**
+ * A lock held until `release()` or until the process holding it dies, whichever comes first: the
+ * operating system or the database server gives it up with the process, kill -9 included.
+ */
+export interface HeldLock {
+  /** Aborted, with the reason, if the lock goes before `release()` (its session was cut off). */
+  readonly lost: AbortSignal;
+  /** Gives the lock up; never throws (a session already gone holds nothing any more). */
+  release(): Promise<void>;
+}
+
 export interface Dialect {
   /** Backend name shown to users: sqlite, postgres, mysql. */
   readonly backend: string;
@@ -78,6 +89,13 @@ export interface Connection {
   transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T>;
   /** Runs `fn` while holding a named, cross-process lock on this database. */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Takes the named lock without waiting and holds it until released or until this process
+   * dies. Undefined when another session holds it. Names are short ASCII words.
+   */
+  holdLock(name: string): Promise<HeldLock | undefined>;
+  /** Whether a session (of this process or any other) holds the lock `name` of `holdLock` now. */
+  lockHeld(name: string): Promise<boolean>;
   tableExists(table: string): Promise<boolean>;
   /**
    * For a server: which server this is (`host:port`) and how many more connections it accepts

@@ -1,35 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import type { Connection, Row } from '../db/dialect.js';
+import type { Connection, HeldLock, Row } from '../db/dialect.js';
 import { DistdbError, databaseError } from '../errors.js';
 import type { FailureReport, RunReport, RunStatus } from '../reporting/report.js';
 import type { RunPlan } from '../simulation/plan.js';
 import type { JournalRun } from '../store/journal.js';
+import { effectiveStatus, NO_LOCK, OWNER, runLockName, takeRunLock } from './liveness.js';
 import { RUN_FAILURES_TABLE, RUNS_TABLE } from './tables.js';
-
-/** This process, as recorded in the runs it owns. */
-const OWNER = `${hostname()}:${process.pid}`;
-
-/** A run marked running whose process is gone (killed, crashed, machine restarted) was interrupted. */
-function ownerAlive(owner: string): boolean {
-  const sep = owner.lastIndexOf(':');
-  const host = owner.slice(0, sep);
-  const pid = Number(owner.slice(sep + 1));
-  if (host !== hostname()) return true; // cannot tell from here
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    // A killed process not yet reaped by its parent still answers signals.
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function effectiveStatus(status: string, owner: string): RunStatus {
-  return status === 'running' && !ownerAlive(owner) ? 'interrupted' : (status as RunStatus);
-}
 
 export interface RunSummary {
   id: number;
@@ -44,9 +20,24 @@ export interface RunSummary {
   durationMs: number | null;
 }
 
+export interface NewRun {
+  startedAt: string;
+  dataset: string;
+  threads: number;
+  config: unknown;
+  plan: RunPlan;
+}
+
+/** A run this process runs, and the lock that says so until it is released. */
+export interface OwnedRun {
+  readonly run: JournalRun;
+  readonly lock: HeldLock;
+}
+
 /**
  * Run history in the `default` database: one row per run and its failed records. A failure
- * of that database is an error naming it (`alias`).
+ * of that database is an error naming it (`alias`). Whoever gets a run from `create` or
+ * `claimForResume` releases its lock once the run is finished (see liveness.ts).
  */
 export class RunStore {
   constructor(
@@ -63,47 +54,55 @@ export class RunStore {
     });
   }
 
-  /** Takes the next id and a new run key; concurrent processes retry on the primary key. */
-  async create(run: {
-    startedAt: string;
-    dataset: string;
-    threads: number;
-    config: unknown;
-    plan: RunPlan;
-  }): Promise<JournalRun> {
+  /**
+   * Takes the next id and a new run key; concurrent processes retry on the primary key. The
+   * run's lock is taken before its row exists, so a running row without it is never live.
+   */
+  async create(run: NewRun): Promise<OwnedRun> {
     return this.#guard(async () => {
       const key = randomBytes(16).toString('hex');
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const rows = await this.conn.query<{ n: number | null }>(
-          `SELECT MAX(id) AS n FROM ${RUNS_TABLE.name}`,
-        );
-        const id = Number(rows[0]?.n ?? 0) + 1;
-        const [w] = await this.conn.insertBatch(RUNS_TABLE, [
-          {
-            id,
-            started_at: run.startedAt,
-            finished_at: null,
-            status: 'running',
-            dataset: run.dataset.slice(0, 255),
-            threads: run.threads,
-            owner: OWNER,
-            plan: JSON.stringify(run.plan),
-            config: JSON.stringify(run.config),
-            report: null,
-            run_key: key,
-          },
-        ]);
-        if (w?.ok) return { id, key };
+      const lock = await this.conn.holdLock(runLockName(key));
+      if (!lock) throw new DistdbError('runtime', `the lock of a new run (key ${key}) is taken`);
+      try {
+        return { run: await this.#insertRun(run, key), lock };
+      } catch (err) {
+        await lock.release();
+        throw err;
       }
-      throw new DistdbError('runtime', 'could not allocate a run id');
     });
+  }
+
+  async #insertRun(run: NewRun, key: string): Promise<JournalRun> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const rows = await this.conn.query<{ n: number | null }>(`SELECT MAX(id) AS n FROM ${RUNS_TABLE.name}`);
+      const id = Number(rows[0]?.n ?? 0) + 1;
+      const [w] = await this.conn.insertBatch(RUNS_TABLE, [
+        {
+          id,
+          started_at: run.startedAt,
+          finished_at: null,
+          status: 'running',
+          dataset: run.dataset.slice(0, 255),
+          threads: run.threads,
+          owner: OWNER,
+          plan: JSON.stringify(run.plan),
+          config: JSON.stringify(run.config),
+          report: null,
+          run_key: key,
+        },
+      ]);
+      if (w?.ok) return { id, key };
+    }
+    throw new DistdbError('runtime', 'could not allocate a run id');
   }
 
   /**
    * Takes over an interrupted or failed run so it can be finished; refuses runs that are complete,
-   * unknown, or still running in a live process. Two resumers race on the owner column.
+   * unknown, or still running. A live run's process holds its lock, so taking the lock is what
+   * proves it gone; runs without a key go by their owner's pid. Two resumers race on the owner
+   * column, which also catches a run that finished after it was read.
    */
-  async claimForResume(id: number): Promise<{ run: JournalRun; plan: RunPlan; threads: number }> {
+  async claimForResume(id: number): Promise<OwnedRun & { plan: RunPlan; threads: number }> {
     return this.#guard(async () => {
       const rows = await this.conn.query(
         `SELECT status, owner, plan, threads, run_key FROM ${RUNS_TABLE.name} WHERE id = ?`,
@@ -111,25 +110,29 @@ export class RunStore {
       );
       const row = rows[0];
       if (!row) throw new DistdbError('usage', `cannot resume run ${id}: no such run`);
-      const status = effectiveStatus(String(row.status), String(row.owner));
+      const [status, owner] = [String(row.status), String(row.owner)];
+      const key = row.run_key === null ? null : String(row.run_key);
       if (status === 'completed')
         throw new DistdbError('usage', `cannot resume run ${id}: it is already complete`);
-      if (status === 'running')
-        throw new DistdbError(
-          'conflict',
-          `cannot resume run ${id}: it is still running (process ${row.owner})`,
+      const stillRunning = () =>
+        new DistdbError('conflict', `cannot resume run ${id}: it is still running (process ${owner})`);
+      if (key === null && (await effectiveStatus(this.conn, { status, owner, key })) === 'running')
+        throw stillRunning();
+      const lock = key === null ? NO_LOCK : await takeRunLock(this.conn, key, owner);
+      if (!lock) throw stillRunning();
+      try {
+        const claimed = await this.conn.execute(
+          `UPDATE ${RUNS_TABLE.name} SET status = 'running', owner = ? WHERE id = ? AND owner = ? AND status = ?`,
+          [OWNER, id, owner, status],
         );
-      const claimed = await this.conn.execute(
-        `UPDATE ${RUNS_TABLE.name} SET status = 'running', owner = ? WHERE id = ? AND owner = ? AND status = ?`,
-        [OWNER, id, String(row.owner), String(row.status)],
-      );
-      if (claimed.changes !== 1)
-        throw new DistdbError('conflict', `cannot resume run ${id}: another process took it over`);
-      return {
-        run: { id, key: row.run_key === null ? null : String(row.run_key) },
-        plan: JSON.parse(String(row.plan)) as RunPlan,
-        threads: Number(row.threads),
-      };
+        if (claimed.changes !== 1)
+          throw new DistdbError('conflict', `cannot resume run ${id}: another process took it over`);
+      } catch (err) {
+        await lock.release();
+        throw err;
+      }
+      const plan = JSON.parse(String(row.plan)) as RunPlan;
+      return { run: { id, key }, lock, plan, threads: Number(row.threads) };
     });
   }
 
@@ -167,15 +170,25 @@ export class RunStore {
   async list(limit = 50): Promise<RunSummary[]> {
     return this.#guard(async () => {
       const rows = await this.conn.query(
-        `SELECT id, started_at, finished_at, status, owner, dataset, threads, report FROM ${RUNS_TABLE.name} ORDER BY id DESC LIMIT ${Math.floor(limit)}`,
+        `SELECT id, started_at, finished_at, status, owner, dataset, threads, report, run_key FROM ${RUNS_TABLE.name} ORDER BY id DESC LIMIT ${Math.floor(limit)}`,
       );
-      return rows.map((r) => {
+      // Only rows stored as running are asked about, and those at once.
+      const statuses = await Promise.all(
+        rows.map((r) =>
+          effectiveStatus(this.conn, {
+            status: String(r.status),
+            owner: String(r.owner),
+            key: r.run_key === null ? null : String(r.run_key),
+          }),
+        ),
+      );
+      return rows.map((r, n) => {
         const report = r.report ? (JSON.parse(String(r.report)) as RunReport) : undefined;
         return {
           id: Number(r.id),
           startedAt: String(r.started_at),
           finishedAt: r.finished_at === null ? null : String(r.finished_at),
-          status: effectiveStatus(String(r.status), String(r.owner)),
+          status: statuses[n] as RunStatus,
           dataset: String(r.dataset),
           threads: Number(r.threads),
           attempted: report?.totals.attempted ?? null,

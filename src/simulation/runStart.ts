@@ -1,4 +1,5 @@
 import { publicConfig } from '../config/config.js';
+import type { HeldLock } from '../db/dialect.js';
 import type { Distdb } from '../distdb.js';
 import { DistdbError } from '../errors.js';
 import { MODELS } from '../models/models.js';
@@ -15,6 +16,8 @@ import type { SimulateOptions } from './simulate.js';
 /** A run about to be dispatched: new, or an interrupted one taken over to be finished. */
 export interface RunStart {
   readonly run: JournalRun;
+  /** Held while the run is run: it is what tells other processes that the run is alive. */
+  readonly lock: HeldLock;
   readonly dataset: Dataset;
   readonly plan: RunPlan;
   readonly threads: number;
@@ -85,17 +88,20 @@ export async function startNewRun(
   const dataset = options.dataset ?? canonicalDataset();
   await prepareTables(db, options);
   const plan = planRun(dataset, threads, options.batchSize);
-  const run = await store.create({
+  const { run, lock } = await store.create({
     startedAt: new Date(start.startedAt).toISOString(),
     dataset: dataset.name,
     threads,
     config: publicConfig(db.config),
     plan,
   });
-  return { run, dataset, plan, threads, done: {}, journaled: [] };
+  return { run, lock, dataset, plan, threads, done: {}, journaled: [] };
 }
 
-/** Takes an interrupted run over: its dataset and plan, and the batches its journals hold. */
+/**
+ * Takes an interrupted run over: its dataset and plan, and the batches its journals hold. The
+ * run's lock is given back if the run cannot be started after all.
+ */
 export async function resumeRun(
   db: Distdb,
   store: RunStore,
@@ -103,8 +109,21 @@ export async function resumeRun(
 ): Promise<RunStart> {
   await prepareTables(db, { ...options, existing: 'append' });
   const claimed = await store.claimForResume(options.resume);
-  const { run, plan } = claimed;
-  const dataset = options.dataset ?? datasetFromOrigin(plan.origin, run.id);
+  const { run, lock, plan } = claimed;
+  try {
+    const dataset = options.dataset ?? datasetFromOrigin(plan.origin, run.id);
+    const { done, journaled } = await readJournals(db, run);
+    return { run, lock, dataset, plan, threads: options.threads ?? claimed.threads, done, journaled };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function readJournals(
+  db: Distdb,
+  run: JournalRun,
+): Promise<{ done: Record<string, number>; journaled: JournaledBatch[] }> {
   const done: Record<string, number> = {};
   const journaled: JournaledBatch[] = [];
   for (const m of MODELS) {
@@ -119,7 +138,7 @@ export async function resumeRun(
     done[m.name] = batches.length;
     journaled.push(...batches);
   }
-  return { run, dataset, plan, threads: options.threads ?? claimed.threads, done, journaled };
+  return { done, journaled };
 }
 
 /** A journaled batch as a result; for generated datasets its intended outcomes are recomputed. */

@@ -1,6 +1,6 @@
 import { publicConfig } from '../config/config.js';
 import type { Distdb } from '../distdb.js';
-import { DistdbError, errorMessage } from '../errors.js';
+import { DistdbError, databaseError, errorMessage } from '../errors.js';
 import type { Model } from '../models/model.js';
 import { MODELS } from '../models/models.js';
 import type { RunReport } from '../reporting/report.js';
@@ -103,7 +103,8 @@ const RUN_MODEL = { label: 'Run' } as Model;
 /**
  * Starts or takes over a run, dispatches its batches, and records how it ended. Once the run
  * is recorded, whatever stops it (a database going away included) still gives a report, and
- * the error it throws carries that report, so the caller can say how to finish the run.
+ * the error it throws carries that report, so the caller can say how to finish the run. The
+ * run's lock is released however it ends, once its end is recorded (or could not be).
  */
 async function run(db: Distdb, options: SimulateOptions, pool: WorkerPool): Promise<RunReport> {
   const startedAt = Date.now();
@@ -113,25 +114,38 @@ async function run(db: Distdb, options: SimulateOptions, pool: WorkerPool): Prom
     options.resume !== undefined
       ? await resumeRun(db, store, { ...options, resume: options.resume })
       : await startNewRun(db, store, options, { threads: options.threads ?? DEFAULT_THREADS, startedAt });
-  const stats = await newStats(db, start, options, pool.workerInit.writeAlias);
+  try {
+    return await runStarted(db, { options, store, pool, start, startedAt });
+  } finally {
+    await start.lock.release();
+  }
+}
+
+interface Started {
+  readonly options: SimulateOptions;
+  readonly store: RunStore;
+  readonly pool: WorkerPool;
+  readonly start: RunStart;
+  readonly startedAt: number;
+}
+
+async function runStarted(db: Distdb, s: Started): Promise<RunReport> {
+  const { options, store, start, startedAt } = s;
+  const stats = await newStats(db, start, options, s.pool.workerInit.writeAlias);
   const stopped = new AbortController();
   const log = new FailureLog(store, start.run.id, (err) => stopped.abort(err));
+  // Without its lock the run could be taken over while it writes: it stops instead.
+  const onLost = () => stopped.abort(lostLock(store, start.run.id, start.lock.lost.reason));
+  if (start.lock.lost.aborted) onLost();
+  start.lock.lost.addEventListener('abort', onLost, { once: true });
   const outcome = { workersStarted: 0, notices: [] as string[] };
   let error: DistdbError | undefined;
   try {
-    await execute(db, {
-      options,
-      store,
-      pool,
-      start,
-      stats,
-      log,
-      startedAt,
-      outcome,
-      signal: stopped.signal,
-    });
+    await execute(db, { ...s, stats, log, outcome, signal: stopped.signal });
   } catch (err) {
     error = runError(err);
+  } finally {
+    start.lock.lost.removeEventListener('abort', onLost);
   }
   await log.flush();
   if (log.error !== undefined) error ??= runError(log.error);
@@ -159,6 +173,18 @@ async function run(db: Distdb, options: SimulateOptions, pool: WorkerPool): Prom
   return report;
 }
 
+/** The driver's words for a closed connection vary; they stay in the cause. */
+function lostLock(store: RunStore, runId: number, reason: unknown): DistdbError {
+  return databaseError(
+    [{ alias: store.alias, url: store.conn.url.redacted }],
+    new DistdbError(
+      'connection',
+      `lost the lock of run ${runId} (the connection holding it closed): without it another process could take the run over`,
+      { cause: reason },
+    ),
+  );
+}
+
 function runError(err: unknown): DistdbError {
   return err instanceof DistdbError
     ? err
@@ -184,14 +210,9 @@ async function newStats(
   });
 }
 
-interface Execution {
-  readonly options: SimulateOptions;
-  readonly store: RunStore;
-  readonly pool: WorkerPool;
-  readonly start: RunStart;
+interface Execution extends Started {
   readonly stats: RunStats;
   readonly log: FailureLog;
-  readonly startedAt: number;
   /** Filled in as the run goes: what the report says of how it was run. */
   readonly outcome: { workersStarted: number; notices: string[] };
   readonly signal: AbortSignal;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ConnectionOptions, Pool, PoolConnection, PoolOptions, ResultSetHeader } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
 import { DistdbError } from '../../../errors.js';
@@ -22,8 +21,7 @@ import {
 } from '../shared/server.js';
 import { type LockSession, ServerConnection, type ServerTraits } from '../shared/serverConnection.js';
 import { isDuplicate, rowFailure } from './errors.js';
-
-const LOCK_TIMEOUT_SECONDS = 60;
+import { openMysqlLockSession, serverLockName } from './lockSession.js';
 
 /**
  * Every session: strict (a bad value is an error, never silently coerced), `||` concatenates as
@@ -211,25 +209,15 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
     return { changes: header.affectedRows, insertId: header.insertId ? Number(header.insertId) : undefined };
   }
 
-  /**
-   * GET_LOCK on a connection of its own, outside the pool. GET_LOCK names are server-wide, so the
-   * name includes the database.
-   */
-  protected async openLockSession(name: string): Promise<LockSession> {
-    const conn = await mysql.createConnection(this.#config);
-    conn.on('error', () => {});
-    const full = `distdb:${this.#config.database ?? ''}:${name}`;
-    // MySQL limits lock names to 64 characters.
-    const lock =
-      full.length <= 64 ? full : `distdb:${createHash('sha256').update(full).digest('hex').slice(0, 56)}`;
-    return {
-      acquire: async () => {
-        const [rows] = await conn.query('SELECT GET_LOCK(?, ?) AS got', [lock, LOCK_TIMEOUT_SECONDS]);
-        return Number((rows as { got: unknown }[])[0]?.got) === 1;
-      },
-      release: () => conn.query('SELECT RELEASE_LOCK(?)', [lock]),
-      end: () => conn.end(),
-    };
+  protected openLockSession(name: string): Promise<LockSession> {
+    return openMysqlLockSession(this.#config, name);
+  }
+
+  async lockHeld(name: string): Promise<boolean> {
+    const [row] = await this.query<{ holder: SqlValue }>('SELECT IS_USED_LOCK(?) AS holder', [
+      serverLockName(this.#config, name),
+    ]);
+    return row?.holder !== null && row?.holder !== undefined;
   }
 
   /**

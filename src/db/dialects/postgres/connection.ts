@@ -23,7 +23,8 @@ import {
 import { type LockSession, ServerConnection, type ServerTraits } from '../shared/serverConnection.js';
 import { arrayLiteral } from './arrayLiteral.js';
 import { arrayType, fold } from './ddl.js';
-import { isLockTimeout, rowFailure } from './errors.js';
+import { rowFailure } from './errors.js';
+import { HELD_LOCK_QUERY, heldLockKey, openPostgresLockSession } from './lockSession.js';
 
 const OK: RowWrite = { ok: true };
 // Which key was taken is left to the caller, who looks it up anyway for its message.
@@ -285,28 +286,13 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     return { changes: (await this.run(numberParams(sql), params)).rowCount ?? 0 };
   }
 
-  /**
-   * A session advisory lock held by a client of its own, outside the pool (a pool of one would
-   * otherwise deadlock). Advisory locks are per database.
-   */
-  protected async openLockSession(name: string): Promise<LockSession> {
-    const client = new pg.Client(this.#config);
-    client.on('error', () => {});
-    await client.connect();
-    return {
-      acquire: async () => {
-        try {
-          await client.query("SET lock_timeout = '60s'");
-          await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
-          return true;
-        } catch (err) {
-          if (isLockTimeout(err)) return false;
-          throw err;
-        }
-      },
-      release: () => client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]),
-      end: () => client.end(),
-    };
+  protected openLockSession(name: string): Promise<LockSession> {
+    return openPostgresLockSession(this.#config, name);
+  }
+
+  /** Looked up, not tried: trying would take the lock for a moment from whoever wants it. */
+  async lockHeld(name: string): Promise<boolean> {
+    return (await this.query(HELD_LOCK_QUERY, heldLockKey(name))).length > 0;
   }
 
   /**

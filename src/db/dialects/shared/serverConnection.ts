@@ -3,6 +3,7 @@ import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
 import {
   type Connection,
   type Dialect,
+  type HeldLock,
   keyOf,
   type Row,
   type RowWrite,
@@ -24,12 +25,45 @@ export interface ServerTraits {
   readonly defaultPort: string;
 }
 
-/** A session of its own holding one named lock, so `withLock`'s `fn` keeps every pool connection. */
+/**
+ * A session of its own holding one named lock, outside the pool: `withLock`'s `fn` keeps every
+ * pool connection, and a lock held for a whole run does not take a pool slot away.
+ */
 export interface LockSession {
-  /** False when the lock was not granted in time. */
+  /** Waits for the lock (`withLock`); false when it was not granted in time. */
   acquire(): Promise<boolean>;
+  /** Takes the lock of `holdLock` if it is free now; false when another session holds it. */
+  tryAcquire(): Promise<boolean>;
   release(): Promise<unknown>;
   end(): Promise<unknown>;
+  /** Aborted when the session's connection closes before `end()`: its locks went with it. */
+  readonly lost: AbortSignal;
+}
+
+/** What a driver's connection emits when it goes: an error, and `end` (also after our own end). */
+interface Closable {
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+}
+
+/**
+ * Watches a lock session's connection: `lost` aborts when it closes before `ending()` was called.
+ * Listening also keeps a connection error from being an uncaught 'error' event.
+ */
+export function watchSession(conn: Closable): { lost: AbortSignal; ending(): void } {
+  const lost = new AbortController();
+  let ending = false;
+  const gone = (reason: Error) => {
+    if (!ending && !lost.signal.aborted) lost.abort(reason);
+  };
+  conn.on('error', gone);
+  conn.on('end', () => gone(new Error('the server closed the connection')));
+  return {
+    lost: lost.signal,
+    ending: () => {
+      ending = true;
+    },
+  };
 }
 
 /**
@@ -72,6 +106,7 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   protected abstract checkIn(client: C, broken: Error | undefined): void;
   /** Connects a lock session; a failure is reported as a (sanitized) connection error. */
   protected abstract openLockSession(name: string): Promise<LockSession>;
+  abstract lockHeld(name: string): Promise<boolean>;
   /** The password the connection errors must not show. */
   protected abstract get password(): string | undefined;
   /** Says what went wrong when connecting, where the driver's message does not (see ExplainConnectFailure). */
@@ -146,32 +181,43 @@ export abstract class ServerConnection<P, C, R> implements Connection {
     }
   }
 
-  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    let session: LockSession;
+  async #lockSession(name: string): Promise<LockSession> {
     try {
-      session = await whileRefused(this.dialect, () => this.openLockSession(name));
+      return await whileRefused(this.dialect, () => this.openLockSession(name));
     } catch (err) {
       throw connectionError(this.url, err, this.password, (e) => this.explainConnectFailure(e));
     }
+  }
+
+  /** Runs `take` on a new session; the session is ended unless `take` grants the lock. */
+  async #granted(name: string, take: (s: LockSession) => Promise<boolean>): Promise<LockSession | undefined> {
+    const session = await this.#lockSession(name);
     let granted: boolean;
     try {
-      granted = await session.acquire();
+      granted = await take(session);
     } catch (err) {
       await session.end().catch(() => {});
       throw err;
     }
-    if (!granted) {
-      await session.end().catch(() => {});
+    if (granted) return session;
+    await session.end().catch(() => {});
+    return undefined;
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const session = await this.#granted(name, (s) => s.acquire());
+    if (!session)
       throw new DistdbError('migration', `another distdb process is already migrating ${this.url.redacted}`);
-    }
     try {
       return await fn();
     } finally {
-      await session
-        .release()
-        .catch(() => {})
-        .finally(() => session.end().catch(() => {}));
+      await releaseSession(session);
     }
+  }
+
+  async holdLock(name: string): Promise<HeldLock | undefined> {
+    const session = await this.#granted(name, (s) => s.tryAcquire());
+    return session && { lost: session.lost, release: () => releaseSession(session) };
   }
 
   async connectionHeadroom(): Promise<{ server: string; available: number }> {
@@ -215,4 +261,13 @@ export abstract class ServerConnection<P, C, R> implements Connection {
     if (this.client) return;
     await this.endPool();
   }
+}
+
+/** Unlocks, then ends the session (which would drop the lock anyway); never throws. */
+function releaseSession(session: LockSession): Promise<void> {
+  return session
+    .release()
+    .catch(() => {})
+    .finally(() => session.end().catch(() => {}))
+    .then(() => {});
 }

@@ -7,6 +7,7 @@ import {
   type Connection,
   type ConnectOptions,
   type Dialect,
+  type HeldLock,
   keyOf,
   type Row,
   type RowWrite,
@@ -14,6 +15,7 @@ import {
 } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
 import { isBusy, rowFailure } from './errors.js';
+import { fileLockHeld, holdFileLock, lockPath } from './fileLock.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -76,6 +78,7 @@ export class SqliteConnection implements Connection {
   readonly #statements = new Map<string, Statement>();
   #depth = 0;
   readonly #sharedWriter: boolean;
+  readonly #path: string;
 
   constructor(
     readonly dialect: Dialect,
@@ -84,6 +87,7 @@ export class SqliteConnection implements Connection {
   ) {
     this.#sharedWriter = options.sharedWriter ?? false;
     const path = sqlitePath(url);
+    this.#path = path;
     try {
       if (path !== ':memory:') prepareFile(path);
       this.#db = new Database(path);
@@ -153,6 +157,14 @@ export class SqliteConnection implements Connection {
   // write transaction is the lock.
   async withLock<T>(_name: string, fn: () => Promise<T>): Promise<T> {
     return this.transaction(() => fn());
+  }
+
+  async holdLock(name: string): Promise<HeldLock | undefined> {
+    return holdFileLock(lockPath(this.#path, name));
+  }
+
+  async lockHeld(name: string): Promise<boolean> {
+    return fileLockHeld(lockPath(this.#path, name));
   }
 
   async connectionHeadroom(): Promise<undefined> {
