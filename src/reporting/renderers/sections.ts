@@ -239,6 +239,8 @@ function listedByCode(failures: readonly FailureReport[], max: number): Map<stri
     groups.map(([, rows]) => rows.length),
     max,
   );
-  groups.forEach(([code, rows], i) => byCode.set(code, rows.slice(0, shares[i])));
+  groups.forEach(([code, rows], i) => {
+    byCode.set(code, rows.slice(0, shares[i]));
+  });
   return byCode;
 }
