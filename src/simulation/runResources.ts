@@ -57,7 +57,10 @@ export function workerCache(threads: number): { cacheKb: number; sharedWriter: b
   return { cacheKb: WORKER_CACHE_KB, sharedWriter: threads > 1 };
 }
 
-/** Share of a server's free connections a run may take; the rest is left to everyone else. */
+/**
+ * Share of a server's free connections a run may take; the rest is left to everyone else, but
+ * one worker always runs when its connections fit at all.
+ */
 const CONNECTION_SHARE = 0.8;
 
 /**
@@ -74,13 +77,15 @@ export async function connectionBudget(
     const headroom = await db.inDatabase(alias, (conn) => conn.connectionHeadroom());
     if (!headroom) continue;
     const entry = servers.get(headroom.server) ?? { available: headroom.available, aliases: 0 };
+    // Databases of one server may be reached as different users, each with its own limit.
+    entry.available = Math.min(entry.available, headroom.available);
     entry.aliases++;
     servers.set(headroom.server, entry);
   }
   let maxConnectedWorkers = threads;
   const notices: string[] = [];
   for (const [server, { available, aliases: n }] of servers) {
-    const allowed = Math.floor((available * CONNECTION_SHARE) / n);
+    const allowed = available >= n ? Math.max(1, Math.floor((available * CONNECTION_SHARE) / n)) : 0;
     if (allowed < 1) {
       throw new DistdbError(
         'connection',
