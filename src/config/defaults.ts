@@ -20,3 +20,6 @@ export const CONFIG_FILE_NAMES = [
   'distdb.config.mjs',
   'distdb.config.ts',
 ];
+
+export const ALIAS = /^[a-z][a-z0-9_]{0,62}$/;
+export const ALIAS_RULE = 'use lower-case letters, digits, _';

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { Router } from '../routing/router.js';
 import { typeName } from '../util/text.js';
-import { DEFAULT_ROUTES } from './defaults.js';
+import { ALIAS, ALIAS_RULE, DEFAULT_ROUTES } from './defaults.js';
 
 /**
  * The shape of a configuration file, checked with valibot. Every schema's message is distdb's
@@ -9,8 +9,6 @@ import { DEFAULT_ROUTES } from './defaults.js';
  * whole problem. `describeIssue` adds the path.
  */
 
-export const ALIAS = /^[a-z][a-z0-9_]{0,62}$/;
-export const ALIAS_RULE = 'use lower-case letters, digits, _';
 const MODELS = Object.keys(DEFAULT_ROUTES);
 const FILE_KEYS = ['databases', 'routes', 'routers'];
 const ROUTER_METHODS = ['dbForRead', 'dbForWrite', 'allowMigrate', 'allowRelation'] as const;

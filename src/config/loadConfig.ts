@@ -5,16 +5,17 @@ import { dialectFor, isSupportedScheme, supportedSchemes } from '../db/registry.
 import { type DatabaseUrl, parseDatabaseUrl } from '../db/url.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import { registerSecrets } from '../secrets.js';
-import { parseJsonText } from '../util/jsonText.js';
 import type { ConfigInput, DistdbConfig } from './config.js';
-import { CONFIG_FILE_NAMES, DEFAULT_DATABASES, DEFAULT_ROUTES } from './defaults.js';
-import { ALIAS, ALIAS_RULE, checkFileConfig, type FileConfig } from './fileSchema.js';
+import { ALIAS, ALIAS_RULE, CONFIG_FILE_NAMES, DEFAULT_DATABASES, DEFAULT_ROUTES } from './defaults.js';
+import type { FileConfig } from './fileSchema.js';
 
 function fail(where: string, problem: string, cause?: unknown): never {
   throw new DistdbError('config', `${where}: ${problem}`, cause === undefined ? undefined : { cause });
 }
 
-function checked(where: string, raw: unknown): FileConfig {
+/** The schema and the JSON reader are loaded only when there is a file: most runs have none. */
+async function checked(where: string, raw: unknown): Promise<FileConfig> {
+  const { checkFileConfig } = await import('./fileSchema.js');
   const result = checkFileConfig(raw);
   if ('problem' in result) fail(where, result.problem);
   return result.config;
@@ -31,6 +32,7 @@ async function readConfigFile(path: string): Promise<FileConfig> {
       return fail(where, `cannot read: ${errorMessage(err)}`, err);
     }
     // The same exact reader as dataset files: a BOM is fine, errors give line and column.
+    const { parseJsonText } = await import('../util/jsonText.js');
     const parsed = parseJsonText(bytes);
     if (!parsed.ok) return fail(where, `not valid JSON: ${parsed.message}`);
     const repeated = parsed.duplicateKeys[0];
