@@ -16,7 +16,8 @@ import type { RoutingHints } from './routing/router.js';
 import { RouterChain } from './routing/routerChain.js';
 import { tableRouter } from './routing/tableRouter.js';
 import { formatMinorUnits } from './schema/decimal.js';
-import { commitRecords, prepareRecords, type RecordOutcome } from './store/writeRecords.js';
+import type { RecordOutcome } from './store/outcome.js';
+import { commitRecords, prepareRecords } from './store/writeRecords.js';
 
 export type OpenOptions = ConfigInput;
 

@@ -27,4 +27,4 @@ export { canonicalDataset } from './simulation/datasets/canonical.js';
 export type { Dataset } from './simulation/datasets/dataset.js';
 export { loadDatasetFile } from './simulation/datasets/loadDatasetFile.js';
 export { resetModels, type SimulateOptions, type SimulateProgress, simulate } from './simulation/simulate.js';
-export type { RecordOutcome } from './store/writeRecords.js';
+export type { RecordOutcome } from './store/outcome.js';

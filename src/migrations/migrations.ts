@@ -5,7 +5,7 @@ import {
   RUN_FAILURES_TABLE,
   RUN_KEY_COLUMN,
   RUNS_TABLE,
-} from '../runs/tables.js';
+} from '../schema/distdbTables.js';
 import { type SchemaOperation, withoutColumns } from '../schema/operations.js';
 import type { TableDef } from '../schema/tableDef.js';
 

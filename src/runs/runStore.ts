@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Connection, HeldLock, Row } from '../db/dialect.js';
 import { DistdbError, databaseError } from '../errors.js';
 import type { FailureReport, RunReport, RunStatus } from '../reporting/report.js';
+import { RUN_FAILURES_TABLE, RUNS_TABLE } from '../schema/distdbTables.js';
 import type { RunPlan } from '../simulation/plan.js';
 import type { JournalRun } from '../store/journal.js';
 import { effectiveStatus, NO_LOCK, OWNER, runLockName, takeRunLock } from './liveness.js';
-import { RUN_FAILURES_TABLE, RUNS_TABLE } from './tables.js';
 
 export interface RunSummary {
   id: number;

@@ -10,8 +10,8 @@ import { type Dataset, datasetSize } from './datasets/dataset.js';
 import { Generator, generatedName } from './datasets/generated.js';
 import { loadDatasetFile } from './datasets/loadDatasetFile.js';
 import type { BatchResult, Mismatch } from './messages.js';
+import type { SimulateOptions } from './options.js';
 import { type DatasetOrigin, planRun, type RunPlan } from './plan.js';
-import type { SimulateOptions } from './simulate.js';
 
 /** A run about to be dispatched: new, or an interrupted one taken over to be finished. */
 export interface RunStart {

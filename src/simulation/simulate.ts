@@ -9,10 +9,10 @@ import { scrub } from '../secrets.js';
 import { pausePoint } from '../util/pausePoint.js';
 import { VERSION } from '../version.js';
 import { createTurns } from './commitTurns.js';
-import type { Dataset } from './datasets/dataset.js';
 import { type DispatchInput, dispatch, type StartedWorker, startWorker, stopUnused } from './dispatch.js';
 import { FailureLog } from './failureLog.js';
 import type { BatchResult } from './messages.js';
+import type { SimulateOptions } from './options.js';
 import { allEmbedded, connectionBudget, referenceSnapshots, workerCache } from './runResources.js';
 import {
   datasetOffsets,
@@ -24,36 +24,12 @@ import {
 } from './runStart.js';
 import { RunStats } from './runStats.js';
 
+export type { SimulateOptions, SimulateProgress } from './options.js';
 export { resetModels } from './runStart.js';
 
 export const MAX_THREADS = 256;
 /** Worker threads when none are asked for: the original demo's ten. */
 export const DEFAULT_THREADS = 10;
-
-export interface SimulateProgress {
-  done: number;
-  total: number;
-  failed: number;
-  elapsedMs: number;
-  databases: Record<string, { attempted: number; succeeded: number; total: number }>;
-}
-
-export interface SimulateOptions {
-  threads?: number;
-  dataset?: Dataset;
-  /** What to do with model tables that already hold rows: refuse (default), keep them, or empty them. */
-  existing?: 'refuse' | 'append' | 'reset';
-  /** Needed to reset a database that is not embedded. */
-  confirmReset?: boolean;
-  /** Largest number of records written in one transaction. */
-  batchSize?: number;
-  /** How many failed records the report lists individually (all are stored and counted). */
-  failureCap?: number;
-  maxRetries?: number;
-  /** Finish an interrupted run: its committed batches are kept, the rest are run. */
-  resume?: number;
-  onProgress?: (p: SimulateProgress) => void;
-}
 
 function checkThreads(threads: number): number {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {

@@ -9,12 +9,12 @@ import { MODELS } from '../models/models.js';
 import { registerSecrets, scrub } from '../secrets.js';
 import { type JournaledBatch, readJournal } from '../store/journal.js';
 import { type BatchKeys, batchKeys, deferredRows } from '../store/keyDigest.js';
+import type { RecordOutcome } from '../store/outcome.js';
 import {
   commitRecords,
   type ExistenceCheck,
   type PreparedBatch,
   prepareRecords,
-  type RecordOutcome,
   rowsToInsert,
   type WriteAhead,
 } from '../store/writeRecords.js';

@@ -1,8 +1,8 @@
 import type { Connection } from '../db/dialect.js';
 import type { FailureCode } from '../models/failureCodes.js';
 import type { Model } from '../models/model.js';
-import { BATCH_JOURNAL_TABLE } from '../runs/tables.js';
-import type { JournalEntry, RecordOutcome } from './writeRecords.js';
+import { BATCH_JOURNAL_TABLE } from '../schema/distdbTables.js';
+import type { RecordOutcome } from './outcome.js';
 
 /** What a committed batch decided, as stored next to its rows. */
 export interface JournaledBatch {
@@ -27,6 +27,14 @@ export interface JournalRun {
 /** Entries of one run's model start with this; legacy runs are keyed by their id. */
 function prefix(run: JournalRun, model: string): string {
   return `${run.key ?? run.id}:${model}:`;
+}
+
+/** Written with the batch, in the same transaction: proof of exactly which batches committed. */
+export interface JournalEntry {
+  readonly run: JournalRun;
+  readonly seq: number;
+  readonly firstIndex: number;
+  readonly thread: number;
 }
 
 function key(run: JournalRun, model: string, seq: number): string {

@@ -6,16 +6,8 @@ import { recordId, type Validation, validateRecord } from '../models/validate.js
 import { pausePoint } from '../util/pausePoint.js';
 import { truncate } from '../util/text.js';
 import { SLICE, yieldToEventLoop } from '../util/yieldSlices.js';
-import { type JournalRun, writeJournal } from './journal.js';
-
-export type RecordOutcome =
-  | { readonly ok: true; readonly id: string | number | null }
-  | {
-      readonly ok: false;
-      readonly id: string | number | null;
-      readonly code: FailureCode;
-      readonly message: string;
-    };
+import { type JournalEntry, writeJournal } from './journal.js';
+import type { RecordOutcome } from './outcome.js';
 
 /** Records validated against their own rules and against the databases they reference. */
 export interface PreparedBatch {
@@ -86,14 +78,6 @@ export async function prepareRecords(
 
 function describeValue(v: unknown): string {
   return typeof v === 'string' ? `"${truncate(v)}"` : String(v);
-}
-
-/** Written with the batch, in the same transaction: proof of exactly which batches committed. */
-export interface JournalEntry {
-  readonly run: JournalRun;
-  readonly seq: number;
-  readonly firstIndex: number;
-  readonly thread: number;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Distdb } from '../../distdb.js';
 import { formatPercent, formatSeconds, formatTime } from '../../reporting/renderers/sections.js';
 import { textTable } from '../../reporting/renderers/table.js';
 import { RunStore } from '../../runs/runStore.js';
-import { RUNS_TABLE } from '../../runs/tables.js';
+import { RUNS_TABLE } from '../../schema/distdbTables.js';
 import { type CommonOptions, type Io, parseIntOption, withCommonOptions, withDistdb } from '../context.js';
 
 interface RunsFlags extends CommonOptions {

@@ -1,4 +1,4 @@
-import type { ColumnDef, IndexDef, TableDef } from '../schema/tableDef.js';
+import type { ColumnDef, IndexDef, TableDef } from './tableDef.js';
 
 /**
  * A random key per run, unique across deployments: run ids count up in each `default`

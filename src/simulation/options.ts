@@ -1,0 +1,26 @@
+import type { Dataset } from './datasets/dataset.js';
+
+export interface SimulateProgress {
+  done: number;
+  total: number;
+  failed: number;
+  elapsedMs: number;
+  databases: Record<string, { attempted: number; succeeded: number; total: number }>;
+}
+
+export interface SimulateOptions {
+  threads?: number;
+  dataset?: Dataset;
+  /** What to do with model tables that already hold rows: refuse (default), keep them, or empty them. */
+  existing?: 'refuse' | 'append' | 'reset';
+  /** Needed to reset a database that is not embedded. */
+  confirmReset?: boolean;
+  /** Largest number of records written in one transaction. */
+  batchSize?: number;
+  /** How many failed records the report lists individually (all are stored and counted). */
+  failureCap?: number;
+  maxRetries?: number;
+  /** Finish an interrupted run: its committed batches are kept, the rest are run. */
+  resume?: number;
+  onProgress?: (p: SimulateProgress) => void;
+}
