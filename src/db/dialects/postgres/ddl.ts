@@ -1,6 +1,6 @@
 import type { SchemaOperation } from '../../../schema/operations.js';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
-import { createIndexSql, type FoldSql, indexSql, uniqueIndexSql } from '../shared/createIndexSql.js';
+import { createIndexSql, type FoldSql, indexOperationSql } from '../shared/createIndexSql.js';
 import { checkSql } from '../shared/serverDdl.js';
 
 /**
@@ -83,8 +83,7 @@ export function ddl(op: SchemaOperation): string[] {
         `ALTER TABLE ${op.table} ADD COLUMN IF NOT EXISTS ${columnSql({ name: op.table, primaryKey: '' }, op.column)}`,
       ];
     case 'createIndex':
-      return [indexSql(op.table, op.index)];
     case 'recreateUnique':
-      return [`DROP INDEX IF EXISTS ${op.unique.name}`, uniqueIndexSql(op.table, op.unique, fold)];
+      return indexOperationSql(op, fold);
   }
 }

@@ -1,3 +1,4 @@
+import type { SchemaOperation } from '../../../schema/operations.js';
 import type { IndexDef, TableDef, UniqueDef } from '../../../schema/tableDef.js';
 
 /** How a backend folds a case-insensitive column for its unique index and lookups. */
@@ -20,4 +21,13 @@ export function createIndexSql(table: TableDef, fold: FoldSql): string[] {
     ...(table.uniques ?? []).map((u) => uniqueIndexSql(table.name, u, fold)),
     ...(table.indexes ?? []).map((i) => indexSql(table.name, i)),
   ];
+}
+
+/** The index steps of a migration, for backends with expression indexes and IF EXISTS. */
+export function indexOperationSql(
+  op: Extract<SchemaOperation, { kind: 'createIndex' | 'recreateUnique' }>,
+  fold: FoldSql,
+): string[] {
+  if (op.kind === 'createIndex') return [indexSql(op.table, op.index)];
+  return [`DROP INDEX IF EXISTS ${op.unique.name}`, uniqueIndexSql(op.table, op.unique, fold)];
 }

@@ -1,7 +1,7 @@
 import { decimalToMinorUnits } from '../../../schema/decimal.js';
 import type { SchemaOperation } from '../../../schema/operations.js';
 import { type CheckDef, type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
-import { createIndexSql, type FoldSql, indexSql, uniqueIndexSql } from '../shared/createIndexSql.js';
+import { createIndexSql, type FoldSql, indexOperationSql } from '../shared/createIndexSql.js';
 
 /** SQLite's lower() folds ASCII letters only, whatever the locale: the same on every machine. */
 const fold: FoldSql = (column) => `lower(${column})`;
@@ -55,8 +55,7 @@ export function ddl(op: SchemaOperation): string[] {
     case 'addColumn':
       return [`ALTER TABLE ${op.table} ADD COLUMN ${columnSql({ primaryKey: '' }, op.column)}`];
     case 'createIndex':
-      return [indexSql(op.table, op.index)];
     case 'recreateUnique':
-      return [`DROP INDEX IF EXISTS ${op.unique.name}`, uniqueIndexSql(op.table, op.unique, fold)];
+      return indexOperationSql(op, fold);
   }
 }
