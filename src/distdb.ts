@@ -10,12 +10,13 @@ import {
   migrateDatabase,
   migrationStatus,
 } from './migrations/migrator.js';
-import type { Model } from './models/model.js';
-import { MODELS } from './models/models.js';
+import type { AnyModel, Model } from './models/model.js';
+import { modelNamed } from './models/schemaGraph.js';
+import { toRecord } from './models/toRecord.js';
+import { checkRelations } from './routing/relations.js';
 import type { RoutingHints } from './routing/router.js';
 import { RouterChain } from './routing/routerChain.js';
 import { tableRouter } from './routing/tableRouter.js';
-import { formatMinorUnits } from './schema/decimal.js';
 import type { RecordOutcome } from './store/outcome.js';
 import { commitRecords, prepareRecords } from './store/writeRecords.js';
 
@@ -31,6 +32,24 @@ export class Distdb {
 
   private constructor(readonly config: DistdbConfig) {
     this.router = new RouterChain([...config.routers, tableRouter(config.routes)]);
+    checkRelations(this.router, config.models);
+  }
+
+  /** The schema's models, each after the models it references. */
+  get models(): readonly AnyModel[] {
+    return this.config.models;
+  }
+
+  /** The model of that name (`Author`, or its snake-case name); a usage error naming it if none. */
+  model(name: string): AnyModel {
+    const m = modelNamed(this.models, name);
+    if (!m) {
+      throw new DistdbError(
+        'usage',
+        `unknown model "${name}" (models: ${this.models.map((x) => x.label).join(', ')})`,
+      );
+    }
+    return m;
   }
 
   static async open(options: OpenOptions = {}): Promise<Distdb> {
@@ -91,35 +110,41 @@ export class Distdb {
     }
   }
 
-  readAlias(model: Model, hints: RoutingHints = {}): string {
+  readAlias(model: AnyModel, hints: RoutingHints = {}): string {
     return this.checkAlias(this.router.dbForRead(model.label, hints).value);
   }
 
-  writeAlias(model: Model, hints: RoutingHints = {}): string {
+  writeAlias(model: AnyModel, hints: RoutingHints = {}): string {
     return this.checkAlias(this.router.dbForWrite(model.label, hints).value);
   }
 
-  /** Validates and inserts one record into the database its router picks. */
-  async insert<T>(model: Model<T>, record: T | Record<string, unknown>): Promise<RecordOutcome> {
-    const m = model as Model;
-    const prepared = await prepareRecords(m, [record], (label) => this.#readConnection(label));
-    const conn = await this.connection(this.writeAlias(m, { record: record as Record<string, unknown> }));
+  /**
+   * Validates and inserts one record into the database its router picks. Its type is the
+   * model's input type (`InferInput`); anything else given at run time is refused with a code.
+   */
+  async insert<R, I>(model: Model<R, I>, record: NoInfer<I>): Promise<RecordOutcome> {
+    const models = [model as AnyModel];
+    const prepared = await prepareRecords(models[0] as AnyModel, [record], (label) =>
+      this.#references(label),
+    );
+    const hints = { record: record as Record<string, unknown> };
+    const conn = await this.connection(this.writeAlias(model as AnyModel, hints));
     const [outcome] = await commitRecords(prepared, conn);
     return outcome as RecordOutcome;
   }
 
-  async get<T>(model: Model<T>, id: number): Promise<T | undefined> {
-    return this.inDatabase(this.readAlias(model as Model), async (conn) => {
+  async get<R, I>(model: Model<R, I>, id: number): Promise<R | undefined> {
+    return this.inDatabase(this.readAlias(model as AnyModel), async (conn) => {
       const { name, primaryKey } = model.table;
       const rows = await conn.query(`SELECT * FROM ${name} WHERE ${primaryKey} = ?`, [id]);
       return rows[0] ? toRecord(model, rows[0], conn) : undefined;
     });
   }
 
-  async list<T>(model: Model<T>, options: { limit?: number; offset?: number } = {}): Promise<T[]> {
+  async list<R, I>(model: Model<R, I>, options: { limit?: number; offset?: number } = {}): Promise<R[]> {
     const limit = Math.max(0, Math.floor(options.limit ?? 100));
     const offset = Math.max(0, Math.floor(options.offset ?? 0));
-    return this.inDatabase(this.readAlias(model as Model), async (conn) => {
+    return this.inDatabase(this.readAlias(model as AnyModel), async (conn) => {
       const rows = await conn.query(
         `SELECT * FROM ${model.table.name} ORDER BY ${model.table.primaryKey} LIMIT ${limit} OFFSET ${offset}`,
       );
@@ -127,7 +152,7 @@ export class Distdb {
     });
   }
 
-  async count(model: Model): Promise<number> {
+  async count(model: AnyModel): Promise<number> {
     return this.inDatabase(this.readAlias(model), async (conn) => {
       const rows = await conn.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${model.table.name}`);
       return Number(rows[0]?.n ?? 0);
@@ -151,8 +176,8 @@ export class Distdb {
   }
 
   /** Models whose tables live in `alias` (by the write route). */
-  modelsIn(alias: string): Model[] {
-    return MODELS.filter((m) => this.writeAlias(m) === alias);
+  modelsIn(alias: string): AnyModel[] {
+    return this.models.filter((m) => this.writeAlias(m) === alias);
   }
 
   async close(): Promise<void> {
@@ -161,24 +186,12 @@ export class Distdb {
     await Promise.all(conns.map(async (c) => (await c.catch(() => undefined))?.close()));
   }
 
-  #readConnection(label: string): Promise<Connection> {
-    return this.connection(this.checkAlias(this.router.dbForRead(label).value));
+  #references(label: string): Promise<{ model: AnyModel; check: Connection }> {
+    const target = this.model(label);
+    return this.connection(this.readAlias(target)).then((check) => ({ model: target, check }));
   }
 }
 
 export function openDistdb(options: OpenOptions = {}): Promise<Distdb> {
   return Distdb.open(options);
-}
-
-/** Stored row → record as users see it (decimals back to exact strings). */
-export function toRecord<T>(model: Model<T>, row: Row, conn: Connection): T {
-  const out: Record<string, unknown> = {};
-  for (const f of model.fields) {
-    const v = row[f.name];
-    if (f.type.kind === 'decimal')
-      out[f.name] = formatMinorUnits(conn.decodeDecimal(v ?? null, f.type.scale), f.type.scale);
-    else if (f.type.kind === 'name' || f.type.kind === 'email') out[f.name] = v;
-    else out[f.name] = Number(v);
-  }
-  return out as T;
 }

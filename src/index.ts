@@ -1,22 +1,31 @@
-export type { ConfigInput, DistdbConfig } from './config/config.js';
+export type { ConfigInput, DistdbConfig, Schema } from './config/config.js';
 export { loadConfig } from './config/loadConfig.js';
 export type { Connection, Dialect, HeldLock, Row, RowWrite, SqlValue } from './db/dialect.js';
 export { redactUrl } from './db/url.js';
-export { Distdb, type OpenOptions, openDistdb, toRecord } from './distdb.js';
+export { Distdb, type OpenOptions, openDistdb } from './distdb.js';
 export { DistdbError, type ErrorKind } from './errors.js';
-export { MIGRATIONS, type Migration } from './migrations/migrations.js';
-export type { DatabaseMigrations, MigrateResult } from './migrations/migrator.js';
-export { FAILURE_CODES, type FailureCode, type Issue } from './models/failureCodes.js';
-export type { FieldDef, Model } from './models/model.js';
 export {
-  MODELS,
   type Order,
   OrderModel,
   type Product,
   ProductModel,
+  SHOP_MODELS as MODELS,
   type User,
   UserModel,
-} from './models/models.js';
+} from './examples/shop/models.js';
+export { shopSchema } from './examples/shop/schema.js';
+export { MIGRATIONS, type Migration } from './migrations/migrations.js';
+export type { DatabaseMigrations, MigrateResult } from './migrations/migrator.js';
+export {
+  defineModel,
+  type InferInput,
+  type InferRecord,
+  type ModelDeclaration,
+} from './models/defineModel.js';
+export { codePrecedence, type FailureCode, type Issue, RECORD_CODES } from './models/failureCodes.js';
+export { type AnyField, type Field, f } from './models/fields.js';
+export type { AnyModel, FieldDef, FieldKind, Model } from './models/model.js';
+export { toRecord } from './models/toRecord.js';
 export { validateRecord } from './models/validate.js';
 export type { RunReport } from './reporting/report.js';
 export type { Router, RoutingHints } from './routing/router.js';
@@ -25,6 +34,12 @@ export { tableRouter } from './routing/tableRouter.js';
 export { type OwnedRun, RunStore, type RunSummary } from './runs/runStore.js';
 export { canonicalDataset } from './simulation/datasets/canonical.js';
 export type { Dataset } from './simulation/datasets/dataset.js';
+export type {
+  GeneratedRecord,
+  GeneratorModule,
+  GeneratorSpec,
+  RecordGenerator,
+} from './simulation/datasets/generator.js';
 export { loadDatasetFile } from './simulation/datasets/loadDatasetFile.js';
 export { resetModels, type SimulateOptions, type SimulateProgress, simulate } from './simulation/simulate.js';
 export type { RecordOutcome } from './store/outcome.js';

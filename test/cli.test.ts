@@ -217,7 +217,10 @@ describe('migrate, showmigrations, routes, reset', () => {
 
   it.each([
     ['{"databases": {"users": 5}}', /"databases.users" must be a string, got a number/],
-    ['{"database": {}}', /unknown key "database" \(allowed: databases, routes, routers\)$/],
+    [
+      '{"database": {}}',
+      /unknown key "database" \(allowed: databases, routes, routers, models, migrations\)$/,
+    ],
     ['{"routes": {"User": "nowhere"}}', /model User is routed to unknown database "nowhere"/],
     ['{"databases": {"users": "oracle://x"}}', /unsupported URL scheme "oracle:"/],
     ['{oops', /not valid JSON/],

@@ -48,8 +48,8 @@ describe('schema/distdb.config.schema.json', () => {
     expect(r.stderr).toMatch(/is not what the config schema generates: run node scripts\/config-schema\.mjs/);
   });
 
-  // Routes to an alias that is not configured, or URLs distdb cannot open, need more than the file
-  // to judge, so they are not among these.
+  // Routes to an alias that is not configured or to a model that is not declared, or URLs distdb
+  // cannot open, need more than the file to judge, so they are not among these.
   const accepted: unknown[] = [
     {},
     {
@@ -69,7 +69,6 @@ describe('schema/distdb.config.schema.json', () => {
     { databases: ['sqlite:./data/users.db'] },
     { databases: { Users: 'sqlite:./data/users.db' } },
     { databases: { '1st': 'sqlite:./data/users.db' } },
-    { routes: { Users: 'users' } },
     { routes: { User: 1 } },
     { routers: {} },
     { routers: [{}] },
@@ -80,6 +79,13 @@ describe('schema/distdb.config.schema.json', () => {
   it.each(accepted.map((c) => [JSON.stringify(c), c]))('accepts %s, as distdb does', async (_, content) => {
     expect(jsonSchemaErrors(schema, content)).toEqual([]);
     expect(await distdbProblem(content)).toBeUndefined();
+  });
+
+  it('a route of a model that is not declared is refused by distdb, naming the models it knows', async () => {
+    const content = { routes: { Users: 'users' } };
+    expect(await distdbProblem(content)).toMatch(
+      /routes: unknown model "Users" \(known: User, Product, Order, Run\)/,
+    );
   });
 
   it.each(refused.map((c) => [JSON.stringify(c), c]))('refuses %s, as distdb does', async (_, content) => {

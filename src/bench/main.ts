@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDistdb } from '../distdb.js';
-import { splitRecords } from '../simulation/datasets/generated.js';
+import { split as splitRecords } from '../examples/shop/generator.js';
 import type { BenchJob, ChildResult } from './types.js';
 
 /**
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     if (!dep) continue;
     try {
       for (const records of SIZES) {
-        const spec = { seed: 7, invalidRatio: 0.1, ...splitRecords(records) };
+        const spec = { seed: 7, invalidRatio: 0.1, counts: splitRecords(records) };
         const rawTargets = {
           users: dep.urls.users as string,
           products: dep.urls.products as string,

@@ -3,7 +3,8 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { WAL_CHECKPOINT_PAGES } from '../db/dialects/sqlite/connection.js';
-import { Generator, type GeneratorSpec } from '../simulation/datasets/generated.js';
+import { Generator } from '../examples/shop/generator.js';
+import type { GeneratorSpec } from '../simulation/datasets/generator.js';
 import { MAX_BATCH } from '../simulation/plan.js';
 
 /**
@@ -61,10 +62,10 @@ function runSqlite(job: Job): number {
     `INSERT INTO ${job.model} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
   );
   const gen = new Generator(job.spec);
-  const total = job.spec[job.model];
+  const total = job.spec.counts[job.model] ?? 0;
   let inserted = 0;
   for (let start = 0; start < total; start += job.batch) {
-    const rows = gen.range(job.model, start, Math.min(job.batch, total - start));
+    const rows = gen.rangeOf(job.model, start, Math.min(job.batch, total - start));
     db.exec('BEGIN IMMEDIATE');
     for (const { record } of rows) {
       try {
@@ -84,7 +85,7 @@ async function runPostgres(job: Job): Promise<number> {
   await client.connect();
   const cols = COLUMNS[job.model];
   const gen = new Generator(job.spec);
-  const total = job.spec[job.model];
+  const total = job.spec.counts[job.model] ?? 0;
   let inserted = 0;
   const types = {
     users: ['bigint', 'text', 'text'],
@@ -93,7 +94,7 @@ async function runPostgres(job: Job): Promise<number> {
   }[job.model];
   const sql = `INSERT INTO ${job.model} (${cols.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ON CONFLICT DO NOTHING`;
   for (let start = 0; start < total; start += job.batch) {
-    const rows = gen.range(job.model, start, Math.min(job.batch, total - start));
+    const rows = gen.rangeOf(job.model, start, Math.min(job.batch, total - start));
     // Rows that break a CHECK are left out up front (the cheapest test that keeps one bad row
     // from aborting the whole statement); duplicates are left to ON CONFLICT.
     const values = rows
@@ -169,7 +170,7 @@ export async function rawBaseline(
     inserted += counts.reduce((a, b) => a + b, 0);
   }
   const ms = performance.now() - start;
-  const records = spec.users + spec.products + spec.orders;
+  const records = Object.values(spec.counts).reduce((a, b) => a + b, 0);
   return { records, inserted, ms, recordsPerSecond: Math.round((records / ms) * 1000) };
 }
 

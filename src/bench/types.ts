@@ -1,4 +1,4 @@
-import type { GeneratorSpec } from '../simulation/datasets/generated.js';
+import type { GeneratorSpec } from '../simulation/datasets/generator.js';
 import type { RawOrder } from './rawBaseline.js';
 
 export type BenchJob =

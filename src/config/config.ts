@@ -1,7 +1,22 @@
 import type { DatabaseUrl } from '../db/url.js';
+import type { AnyModel } from '../models/model.js';
 import type { Router } from '../routing/router.js';
 
-export interface DistdbConfig {
+/**
+ * An application's schema: its models, where their migrations are kept, and optionally how to
+ * generate test records for them and a fixed sample dataset.
+ */
+export interface Schema {
+  readonly models: readonly AnyModel[];
+  /** Folder of the migration files. */
+  readonly migrations: string;
+  /** URL of a module generating records (see simulation/datasets/generator); default: from the fields. */
+  readonly generator?: string;
+  /** Records of `--dataset canonical`, keyed by table. */
+  readonly canonical?: Readonly<Record<string, readonly unknown[]>>;
+}
+
+export interface DistdbConfig extends Schema {
   /** Alias → database URL. */
   readonly databases: Readonly<Record<string, DatabaseUrl>>;
   /** Model label → alias, for the default table router. */
@@ -25,6 +40,10 @@ export interface ConfigInput {
   /** Config given in code instead of a file. */
   readonly databases?: Readonly<Record<string, string>>;
   readonly routes?: Readonly<Record<string, string>>;
+  /** The application's models (default: the shop demo's). */
+  readonly models?: readonly AnyModel[];
+  /** Folder of the migration files (default `./migrations`). */
+  readonly migrations?: string;
 }
 
 /** The configuration with secrets removed, as stored with runs and shown in reports. */

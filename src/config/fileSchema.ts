@@ -1,7 +1,8 @@
 import * as v from 'valibot';
+import type { AnyModel } from '../models/model.js';
 import type { Router } from '../routing/router.js';
 import { typeName } from '../util/text.js';
-import { ALIAS, ALIAS_RULE, DEFAULT_ROUTES } from './defaults.js';
+import { ALIAS, ALIAS_RULE } from './defaults.js';
 
 /**
  * The shape of a configuration file, checked with valibot. Every schema's message is distdb's
@@ -9,14 +10,15 @@ import { ALIAS, ALIAS_RULE, DEFAULT_ROUTES } from './defaults.js';
  * whole problem. `describeIssue` adds the path.
  */
 
-const MODELS = Object.keys(DEFAULT_ROUTES);
-const FILE_KEYS = ['databases', 'routes', 'routers'];
+const FILE_KEYS = ['databases', 'routes', 'routers', 'models', 'migrations'];
 const ROUTER_METHODS = ['dbForRead', 'dbForWrite', 'allowMigrate', 'allowRelation'] as const;
 
 export interface FileConfig {
   databases?: Record<string, string>;
   routes?: Record<string, string>;
   routers?: Router[];
+  models?: AnyModel[];
+  migrations?: string;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -52,13 +54,13 @@ const databases = objectOf(
 );
 
 const routes = objectOf(
-  v.strictObject(
-    Object.fromEntries(
-      MODELS.map((model) => [model, v.optional(text(`Alias of the database that holds ${model}.`))]),
-    ),
-    refusedKey((key) => `unknown model "${key}" (known: ${MODELS.join(', ')})`),
-  ),
-  'Model → database alias, for the table router.',
+  v.record(v.string(), text('Alias of the database that holds the model.')),
+  "Model name → database alias, for the table router (Run: distdb's run history).",
+);
+
+const models = described(
+  v.array(objectOf(v.looseObject({}), 'A model, declared with defineModel.'), 'an array'),
+  "The application's models (defineModel), so only in a .js or .ts config; default: the shop demo.",
 );
 
 const method = (name: string) =>
@@ -83,10 +85,12 @@ export const configFileSchema = objectOf(
       routers: v.optional(
         described(v.array(router, 'an array'), 'Routers asked in order, before the table router.'),
       ),
+      models: v.optional(models),
+      migrations: v.optional(text('Folder of the migration files (default ./migrations).')),
     },
     refusedKey((key) => `unknown key "${key}" (allowed: ${FILE_KEYS.join(', ')})`),
   ),
-  'distdb configuration: database URLs, routes and routers.',
+  'distdb configuration: models, database URLs, routes and routers.',
 );
 
 type PathItem = NonNullable<v.BaseIssue<unknown>['path']>[number];

@@ -4,9 +4,21 @@ import { pathToFileURL } from 'node:url';
 import { dialectFor, isSupportedScheme, supportedSchemes } from '../db/registry.js';
 import { type DatabaseUrl, parseDatabaseUrl } from '../db/url.js';
 import { DistdbError, errorMessage } from '../errors.js';
+import { shopSchema } from '../examples/shop/schema.js';
+import type { AnyModel } from '../models/model.js';
+import { orderModels } from '../models/schemaGraph.js';
 import { registerSecrets } from '../secrets.js';
-import type { ConfigInput, DistdbConfig } from './config.js';
-import { ALIAS, ALIAS_RULE, CONFIG_FILE_NAMES, DEFAULT_DATABASES, DEFAULT_ROUTES } from './defaults.js';
+import type { ConfigInput, DistdbConfig, Schema } from './config.js';
+import {
+  ALIAS,
+  ALIAS_RULE,
+  CONFIG_FILE_NAMES,
+  DEFAULT_ALIAS,
+  DEFAULT_MIGRATIONS,
+  defaultDatabaseUrl,
+  defaultRoutes,
+  RUN_MODEL,
+} from './defaults.js';
 import type { FileConfig } from './fileSchema.js';
 
 function fail(where: string, problem: string, cause?: unknown): never {
@@ -90,21 +102,27 @@ function envUrls(env: Readonly<Record<string, string | undefined>>): Record<stri
   return out;
 }
 
-/** Builds the configuration: flags > environment > config file > defaults. */
-export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig> {
-  const cwd = input.cwd ?? process.cwd();
-  const env = input.env ?? process.env;
-  const configFile = input.configPath ? resolve(cwd, input.configPath) : findConfigFile(cwd);
-  const file: FileConfig = configFile ? await readConfigFile(configFile) : {};
+/** The models given in code or the file (code first), or the shop demo's schema. */
+function schemaOf(input: ConfigInput, file: FileConfig, where: string, cwd: string): Schema {
+  const given = input.models ?? file.models;
+  if (given === undefined) return shopSchema;
+  let models: AnyModel[];
+  try {
+    models = orderModels(given);
+  } catch (err) {
+    return fail(where, errorMessage(err), err);
+  }
+  return { models, migrations: resolve(cwd, input.migrations ?? file.migrations ?? DEFAULT_MIGRATIONS) };
+}
 
-  const layers: [DistdbConfig['origins'][string], Readonly<Record<string, string>>, string][] = [
-    ['default', DEFAULT_DATABASES, 'defaults'],
-    ['file', { ...(file.databases ?? {}), ...(input.databases ?? {}) }, configFile ?? 'configuration'],
-    ['env', envUrls(env), 'environment'],
-    ['flag', input.urls ?? {}, 'command line'],
-  ];
+type Origin = DistdbConfig['origins'][string];
+
+/** Alias → URL from every layer (flags > environment > file > defaults), each URL checked. */
+async function databasesOf(
+  layers: [Origin, Readonly<Record<string, string>>, string][],
+): Promise<{ databases: Record<string, DatabaseUrl>; origins: Record<string, Origin> }> {
   const databases: Record<string, DatabaseUrl> = {};
-  const origins: Record<string, DistdbConfig['origins'][string]> = {};
+  const origins: Record<string, Origin> = {};
   for (const [origin, urls, source] of layers) {
     for (const [alias, raw] of Object.entries(urls)) {
       const where = `${source}: database "${alias}"`;
@@ -128,24 +146,57 @@ export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig>
       origins[alias] = origin;
     }
   }
+  return { databases, origins };
+}
 
+/** Routes of configured models only; every alias they name must be a database. */
+function checkRoutes(
+  where: string,
+  models: readonly AnyModel[],
+  routes: Record<string, string>,
+  aliases: Set<string>,
+): void {
+  const known = [...models.map((m) => m.label), RUN_MODEL];
+  for (const [model, alias] of Object.entries(routes)) {
+    if (!known.includes(model)) fail(where, `routes: unknown model "${model}" (known: ${known.join(', ')})`);
+    if (!aliases.has(alias)) fail(where, `routes: model ${model} is routed to unknown database "${alias}"`);
+  }
+}
+
+/** Builds the configuration: flags > environment > config file > defaults. */
+export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig> {
+  const cwd = input.cwd ?? process.cwd();
+  const env = input.env ?? process.env;
+  const configFile = input.configPath ? resolve(cwd, input.configPath) : findConfigFile(cwd);
+  const file: FileConfig = configFile ? await readConfigFile(configFile) : {};
+  const where = configFile ?? 'configuration';
+  const schema = schemaOf(input, file, where, cwd);
   const routes: Record<string, string> = {
-    ...DEFAULT_ROUTES,
+    ...defaultRoutes(schema.models),
     ...(file.routes ?? {}),
     ...(input.routes ?? {}),
   };
-  for (const [model, alias] of Object.entries(routes)) {
-    if (!Object.hasOwn(DEFAULT_ROUTES, model)) {
-      fail(
-        configFile ?? 'configuration',
-        `routes: unknown model "${model}" (known: ${Object.keys(DEFAULT_ROUTES).join(', ')})`,
-      );
-    }
-    if (!Object.hasOwn(databases, alias)) {
-      fail(configFile ?? 'configuration', `routes: model ${model} is routed to unknown database "${alias}"`);
+  const configured = { ...(file.databases ?? {}), ...(input.databases ?? {}) };
+  const fromEnv = envUrls(env);
+  // Each model's table names an embedded database of its own unless one is configured.
+  const defaults: Record<string, string> = { [DEFAULT_ALIAS]: defaultDatabaseUrl(DEFAULT_ALIAS) };
+  for (const m of schema.models) defaults[m.table.name] = defaultDatabaseUrl(m.table.name);
+  const flags = input.urls ?? {};
+  const known = new Set([...Object.keys(defaults), ...Object.keys(configured), ...Object.keys(fromEnv)]);
+  for (const alias of Object.keys(flags)) {
+    if (ALIAS.test(alias) && !known.has(alias)) {
+      fail('command line', `unknown database alias "${alias}" (known: ${[...known].join(', ')})`);
     }
   }
+  const { databases, origins } = await databasesOf([
+    ['default', defaults, 'defaults'],
+    ['file', configured, where],
+    ['env', fromEnv, 'environment'],
+    ['flag', flags, 'command line'],
+  ]);
+  checkRoutes(where, schema.models, routes, new Set(Object.keys(databases)));
   return {
+    ...schema,
     databases,
     routes,
     routers: [...(input.routers ?? []), ...(file.routers ?? [])],

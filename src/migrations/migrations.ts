@@ -1,4 +1,4 @@
-import { MODELS } from '../models/models.js';
+import { SHOP_MODELS as MODELS } from '../examples/shop/models.js';
 import {
   BATCH_JOURNAL_TABLE,
   RUN_FAILURES_BY_CODE,

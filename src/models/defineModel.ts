@@ -1,58 +1,138 @@
-import type { CheckDef, ColumnDef, TableDef, UniqueDef } from '../schema/tableDef.js';
+import { DistdbError } from '../errors.js';
+import { checkDeclaration, checkField } from './checkDeclaration.js';
+import { FAILURE_CODE, type FailureCode } from './failureCodes.js';
+import type { AnyField, Field } from './fields.js';
 import type { FieldDef, Model } from './model.js';
+import { tableOf } from './modelTable.js';
+import { validateField } from './validate.js';
 
-/** Derives the table (columns, checks, unique indexes) from the field declarations. */
-export function defineModel<TRecord>(spec: {
-  name: string;
-  label: string;
-  table: string;
-  datasetKey: string;
-  fields: readonly FieldDef[];
-}): Model<TRecord> {
-  const columns: ColumnDef[] = [];
-  const checks: CheckDef[] = [];
-  const uniques: UniqueDef[] = [];
-  const indexes: { name: string; columns: string[] }[] = [];
-  let primaryKey = '';
-  for (const f of spec.fields) {
-    const t = f.type;
-    switch (t.kind) {
-      case 'id':
-        primaryKey = f.name;
-        columns.push({ name: f.name, type: { kind: 'bigint' } });
-        checks.push({ kind: 'range', column: f.name, min: 1 });
-        break;
-      case 'name':
-        // Stored as given (byte-identical); the database re-checks the trimmed length.
-        columns.push({ name: f.name, type: { kind: 'varchar', length: MAX_RAW_NAME } });
-        checks.push({ kind: 'trimmedLength', column: f.name, min: t.minTrimmed, max: MAX_RAW_NAME });
-        break;
-      case 'email':
-        columns.push({ name: f.name, type: { kind: 'varchar', length: t.maxLength }, caseInsensitive: true });
-        break;
-      case 'decimal':
-        columns.push({ name: f.name, type: { kind: 'decimal', precision: t.precision, scale: t.scale } });
-        checks.push({ kind: 'range', column: f.name, min: t.min, max: t.max });
-        break;
-      case 'integer':
-        columns.push({ name: f.name, type: { kind: 'integer' } });
-        checks.push({ kind: 'range', column: f.name, min: t.min, max: t.max });
-        break;
-      case 'reference':
-        // The referenced row lives in another database: checked by distdb, indexed here.
-        columns.push({ name: f.name, type: { kind: 'bigint' } });
-        checks.push({ kind: 'range', column: f.name, min: 1 });
-        indexes.push({ name: `${spec.table}_${f.name}_idx`, columns: [f.name] });
-        break;
-    }
-    if (f.duplicateCode && t.kind !== 'id') {
-      const ci = columns.find((c) => c.name === f.name)?.caseInsensitive;
-      uniques.push({ name: `${spec.table}_${f.name}_unique`, column: f.name, caseInsensitive: ci });
-    }
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type OptionsOf<F> = F extends Field<unknown, unknown, infer O> ? O : never;
+type IsOptional<F> = OptionsOf<F> extends { readonly optional: true } ? true : false;
+type HasDefault<F> = OptionsOf<F> extends { readonly default: unknown } ? true : false;
+type OutOf<F> = F extends Field<infer T, unknown, unknown> ? T : never;
+type InOf<F> = F extends Field<unknown, infer T, unknown> ? T : never;
+type Fields = Record<string, AnyField>;
+
+/** The record as stored and read back: optional fields may be null. */
+export type RecordOf<F extends Fields> = Simplify<
+  { -readonly [K in keyof F as IsOptional<F[K]> extends true ? never : K]: OutOf<F[K]> } & {
+    -readonly [K in keyof F as IsOptional<F[K]> extends true ? K : never]?: OutOf<F[K]> | null;
   }
-  const table: TableDef = { name: spec.table, columns, primaryKey, checks, uniques, indexes };
-  return { name: spec.name, label: spec.label, datasetKey: spec.datasetKey, fields: spec.fields, table };
+>;
+
+type Skippable<F> = IsOptional<F> extends true ? true : HasDefault<F>;
+
+/** The record as written: fields with a default, and optional ones, may be left out. */
+export type InputOf<F extends Fields> = Simplify<
+  { -readonly [K in keyof F as Skippable<F[K]> extends true ? never : K]: InOf<F[K]> } & {
+    -readonly [K in keyof F as Skippable<F[K]> extends true ? K : never]?:
+      | InOf<F[K]>
+      | (IsOptional<F[K]> extends true ? null : never);
+  }
+>;
+
+/** The record type of a model: `InferRecord<typeof Author>`. */
+export type InferRecord<M> = M extends Model<infer R, unknown> ? R : never;
+/** The type a model accepts on write: `InferInput<typeof Author>`. */
+export type InferInput<M> = M extends Model<unknown, infer I> ? I : never;
+
+export interface ModelDeclaration<N extends string, F extends Fields> {
+  /** The model's name, used in routes and messages: `Author`. */
+  readonly name: N;
+  /** Its table, in whichever database it is routed to. */
+  readonly table: string;
+  readonly fields: F;
+  /**
+   * The model's failure codes in precedence order, when it is not the default: fields in
+   * declaration order, each field's `code` then its `duplicateCode`, then reference codes.
+   */
+  readonly codeOrder?: readonly FailureCode[];
 }
 
-/** Longest name accepted at all (untrimmed), so padding cannot make an unbounded value. */
-export const MAX_RAW_NAME = 1000;
+/** `BlogPost` → `blog_post`. */
+export function snakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+function fieldDef(name: string, field: AnyField): FieldDef {
+  const o = field.options;
+  const unique = field.kind.kind === 'id' || (o.unique !== undefined && o.unique !== false);
+  return {
+    name,
+    type: field.kind,
+    invalidCode: o.code ?? `invalid_${name}`,
+    ...(unique ? { duplicateCode: o.duplicateCode ?? `duplicate_${name}` } : {}),
+    ...(o.unique === 'ci' ? { caseInsensitive: true } : {}),
+    ...(o.optional ? { optional: true } : {}),
+    ...(o.default !== undefined ? { default: o.default } : {}),
+  };
+}
+
+/** Codes in the default precedence: each field's code then its duplicate code, then reference codes. */
+function defaultCodes(fields: readonly FieldDef[]): FailureCode[] {
+  const codes = new Set<FailureCode>();
+  for (const f of fields) {
+    codes.add(f.invalidCode);
+    if (f.duplicateCode) codes.add(f.duplicateCode);
+  }
+  for (const f of fields) if (f.type.kind === 'reference') codes.add(f.type.unknownCode);
+  return [...codes];
+}
+
+function orderedCodes(label: string, derived: FailureCode[], order: readonly FailureCode[] | undefined) {
+  if (order === undefined) return derived;
+  const given = new Set(order);
+  const missing = derived.filter((c) => !given.has(c));
+  const extra = order.filter((c) => !derived.includes(c));
+  if (missing.length > 0 || extra.length > 0 || given.size !== order.length) {
+    throw new DistdbError(
+      'config',
+      `model ${label}: codeOrder must list each of its codes once (${derived.join(', ')})`,
+    );
+  }
+  return [...order];
+}
+
+/** The default in storage form, checked against the field's own rule. */
+function storedDefault(label: string, field: FieldDef) {
+  if (field.default === undefined) return undefined;
+  const r = validateField(field, field.default);
+  if ('code' in r) throw new DistdbError('config', `model ${label}: default of ${r.message}`);
+  return r.value ?? undefined;
+}
+
+/**
+ * Declares a model: its fields once, from which come its record types, validation, table,
+ * failure codes and generated test data.
+ */
+export function defineModel<const N extends string, const F extends Fields>(
+  declaration: ModelDeclaration<N, F>,
+): Model<RecordOf<F>, InputOf<F>> & { readonly label: N } {
+  checkDeclaration(declaration);
+  const fields = Object.entries(declaration.fields).map(([name, field]) => {
+    checkField(declaration.name, name, field);
+    return fieldDef(name, field);
+  });
+  const codes = orderedCodes(declaration.name, defaultCodes(fields), declaration.codeOrder);
+  for (const code of codes) {
+    if (!FAILURE_CODE.test(code)) {
+      throw new DistdbError(
+        'config',
+        `model ${declaration.name}: invalid failure code "${code}" (use a-z, 0-9, _)`,
+      );
+    }
+  }
+  const table = tableOf(declaration.table, fields, (f) => storedDefault(declaration.name, f));
+  return {
+    name: snakeCase(declaration.name),
+    label: declaration.name,
+    datasetKey: declaration.table,
+    fields,
+    table,
+    codes,
+  };
+}

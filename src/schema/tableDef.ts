@@ -9,7 +9,11 @@ export type ColumnType =
   | { kind: 'varchar'; length: number }
   | { kind: 'text' }
   | { kind: 'double' }
-  | { kind: 'serial' };
+  | { kind: 'serial' }
+  /** True or false (stored as the backend's boolean, or 0/1). */
+  | { kind: 'boolean' }
+  /** An instant, kept in UTC to the millisecond. */
+  | { kind: 'timestamp' };
 
 export interface ColumnDef {
   readonly name: string;
@@ -17,6 +21,8 @@ export interface ColumnDef {
   readonly nullable?: boolean;
   /** Case-insensitive comparisons (and uniqueness) for this column. */
   readonly caseInsensitive?: boolean;
+  /** Value the database stores when a row leaves the column out (and gives rows already there). */
+  readonly default?: string | number | bigint;
 }
 
 export type CheckDef =
@@ -31,7 +37,9 @@ export type CheckDef =
    * trim() strips spaces only, so this is never stricter than the application's rule (which
    * trims all whitespace): the database is the final guard, not a second opinion.
    */
-  | { readonly kind: 'trimmedLength'; readonly column: string; readonly min: number; readonly max: number };
+  | { readonly kind: 'trimmedLength'; readonly column: string; readonly min: number; readonly max: number }
+  /** One of the listed texts. */
+  | { readonly kind: 'oneOf'; readonly column: string; readonly values: readonly string[] };
 
 export interface UniqueDef {
   readonly name: string;

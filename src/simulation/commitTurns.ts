@@ -1,26 +1,31 @@
-import { MODELS } from '../models/models.js';
 import type { KeyDigest } from '../store/keyDigest.js';
 
 /** Key hashes a published digest can hold; a batch with more keys is taken to conflict with any. */
 const DIGEST_CAPACITY = 32_768;
-const M = MODELS.length;
 // Int32 slots: abort flag, then per model: committed batches, a change counter, and for two
 // digest slots (by batch parity) the batch that published it (-1: none) and its length (-1:
 // "cannot tell"). The digests' hashes follow as Float64.
 const ABORT = 0;
 const COMMITTED = 1;
-const EVENTS = COMMITTED + M;
-const DIGEST_SEQ = EVENTS + M;
-const DIGEST_LEN = DIGEST_SEQ + 2 * M;
-const HEADER_INTS = DIGEST_LEN + 2 * M;
-const HASHES_OFFSET = Math.ceil((HEADER_INTS * Int32Array.BYTES_PER_ELEMENT) / 8) * 8;
 
-/** The state shared by all workers of a run; see CommitTurns. */
-export function createTurns(): SharedArrayBuffer {
+/** Where each part of the shared state sits, for `m` models. */
+function layout(m: number) {
+  const events = COMMITTED + m;
+  const digestSeq = events + m;
+  const digestLen = digestSeq + 2 * m;
+  const headerInts = digestLen + 2 * m;
+  const hashesOffset = Math.ceil((headerInts * Int32Array.BYTES_PER_ELEMENT) / 8) * 8;
+  return { events, digestSeq, digestLen, headerInts, hashesOffset };
+}
+
+/** The state shared by all workers of a run, for its models (by name); see CommitTurns. */
+export function createTurns(models: readonly string[]): SharedArrayBuffer {
+  const m = models.length;
+  const l = layout(m);
   const buffer = new SharedArrayBuffer(
-    HASHES_OFFSET + 2 * M * DIGEST_CAPACITY * Float64Array.BYTES_PER_ELEMENT,
+    l.hashesOffset + 2 * m * DIGEST_CAPACITY * Float64Array.BYTES_PER_ELEMENT,
   );
-  new Int32Array(buffer, 0, HEADER_INTS).fill(-1, DIGEST_SEQ, DIGEST_LEN);
+  new Int32Array(buffer, 0, l.headerInts).fill(-1, l.digestSeq, l.digestLen);
   return buffer;
 }
 
@@ -45,14 +50,24 @@ export class Aborted extends Error {
 export class CommitTurns {
   readonly #slots: Int32Array;
   readonly #hashes: Float64Array;
+  readonly #models: readonly string[];
+  readonly #events: number;
+  readonly #digestSeq: number;
+  readonly #digestLen: number;
 
-  constructor(buffer: SharedArrayBuffer) {
-    this.#slots = new Int32Array(buffer, 0, HEADER_INTS);
-    this.#hashes = new Float64Array(buffer, HASHES_OFFSET);
+  /** `models`: the names given to `createTurns`, in the same order. */
+  constructor(buffer: SharedArrayBuffer, models: readonly string[]) {
+    const l = layout(models.length);
+    this.#slots = new Int32Array(buffer, 0, l.headerInts);
+    this.#hashes = new Float64Array(buffer, l.hashesOffset);
+    this.#models = models;
+    this.#events = l.events;
+    this.#digestSeq = l.digestSeq;
+    this.#digestLen = l.digestLen;
   }
 
-  static modelIndex(modelName: string): number {
-    const i = MODELS.findIndex((m) => m.name === modelName);
+  modelIndex(modelName: string): number {
+    const i = this.#models.indexOf(modelName);
     if (i < 0) throw new Error(`unknown model ${modelName}`);
     return i;
   }
@@ -62,7 +77,7 @@ export class CommitTurns {
    * stopped. It does not block the thread: a worker prepares its next batch while this one waits.
    */
   async turn(modelName: string, seq: number): Promise<void> {
-    const m = CommitTurns.modelIndex(modelName);
+    const m = this.modelIndex(modelName);
     for (;;) {
       const committed = Atomics.load(this.#slots, COMMITTED + m);
       if (committed === seq) return;
@@ -76,9 +91,9 @@ export class CommitTurns {
    * before it still open and has published its keys, with a copy of those keys.
    */
   async writeTurn(modelName: string, seq: number, digest: KeyDigest): Promise<KeyDigest | null> {
-    const m = CommitTurns.modelIndex(modelName);
+    const m = this.modelIndex(modelName);
     for (;;) {
-      const events = Atomics.load(this.#slots, EVENTS + m);
+      const events = Atomics.load(this.#slots, this.#events + m);
       const committed = Atomics.load(this.#slots, COMMITTED + m);
       if (committed === seq) {
         this.#publish(m, seq, digest);
@@ -89,17 +104,17 @@ export class CommitTurns {
         this.#publish(m, seq, digest);
         return previous;
       }
-      await this.#wait(EVENTS + m, events);
+      await this.#wait(this.#events + m, events);
     }
   }
 
   /** Resuming: the first `committed` batches of the model are already written. */
   start(modelName: string, committed: number): void {
-    Atomics.store(this.#slots, COMMITTED + CommitTurns.modelIndex(modelName), committed);
+    Atomics.store(this.#slots, COMMITTED + this.modelIndex(modelName), committed);
   }
 
   done(modelName: string, seq: number): void {
-    const m = CommitTurns.modelIndex(modelName);
+    const m = this.modelIndex(modelName);
     Atomics.store(this.#slots, COMMITTED + m, seq + 1);
     Atomics.notify(this.#slots, COMMITTED + m);
     this.#changed(m);
@@ -107,7 +122,7 @@ export class CommitTurns {
 
   abort(): void {
     Atomics.store(this.#slots, ABORT, 1);
-    for (let i = 1; i < HEADER_INTS; i++) Atomics.notify(this.#slots, i);
+    for (let i = 1; i < this.#slots.length; i++) Atomics.notify(this.#slots, i);
   }
 
   get aborted(): boolean {
@@ -121,17 +136,17 @@ export class CommitTurns {
   }
 
   #changed(m: number): void {
-    Atomics.add(this.#slots, EVENTS + m, 1);
-    Atomics.notify(this.#slots, EVENTS + m);
+    Atomics.add(this.#slots, this.#events + m, 1);
+    Atomics.notify(this.#slots, this.#events + m);
   }
 
   #published(m: number, seq: number): boolean {
-    return Atomics.load(this.#slots, DIGEST_SEQ + 2 * m + (seq % 2)) === seq;
+    return Atomics.load(this.#slots, this.#digestSeq + 2 * m + (seq % 2)) === seq;
   }
 
   #digest(m: number, seq: number): KeyDigest {
     const slot = 2 * m + (seq % 2);
-    const length = Atomics.load(this.#slots, DIGEST_LEN + slot);
+    const length = Atomics.load(this.#slots, this.#digestLen + slot);
     return length < 0
       ? undefined
       : this.#hashes.subarray(slot * DIGEST_CAPACITY, slot * DIGEST_CAPACITY + length);
@@ -144,11 +159,11 @@ export class CommitTurns {
    */
   #publish(m: number, seq: number, digest: KeyDigest): void {
     const slot = 2 * m + (seq % 2);
-    Atomics.store(this.#slots, DIGEST_SEQ + slot, -1);
+    Atomics.store(this.#slots, this.#digestSeq + slot, -1);
     const fits = digest !== undefined && digest.length <= DIGEST_CAPACITY;
     if (fits) this.#hashes.set(digest, slot * DIGEST_CAPACITY);
-    Atomics.store(this.#slots, DIGEST_LEN + slot, fits ? digest.length : -1);
-    Atomics.store(this.#slots, DIGEST_SEQ + slot, seq);
+    Atomics.store(this.#slots, this.#digestLen + slot, fits ? digest.length : -1);
+    Atomics.store(this.#slots, this.#digestSeq + slot, seq);
     this.#changed(m);
   }
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DistdbError, type ErrorKind, errorMessage } from '../errors.js';
-import type { Model } from '../models/model.js';
+import type { AnyModel } from '../models/model.js';
 import { scrub } from '../secrets.js';
 import type { JournalRun } from '../store/journal.js';
 import { CommitTurns } from './commitTurns.js';
@@ -23,6 +23,8 @@ const WORKER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 }
 export interface DispatchInput {
   /** Most worker threads to run; they are started as work needs them. */
   readonly threads: number;
+  /** The schema's models, as the workers know them (`WorkerInit.models`). */
+  readonly models: readonly AnyModel[];
   readonly dataset: Dataset;
   readonly plan: RunPlan;
   /** Model → batches already committed (resume); they are skipped. */
@@ -42,7 +44,7 @@ export interface DispatchInput {
    * Called when a phase is about to start (every earlier phase committed); what it returns is
    * sent to every worker before the phase's first batch.
    */
-  readonly beforePhase?: (models: readonly Model[]) => Promise<ReferencesMessage['snapshots']>;
+  readonly beforePhase?: (models: readonly AnyModel[]) => Promise<ReferencesMessage['snapshots']>;
 }
 
 interface WorkerSlot {
@@ -63,7 +65,10 @@ interface WorkerSlot {
  * of workers started.
  */
 export async function dispatch(input: DispatchInput): Promise<number> {
-  const turns = new CommitTurns(input.sync);
+  const turns = new CommitTurns(
+    input.sync,
+    input.models.map((m) => m.name),
+  );
   for (const [model, n] of Object.entries(input.done)) turns.start(model, n);
   const slots: WorkerSlot[] = [];
   const rationed = input.maxConnectedWorkers < input.threads;
@@ -72,7 +77,7 @@ export async function dispatch(input: DispatchInput): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       let fatal: DistdbError | undefined;
       let nextBatchId = 1;
-      const phaseList = phases();
+      const phaseList = phases(input.models);
       let phaseIndex = -1;
       let cursors: Cursor[] = [];
       let references: ReferencesMessage | undefined;
@@ -217,7 +222,7 @@ export async function dispatch(input: DispatchInput): Promise<number> {
   }
   return slots.length;
 
-  function cursorsOf(phase: readonly Model[]): Cursor[] {
+  function cursorsOf(phase: readonly AnyModel[]): Cursor[] {
     return phase.map((m) => new Cursor(batchesOf(m, input.dataset, input.plan, input.done[m.name] ?? 0)));
   }
 }

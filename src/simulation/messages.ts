@@ -1,11 +1,16 @@
 import type { FailureCode } from '../models/failureCodes.js';
+import type { AnyModel } from '../models/model.js';
 import type { JournalRun } from '../store/journal.js';
-import type { GeneratorSpec } from './datasets/generated.js';
+import type { GeneratorSpec } from './datasets/generator.js';
 import type { IdSnapshot } from './idSnapshot.js';
 
 /** Everything a worker needs, passed as plain data at start. */
 export interface WorkerInit {
   readonly thread: number;
+  /** The schema's models (plain data), each after the models it references. */
+  readonly models: readonly AnyModel[];
+  /** Module URL of the schema's record generator (default: derived from the fields). */
+  readonly generator?: string;
   /** Alias → URL; secrets stay inside the process. */
   readonly databases: Readonly<Record<string, string>>;
   /** Model name → alias it writes to. */

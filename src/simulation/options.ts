@@ -1,4 +1,4 @@
-import type { Dataset } from './datasets/dataset.js';
+import type { DatasetInput } from './datasets/dataset.js';
 
 export interface SimulateProgress {
   done: number;
@@ -10,7 +10,8 @@ export interface SimulateProgress {
 
 export interface SimulateOptions {
   threads?: number;
-  dataset?: Dataset;
+  /** Records in memory, or a generator spec (counts per table, or the shop's users/products/orders). */
+  dataset?: DatasetInput;
   /** What to do with model tables that already hold rows: refuse (default), keep them, or empty them. */
   existing?: 'refuse' | 'append' | 'reset';
   /** Needed to reset a database that is not embedded. */

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
-import type { Model } from '../models/model.js';
-import { MODELS } from '../models/models.js';
+import type { AnyModel } from '../models/model.js';
 import { recordBoundProblem } from '../models/recordBounds.js';
+import { referencePhases } from '../models/schemaGraph.js';
 import { recordId } from '../models/validate.js';
 import { type Dataset, datasetSize, type Rejection } from './datasets/dataset.js';
-import type { GeneratorSpec } from './datasets/generated.js';
+import type { GeneratorSpec } from './datasets/generator.js';
 import type { BatchTask, RejectedRecord } from './messages.js';
 
 export const MAX_BATCH = 10_000;
@@ -31,6 +31,7 @@ export interface RunPlan {
  */
 export function planRun(
   dataset: Dataset,
+  models: readonly AnyModel[],
   threads: number,
   maxBatch = MAX_BATCH,
   cores = availableParallelism(),
@@ -38,7 +39,7 @@ export function planRun(
   const parallel = Math.max(1, Math.min(threads, cores));
   const floor = Math.min(MIN_BATCH, maxBatch);
   const batchSizes = Object.fromEntries(
-    MODELS.map((m) => [
+    models.map((m) => [
       m.name,
       Math.max(
         1,
@@ -53,10 +54,13 @@ export function planRun(
   return { origin, batchSizes };
 }
 
-/** Models without references first (written in parallel), then the models that reference them. */
-export function phases(): Model[][] {
-  const refs = (m: Model) => m.fields.some((f) => f.type.kind === 'reference');
-  return [MODELS.filter((m) => !refs(m)), MODELS.filter(refs)];
+/**
+ * Models without references first (written in parallel), then, phase by phase, the models
+ * whose references are all to earlier phases: a record is decided only after every record it
+ * may reference.
+ */
+export function phases(models: readonly AnyModel[]): AnyModel[][] {
+  return referencePhases(models);
 }
 
 /**
@@ -64,7 +68,7 @@ export function phases(): Model[][] {
  * after the batches already committed (`done`).
  */
 export function* batchesOf(
-  model: Model,
+  model: AnyModel,
   dataset: Dataset,
   plan: RunPlan,
   done: number,
@@ -79,7 +83,7 @@ export function* batchesOf(
     const task = { type: 'batch', model: model.name, seq, firstIndex: next } as const;
     yield spec
       ? { ...task, generate: { spec, count } }
-      : { ...task, ...screened((inMemory ?? []).slice(next, next + count), next, rejected) };
+      : { ...task, ...screened(model, (inMemory ?? []).slice(next, next + count), next, rejected) };
   }
 }
 
@@ -89,6 +93,7 @@ export function* batchesOf(
  * would overflow the stack of the structured clone that sends it.
  */
 function screened(
+  model: AnyModel,
   records: unknown[],
   firstIndex: number,
   rejected: ReadonlyMap<number, Rejection> | undefined,
@@ -97,7 +102,7 @@ function screened(
   records.forEach((record, index) => {
     const problem = rejected?.get(firstIndex + index) ?? recordBoundProblem(record);
     if (!problem) return;
-    out.push({ index, id: recordId(record), code: problem.code, message: problem.message });
+    out.push({ index, id: recordId(model, record), code: problem.code, message: problem.message });
     records[index] = null;
   });
   return out.length > 0 ? { records, rejected: out } : { records };

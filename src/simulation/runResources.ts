@@ -1,7 +1,6 @@
 import type { Distdb } from '../distdb.js';
 import { DistdbError } from '../errors.js';
-import { type Model, referenceFields } from '../models/model.js';
-import { MODELS, modelByLabel } from '../models/models.js';
+import { type AnyModel, referenceFields } from '../models/model.js';
 import { type Dataset, datasetSize } from './datasets/dataset.js';
 import { type IdSnapshot, takeIdSnapshot } from './idSnapshot.js';
 
@@ -25,7 +24,7 @@ const SNAPSHOT_MIN_REFERENCES = 20_000;
  */
 export async function referenceSnapshots(
   db: Distdb,
-  models: readonly Model[],
+  models: readonly AnyModel[],
   dataset: Dataset,
 ): Promise<Record<string, IdSnapshot>> {
   const references = new Map<string, number>();
@@ -36,8 +35,8 @@ export async function referenceSnapshots(
   }
   const out: Record<string, IdSnapshot> = {};
   for (const [label, count] of references) {
-    const target = modelByLabel(label);
-    if (!target || count < SNAPSHOT_MIN_REFERENCES) continue;
+    if (count < SNAPSHOT_MIN_REFERENCES) continue;
+    const target = db.model(label);
     const snapshot = await db.inDatabase(db.readAlias(target), (conn) =>
       takeIdSnapshot(conn, target.table, count * 8),
     );
@@ -71,7 +70,7 @@ export async function connectionBudget(
   db: Distdb,
   threads: number,
 ): Promise<{ maxConnectedWorkers: number; notices: string[] }> {
-  const aliases = new Set(MODELS.flatMap((m) => [db.writeAlias(m), db.readAlias(m)]));
+  const aliases = new Set(db.models.flatMap((m) => [db.writeAlias(m), db.readAlias(m)]));
   const servers = new Map<string, { available: number; aliases: number }>();
   for (const alias of aliases) {
     const headroom = await db.inDatabase(alias, (conn) => conn.connectionHeadroom());

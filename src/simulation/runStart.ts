@@ -2,12 +2,12 @@ import { publicConfig } from '../config/config.js';
 import type { HeldLock } from '../db/dialect.js';
 import type { Distdb } from '../distdb.js';
 import { DistdbError } from '../errors.js';
-import { MODELS } from '../models/models.js';
+import type { AnyModel } from '../models/model.js';
 import type { RunStore } from '../runs/runStore.js';
 import { type JournaledBatch, type JournalRun, readRunJournal } from '../store/journal.js';
 import { canonicalDataset } from './datasets/canonical.js';
-import { type Dataset, datasetSize } from './datasets/dataset.js';
-import { Generator, generatedName } from './datasets/generated.js';
+import { type Dataset, datasetSize, normalizedDataset } from './datasets/dataset.js';
+import { generatedName, loadGenerator, normalizeSpec } from './datasets/generator.js';
 import { loadDatasetFile } from './datasets/loadDatasetFile.js';
 import type { BatchResult, Mismatch } from './messages.js';
 import type { SimulateOptions } from './options.js';
@@ -34,7 +34,7 @@ export async function resetModels(
   confirm: boolean,
 ): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
-  const targets = [...MODELS].reverse().filter((m) => aliases.includes(db.writeAlias(m)));
+  const targets = [...db.models].reverse().filter((m) => aliases.includes(db.writeAlias(m)));
   for (const m of targets) {
     const alias = db.writeAlias(m);
     const conn = await db.connection(alias);
@@ -66,7 +66,7 @@ async function prepareTables(db: Distdb, options: SimulateOptions): Promise<void
     return;
   }
   if (mode === 'append') return;
-  for (const m of MODELS) {
+  for (const m of db.models) {
     const n = await db.count(m);
     if (n > 0) {
       throw new DistdbError(
@@ -85,9 +85,9 @@ export async function startNewRun(
   start: { threads: number; startedAt: number },
 ): Promise<RunStart> {
   const { threads } = start;
-  const dataset = options.dataset ?? canonicalDataset();
+  const dataset: Dataset = normalizedDataset(options.dataset ?? canonicalDataset(db.config));
   await prepareTables(db, options);
-  const plan = planRun(dataset, threads, options.batchSize);
+  const plan = planRun(dataset, db.models, threads, options.batchSize);
   const { run, lock } = await store.create({
     startedAt: new Date(start.startedAt).toISOString(),
     dataset: dataset.name,
@@ -111,7 +111,9 @@ export async function resumeRun(
   const claimed = await store.claimForResume(options.resume);
   const { run, lock, plan } = claimed;
   try {
-    const dataset = options.dataset ?? datasetFromOrigin(plan.origin, run.id);
+    const dataset = options.dataset
+      ? normalizedDataset(options.dataset)
+      : datasetFromOrigin(db, plan.origin, run.id);
     const { done, journaled } = await readJournals(db, run);
     return { run, lock, dataset, plan, threads: options.threads ?? claimed.threads, done, journaled };
   } catch (err) {
@@ -126,7 +128,7 @@ async function readJournals(
 ): Promise<{ done: Record<string, number>; journaled: JournaledBatch[] }> {
   const done: Record<string, number> = {};
   const journaled: JournaledBatch[] = [];
-  for (const m of MODELS) {
+  for (const m of db.models) {
     const batches = await db.inDatabase(db.writeAlias(m), (conn) => readRunJournal(conn, run, m.name));
     // Batches of a model commit in order, so the journal holds a prefix of them.
     if (batches.some((b, i) => b.seq !== i)) {
@@ -142,7 +144,11 @@ async function readJournals(
 }
 
 /** A journaled batch as a result; for generated datasets its intended outcomes are recomputed. */
-export function journaledResult(batch: JournaledBatch, dataset: Dataset): BatchResult {
+export async function journaledResult(
+  db: Distdb,
+  batch: JournaledBatch,
+  dataset: Dataset,
+): Promise<BatchResult> {
   const result: BatchResult = {
     type: 'done',
     batchId: 0,
@@ -157,12 +163,9 @@ export function journaledResult(batch: JournaledBatch, dataset: Dataset): BatchR
     retries: 0,
   };
   if (dataset.kind !== 'generated') return result;
-  const model = MODELS.find((m) => m.name === batch.model);
-  const intended = new Generator(dataset.spec).range(
-    (model?.datasetKey ?? 'users') as 'users' | 'products' | 'orders',
-    batch.firstIndex,
-    batch.attempted,
-  );
+  const model = db.model(batch.model);
+  const generator = (await loadGenerator(db.config.generator)).createGenerator(dataset.spec, db.models);
+  const intended = generator.range(model, batch.firstIndex, batch.attempted);
   const actual = new Map(batch.failures.map((f) => [f.index, f.code as string]));
   const expected: Record<string, number> = {};
   const mismatches: Mismatch[] = [];
@@ -176,29 +179,31 @@ export function journaledResult(batch: JournaledBatch, dataset: Dataset): BatchR
   return { ...result, expected, mismatches, mismatchCount };
 }
 
-export function datasetSizes(dataset: Dataset): Record<string, number> {
-  return Object.fromEntries(MODELS.map((m) => [m.name, datasetSize(dataset, m.datasetKey)]));
+export function datasetSizes(dataset: Dataset, models: readonly AnyModel[]): Record<string, number> {
+  return Object.fromEntries(models.map((m) => [m.name, datasetSize(dataset, m.datasetKey)]));
 }
 
-/** Dataset order is users, then products, then orders: where each model's first record sits. */
-export function datasetOffsets(dataset: Dataset): Record<string, number> {
+/** Dataset order is the models' order (users, then products, then orders): where each model's first record sits. */
+export function datasetOffsets(dataset: Dataset, models: readonly AnyModel[]): Record<string, number> {
   const out: Record<string, number> = {};
   let offset = 0;
-  for (const m of MODELS) {
+  for (const m of models) {
     out[m.name] = offset;
     offset += datasetSize(dataset, m.datasetKey);
   }
   return out;
 }
 
-function datasetFromOrigin(origin: DatasetOrigin, runId: number): Dataset {
+function datasetFromOrigin(db: Distdb, origin: DatasetOrigin, runId: number): Dataset {
   switch (origin.kind) {
     case 'canonical':
-      return canonicalDataset();
-    case 'generated':
-      return { kind: 'generated', name: generatedName(origin.spec), spec: origin.spec };
+      return canonicalDataset(db.config);
+    case 'generated': {
+      const spec = normalizeSpec(origin.spec);
+      return { kind: 'generated', name: generatedName(spec), spec };
+    }
     case 'file': {
-      const dataset = loadDatasetFile(origin.path);
+      const dataset = loadDatasetFile(origin.path, db.models);
       if (dataset.origin?.kind === 'file' && dataset.origin.sha256 !== origin.sha256) {
         throw new DistdbError(
           'usage',

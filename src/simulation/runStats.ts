@@ -1,4 +1,4 @@
-import { codeRank, type FailureCode } from '../models/failureCodes.js';
+import type { FailureCode } from '../models/failureCodes.js';
 import { type FailureReport, type RunReport, successRate, type ThreadReport } from '../reporting/report.js';
 import { fairShares } from '../util/fairShares.js';
 import { Histogram } from './histogram.js';
@@ -40,6 +40,8 @@ export class RunStats {
       modelDatabase: Record<string, string>;
       threads: number;
       failureCap: number;
+      /** Precedence of the schema's failure codes (see codeRanks). */
+      codeRank: (code: FailureCode) => number;
     },
   ) {
     for (const [model, database] of Object.entries(info.modelDatabase)) {
@@ -258,7 +260,7 @@ export class RunStats {
       threadStats: this.#threads
         .filter((t) => t.thread <= base.workersStarted || t.records > 0)
         .map((t) => ({ ...t, busyMs: Math.round(t.busyMs * 10) / 10 })),
-      failuresByCode: inPrecedence(this.#byCode),
+      failuresByCode: inPrecedence(this.#byCode, this.info.codeRank),
       failuresTotal: this.#failuresTotal,
       failures: this.#listedFailures(),
       latencyHistograms,
@@ -268,8 +270,8 @@ export class RunStats {
       ...(this.#expected
         ? {
             expectations: {
-              expected: inPrecedence(new Map(Object.entries(this.#expected))),
-              actual: { ok: succeeded, ...inPrecedence(this.#byCode) },
+              expected: inPrecedence(new Map(Object.entries(this.#expected)), this.info.codeRank),
+              actual: { ok: succeeded, ...inPrecedence(this.#byCode, this.info.codeRank) },
               mismatches: this.#mismatches,
               examples: this.#mismatchExamples.sort(
                 (a, b) => a.model.localeCompare(b.model) || a.index - b.index,
@@ -283,7 +285,10 @@ export class RunStats {
 }
 
 /** Counts keyed by outcome, `ok` first, then failure codes in precedence order: stable JSON. */
-function inPrecedence(counts: ReadonlyMap<string, number>): Record<string, number> {
-  const rank = (k: string) => (k === 'ok' ? -1 : codeRank(k as FailureCode));
+function inPrecedence(
+  counts: ReadonlyMap<string, number>,
+  codeRank: (code: FailureCode) => number,
+): Record<string, number> {
+  const rank = (k: string) => (k === 'ok' ? -1 : codeRank(k));
   return Object.fromEntries([...counts].sort(([a], [b]) => rank(a) - rank(b)));
 }

@@ -1,8 +1,9 @@
 import { publicConfig } from '../config/config.js';
+import { RUN_MODEL } from '../config/defaults.js';
 import type { Distdb } from '../distdb.js';
 import { DistdbError, databaseError, errorMessage } from '../errors.js';
-import type { Model } from '../models/model.js';
-import { MODELS } from '../models/models.js';
+import { codeRanks } from '../models/failureCodes.js';
+import type { AnyModel } from '../models/model.js';
 import type { RunReport } from '../reporting/report.js';
 import { RunStore } from '../runs/runStore.js';
 import { scrub } from '../secrets.js';
@@ -47,13 +48,16 @@ function checkThreads(threads: number): number {
  */
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   if (options.threads !== undefined) checkThreads(options.threads);
-  const sync = createTurns();
-  const modelDatabase = Object.fromEntries(MODELS.map((m) => [m.name, db.writeAlias(m)]));
+  const { models } = db;
+  const sync = createTurns(models.map((m) => m.name));
+  const modelDatabase = Object.fromEntries(models.map((m) => [m.name, db.writeAlias(m)]));
   const threads = options.threads ?? DEFAULT_THREADS;
   const workerInit = {
+    models,
+    ...(db.config.generator ? { generator: db.config.generator } : {}),
     databases: Object.fromEntries(Object.entries(db.config.databases).map(([a, u]) => [a, u.raw])),
     writeAlias: modelDatabase,
-    readAlias: Object.fromEntries(MODELS.map((m) => [m.label, db.readAlias(m)])),
+    readAlias: Object.fromEntries(models.map((m) => [m.label, db.readAlias(m)])),
     maxRetries: options.maxRetries ?? 5,
     ...workerCache(threads),
   };
@@ -74,7 +78,7 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
 
 type WorkerPool = { sync: SharedArrayBuffer; workerInit: DispatchInput['worker']; early: StartedWorker[] };
 
-const RUN_MODEL = { label: 'Run' } as Model;
+const RUN = { label: RUN_MODEL } as AnyModel;
 
 /**
  * Starts or takes over a run, dispatches its batches, and records how it ended. Once the run
@@ -84,7 +88,7 @@ const RUN_MODEL = { label: 'Run' } as Model;
  */
 async function run(db: Distdb, options: SimulateOptions, pool: WorkerPool): Promise<RunReport> {
   const startedAt = Date.now();
-  const historyAlias = db.writeAlias(RUN_MODEL);
+  const historyAlias = db.writeAlias(RUN);
   const store = new RunStore(await db.connection(historyAlias), historyAlias);
   const start =
     options.resume !== undefined
@@ -183,6 +187,7 @@ async function newStats(
     modelDatabase,
     threads: start.threads,
     failureCap: options.failureCap ?? 1000,
+    codeRank: codeRanks(db.models),
   });
 }
 
@@ -197,12 +202,12 @@ interface Execution extends Started {
 /** The recorded run's batches, through the worker pool; results go to the stats and the log. */
 async function execute(db: Distdb, x: Execution): Promise<void> {
   const { start, stats, log } = x;
-  const seqBase = datasetOffsets(start.dataset);
+  const seqBase = datasetOffsets(start.dataset, db.models);
   if (start.journaled.length > 0) {
     // The journals are the truth about the interrupted attempt; failures stored for it are redone.
     await x.store.clearFailures(start.run.id);
     for (const b of start.journaled)
-      log.add(stats.add(journaledResult(b, start.dataset), seqBase[b.model] ?? 0, false));
+      log.add(stats.add(await journaledResult(db, b, start.dataset), seqBase[b.model] ?? 0, false));
   }
   const budget = await connectionBudget(db, start.threads);
   x.outcome.notices.push(...budget.notices);
@@ -211,6 +216,7 @@ async function execute(db: Distdb, x: Execution): Promise<void> {
   x.outcome.workersStarted = await dispatch({
     maxConnectedWorkers: budget.maxConnectedWorkers,
     threads: start.threads,
+    models: db.models,
     dataset: start.dataset,
     plan: start.plan,
     done: start.done,
@@ -234,10 +240,11 @@ async function execute(db: Distdb, x: Execution): Promise<void> {
 function progressReporter(x: Execution): (result: BatchResult) => void {
   const { onProgress } = x.options;
   if (!onProgress) return () => {};
-  const sizes = datasetSizes(x.start.dataset);
+  const models = x.pool.workerInit.models;
+  const sizes = datasetSizes(x.start.dataset, models);
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   const perDatabase: Record<string, number> = {};
-  for (const m of MODELS) {
+  for (const m of models) {
     const alias = x.pool.workerInit.writeAlias[m.name] as string;
     perDatabase[alias] = (perDatabase[alias] ?? 0) + (sizes[m.name] ?? 0);
   }

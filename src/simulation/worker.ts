@@ -4,8 +4,7 @@ import type { Connection } from '../db/dialect.js';
 import { openConnection } from '../db/open.js';
 import { parseDatabaseUrl, redactUrl } from '../db/url.js';
 import { DistdbError, databaseError, errorMessage, namedAfter } from '../errors.js';
-import type { Model } from '../models/model.js';
-import { MODELS } from '../models/models.js';
+import type { AnyModel } from '../models/model.js';
 import { registerSecrets, scrub } from '../secrets.js';
 import { type JournaledBatch, readJournal } from '../store/journal.js';
 import { type BatchKeys, batchKeys, deferredRows } from '../store/keyDigest.js';
@@ -21,7 +20,7 @@ import {
 import { pausePoint } from '../util/pausePoint.js';
 import { SLICE, yieldToEventLoop } from '../util/yieldSlices.js';
 import { Aborted, CommitTurns } from './commitTurns.js';
-import { type GeneratedRecord, Generator } from './datasets/generated.js';
+import { type GeneratedRecord, loadGenerator } from './datasets/generator.js';
 import { snapshotCheck } from './idSnapshot.js';
 import type {
   BatchResult,
@@ -36,7 +35,12 @@ import type {
 const init = workerData as WorkerInit;
 const port = parentPort;
 if (!port) throw new Error('distdb worker must run in a worker thread');
-const turns = new CommitTurns(init.sync);
+const turns = new CommitTurns(
+  init.sync,
+  init.models.map((m) => m.name),
+);
+const modelByName = new Map(init.models.map((m) => [m.name, m]));
+const modelByLabel = new Map(init.models.map((m) => [m.label, m]));
 const connections = new Map<string, Promise<Connection>>();
 /** Model label → snapshot of its ids, for the current phase (see IdSnapshot). */
 const references = new Map<string, ExistenceCheck>();
@@ -67,7 +71,7 @@ function connection(alias: string | undefined): Promise<Connection> {
 /** A batch validated and checked, waiting for its write turn. */
 interface Prepared {
   readonly task: BatchTask;
-  readonly model: Model;
+  readonly model: AnyModel;
   readonly writeAlias: string;
   readonly conn: Connection;
   readonly generated: GeneratedRecord[] | undefined;
@@ -101,7 +105,7 @@ async function retrying<T>(conn: Connection, retries: { count: number }, step: (
 async function prepare(task: BatchTask): Promise<Prepared> {
   if (turns.aborted) throw new Aborted();
   const start = performance.now();
-  const model = MODELS.find((m) => m.name === task.model);
+  const model = modelByName.get(task.model);
   if (!model) throw new Error(`unknown model ${task.model}`);
   const writeAlias = init.writeAlias[model.name] as string;
   const conn = await connection(writeAlias);
@@ -109,12 +113,11 @@ async function prepare(task: BatchTask): Promise<Prepared> {
   let records = task.records ?? [];
   if (task.generate) {
     const { spec, count } = task.generate;
-    const gen = new Generator(spec);
-    const key = model.datasetKey as 'users' | 'products' | 'orders';
+    const gen = (await loadGenerator(init.generator)).createGenerator(spec, init.models);
     generated = [];
     for (let k = 0; k < count; k += SLICE) {
       if (k > 0) await yieldToEventLoop();
-      for (const g of gen.range(key, task.firstIndex + k, Math.min(SLICE, count - k))) generated.push(g);
+      for (const g of gen.range(model, task.firstIndex + k, Math.min(SLICE, count - k))) generated.push(g);
     }
     records = generated.map((g) => g.record);
   }
@@ -123,7 +126,11 @@ async function prepare(task: BatchTask): Promise<Prepared> {
     prepareRecords(
       model,
       records,
-      async (label) => references.get(label) ?? connection(init.readAlias[label]),
+      async (label) => {
+        const target = modelByLabel.get(label);
+        if (!target) throw new Error(`unknown model ${label}`);
+        return { model: target, check: references.get(label) ?? (await connection(init.readAlias[label])) };
+      },
       task.rejected,
     ),
   ).catch((err: unknown) => {

@@ -1,6 +1,6 @@
 import type { Connection } from '../db/dialect.js';
 import type { FailureCode } from '../models/failureCodes.js';
-import type { Model } from '../models/model.js';
+import type { AnyModel } from '../models/model.js';
 import { BATCH_JOURNAL_TABLE } from '../schema/distdbTables.js';
 import type { RecordOutcome } from './outcome.js';
 
@@ -43,7 +43,7 @@ function key(run: JournalRun, model: string, seq: number): string {
 
 export async function writeJournal(
   tx: Connection,
-  model: Model,
+  model: AnyModel,
   entry: JournalEntry,
   outcomes: readonly RecordOutcome[],
 ): Promise<void> {

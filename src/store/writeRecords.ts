@@ -1,7 +1,6 @@
 import { type Connection, keyOf, type Row, type RowWrite } from '../db/dialect.js';
 import { type FailureCode, type Issue, sortIssues } from '../models/failureCodes.js';
-import { type Model, referenceFields, uniqueFields } from '../models/model.js';
-import { modelByLabel } from '../models/models.js';
+import { type AnyModel, type ReferenceField, referenceFields, uniqueFields } from '../models/model.js';
 import { recordId, type Validation, validateRecord } from '../models/validate.js';
 import { pausePoint } from '../util/pausePoint.js';
 import { truncate } from '../util/text.js';
@@ -11,7 +10,7 @@ import type { RecordOutcome } from './outcome.js';
 
 /** Records validated against their own rules and against the databases they reference. */
 export interface PreparedBatch {
-  readonly model: Model;
+  readonly model: AnyModel;
   readonly ids: (string | number | null)[];
   readonly validations: Validation[];
 }
@@ -19,8 +18,8 @@ export interface PreparedBatch {
 /** Where references are looked up: a connection, or anything answering the same question. */
 export type ExistenceCheck = Pick<Connection, 'existing'>;
 
-/** Where to read a referenced model from (the router's `dbForRead`). */
-export type ReferenceReader = (modelLabel: string) => Promise<ExistenceCheck>;
+/** The referenced model, and where to look its records up (the router's `dbForRead`). */
+export type ReferenceReader = (modelLabel: string) => Promise<{ model: AnyModel; check: ExistenceCheck }>;
 
 /** A record that fails as it is, decided before validation (by its position in the batch). */
 export interface Rejected {
@@ -36,13 +35,13 @@ export interface Rejected {
  * message lists all of its problems. `rejected` records are not looked at.
  */
 export async function prepareRecords(
-  model: Model,
+  model: AnyModel,
   inputs: readonly unknown[],
   readRef: ReferenceReader,
   rejected: readonly Rejected[] = [],
 ): Promise<PreparedBatch> {
   const validations: Validation[] = new Array(inputs.length);
-  const ids = inputs.map(recordId);
+  const ids = inputs.map((input) => recordId(model, input));
   for (const r of rejected) {
     validations[r.index] = { row: {}, issues: [{ code: r.code, field: '', message: r.message }] };
     ids[r.index] = r.id;
@@ -51,29 +50,34 @@ export async function prepareRecords(
     if (i > 0 && i % SLICE === 0) await yieldToEventLoop();
     validations[i] ??= validateRecord(model, inputs[i]);
   }
-  for (const field of referenceFields(model)) {
-    const target = modelByLabel(field.type.model);
-    if (!target) throw new Error(`model ${model.label} references unknown model ${field.type.model}`);
-    const values = new Set<number>();
-    for (const v of validations) {
-      const value = v.row[field.name];
-      if (typeof value === 'number') values.add(value);
-    }
-    if (values.size === 0) continue;
-    const conn = await readRef(target.label);
-    const found = await conn.existing(target.table, 'id', [...values]);
-    for (const v of validations) {
-      const value = v.row[field.name];
-      if (value !== undefined && !found.has(String(value))) {
-        v.issues.push({
-          code: field.type.unknownCode,
-          field: field.name,
-          message: `${target.label} ${value} does not exist`,
-        });
-      }
+  for (const field of referenceFields(model)) await checkReferences(field, validations, readRef);
+  return { model, ids, validations };
+}
+
+/** Records whose reference names no record of the referenced model get its unknown code. */
+async function checkReferences(
+  field: ReferenceField,
+  validations: readonly Validation[],
+  readRef: ReferenceReader,
+): Promise<void> {
+  const values = new Set<number>();
+  for (const v of validations) {
+    const value = v.row[field.name];
+    if (typeof value === 'number') values.add(value);
+  }
+  if (values.size === 0) return;
+  const { model: target, check } = await readRef(field.type.model);
+  const found = await check.existing(target.table, target.table.primaryKey, [...values]);
+  for (const v of validations) {
+    const value = v.row[field.name];
+    if (typeof value === 'number' && !found.has(String(value))) {
+      v.issues.push({
+        code: field.type.unknownCode,
+        field: field.name,
+        message: `${target.label} ${value} does not exist`,
+      });
     }
   }
-  return { model, ids, validations };
 }
 
 function describeValue(v: unknown): string {
@@ -149,8 +153,8 @@ async function writeAndDecide(
     } else {
       const field = model.fields.find((f) => f.name === write?.column) ?? model.fields[0];
       addIssue(recordIndex, {
-        code: field?.invalidCode ?? 'invalid_id',
-        field: field?.name ?? 'id',
+        code: field?.invalidCode ?? 'invalid_record',
+        field: field?.name ?? '',
         message: `${field?.name ?? 'record'} rejected by the database (${write?.violation ?? 'constraint'})`,
       });
     }
@@ -165,10 +169,12 @@ async function writeAndDecide(
   return validations.map((v, i): RecordOutcome => {
     const id = batch.ids[i] ?? null;
     if (inserted.has(i)) return { ok: true, id };
-    const issues = sortIssues([...v.issues, ...(extra.get(i) ?? [])]);
+    const issues = sortIssues(model, [...v.issues, ...(extra.get(i) ?? [])]);
     const first = issues[0];
     if (!first) {
-      return { ok: false, id, code: 'duplicate_id', message: 'rejected by the database (unique constraint)' };
+      const key = model.fields.find((f) => f.name === model.table.primaryKey);
+      const code = key?.duplicateCode ?? 'duplicate_record';
+      return { ok: false, id, code, message: 'rejected by the database (unique constraint)' };
     }
     return { ok: false, id, code: first.code, message: issues.map((x) => x.message).join('; ') };
   });
@@ -177,7 +183,7 @@ async function writeAndDecide(
 /** Inserts `rows`; written ahead, the early rows first, the deferred ones after the turn. */
 async function insertInTurn(
   conn: Connection,
-  model: Model,
+  model: AnyModel,
   rows: Row[],
   ahead: WriteAhead | undefined,
 ): Promise<RowWrite[]> {

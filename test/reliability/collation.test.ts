@@ -4,7 +4,7 @@
  * and "ALICE@EXAMPLE.COM" both land; MariaDB is given a Turkish default collation likewise.
  */
 import { randomBytes } from 'node:crypto';
-import { openDistdb, simulate, UserModel } from 'distdb';
+import { openDistdb, simulate, type User, UserModel } from 'distdb';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,7 +46,7 @@ async function turkishDatabase(server: ServerBackend): Promise<string> {
   return `${server.adminUrl}/${name}`;
 }
 
-const users = [
+const users: [User, User, User, User] = [
   { id: 1, name: 'Alice', email: 'alice@example.com' },
   { id: 2, name: 'Alice Again', email: 'ALICE@EXAMPLE.COM' },
   { id: 3, name: 'Ivan', email: 'IVAN@example.com' },

@@ -7,7 +7,7 @@
  */
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDistdb, UserModel } from 'distdb';
+import { openDistdb, type User, UserModel } from 'distdb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CliResult, expectOneLineError, runCli } from '../support/cli.js';
 import { sqliteUrls, tempDir } from '../support/deployments.js';
@@ -147,7 +147,13 @@ describe('a record too large or too deeply nested fails with its own code; the r
         code: 'record_too_large',
       });
       expect(
-        await db.insert(UserModel, { id: 1, name: 'Alice', email: 'a@example.com', nested }),
+        // A field the model does not declare is a compile error; at run time it is refused too.
+        await db.insert(UserModel, {
+          id: 1,
+          name: 'Alice',
+          email: 'a@example.com',
+          nested,
+        } as unknown as User),
       ).toMatchObject({
         ok: false,
         code: 'record_too_deep',

@@ -17,6 +17,7 @@
  */
 
 export type Code =
+  | 'unknown_field'
   | 'invalid_id'
   | 'invalid_name'
   | 'invalid_email'
@@ -122,6 +123,8 @@ function fields(record: unknown, checks: [string, (v: unknown) => boolean, Code]
   const r = record as Record<string, unknown>;
   const out = new Set<Code>();
   for (const [field, ok, code] of checks) if (!Object.hasOwn(r, field) || !ok(r[field])) out.add(code);
+  // A key the model does not declare is refused, naming it.
+  if (Object.keys(r).some((key) => !checks.some(([field]) => field === key))) out.add('unknown_field');
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MODELS } from '../../models/models.js';
+import { RUN_MODEL } from '../../config/defaults.js';
 import { textTable } from '../../reporting/renderers/table.js';
 import { type CommonOptions, type Io, withCommonOptions, withDistdb } from '../context.js';
 
@@ -8,7 +8,7 @@ export function routesCommand(program: Command, io: Io): void {
     .description('show where each model is read from, written to and migrated, and which router decided')
     .action(async (opts: CommonOptions) => {
       await withDistdb(opts, async (db) => {
-        const rows = [...MODELS.map((m) => m.label), 'Run'].map((label) => {
+        const rows = [...db.models.map((m) => m.label), RUN_MODEL].map((label) => {
           const read = db.router.dbForRead(label);
           const write = db.router.dbForWrite(label);
           const migrateTo = db.aliases.filter((a) => db.router.allowMigrate(a, label).value);

@@ -1,10 +1,16 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Distdb } from '../../distdb.js';
 import { DistdbError } from '../../errors.js';
 import { renderJson } from '../../reporting/renderers/json.js';
 import { renderTerminal } from '../../reporting/renderers/terminal.js';
 import { canonicalDataset } from '../../simulation/datasets/canonical.js';
 import type { Dataset } from '../../simulation/datasets/dataset.js';
-import { type GeneratorSpec, generatedName, splitRecords } from '../../simulation/datasets/generated.js';
+import {
+  evenSplit,
+  type GeneratorSpec,
+  generatedName,
+  loadGenerator,
+} from '../../simulation/datasets/generator.js';
 import { loadDatasetFile } from '../../simulation/datasets/loadDatasetFile.js';
 import { DEFAULT_THREADS, MAX_THREADS, simulate } from '../../simulation/simulate.js';
 import { type CommonOptions, type Io, parseIntOption, withCommonOptions, withDistdb } from '../context.js';
@@ -23,6 +29,7 @@ interface SimulateFlags extends CommonOptions {
   users?: number;
   products?: number;
   orders?: number;
+  count?: Record<string, number>;
   invalidRatio: number;
   seed: number;
   resume?: number;
@@ -32,25 +39,51 @@ interface SimulateFlags extends CommonOptions {
 
 const MAX_RECORDS = 1_000_000_000;
 
-export function loadDataset(opts: SimulateFlags): Dataset {
-  const generatorFlags = (['records', 'users', 'products', 'orders'] as const).filter(
-    (k) => opts[k] !== undefined,
-  );
+/** The table counts given by the shop's own flags (`--users N` is the count of table users). */
+const TABLE_FLAGS = ['users', 'products', 'orders'] as const;
+
+export async function loadDataset(db: Distdb, opts: SimulateFlags): Promise<Dataset> {
+  const generatorFlags = (['records', ...TABLE_FLAGS, 'count'] as const).filter((k) => opts[k] !== undefined);
   if (opts.dataset !== 'generated') {
     if (generatorFlags.length > 0) {
       throw new DistdbError('usage', `--${generatorFlags[0]} needs --dataset generated`);
     }
-    return opts.dataset === 'canonical' ? canonicalDataset() : loadDatasetFile(opts.dataset);
+    return opts.dataset === 'canonical'
+      ? canonicalDataset(db.config)
+      : loadDatasetFile(opts.dataset, db.models);
   }
-  const split = splitRecords(opts.records ?? 10_000);
-  const spec: GeneratorSpec = {
-    seed: opts.seed,
-    users: opts.users ?? split.users,
-    products: opts.products ?? split.products,
-    orders: opts.orders ?? split.orders,
-    invalidRatio: opts.invalidRatio,
-  };
+  const generator = await loadGenerator(db.config.generator);
+  const total = opts.records ?? 10_000;
+  const counts: Record<string, number> = generator.split?.(total, db.models) ?? evenSplit(total, db.models);
+  for (const table of TABLE_FLAGS) {
+    const n = opts[table];
+    if (n === undefined) continue;
+    if (!db.models.some((m) => m.datasetKey === table)) {
+      throw new DistdbError('usage', `--${table}: no model has the table ${table}`);
+    }
+    counts[table] = n;
+  }
+  for (const [name, n] of Object.entries(opts.count ?? {})) {
+    const model = db.models.find((m) => m.label === name || m.name === name || m.datasetKey === name);
+    if (!model) {
+      throw new DistdbError(
+        'usage',
+        `--count: unknown model "${name}" (models: ${db.models.map((m) => m.label).join(', ')})`,
+      );
+    }
+    counts[model.datasetKey] = n;
+  }
+  const spec: GeneratorSpec = { seed: opts.seed, counts, invalidRatio: opts.invalidRatio };
   return { kind: 'generated', name: generatedName(spec), spec };
+}
+
+function collectCount(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const m = /^([A-Za-z][A-Za-z0-9_]*)=(\d+)$/.exec(value.trim());
+  const n = Number(m?.[2]);
+  if (!m?.[1] || !Number.isSafeInteger(n) || n > MAX_RECORDS) {
+    throw new InvalidArgumentError(`--count must be MODEL=N with N from 0 to ${MAX_RECORDS}, got "${value}"`);
+  }
+  return { ...previous, [m[1]]: n };
 }
 
 function parseRatio(value: string): number {
@@ -75,7 +108,7 @@ export function simulateCommand(program: Command, io: Io): void {
     .addOption(
       new Option(
         '--records <n>',
-        'generated: total records, split 40% users, 20% products, 40% orders',
+        'generated: total records, shared among the models (the shop: 40% users, 20% products, 40% orders)',
       ).argParser(parseIntOption('--records', 1, MAX_RECORDS)),
     )
     .addOption(
@@ -93,6 +126,7 @@ export function simulateCommand(program: Command, io: Io): void {
         parseIntOption('--orders', 0, MAX_RECORDS),
       ),
     )
+    .option('--count <model=n>', 'generated: number of records of one model (repeatable)', collectCount)
     .addOption(
       new Option('--invalid-ratio <r>', 'generated: share of bad records (0-1)')
         .argParser(parseRatio)
@@ -132,10 +166,10 @@ export function simulateCommand(program: Command, io: Io): void {
           ? undefined
           : opts.threads;
       if (opts.out && !opts.report) throw new DistdbError('usage', '--out needs --report <format>');
-      // The dataset is read before anything is opened, so a bad file writes nothing.
-      // A resumed run takes its dataset from the run's record.
-      const dataset = opts.resume === undefined ? loadDataset(opts) : undefined;
       await withDistdb(opts, async (db) => {
+        // The dataset is read before any database is opened, so a bad file writes nothing.
+        // A resumed run takes its dataset from the run's record.
+        const dataset = opts.resume === undefined ? await loadDataset(db, opts) : undefined;
         const progress = progressPrinter(io, { enabled: opts.progress && !opts.json });
         let report: Awaited<ReturnType<typeof simulate>>;
         try {

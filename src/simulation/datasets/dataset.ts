@@ -1,5 +1,5 @@
 import type { FailureCode } from '../../models/failureCodes.js';
-import type { GeneratedDataset } from './generated.js';
+import { type GeneratedDataset, normalizeSpec, type ShopSpec } from './generator.js';
 
 /** Why a record of a dataset file failed before it could be validated (a key written twice, say). */
 export interface Rejection {
@@ -7,7 +7,7 @@ export interface Rejection {
   readonly message: string;
 }
 
-/** Records held in memory, keyed by the model's dataset key (users, products, orders). */
+/** Records held in memory, keyed by the model's dataset key (its table). */
 export interface RecordsDataset {
   readonly kind: 'records';
   readonly name: string;
@@ -25,6 +25,16 @@ export type Dataset = RecordsDataset | GeneratedDataset;
 
 export function datasetSize(dataset: Dataset, datasetKey: string): number {
   if (dataset.kind === 'records') return dataset.records[datasetKey]?.length ?? 0;
-  const n = (dataset.spec as unknown as Record<string, number>)[datasetKey];
-  return typeof n === 'number' ? n : 0;
+  return dataset.spec.counts[datasetKey] ?? 0;
+}
+
+/** A dataset as given to `simulate`: a generator spec may still be in the shop's form. */
+export type DatasetInput =
+  | Dataset
+  | { readonly kind: 'generated'; readonly name: string; readonly spec: ShopSpec };
+
+/** The dataset with a generator spec as counts per table. */
+export function normalizedDataset(dataset: DatasetInput): Dataset {
+  if (dataset.kind !== 'generated') return dataset;
+  return { kind: 'generated', name: dataset.name, spec: normalizeSpec(dataset.spec) };
 }

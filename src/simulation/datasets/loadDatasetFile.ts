@@ -2,19 +2,23 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DistdbError, errorMessage } from '../../errors.js';
-import { MODELS } from '../../models/models.js';
+import { shopSchema } from '../../examples/shop/schema.js';
+import type { AnyModel } from '../../models/model.js';
 import { type DuplicateKey, type ParsedJson, parseJsonText } from '../../util/jsonText.js';
 import { typeName } from '../../util/text.js';
 import type { RecordsDataset, Rejection } from './dataset.js';
 
 /**
- * Reads `{"users": [...], "products": [...], "orders": [...]}`. The file is read exactly: bytes
+ * Reads `{"<table>": [...], …}`: each model's records under its table's name. The file is read exactly: bytes
  * that are not UTF-8 are refused (naming the offset), a BOM is skipped, number literals keep
  * their exact value, and a key written twice in a record makes that record fail. The file's
  * shape is checked here (a bad file is one error, nothing written); the records themselves are
  * validated later, one outcome each.
  */
-export function loadDatasetFile(path: string): RecordsDataset {
+export function loadDatasetFile(
+  path: string,
+  models: readonly AnyModel[] = shopSchema.models,
+): RecordsDataset {
   const fail = (problem: string, cause?: unknown): never => {
     throw new DistdbError('dataset', `dataset ${path}: ${problem}`, { cause });
   };
@@ -26,10 +30,10 @@ export function loadDatasetFile(path: string): RecordsDataset {
     );
   }
   const data = parsed.value;
+  const keys = models.map((m) => m.datasetKey);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    fail(`expected an object with "users", "products" and/or "orders" arrays, got ${typeName(data)}`);
+    fail(`expected an object with ${listed(keys)} arrays, got ${typeName(data)}`);
   }
-  const keys = MODELS.map((m) => m.datasetKey);
   const records: Record<string, unknown[]> = {};
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     if (!keys.includes(key)) fail(`unknown key "${key}" (expected ${keys.join(', ')})`);
@@ -44,6 +48,13 @@ export function loadDatasetFile(path: string): RecordsDataset {
     ...rejectionsOf(parsed.duplicateKeys, fail),
     origin: { kind: 'file', path: resolve(path), sha256 },
   };
+}
+
+/** "users", "products" and/or "orders" */
+function listed(keys: readonly string[]): string {
+  const quoted = keys.map((k) => `"${k}"`);
+  if (quoted.length < 2) return quoted.join('');
+  return `${quoted.slice(0, -1).join(', ')} and/or ${quoted.at(-1)}`;
 }
 
 function readBytes(path: string, fail: (problem: string, cause?: unknown) => never): Buffer {

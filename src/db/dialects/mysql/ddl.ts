@@ -26,6 +26,10 @@ function typeSql(c: ColumnDef): string {
       return 'LONGTEXT';
     case 'double':
       return 'DOUBLE';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'timestamp':
+      return 'DATETIME(3)';
   }
 }
 
@@ -72,5 +76,7 @@ export function ddl(op: SchemaOperation): string[] {
       return [
         `ALTER TABLE ${op.table} DROP INDEX ${op.unique.name}, ADD UNIQUE KEY ${op.unique.name} (${op.unique.column})`,
       ];
+    default:
+      throw new Error(`${op.kind} is not supported by MySQL yet`);
   }
 }

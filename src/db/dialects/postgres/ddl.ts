@@ -28,6 +28,10 @@ function typeSql(c: ColumnDef): string {
       return 'DOUBLE PRECISION';
     case 'serial':
       return 'BIGSERIAL';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'timestamp':
+      return 'TIMESTAMPTZ(3)';
   }
 }
 
@@ -50,6 +54,10 @@ export function arrayType(c: ColumnDef): string {
     case 'varchar':
     case 'text':
       return 'text[]';
+    case 'boolean':
+      return 'boolean[]';
+    case 'timestamp':
+      return 'timestamptz[]';
   }
 }
 
@@ -85,5 +93,7 @@ export function ddl(op: SchemaOperation): string[] {
     case 'createIndex':
     case 'recreateUnique':
       return indexOperationSql(op, fold);
+    default:
+      throw new Error(`${op.kind} is not supported by PostgreSQL yet`);
   }
 }

@@ -346,6 +346,9 @@ function checkTest(table: TableDef, check: CheckDef): [string, (v: SqlValue) => 
       },
     ];
   }
+  if (check.kind === 'oneOf') {
+    return [check.column, (v) => typeof v === 'string' && !check.values.includes(v)];
+  }
   const column = table.columns.find((c) => c.name === check.column);
   const type = column?.type;
   const scale = type?.kind === 'decimal' ? type.scale : undefined;

@@ -1,4 +1,5 @@
 import { type CheckDef, checkName, type TableDef } from '../../../schema/tableDef.js';
+import { oneOfSql } from './checkSql.js';
 
 /** A range bound goes into the DDL as a literal, so it must be a plain decimal number. */
 function literal(value: number | string): string {
@@ -13,6 +14,7 @@ export function checkSql(table: TableDef, check: CheckDef): string {
   if (check.kind === 'trimmedLength') {
     return `CONSTRAINT ${name} CHECK (char_length(trim(${check.column})) >= ${check.min} AND char_length(${check.column}) <= ${check.max})`;
   }
+  if (check.kind === 'oneOf') return `CONSTRAINT ${name} CHECK (${oneOfSql(check.column, check.values)})`;
   const parts: string[] = [];
   if (check.min !== undefined) parts.push(`${check.column} >= ${literal(check.min)}`);
   if (check.max !== undefined) parts.push(`${check.column} <= ${literal(check.max)}`);

@@ -1,6 +1,7 @@
 import { decimalToMinorUnits } from '../../../schema/decimal.js';
 import type { SchemaOperation } from '../../../schema/operations.js';
 import { type CheckDef, type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
+import { oneOfSql } from '../shared/checkSql.js';
 import { createIndexSql, type FoldSql, indexOperationSql } from '../shared/createIndexSql.js';
 
 /** SQLite's lower() folds ASCII letters only, whatever the locale: the same on every machine. */
@@ -12,7 +13,7 @@ function columnSql(table: Pick<TableDef, 'primaryKey'>, c: ColumnDef): string {
   const type =
     c.type.kind === 'double'
       ? 'REAL'
-      : c.type.kind === 'varchar' || c.type.kind === 'text'
+      : c.type.kind === 'varchar' || c.type.kind === 'text' || c.type.kind === 'timestamp'
         ? 'TEXT'
         : 'INTEGER';
   const pk = table.primaryKey === c.name ? ' PRIMARY KEY' : '';
@@ -31,6 +32,7 @@ function checkSql(table: TableDef, check: CheckDef): string {
   if (check.kind === 'trimmedLength') {
     return `CONSTRAINT ${name} CHECK (length(trim(${check.column})) >= ${check.min} AND length(${check.column}) <= ${check.max})`;
   }
+  if (check.kind === 'oneOf') return `CONSTRAINT ${name} CHECK (${oneOfSql(check.column, check.values)})`;
   const parts: string[] = [];
   if (check.min !== undefined) parts.push(`${check.column} >= ${bound(table, check.column, check.min)}`);
   if (check.max !== undefined) parts.push(`${check.column} <= ${bound(table, check.column, check.max)}`);
@@ -57,5 +59,7 @@ export function ddl(op: SchemaOperation): string[] {
     case 'createIndex':
     case 'recreateUnique':
       return indexOperationSql(op, fold);
+    default:
+      throw new Error(`${op.kind} is not supported by SQLite yet`);
   }
 }

@@ -1,117 +1,7 @@
-import type { FailureCode } from '../../models/failureCodes.js';
-import { Rng } from './random.js';
-
-/** Parameters of a generated workload; the same spec always yields the same records. */
-export interface GeneratorSpec {
-  readonly seed: number;
-  readonly users: number;
-  readonly products: number;
-  readonly orders: number;
-  /** Share of records made bad on purpose, 0..1. */
-  readonly invalidRatio: number;
-}
-
-export interface GeneratedDataset {
-  readonly kind: 'generated';
-  readonly name: string;
-  readonly spec: GeneratorSpec;
-}
-
-/** Default split of `--records N`: 40% users, 20% products, 40% orders. */
-export function splitRecords(total: number): { users: number; products: number; orders: number } {
-  const users = Math.round(total * 0.4);
-  const products = Math.round(total * 0.2);
-  return { users, products, orders: total - users - products };
-}
-
-export function generatedName(spec: GeneratorSpec): string {
-  const total = spec.users + spec.products + spec.orders;
-  return `generated(${total}, seed ${spec.seed}, invalid ${spec.invalidRatio})`;
-}
-
-/** A generated record and the outcome the generator intends for it (`ok` or a failure code). */
-export interface GeneratedRecord {
-  readonly record: unknown;
-  readonly expected: FailureCode | 'ok';
-}
-
-const FIRST = [
-  'Alice',
-  'Bob',
-  'Chloé',
-  'David',
-  'Eve',
-  'Farid',
-  'Grace',
-  'Hiro',
-  'Ines',
-  'Jonas',
-  'Kemal',
-  'Lena',
-  'Mateo',
-  'Nora',
-  'Omar',
-  'Priya',
-  'Quinn',
-  'Rosa',
-  'Sven',
-  'Tariq',
-  'Uma',
-  'Viktor',
-  'Wen',
-  'Ximena',
-  'Yusuf',
-  'Zoë',
-];
-const LAST = [
-  'Smith',
-  'Okafor',
-  'García',
-  'Müller',
-  'Kowalski',
-  'Nguyen',
-  'Rossi',
-  'Tanaka',
-  'Haddad',
-  'Silva',
-  "O'Brien",
-  'Novak',
-  'Jensen',
-  'Dubois',
-  'Costa',
-  'Ivanova',
-  'Kim',
-  'Patel',
-  'Larsen',
-  'Moreau',
-];
-const DOMAINS = ['example.com', 'mail.example.org', 'example.net', 'corp.example.io', 'shop.example.co.uk'];
-const ADJECTIVES = [
-  'Compact',
-  'Wireless',
-  'Ergonomic',
-  'Smart',
-  'Portable',
-  'Premium',
-  'Classic',
-  'Rugged',
-  'Silent',
-  'Modular',
-];
-const NOUNS = [
-  'Laptop',
-  'Keyboard',
-  'Mouse',
-  'Monitor',
-  'Headphones',
-  'Chair',
-  'Desk Lamp',
-  'Speaker',
-  'Webcam',
-  'Router',
-  'Tablet',
-  'Charger',
-];
+import type { AnyModel } from '../../models/model.js';
+import type { GeneratedRecord, GeneratorSpec, RecordGenerator } from '../../simulation/datasets/generator.js';
+import { Rng } from '../../simulation/datasets/random.js';
+import { ADJECTIVES, DOMAINS, FIRST, LAST, NOUNS } from './words.js';
 
 // Streams keep the models' random sequences apart.
 const USER = 1;
@@ -144,9 +34,15 @@ const ORDER_BAD: OrderKind[] = [
   'dup_id',
 ];
 
-/** Generates records of one model by index, in O(1) per record. */
-export class Generator {
-  constructor(readonly spec: GeneratorSpec) {}
+/** Generates the shop's records by index, in O(1) per record. */
+export class Generator implements RecordGenerator {
+  readonly #users: number;
+  readonly #products: number;
+
+  constructor(readonly spec: GeneratorSpec) {
+    this.#users = spec.counts.users ?? 0;
+    this.#products = spec.counts.products ?? 0;
+  }
 
   #kind<K extends string>(stream: number, i: number, bad: readonly K[]): K | 'clean' {
     const r = new Rng(this.spec.seed, stream, i);
@@ -264,7 +160,8 @@ export class Generator {
   }
 
   order(i: number): GeneratedRecord {
-    const { users, products } = this.spec;
+    const users = this.#users;
+    const products = this.#products;
     const rng = new Rng(this.spec.seed, ORDER, i);
     rng.next();
     let kind = this.orderKind(i);
@@ -278,14 +175,13 @@ export class Generator {
       quantity,
     };
     // Without a landed user or product to point at, the order cannot be valid.
-    const refCode: FailureCode | 'ok' =
-      u === undefined ? 'unknown_user' : p === undefined ? 'unknown_product' : 'ok';
+    const refCode: string = u === undefined ? 'unknown_user' : p === undefined ? 'unknown_product' : 'ok';
     if (kind === 'dup_id') {
       const j = this.#earlierClean(rng, i, (x) => this.orderKind(x) === 'clean' && this.#orderLands(x));
       if (j === undefined) kind = 'qty_zero';
       else return { record: { ...base, id: j + 1 }, expected: 'duplicate_id' };
     }
-    const withCode = (record: Record<string, unknown>, code: FailureCode): GeneratedRecord => ({
+    const withCode = (record: Record<string, unknown>, code: string): GeneratedRecord => ({
       record,
       expected: code,
     });
@@ -319,21 +215,37 @@ export class Generator {
   #orderLands(i: number): boolean {
     const rng = new Rng(this.spec.seed, ORDER, i);
     rng.next();
-    const u = this.#anyClean(rng, this.spec.users, (j) => this.userKind(j) === 'clean');
-    const p = this.#anyClean(rng, this.spec.products, (j) => this.productKind(j) === 'clean');
+    const u = this.#anyClean(rng, this.#users, (j) => this.userKind(j) === 'clean');
+    const p = this.#anyClean(rng, this.#products, (j) => this.productKind(j) === 'clean');
     return u !== undefined && p !== undefined;
   }
 
   /** Records `start .. start+count-1` of a model. */
-  range(model: 'users' | 'products' | 'orders', start: number, count: number): GeneratedRecord[] {
+  range(model: AnyModel, start: number, count: number): GeneratedRecord[] {
+    return this.rangeOf(model.datasetKey, start, count);
+  }
+
+  /** Records `start .. start+count-1` of the shop's table `key`. */
+  rangeOf(key: string, start: number, count: number): GeneratedRecord[] {
     const out: GeneratedRecord[] = new Array(count);
     const make =
-      model === 'users'
+      key === 'users'
         ? (i: number) => this.user(i)
-        : model === 'products'
+        : key === 'products'
           ? (i: number) => this.product(i)
           : (i: number) => this.order(i);
     for (let k = 0; k < count; k++) out[k] = make(start + k);
     return out;
   }
+}
+
+export function createGenerator(spec: GeneratorSpec): RecordGenerator {
+  return new Generator(spec);
+}
+
+/** `--records N` split 40% users, 20% products, 40% orders. */
+export function split(total: number): Record<string, number> {
+  const users = Math.round(total * 0.4);
+  const products = Math.round(total * 0.2);
+  return { users, products, orders: total - users - products };
 }
