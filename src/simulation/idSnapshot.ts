@@ -27,7 +27,7 @@ export async function takeIdSnapshot(
   table: TableDef,
   limit = MAX_SNAPSHOT_ID,
 ): Promise<IdSnapshot | undefined> {
-  const [stats] = await conn.query(`SELECT max(id) AS m FROM ${table.name}`);
+  const [stats] = await conn.query(`SELECT max(${table.primaryKey}) AS m FROM ${table.name}`);
   const maxId = stats?.m === null || stats?.m === undefined ? 0 : Number(stats.m);
   if (!Number.isSafeInteger(maxId) || maxId > Math.min(limit, MAX_SNAPSHOT_ID)) return undefined;
   const bits = new SharedArrayBuffer(Math.ceil((maxId + 1) / 32) * 4);
@@ -36,7 +36,7 @@ export async function takeIdSnapshot(
   // knowing how many rows a just-filled table holds.
   for (let low = 0; low <= maxId; low += RANGE) {
     // The range keeps every id within 0..maxId, so each one has its bit.
-    for (const id of await conn.integerRange(table, 'id', low, Math.min(maxId, low + RANGE - 1))) {
+    for (const id of await conn.integerRange(table, table.primaryKey, low, Math.min(maxId, low + RANGE - 1))) {
       words[id >>> 5] = (words[id >>> 5] as number) | (1 << (id & 31));
     }
   }
