@@ -1,104 +1,23 @@
-import type { ConnectionOptions, Pool, PoolConnection, PoolOptions, ResultSetHeader } from 'mysql2/promise';
+import type { ConnectionOptions, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
-import { DistdbError } from '../../../errors.js';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
-import { truncate } from '../../../util/text.js';
 import type { ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
-import {
-  chunk,
-  conflictColumns,
-  encodeValue,
-  explainCommon,
-  parseServerUrl,
-  planRounds,
-  poolSize,
-  probePool,
-  readCaFile,
-  screenRows,
-  serverTarget,
-  timeoutMs,
-} from '../shared/server.js';
-import { type LockSession, ServerConnection, type ServerTraits } from '../shared/serverConnection.js';
+import { chunk, conflictColumns, planRounds, screenRows } from '../shared/insertPlan.js';
+import { probePool } from '../shared/server.js';
+import { type LockSession, ServerConnection } from '../shared/serverConnection.js';
+import { encodeValue } from '../shared/values.js';
+import { explainMysql, MYSQL, mysqlConfig, mysqlPoolConfig, SQL_MODE } from './config.js';
 import { isDuplicate, rowFailure } from './errors.js';
 import { openMysqlLockSession, serverLockName } from './lockSession.js';
 
-/**
- * Every session: strict (a bad value is an error, never silently coerced), `||` concatenates as
- * in portable SQL, and backslash escapes stay on, which the driver's client-side escaping assumes.
- */
-const SQL_MODE = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT';
-
-/** `?ssl=true|false|skip-verify`, or libpq/MySQL style `?sslmode=` / `?ssl-mode=`; `?sslca=PATH`. */
-function sslOption(url: DatabaseUrl, params: URLSearchParams): ConnectionOptions['ssl'] {
-  const raw = params.get('ssl') ?? params.get('sslmode') ?? params.get('ssl-mode');
-  if (raw === null) return undefined;
-  const mode = raw.toLowerCase().replace(/_/g, '-');
-  let ssl: { rejectUnauthorized: boolean; ca?: string };
-  if (['false', '0', 'disable', 'disabled', 'prefer', 'preferred'].includes(mode)) return undefined;
-  if (['true', '1', 'verify-full', 'verify-identity', 'verify-ca'].includes(mode))
-    ssl = { rejectUnauthorized: true };
-  else if (['skip-verify', 'no-verify', 'require', 'required'].includes(mode))
-    ssl = { rejectUnauthorized: false };
-  else
-    throw new DistdbError(
-      'config',
-      `${url.redacted}: ssl=${truncate(raw)} is not true, false or skip-verify`,
-    );
-  const ca = params.get('sslca') ?? params.get('ssl-ca');
-  if (ca !== null) ssl.ca = readCaFile(url, ca, 'sslca');
-  return ssl;
-}
-
-/** `mysql://user:password@host:port/database?ssl=...&pool=...` (also `mariadb://`). */
-export function mysqlConfig(url: DatabaseUrl): ConnectionOptions {
-  const u = parseServerUrl(url);
-  const params = u.searchParams;
-  return {
-    ...serverTarget(url, u),
-    socketPath: params.get('socket') ?? undefined,
-    ssl: sslOption(url, params),
-    connectTimeout: timeoutMs(url, params, 'connect_timeout'),
-    charset: 'UTF8MB4_UNICODE_CI',
-    // Integers come back as numbers (as strings only beyond 2^53); DECIMAL stays exact text.
-    supportBigNumbers: true,
-    bigNumberStrings: false,
-    decimalNumbers: false,
-    dateStrings: true,
-    enableKeepAlive: true,
-  };
-}
-
-/** The pool size comes from the options or `?pool=` / `?connectionLimit=`. */
-export function mysqlPoolConfig(url: DatabaseUrl, options?: ConnectOptions): PoolOptions {
-  const params = parseServerUrl(url).searchParams;
-  return {
-    ...mysqlConfig(url),
-    connectionLimit: poolSize(url, params, ['pool', 'connectionLimit', 'pool_size'], options),
-    waitForConnections: true,
-  };
-}
+export { mysqlConfig, mysqlPoolConfig } from './config.js';
 
 type Runner = Pool | PoolConnection;
 
-function explainMysql(err: unknown, config: ConnectionOptions): string | undefined {
-  const e = err as { errno?: unknown; code?: unknown } | null;
-  if (e?.errno === 1049) return explainCommon.missingDatabase(config.database);
-  if (e?.code === 'ETIMEDOUT') return explainCommon.timedOut(config.connectTimeout);
-  return undefined;
-}
-
-/** Backend text the shared ServerConnection machinery uses. */
-const MYSQL: ServerTraits = {
-  begin: 'START TRANSACTION',
-  tableExists:
-    'SELECT 1 AS found FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
-  defaultPort: '3306',
-};
-
-/** A mysql2 pool, or a view of one checked-out connection inside `transaction()`. */
 function ignoreConnectionError(): void {}
 
+/** A mysql2 pool, or a view of one checked-out connection inside `transaction()`. */
 export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unknown> {
   readonly #config: ConnectionOptions;
   #closed = false;

@@ -11,7 +11,9 @@ import {
 } from '../../dialect.js';
 import { whileRefused } from '../../open.js';
 import type { DatabaseUrl } from '../../url.js';
-import { chunk, connectionError, decodeDecimalText, parseServerUrl } from './server.js';
+import { chunk } from './insertPlan.js';
+import { connectionError, parseServerUrl } from './server.js';
+import { decodeDecimalText } from './values.js';
 
 const EXISTING_CHUNK = 1000;
 
