@@ -1,36 +1,37 @@
 /**
- * The planning half of both servers' `insertBatch`: screening rows the server would refuse,
- * splitting a batch into rounds of rows sharing no key, and finding which key a refused row took.
+ * The planning half of both servers' `insertBatch` (screening is in screen.ts): which columns
+ * an insert names, rounds of rows sharing no key, and which key a refused row took.
  */
-import {
-  type CheckDef,
-  type ColumnDef,
-  type KeyColumn,
-  keyColumnsOf,
-  type TableDef,
-} from '../../../schema/tableDef.js';
-import { codePoints } from '../../../util/text.js';
-import { type Connection, keyOf, type Row, type RowWrite, type SqlValue } from '../../dialect.js';
-import { decodeDecimalText, encodeValue, minorUnits } from './values.js';
+import { type ColumnDef, type KeyColumn, keyColumnsOf, type TableDef } from '../../../schema/tableDef.js';
+import { type Connection, keyOf, type Row, type SqlValue } from '../../dialect.js';
+import { encodeValue } from './values.js';
 
-interface TablePlan {
-  readonly keys: readonly KeyColumn[];
-  readonly screen: (row: Row) => RowWrite | undefined;
-}
+export { screenRow, screenRows } from './screen.js';
 
-const plans = new WeakMap<TableDef, TablePlan>();
-
-function planFor(table: TableDef): TablePlan {
-  let plan = plans.get(table);
-  if (!plan) {
-    plan = { keys: keyColumnsOf(table), screen: screenerFor(table) };
-    plans.set(table, plan);
-  }
-  return plan;
-}
+const keys = new WeakMap<TableDef, readonly KeyColumn[]>();
 
 export function keyColumns(table: TableDef): readonly KeyColumn[] {
-  return planFor(table).keys;
+  let k = keys.get(table);
+  if (!k) {
+    k = keyColumnsOf(table);
+    keys.set(table, k);
+  }
+  return k;
+}
+
+/**
+ * Whether an insert names the column: a serial left NULL and a column with a default left out
+ * (undefined) take what the database gives them.
+ */
+export function provided(column: ColumnDef, row: Row): boolean {
+  const v = row[column.name];
+  if (column.type.kind === 'serial') return v !== undefined && v !== null;
+  return v !== undefined || column.default === undefined;
+}
+
+/** The columns an insert of `row` names (see `provided`). */
+export function providedColumns(table: TableDef, row: Row): ColumnDef[] {
+  return table.columns.filter((c) => provided(c, row));
 }
 
 /**
@@ -55,110 +56,6 @@ export function keyValue(key: KeyColumn, value: SqlValue | undefined, stored = f
     return BigInt(v).toString();
   }
   return keyOf(v, key.fold);
-}
-
-/**
- * Fails, without a round trip, the rows the server would certainly reject: NOT NULL, values that
- * do not fit their column (reported as `check`, the server refuses them rather than storing
- * something else), and the table's checks. Only checks whose SQL semantics are reproduced
- * exactly are evaluated here; anything else is left to the server, which stays authoritative.
- */
-export function screenRow(table: TableDef, row: Row): RowWrite | undefined {
-  return planFor(table).screen(row);
-}
-
-/** `insertBatch`'s first step: `out` holds the rows screened out, `pending` the rest, in order. */
-export function screenRows(table: TableDef, rows: readonly Row[]): { out: RowWrite[]; pending: number[] } {
-  const out: RowWrite[] = new Array(rows.length);
-  const pending: number[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const failure = screenRow(table, rows[i] as Row);
-    if (failure) out[i] = failure;
-    else pending.push(i);
-  }
-  return { out, pending };
-}
-
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
-
-function fits(column: ColumnDef, value: SqlValue): boolean {
-  const t = column.type;
-  switch (t.kind) {
-    case 'varchar':
-      return typeof value !== 'string' || value.length <= t.length || codePoints(value) <= t.length;
-    case 'decimal': {
-      const minor = minorUnits(value);
-      return minor === undefined || Math.abs(minor) < 10 ** t.precision;
-    }
-    // MySQL would round 1.5 into an integer column where the others refuse it: refuse it here.
-    case 'integer':
-      return (
-        typeof value !== 'number' || (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX)
-      );
-    case 'bigint':
-      return typeof value !== 'number' || Number.isInteger(value);
-    default:
-      return true;
-  }
-}
-
-function screenerFor(table: TableDef): (row: Row) => RowWrite | undefined {
-  const required = table.columns.filter(
-    (c) => c.type.kind !== 'serial' && (!c.nullable || c.name === table.primaryKey),
-  );
-  const checks = (table.checks ?? []).map((k) => checkTest(table, k));
-  return (row) => {
-    for (const c of required) {
-      const v = row[c.name];
-      if (v === undefined || v === null) return { ok: false, violation: 'not_null', column: c.name };
-    }
-    for (const c of table.columns) {
-      const v = row[c.name];
-      if (v !== undefined && v !== null && !fits(c, v))
-        return { ok: false, violation: 'check', column: c.name };
-    }
-    for (const [column, violated] of checks) {
-      const v = row[column];
-      // SQL: a check on NULL is unknown, and unknown passes.
-      if (v !== undefined && v !== null && violated(v)) return { ok: false, violation: 'check', column };
-    }
-    return undefined;
-  };
-}
-
-/** [column, value → violated?]; a test answers false whenever it cannot be sure. */
-function checkTest(table: TableDef, check: CheckDef): [string, (v: SqlValue) => boolean] {
-  if (check.kind === 'trimmedLength') {
-    // trim() strips spaces only, in both servers (and SQLite): tabs and newlines count.
-    return [
-      check.column,
-      (v) => {
-        if (typeof v !== 'string') return false;
-        return codePoints(v.replace(/^ +| +$/g, '')) < check.min || codePoints(v) > check.max;
-      },
-    ];
-  }
-  if (check.kind === 'oneOf') {
-    return [check.column, (v) => typeof v === 'string' && !check.values.includes(v)];
-  }
-  const column = table.columns.find((c) => c.name === check.column);
-  const type = column?.type;
-  const scale = type?.kind === 'decimal' ? type.scale : undefined;
-  const asNumber = (v: SqlValue): number | undefined =>
-    scale !== undefined ? minorUnits(v) : typeof v === 'number' ? v : undefined;
-  const bound = (b: number | string | undefined): number | undefined =>
-    b === undefined ? undefined : scale !== undefined ? decodeDecimalText(String(b), scale) : Number(b);
-  const min = bound(check.min);
-  const max = bound(check.max);
-  return [
-    check.column,
-    (v) => {
-      const x = asNumber(v);
-      if (x === undefined) return false;
-      return (min !== undefined && x < min) || (max !== undefined && x > max);
-    },
-  ];
 }
 
 /**

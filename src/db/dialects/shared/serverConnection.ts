@@ -1,4 +1,5 @@
 import { DistdbError } from '../../../errors.js';
+import type { MinorUnits } from '../../../schema/decimal.js';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
 import {
   type Connection,
@@ -250,7 +251,7 @@ export abstract class ServerConnection<P, C, R> implements Connection {
     return found;
   }
 
-  decodeDecimal(value: SqlValue, scale: number): number {
+  decodeDecimal(value: SqlValue, scale: number): MinorUnits {
     return decodeDecimalText(value, scale);
   }
 
