@@ -14,6 +14,7 @@ import {
   timeoutMs,
 } from '../shared/server.js';
 import type { ServerTraits } from '../shared/serverConnection.js';
+import { timestamptzToIso } from './timestamps.js';
 
 function sslOption(url: DatabaseUrl, params: URLSearchParams): pg.PoolConfig['ssl'] {
   const mode = params.get('sslmode') ?? 'disable';
@@ -46,15 +47,16 @@ function sslOption(url: DatabaseUrl, params: URLSearchParams): pg.PoolConfig['ss
 
 /**
  * Result values stay within SqlValue: BIGINT (COUNT, MAX(id)) becomes a number when it is exact,
- * booleans become 1/0 as in SQLite and MySQL, dates stay text. NUMERIC stays exact text.
- * Installed on this pool only, never globally.
+ * booleans become 1/0 as in SQLite and MySQL, TIMESTAMPTZ becomes UTC ISO text as in the others
+ * (whatever the session's TimeZone), other dates stay text. NUMERIC stays exact text. Installed
+ * on this pool only, never globally.
  */
 const textParsers = new Map<number, (text: string) => SqlValue>([
   [20, (t) => (Number.isSafeInteger(Number(t)) ? Number(t) : t)],
   [16, (t) => (t === 't' ? 1 : 0)],
   [1082, (t) => t],
   [1114, (t) => t],
-  [1184, (t) => t],
+  [1184, timestamptzToIso],
 ]);
 
 const types: pg.CustomTypesConfig = {

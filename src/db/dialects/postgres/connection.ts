@@ -2,7 +2,15 @@ import pg from 'pg';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
 import type { ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
-import { chunk, keyColumns, keyValue, planRounds, screenRows } from '../shared/insertPlan.js';
+import {
+  chunk,
+  keyColumns,
+  keyValue,
+  planRounds,
+  provided,
+  providedColumns,
+  screenRows,
+} from '../shared/insertPlan.js';
 import { probePool } from '../shared/server.js';
 import { type LockSession, ServerConnection } from '../shared/serverConnection.js';
 import { encodeValue } from '../shared/values.js';
@@ -15,8 +23,8 @@ import {
   postgresConfig,
   timedClient,
 } from './config.js';
-import { arrayType, fold } from './ddl.js';
 import { rowFailure } from './errors.js';
+import { existingSql, insertGroupSql, insertRowSql } from './insertSql.js';
 import { HELD_LOCK_QUERY, heldLockKey, openPostgresLockSession } from './lockSession.js';
 
 export { numberParams, postgresConfig } from './config.js';
@@ -178,14 +186,17 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     return out;
   }
 
-  /** Rounds, split further by which serial columns the rows leave to their DEFAULT, then chunked. */
+  /**
+   * Rounds, split further by which columns the rows leave to their DEFAULT (a serial left NULL,
+   * a column with a default left out), then chunked.
+   */
   #groups(table: TableDef, rows: readonly Row[], pending: number[]): number[][] {
-    const serials = table.columns.filter((c) => c.type.kind === 'serial');
+    const optional = table.columns.filter((c) => c.type.kind === 'serial' || c.default !== undefined);
     const groups: number[][] = [];
     for (const round of planRounds(table, rows, pending)) {
       const shapes = new Map<string, number[]>();
       for (const i of round) {
-        const shape = serials.map((c) => ((rows[i] as Row)[c.name] == null ? '0' : '1')).join('');
+        const shape = optional.map((c) => (provided(c, rows[i] as Row) ? '1' : '0')).join('');
         const list = shapes.get(shape);
         if (list) list.push(i);
         else shapes.set(shape, [i]);
@@ -195,9 +206,9 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     return groups;
   }
 
-  /** Columns a group's rows provide: a serial column left NULL takes its DEFAULT. */
+  /** Columns a group's rows provide; the others take their DEFAULT. */
   #columnsOf(table: TableDef, row: Row) {
-    return table.columns.filter((c) => c.type.kind !== 'serial' || row[c.name] != null);
+    return providedColumns(table, row);
   }
 
   /** One statement for a group of rows sharing no key; a row not inserted was a duplicate. */
@@ -210,18 +221,9 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     const arrays = columns.map((c) =>
       arrayLiteral(group.map((i) => encodeValue(c, (rows[i] as Row)[c.name]))),
     );
-    const names = columns.map((c) => c.name).join(', ');
-    const unnest = `unnest(${columns.map((c, n) => `$${n + 1}::${arrayType(c)}`).join(', ')})`;
+    const keys = provided.map((k) => k.column.name);
     if (whole) {
-      // Only the positions of the rows that did not go in come back (usually none or a few):
-      // a row per inserted key would cost more to send and parse than the insert itself.
-      const key = whole.column.name;
-      const r = await this.run(
-        `WITH input AS (SELECT * FROM ${unnest} WITH ORDINALITY AS t(${names}, distdb_position)),
-         ins AS (INSERT INTO ${table.name} (${names}) SELECT ${names} FROM input ON CONFLICT DO NOTHING RETURNING ${key})
-         SELECT distdb_position FROM input WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.${key} = input.${key})`,
-        arrays,
-      );
+      const r = await this.run(insertGroupSql(table, columns, whole.column.name, keys), arrays);
       // Keys are distinct within the group, so a key that came back from the insert is this
       // row's own, and a row whose key did not was refused.
       for (const i of group) out[i] = OK;
@@ -230,12 +232,7 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
       return;
     }
     // No key that every row has (serial ids left to the database): every key comes back.
-    const returning =
-      provided.length > 0 ? ` RETURNING ${provided.map((k) => k.column.name).join(', ')}` : '';
-    const r = await this.run(
-      `INSERT INTO ${table.name} (${names}) SELECT * FROM ${unnest} ON CONFLICT DO NOTHING${returning}`,
-      arrays,
-    );
+    const r = await this.run(insertGroupSql(table, columns, undefined, keys), arrays);
     // Every row went in (the usual case): nothing to match.
     if (r.rowCount === group.length) {
       for (const i of group) out[i] = OK;
@@ -273,9 +270,7 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
       try {
         await this.transaction((tx) =>
           (tx as PostgresConnection).run(
-            `INSERT INTO ${table.name} (${columns.map((c) => c.name).join(', ')}) VALUES (${columns
-              .map((_, n) => `$${n + 1}`)
-              .join(', ')})`,
+            insertRowSql(table, columns),
             columns.map((c) => encodeValue(c, row[c.name])),
           ),
         );
@@ -288,27 +283,9 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     }
   }
 
-  /**
-   * Asks for the input values (by position) that have a match, so the answer follows the
-   * server's own comparison: the same fold on both sides for a case-insensitive column, which is
-   * the expression its unique index is on. On an indexed column, LATERAL ... LIMIT 1 pins the plan
-   * to one index probe per value; left to itself the planner hashes the whole table.
-   */
+  /** See existingSql: one statement per chunk of values, answered by the server's comparison. */
   protected existingLookup(table: TableDef, col: ColumnDef) {
-    const column = col.name;
-    const ci = col.caseInsensitive;
-    const match = ci ? `${fold(`d.${column}`)} = ${fold('u.x')}` : `d.${column} = u.x`;
-    const inputs = `unnest($1::${arrayType(col)}) WITH ORDINALITY AS u(x, n)`;
-    // An index on the compared expression: the fold for a case-insensitive unique, col otherwise.
-    const uniques = (table.uniques ?? []).filter((x) => x.column === column);
-    const indexed = ci
-      ? uniques.some((x) => x.caseInsensitive)
-      : table.primaryKey === column ||
-        uniques.some((x) => !x.caseInsensitive) ||
-        (table.indexes ?? []).some((x) => x.columns[0] === column);
-    const sql = indexed
-      ? `SELECT u.n FROM ${inputs} CROSS JOIN LATERAL (SELECT 1 FROM ${table.name} AS d WHERE ${match} LIMIT 1) AS m`
-      : `SELECT u.n FROM ${inputs} WHERE EXISTS (SELECT 1 FROM ${table.name} AS d WHERE ${match})`;
+    const sql = existingSql(table, col);
     return async (part: readonly SqlValue[]) => {
       const r = await this.run(sql, [arrayLiteral(part.map((v) => encodeValue(col, v)))]);
       // WITH ORDINALITY counts from 1.
