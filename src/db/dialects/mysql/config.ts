@@ -55,7 +55,10 @@ export function mysqlConfig(url: DatabaseUrl): ConnectionOptions {
     supportBigNumbers: true,
     bigNumberStrings: false,
     decimalNumbers: false,
+    // DATETIME comes back as the text stored, the UTC wall time (the connection makes it ISO):
+    // as a Date it would be read in the process's zone. Dates sent, should any be, go as UTC.
     dateStrings: true,
+    timezone: 'Z',
     enableKeepAlive: true,
   };
 }

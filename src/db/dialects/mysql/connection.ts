@@ -1,4 +1,4 @@
-import type { ConnectionOptions, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
+import type { ConnectionOptions, FieldPacket, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
 import type { ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
@@ -6,14 +6,28 @@ import type { DatabaseUrl } from '../../url.js';
 import { chunk, conflictColumns, planRounds, screenRows } from '../shared/insertPlan.js';
 import { probePool } from '../shared/server.js';
 import { type LockSession, ServerConnection } from '../shared/serverConnection.js';
-import { encodeValue } from '../shared/values.js';
 import { explainMysql, MYSQL, mysqlConfig, mysqlPoolConfig, SQL_MODE } from './config.js';
 import { isDuplicate, rowFailure } from './errors.js';
 import { openMysqlLockSession, serverLockName } from './lockSession.js';
+import { encodeMysql, fromMysqlDatetime } from './values.js';
 
 export { mysqlConfig, mysqlPoolConfig } from './config.js';
 
 type Runner = Pool | PoolConnection;
+
+const DATETIME = 12;
+
+/** DATETIME values of a result, the UTC wall time distdb stores, as UTC ISO text like the others. */
+function isoDatetimes(rows: Row[], fields: readonly FieldPacket[]): void {
+  const names = fields.filter((f) => f.columnType === DATETIME).map((f) => f.name);
+  if (names.length === 0) return;
+  for (const row of rows) {
+    for (const name of names) {
+      const v = row[name];
+      if (typeof v === 'string') row[name] = fromMysqlDatetime(v);
+    }
+  }
+}
 
 function ignoreConnectionError(): void {}
 
@@ -58,7 +72,8 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
     params: readonly unknown[],
   ): Promise<unknown> {
     const runner: Runner = conn ?? this.pool;
-    const [result] = await runner.query(sql, params as unknown[]);
+    const [result, fields] = await runner.query(sql, params as unknown[]);
+    if (Array.isArray(result) && fields) isoDatetimes(result as Row[], fields);
     return result;
   }
 
@@ -175,13 +190,20 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
     return out;
   }
 
+  /** A column with a default that a row leaves out takes it: DEFAULT in place of the value. */
   async #insertMany(table: TableDef, rows: readonly Row[], indices: readonly number[]): Promise<void> {
-    const row = `(${table.columns.map(() => '?').join(', ')})`;
     const values: SqlValue[] = [];
-    for (const i of indices)
-      for (const c of table.columns) values.push(encodeValue(c, (rows[i] as Row)[c.name]));
+    const tuples = indices.map((i) => {
+      const row = rows[i] as Row;
+      const parts = table.columns.map((c) => {
+        if (row[c.name] === undefined && c.default !== undefined) return 'DEFAULT';
+        values.push(encodeMysql(c, row[c.name]));
+        return '?';
+      });
+      return `(${parts.join(', ')})`;
+    });
     await this.run(
-      `INSERT INTO ${table.name} (${table.columns.map((c) => c.name).join(', ')}) VALUES ${indices.map(() => row).join(', ')}`,
+      `INSERT INTO ${table.name} (${table.columns.map((c) => c.name).join(', ')}) VALUES ${tuples.join(', ')}`,
       values,
     );
   }
@@ -244,7 +266,7 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
         .join(' UNION ALL ');
       const rows = await this.query<{ n: number }>(
         `SELECT STRAIGHT_JOIN d.n FROM (${inputs}) AS d JOIN ${table.name} AS t ON t.${col.name} = d.x`,
-        part.map((v) => encodeValue(col, v)),
+        part.map((v) => encodeMysql(col, v)),
       );
       return rows.map((row) => row.n);
     };
