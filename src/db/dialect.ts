@@ -1,8 +1,12 @@
+import type { MinorUnits } from '../schema/decimal.js';
 import type { SchemaOperation } from '../schema/operations.js';
 import type { TableDef } from '../schema/tableDef.js';
 import type { DatabaseUrl } from './url.js';
 
-/** A value as stored: decimals travel as integer minor units and are encoded by the dialect. */
+/**
+ * A value as stored, in and out of every backend alike: decimals as integer minor units (encoded
+ * by the dialect), booleans as 0/1, timestamps as UTC ISO text (`2024-05-01T12:30:00.000Z`).
+ */
 export type SqlValue = string | number | bigint | null;
 export type Row = Record<string, SqlValue>;
 
@@ -57,7 +61,10 @@ export interface Dialect {
   readonly backend: string;
   readonly schemes: readonly string[];
   readonly capabilities: DialectCapabilities;
-  /** The DDL statements of one migration step, in order. */
+  /**
+   * The DDL statements of one migration step, in order. They are run on one session (as the
+   * migrator does, in a transaction): a step may keep state between its statements.
+   */
   ddl(op: SchemaOperation): string[];
   connect(url: DatabaseUrl, options?: ConnectOptions): Promise<Connection>;
   /** Throws a config error for a URL this backend cannot use, without connecting. */
@@ -111,8 +118,11 @@ export interface Connection {
   integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]>;
   /** Which of `values` already exist in `column` (compared case-insensitively where the column is). */
   existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>>;
-  /** Converts a stored value of a decimal column back to integer minor units. */
-  decodeDecimal(value: SqlValue, scale: number): number;
+  /**
+   * Converts a stored value of a decimal column back to integer minor units, exactly: a number
+   * while it is a safe integer, a bigint beyond.
+   */
+  decodeDecimal(value: SqlValue, scale: number): MinorUnits;
   /** Empties a table; returns the number of rows removed. */
   truncate(table: string): Promise<number>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { Connection, Row } from '../db/dialect.js';
+import type { Connection, Row, SqlValue } from '../db/dialect.js';
 import { formatMinorUnits } from '../schema/decimal.js';
 import type { FieldDef, Model } from './model.js';
 import { parseTimestamp } from './timestamp.js';
@@ -6,14 +6,17 @@ import { parseTimestamp } from './timestamp.js';
 function fromStored(field: FieldDef, v: unknown, conn: Pick<Connection, 'decodeDecimal'>): unknown {
   if (v === null || v === undefined) return null;
   switch (field.type.kind) {
+    // Minor units come back exact (a bigint beyond 2^53), so the text is exact at any precision.
     case 'decimal':
-      return formatMinorUnits(conn.decodeDecimal(v as string, field.type.scale), field.type.scale);
+      return formatMinorUnits(conn.decodeDecimal(v as SqlValue, field.type.scale), field.type.scale);
     case 'text':
     case 'email':
     case 'enum':
       return String(v);
+    // Stored as 0/1 (or the backend's boolean): true or false, never a number.
     case 'boolean':
       return v === true || v === 1 || v === 1n || v === '1' || v === 't';
+    // Every connection reads timestamps back as UTC ISO text; a Date (from a raw driver) too.
     case 'timestamp': {
       const t = parseTimestamp(v instanceof Date ? v : String(v));
       return 'iso' in t ? t.iso : String(v);

@@ -19,8 +19,9 @@ export type SchemaOperation =
       readonly checks?: readonly CheckDef[];
     }
   /**
-   * Drops a column with its checks and indexes. `result` is the table as it is afterwards:
-   * where a backend cannot drop a column in place, the table is rebuilt to it, rows kept.
+   * Drops a column with its checks and every index holding it (also with other columns).
+   * `result` is the table as it is afterwards: where a backend cannot drop a column in place,
+   * the table is rebuilt to it, rows kept.
    */
   | {
       readonly kind: 'dropColumn';
@@ -28,6 +29,7 @@ export type SchemaOperation =
       readonly column: string;
       readonly result: TableDef;
     }
+  /** Fails (and changes nothing) where stored rows already share a value. */
   | { readonly kind: 'addUnique'; readonly table: string; readonly unique: UniqueDef }
   | { readonly kind: 'dropUnique'; readonly table: string; readonly unique: UniqueDef }
   | { readonly kind: 'createIndex'; readonly table: string; readonly index: IndexDef }

@@ -21,7 +21,10 @@ export interface ColumnDef {
   readonly nullable?: boolean;
   /** Case-insensitive comparisons (and uniqueness) for this column. */
   readonly caseInsensitive?: boolean;
-  /** Value the database stores when a row leaves the column out (and gives rows already there). */
+  /**
+   * Value the database stores when a row leaves the column out (and gives rows already there),
+   * in storage form: decimals as integer minor units, booleans as 0/1, timestamps as UTC ISO text.
+   */
   readonly default?: string | number | bigint;
 }
 
@@ -89,8 +92,17 @@ export function checkName(table: string, check: CheckDef): string {
   return `${table}_${check.column}_check`;
 }
 
+/**
+ * The check a backend adds where its column type alone does not hold the column's values to
+ * their kind (SQLite's INTEGER for a boolean, say). One per column at most.
+ */
+export function typeCheckName(table: string, column: string): string {
+  return `${table}_${column}_type`;
+}
+
 export function columnOfConstraint(table: TableDef, constraint: string): string | undefined {
   for (const c of table.checks ?? []) if (checkName(table.name, c) === constraint) return c.column;
+  for (const c of table.columns) if (typeCheckName(table.name, c.name) === constraint) return c.name;
   for (const u of table.uniques ?? []) if (u.name === constraint) return u.column;
   if (constraint === `${table.name}_pkey` || constraint === 'PRIMARY') return table.primaryKey;
   return undefined;

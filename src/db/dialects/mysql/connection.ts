@@ -1,104 +1,37 @@
-import type { ConnectionOptions, Pool, PoolConnection, PoolOptions, ResultSetHeader } from 'mysql2/promise';
+import type { ConnectionOptions, FieldPacket, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
-import { DistdbError } from '../../../errors.js';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
-import { truncate } from '../../../util/text.js';
 import type { ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
-import {
-  chunk,
-  conflictColumns,
-  encodeValue,
-  explainCommon,
-  parseServerUrl,
-  planRounds,
-  poolSize,
-  probePool,
-  readCaFile,
-  screenRows,
-  serverTarget,
-  timeoutMs,
-} from '../shared/server.js';
-import { type LockSession, ServerConnection, type ServerTraits } from '../shared/serverConnection.js';
+import { chunk, conflictColumns, planRounds, screenRows } from '../shared/insertPlan.js';
+import { probePool } from '../shared/server.js';
+import { type LockSession, ServerConnection } from '../shared/serverConnection.js';
+import { explainMysql, MYSQL, mysqlConfig, mysqlPoolConfig, SQL_MODE } from './config.js';
 import { isDuplicate, rowFailure } from './errors.js';
 import { openMysqlLockSession, serverLockName } from './lockSession.js';
+import { encodeMysql, fromMysqlDatetime } from './values.js';
 
-/**
- * Every session: strict (a bad value is an error, never silently coerced), `||` concatenates as
- * in portable SQL, and backslash escapes stay on, which the driver's client-side escaping assumes.
- */
-const SQL_MODE = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT';
-
-/** `?ssl=true|false|skip-verify`, or libpq/MySQL style `?sslmode=` / `?ssl-mode=`; `?sslca=PATH`. */
-function sslOption(url: DatabaseUrl, params: URLSearchParams): ConnectionOptions['ssl'] {
-  const raw = params.get('ssl') ?? params.get('sslmode') ?? params.get('ssl-mode');
-  if (raw === null) return undefined;
-  const mode = raw.toLowerCase().replace(/_/g, '-');
-  let ssl: { rejectUnauthorized: boolean; ca?: string };
-  if (['false', '0', 'disable', 'disabled', 'prefer', 'preferred'].includes(mode)) return undefined;
-  if (['true', '1', 'verify-full', 'verify-identity', 'verify-ca'].includes(mode))
-    ssl = { rejectUnauthorized: true };
-  else if (['skip-verify', 'no-verify', 'require', 'required'].includes(mode))
-    ssl = { rejectUnauthorized: false };
-  else
-    throw new DistdbError(
-      'config',
-      `${url.redacted}: ssl=${truncate(raw)} is not true, false or skip-verify`,
-    );
-  const ca = params.get('sslca') ?? params.get('ssl-ca');
-  if (ca !== null) ssl.ca = readCaFile(url, ca, 'sslca');
-  return ssl;
-}
-
-/** `mysql://user:password@host:port/database?ssl=...&pool=...` (also `mariadb://`). */
-export function mysqlConfig(url: DatabaseUrl): ConnectionOptions {
-  const u = parseServerUrl(url);
-  const params = u.searchParams;
-  return {
-    ...serverTarget(url, u),
-    socketPath: params.get('socket') ?? undefined,
-    ssl: sslOption(url, params),
-    connectTimeout: timeoutMs(url, params, 'connect_timeout'),
-    charset: 'UTF8MB4_UNICODE_CI',
-    // Integers come back as numbers (as strings only beyond 2^53); DECIMAL stays exact text.
-    supportBigNumbers: true,
-    bigNumberStrings: false,
-    decimalNumbers: false,
-    dateStrings: true,
-    enableKeepAlive: true,
-  };
-}
-
-/** The pool size comes from the options or `?pool=` / `?connectionLimit=`. */
-export function mysqlPoolConfig(url: DatabaseUrl, options?: ConnectOptions): PoolOptions {
-  const params = parseServerUrl(url).searchParams;
-  return {
-    ...mysqlConfig(url),
-    connectionLimit: poolSize(url, params, ['pool', 'connectionLimit', 'pool_size'], options),
-    waitForConnections: true,
-  };
-}
+export { mysqlConfig, mysqlPoolConfig } from './config.js';
 
 type Runner = Pool | PoolConnection;
 
-function explainMysql(err: unknown, config: ConnectionOptions): string | undefined {
-  const e = err as { errno?: unknown; code?: unknown } | null;
-  if (e?.errno === 1049) return explainCommon.missingDatabase(config.database);
-  if (e?.code === 'ETIMEDOUT') return explainCommon.timedOut(config.connectTimeout);
-  return undefined;
+const DATETIME = 12;
+
+/** DATETIME values of a result, the UTC wall time distdb stores, as UTC ISO text like the others. */
+function isoDatetimes(rows: Row[], fields: readonly FieldPacket[]): void {
+  const names = fields.filter((f) => f.columnType === DATETIME).map((f) => f.name);
+  if (names.length === 0) return;
+  for (const row of rows) {
+    for (const name of names) {
+      const v = row[name];
+      if (typeof v === 'string') row[name] = fromMysqlDatetime(v);
+    }
+  }
 }
 
-/** Backend text the shared ServerConnection machinery uses. */
-const MYSQL: ServerTraits = {
-  begin: 'START TRANSACTION',
-  tableExists:
-    'SELECT 1 AS found FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
-  defaultPort: '3306',
-};
-
-/** A mysql2 pool, or a view of one checked-out connection inside `transaction()`. */
 function ignoreConnectionError(): void {}
 
+/** A mysql2 pool, or a view of one checked-out connection inside `transaction()`. */
 export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unknown> {
   readonly #config: ConnectionOptions;
   #closed = false;
@@ -139,7 +72,8 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
     params: readonly unknown[],
   ): Promise<unknown> {
     const runner: Runner = conn ?? this.pool;
-    const [result] = await runner.query(sql, params as unknown[]);
+    const [result, fields] = await runner.query(sql, params as unknown[]);
+    if (Array.isArray(result) && fields) isoDatetimes(result as Row[], fields);
     return result;
   }
 
@@ -256,13 +190,20 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
     return out;
   }
 
+  /** A column with a default that a row leaves out takes it: DEFAULT in place of the value. */
   async #insertMany(table: TableDef, rows: readonly Row[], indices: readonly number[]): Promise<void> {
-    const row = `(${table.columns.map(() => '?').join(', ')})`;
     const values: SqlValue[] = [];
-    for (const i of indices)
-      for (const c of table.columns) values.push(encodeValue(c, (rows[i] as Row)[c.name]));
+    const tuples = indices.map((i) => {
+      const row = rows[i] as Row;
+      const parts = table.columns.map((c) => {
+        if (row[c.name] === undefined && c.default !== undefined) return 'DEFAULT';
+        values.push(encodeMysql(c, row[c.name]));
+        return '?';
+      });
+      return `(${parts.join(', ')})`;
+    });
     await this.run(
-      `INSERT INTO ${table.name} (${table.columns.map((c) => c.name).join(', ')}) VALUES ${indices.map(() => row).join(', ')}`,
+      `INSERT INTO ${table.name} (${table.columns.map((c) => c.name).join(', ')}) VALUES ${tuples.join(', ')}`,
       values,
     );
   }
@@ -325,7 +266,7 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
         .join(' UNION ALL ');
       const rows = await this.query<{ n: number }>(
         `SELECT STRAIGHT_JOIN d.n FROM (${inputs}) AS d JOIN ${table.name} AS t ON t.${col.name} = d.x`,
-        part.map((v) => encodeValue(col, v)),
+        part.map((v) => encodeMysql(col, v)),
       );
       return rows.map((row) => row.n);
     };

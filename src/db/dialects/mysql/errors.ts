@@ -9,6 +9,8 @@ interface MysqlErrorLike {
 }
 
 const DUP_ENTRY = 1062;
+/** The column a value error names, bare or qualified by database and table. */
+const COLUMN = /for column (?:`[^`]*`\.)*[`']([^`']+)[`']/;
 
 /**
  * Maps a MySQL/MariaDB constraint error to a row outcome; anything else is not a row problem.
@@ -37,10 +39,14 @@ export function rowFailure(table: TableDef, err: unknown): RowWrite | undefined 
     // Column 'name' cannot be null
     case 1048:
       return { ok: false, violation: 'not_null', column: /Column '([^']+)'/.exec(message)?.[1] };
-    // Data too long for column 'name' at row 1 / Out of range value for column 'price' at row 1
+    // Data too long for column 'name' at row 1 / Out of range value for column 'price' at row 1 /
+    // Incorrect datetime value: 'x' for column `db`.`t`.`at` at row 1 (MariaDB) / Incorrect
+    // integer value: 'x' for column 'n' at row 1
     case 1406:
     case 1264:
-      return { ok: false, violation: 'check', column: /column '([^']+)'/.exec(message)?.[1] };
+    case 1292:
+    case 1366:
+      return { ok: false, violation: 'check', column: COLUMN.exec(message)?.[1] };
     default:
       return undefined;
   }

@@ -1,30 +1,37 @@
-import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import pg from 'pg';
-import { DistdbError } from '../../../errors.js';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
-import { truncate } from '../../../util/text.js';
 import type { ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
 import {
   chunk,
-  encodeValue,
-  explainCommon,
   keyColumns,
   keyValue,
-  parseServerUrl,
   planRounds,
-  poolSize,
-  probePool,
-  readCaFile,
+  provided,
+  providedColumns,
   screenRows,
-  serverTarget,
-  timeoutMs,
-} from '../shared/server.js';
-import { type LockSession, ServerConnection, type ServerTraits } from '../shared/serverConnection.js';
+} from '../shared/insertPlan.js';
+import { probePool } from '../shared/server.js';
+import { type LockSession, ServerConnection } from '../shared/serverConnection.js';
+import { encodeValue } from '../shared/values.js';
 import { arrayLiteral } from './arrayLiteral.js';
-import { arrayType, fold } from './ddl.js';
+import {
+  explainPostgres,
+  FREE_CONNECTIONS,
+  numberParams,
+  POSTGRES,
+  postgresConfig,
+  timedClient,
+} from './config.js';
 import { rowFailure } from './errors.js';
+import { existingSql, insertGroupSql, insertRowSql } from './insertSql.js';
 import { HELD_LOCK_QUERY, heldLockKey, openPostgresLockSession } from './lockSession.js';
+
+export { numberParams, postgresConfig } from './config.js';
+
+interface Queryable {
+  query(config: pg.QueryConfig): Promise<pg.QueryResult>;
+}
 
 const OK: RowWrite = { ok: true };
 // Which key was taken is left to the caller, who looks it up anyway for its message.
@@ -34,158 +41,6 @@ function ignoreClientError(): void {}
 
 /** Rows per INSERT: the values travel as one array per column, so this only bounds message size. */
 const INSERT_CHUNK = 10_000;
-
-function sslOption(url: DatabaseUrl, params: URLSearchParams): pg.PoolConfig['ssl'] {
-  const mode = params.get('sslmode') ?? 'disable';
-  const ca = params.get('sslrootcert');
-  let tls: TlsOptions;
-  switch (mode) {
-    // pg cannot fall back from TLS to plain the way libpq does, so "prefer" and "allow" mean off.
-    case 'disable':
-    case 'allow':
-    case 'prefer':
-      return false;
-    case 'require':
-      tls = { rejectUnauthorized: false };
-      break;
-    case 'verify-ca':
-      tls = { rejectUnauthorized: true, checkServerIdentity: () => undefined };
-      break;
-    case 'verify-full':
-      tls = { rejectUnauthorized: true };
-      break;
-    default:
-      throw new DistdbError(
-        'config',
-        `${url.redacted}: sslmode=${truncate(mode)} is not one of disable, require, verify-ca, verify-full`,
-      );
-  }
-  if (ca !== null) tls.ca = readCaFile(url, ca, 'sslrootcert');
-  return tls;
-}
-
-/**
- * Result values stay within SqlValue: BIGINT (COUNT, MAX(id)) becomes a number when it is exact,
- * booleans become 1/0 as in SQLite and MySQL, dates stay text. NUMERIC stays exact text.
- * Installed on this pool only, never globally.
- */
-const textParsers = new Map<number, (text: string) => SqlValue>([
-  [20, (t) => (Number.isSafeInteger(Number(t)) ? Number(t) : t)],
-  [16, (t) => (t === 't' ? 1 : 0)],
-  [1082, (t) => t],
-  [1114, (t) => t],
-  [1184, (t) => t],
-]);
-
-const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    (format !== 'binary' && textParsers.get(oid)) ||
-    pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
-};
-
-/** `postgres://user:password@host:port/database?sslmode=...&pool=...`. */
-export function postgresConfig(url: DatabaseUrl, options?: ConnectOptions): pg.PoolConfig {
-  const u = parseServerUrl(url);
-  const params = u.searchParams;
-  return {
-    // Unix sockets: `?host=/var/run/postgresql` or a percent-encoded path as the host.
-    ...serverTarget(url, u, params.get('host') ?? undefined),
-    ssl: sslOption(url, params),
-    max: poolSize(url, params, ['pool', 'pool_size', 'max'], options),
-    connectionTimeoutMillis: timeoutMs(url, params, 'connect_timeout'),
-    application_name: params.get('application_name') ?? 'distdb',
-    keepAlive: true,
-    types,
-  };
-}
-
-const numbered = new Map<string, string>();
-
-/**
- * Portable `?` placeholders → `$1..$n`. Quoted strings, quoted identifiers and comments are
- * copied as they are.
- */
-export function numberParams(sql: string): string {
-  const cached = numbered.get(sql);
-  if (cached !== undefined) return cached;
-  let out = '';
-  let n = 0;
-  let from = 0;
-  let i = 0;
-  while (i < sql.length) {
-    const ch = sql[i];
-    if (ch === "'" || ch === '"') {
-      i++;
-      while (i < sql.length && !(sql[i] === ch && sql[i + 1] !== ch)) i += sql[i] === ch ? 2 : 1;
-      i++;
-    } else if (ch === '-' && sql[i + 1] === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end < 0 ? sql.length : end;
-    } else if (ch === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end < 0 ? sql.length : end + 2;
-    } else if (ch === '?') {
-      out += `${sql.slice(from, i)}$${++n}`;
-      i++;
-      from = i;
-    } else {
-      i++;
-    }
-  }
-  out += sql.slice(from);
-  if (numbered.size >= 1000) numbered.clear();
-  numbered.set(sql, out);
-  return out;
-}
-
-/**
- * The connect timeout belongs on the client: set on the pool, pg-pool also applies it to waiting
- * for a free client, which a long transaction elsewhere in the pool may rightly make longer.
- */
-function timedClient(ms: number): pg.PoolConfig['Client'] {
-  return class extends pg.Client {
-    constructor(config?: pg.ClientConfig) {
-      // pg-pool keeps the password as a non-enumerable property, which a spread would drop.
-      super({ ...config, password: config?.password, connectionTimeoutMillis: ms });
-    }
-  } as pg.PoolConfig['Client'];
-}
-
-interface Queryable {
-  query(config: pg.QueryConfig): Promise<pg.QueryResult>;
-}
-
-/**
- * The server's free slots (those reserved for superusers are not counted: distdb should not need
- * them), and for roles other than superusers, who are exempt, what is left of the role's and the
- * database's CONNECTION LIMIT.
- */
-const FREE_CONNECTIONS = `WITH me AS (SELECT rolsuper, rolconnlimit FROM pg_roles WHERE rolname = current_user),
-  clients AS (SELECT usename, datname FROM pg_stat_activity WHERE backend_type = 'client backend')
-SELECT LEAST(
-  current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
-    - (SELECT count(*)::int FROM clients),
-  CASE WHEN (SELECT rolsuper OR rolconnlimit < 0 FROM me) THEN NULL
-    ELSE (SELECT rolconnlimit FROM me) - (SELECT count(*)::int FROM clients WHERE usename = current_user) END,
-  CASE WHEN (SELECT rolsuper FROM me) OR datconnlimit < 0 THEN NULL
-    ELSE datconnlimit - (SELECT count(*)::int FROM clients WHERE datname = current_database()) END
-) AS n FROM pg_database WHERE datname = current_database()`;
-
-function explainPostgres(err: unknown, config: pg.PoolConfig): string | undefined {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  if (e?.code === '3D000') return explainCommon.missingDatabase(config.database);
-  if (/^timeout expired$|connection timeout/i.test(String(e?.message ?? '')))
-    return explainCommon.timedOut(config.connectionTimeoutMillis);
-  return undefined;
-}
-
-/** Backend text the shared ServerConnection machinery uses. */
-const POSTGRES: ServerTraits = {
-  begin: 'BEGIN',
-  tableExists:
-    'SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?',
-  defaultPort: '5432',
-};
 
 /** A pg pool, or a view of one checked-out client inside `transaction()`. */
 export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient, pg.QueryResult> {
@@ -331,14 +186,17 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     return out;
   }
 
-  /** Rounds, split further by which serial columns the rows leave to their DEFAULT, then chunked. */
+  /**
+   * Rounds, split further by which columns the rows leave to their DEFAULT (a serial left NULL,
+   * a column with a default left out), then chunked.
+   */
   #groups(table: TableDef, rows: readonly Row[], pending: number[]): number[][] {
-    const serials = table.columns.filter((c) => c.type.kind === 'serial');
+    const optional = table.columns.filter((c) => c.type.kind === 'serial' || c.default !== undefined);
     const groups: number[][] = [];
     for (const round of planRounds(table, rows, pending)) {
       const shapes = new Map<string, number[]>();
       for (const i of round) {
-        const shape = serials.map((c) => ((rows[i] as Row)[c.name] == null ? '0' : '1')).join('');
+        const shape = optional.map((c) => (provided(c, rows[i] as Row) ? '1' : '0')).join('');
         const list = shapes.get(shape);
         if (list) list.push(i);
         else shapes.set(shape, [i]);
@@ -348,9 +206,9 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     return groups;
   }
 
-  /** Columns a group's rows provide: a serial column left NULL takes its DEFAULT. */
+  /** Columns a group's rows provide; the others take their DEFAULT. */
   #columnsOf(table: TableDef, row: Row) {
-    return table.columns.filter((c) => c.type.kind !== 'serial' || row[c.name] != null);
+    return providedColumns(table, row);
   }
 
   /** One statement for a group of rows sharing no key; a row not inserted was a duplicate. */
@@ -363,18 +221,9 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     const arrays = columns.map((c) =>
       arrayLiteral(group.map((i) => encodeValue(c, (rows[i] as Row)[c.name]))),
     );
-    const names = columns.map((c) => c.name).join(', ');
-    const unnest = `unnest(${columns.map((c, n) => `$${n + 1}::${arrayType(c)}`).join(', ')})`;
+    const keys = provided.map((k) => k.column.name);
     if (whole) {
-      // Only the positions of the rows that did not go in come back (usually none or a few):
-      // a row per inserted key would cost more to send and parse than the insert itself.
-      const key = whole.column.name;
-      const r = await this.run(
-        `WITH input AS (SELECT * FROM ${unnest} WITH ORDINALITY AS t(${names}, distdb_position)),
-         ins AS (INSERT INTO ${table.name} (${names}) SELECT ${names} FROM input ON CONFLICT DO NOTHING RETURNING ${key})
-         SELECT distdb_position FROM input WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.${key} = input.${key})`,
-        arrays,
-      );
+      const r = await this.run(insertGroupSql(table, columns, whole.column.name, keys), arrays);
       // Keys are distinct within the group, so a key that came back from the insert is this
       // row's own, and a row whose key did not was refused.
       for (const i of group) out[i] = OK;
@@ -383,12 +232,7 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
       return;
     }
     // No key that every row has (serial ids left to the database): every key comes back.
-    const returning =
-      provided.length > 0 ? ` RETURNING ${provided.map((k) => k.column.name).join(', ')}` : '';
-    const r = await this.run(
-      `INSERT INTO ${table.name} (${names}) SELECT * FROM ${unnest} ON CONFLICT DO NOTHING${returning}`,
-      arrays,
-    );
+    const r = await this.run(insertGroupSql(table, columns, undefined, keys), arrays);
     // Every row went in (the usual case): nothing to match.
     if (r.rowCount === group.length) {
       for (const i of group) out[i] = OK;
@@ -426,9 +270,7 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
       try {
         await this.transaction((tx) =>
           (tx as PostgresConnection).run(
-            `INSERT INTO ${table.name} (${columns.map((c) => c.name).join(', ')}) VALUES (${columns
-              .map((_, n) => `$${n + 1}`)
-              .join(', ')})`,
+            insertRowSql(table, columns),
             columns.map((c) => encodeValue(c, row[c.name])),
           ),
         );
@@ -441,27 +283,9 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     }
   }
 
-  /**
-   * Asks for the input values (by position) that have a match, so the answer follows the
-   * server's own comparison: the same fold on both sides for a case-insensitive column, which is
-   * the expression its unique index is on. On an indexed column, LATERAL ... LIMIT 1 pins the plan
-   * to one index probe per value; left to itself the planner hashes the whole table.
-   */
+  /** See existingSql: one statement per chunk of values, answered by the server's comparison. */
   protected existingLookup(table: TableDef, col: ColumnDef) {
-    const column = col.name;
-    const ci = col.caseInsensitive;
-    const match = ci ? `${fold(`d.${column}`)} = ${fold('u.x')}` : `d.${column} = u.x`;
-    const inputs = `unnest($1::${arrayType(col)}) WITH ORDINALITY AS u(x, n)`;
-    // An index on the compared expression: the fold for a case-insensitive unique, col otherwise.
-    const uniques = (table.uniques ?? []).filter((x) => x.column === column);
-    const indexed = ci
-      ? uniques.some((x) => x.caseInsensitive)
-      : table.primaryKey === column ||
-        uniques.some((x) => !x.caseInsensitive) ||
-        (table.indexes ?? []).some((x) => x.columns[0] === column);
-    const sql = indexed
-      ? `SELECT u.n FROM ${inputs} CROSS JOIN LATERAL (SELECT 1 FROM ${table.name} AS d WHERE ${match} LIMIT 1) AS m`
-      : `SELECT u.n FROM ${inputs} WHERE EXISTS (SELECT 1 FROM ${table.name} AS d WHERE ${match})`;
+    const sql = existingSql(table, col);
     return async (part: readonly SqlValue[]) => {
       const r = await this.run(sql, [arrayLiteral(part.map((v) => encodeValue(col, v)))]);
       // WITH ORDINALITY counts from 1.

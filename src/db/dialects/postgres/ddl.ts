@@ -1,6 +1,8 @@
+import { formatMinorUnits } from '../../../schema/decimal.js';
 import type { SchemaOperation } from '../../../schema/operations.js';
-import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
+import { type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
 import { createIndexSql, type FoldSql, indexOperationSql } from '../shared/createIndexSql.js';
+import { checkAddedColumn, defaultSql, type LiteralStyle, textLiteral } from '../shared/literals.js';
 import { checkSql } from '../shared/serverDdl.js';
 
 /**
@@ -61,6 +63,14 @@ export function arrayType(c: ColumnDef): string {
   }
 }
 
+/** Defaults as literals of the column's type: exact decimals, true/false, ISO text with its zone. */
+const literals: LiteralStyle = {
+  text: textLiteral,
+  decimal: (minor, scale) => formatMinorUnits(minor, scale),
+  boolean: (b) => (b ? 'true' : 'false'),
+  timestamp: textLiteral,
+};
+
 function columnSql(table: Pick<TableDef, 'name' | 'primaryKey'>, c: ColumnDef): string {
   // Named explicitly so columnOfConstraint maps a violation back, whatever the table name length.
   const pk =
@@ -68,7 +78,7 @@ function columnSql(table: Pick<TableDef, 'name' | 'primaryKey'>, c: ColumnDef): 
       ? ` CONSTRAINT ${table.name}_pkey PRIMARY KEY`
       : '';
   const nn = c.nullable || pk ? '' : ' NOT NULL';
-  return `${c.name} ${typeSql(c)}${pk}${nn}`;
+  return `${c.name} ${typeSql(c)}${pk}${nn}${defaultSql(table.name, c, literals)}`;
 }
 
 export function createTableSql(table: TableDef): string[] {
@@ -82,18 +92,38 @@ export function createTableSql(table: TableDef): string[] {
   ];
 }
 
+/** The column with its checks as column constraints: skipped as a whole if it is there already. */
+function addColumnSql(op: Extract<SchemaOperation, { kind: 'addColumn' }>): string {
+  checkAddedColumn(op.table, op.column);
+  const column = columnSql({ name: op.table, primaryKey: '' }, op.column);
+  const checks = (op.checks ?? []).map((k) => ` ${checkSql({ name: op.table }, k)}`).join('');
+  return `ALTER TABLE ${op.table} ADD COLUMN IF NOT EXISTS ${column}${checks}`;
+}
+
+/**
+ * PostgreSQL drops the column's indexes and the constraints that read it along with it; its
+ * check is named in the statement as well, so it goes whatever it reads.
+ */
+function dropColumnSql(op: Extract<SchemaOperation, { kind: 'dropColumn' }>): string {
+  const check = checkName(op.table, { kind: 'range', column: op.column });
+  return `ALTER TABLE ${op.table} DROP CONSTRAINT IF EXISTS ${check}, DROP COLUMN IF EXISTS ${op.column}`;
+}
+
 export function ddl(op: SchemaOperation): string[] {
   switch (op.kind) {
     case 'createTable':
       return createTableSql(op.table);
+    case 'dropTable':
+      return [`DROP TABLE IF EXISTS ${op.table}`];
     case 'addColumn':
-      return [
-        `ALTER TABLE ${op.table} ADD COLUMN IF NOT EXISTS ${columnSql({ name: op.table, primaryKey: '' }, op.column)}`,
-      ];
+      return [addColumnSql(op)];
+    case 'dropColumn':
+      return [dropColumnSql(op)];
     case 'createIndex':
     case 'recreateUnique':
+    case 'addUnique':
+    case 'dropUnique':
+    case 'dropIndex':
       return indexOperationSql(op, fold);
-    default:
-      throw new Error(`${op.kind} is not supported by PostgreSQL yet`);
   }
 }

@@ -10,8 +10,8 @@ interface PgErrorLike {
 
 /**
  * Maps a pg constraint error to a row outcome; anything else is not a row problem. A value too
- * long for its VARCHAR, out of range for its NUMERIC or holding a NUL is refused like a check
- * (the server names no column for those).
+ * long for its VARCHAR, out of range for its NUMERIC, not of the column's type or holding a NUL
+ * is refused like a check (the server names no column for those).
  */
 export function rowFailure(table: TableDef, err: unknown): RowWrite | undefined {
   const e = err as PgErrorLike | null;
@@ -26,6 +26,9 @@ export function rowFailure(table: TableDef, err: unknown): RowWrite | undefined 
     case '22001':
     case '22003':
     case '22021': // a NUL character, which PostgreSQL text cannot hold
+    case '22P02': // text that is not a value of the column's type (a boolean, a number)
+    case '22007': // not a date and time
+    case '22008': // a date and time out of range
       return { ok: false, violation: 'check', column: e.column };
     default:
       return undefined;

@@ -1,9 +1,10 @@
-/** A text literal: quotes doubled, so any value is safe inside the DDL. */
-export function textLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
+import { textLiteral } from './literals.js';
 
-/** `column IN ('a', 'b')`, as every backend takes it. */
-export function oneOfSql(column: string, values: readonly string[]): string {
-  return `${column} IN (${values.map(textLiteral).join(', ')})`;
+/** `column IN ('a', 'b')`, as every backend takes it; `text` writes the backend's text literals. */
+export function oneOfSql(
+  column: string,
+  values: readonly string[],
+  text: (value: string) => string = textLiteral,
+): string {
+  return `${column} IN (${values.map(text).join(', ')})`;
 }

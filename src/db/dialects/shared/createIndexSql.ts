@@ -23,11 +23,25 @@ export function createIndexSql(table: TableDef, fold: FoldSql): string[] {
   ];
 }
 
-/** The index steps of a migration, for backends with expression indexes and IF EXISTS. */
+/** The index steps of a migration, for backends with expression indexes and IF [NOT] EXISTS. */
 export function indexOperationSql(
-  op: Extract<SchemaOperation, { kind: 'createIndex' | 'recreateUnique' }>,
+  op: Extract<
+    SchemaOperation,
+    { kind: 'createIndex' | 'recreateUnique' | 'addUnique' | 'dropUnique' | 'dropIndex' }
+  >,
   fold: FoldSql,
 ): string[] {
-  if (op.kind === 'createIndex') return [indexSql(op.table, op.index)];
-  return [`DROP INDEX IF EXISTS ${op.unique.name}`, uniqueIndexSql(op.table, op.unique, fold)];
+  switch (op.kind) {
+    case 'createIndex':
+      return [indexSql(op.table, op.index)];
+    case 'addUnique':
+      return [uniqueIndexSql(op.table, op.unique, fold)];
+    // Index names are unique in the schema, so the name alone says which.
+    case 'dropUnique':
+      return [`DROP INDEX IF EXISTS ${op.unique.name}`];
+    case 'dropIndex':
+      return [`DROP INDEX IF EXISTS ${op.index.name}`];
+    case 'recreateUnique':
+      return [`DROP INDEX IF EXISTS ${op.unique.name}`, uniqueIndexSql(op.table, op.unique, fold)];
+  }
 }

@@ -1,4 +1,5 @@
 import { DistdbError } from '../../../errors.js';
+import type { MinorUnits } from '../../../schema/decimal.js';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
 import {
   type Connection,
@@ -11,7 +12,9 @@ import {
 } from '../../dialect.js';
 import { whileRefused } from '../../open.js';
 import type { DatabaseUrl } from '../../url.js';
-import { chunk, connectionError, decodeDecimalText, parseServerUrl } from './server.js';
+import { chunk } from './insertPlan.js';
+import { connectionError, parseServerUrl } from './server.js';
+import { decodeDecimalText } from './values.js';
 
 const EXISTING_CHUNK = 1000;
 
@@ -248,7 +251,7 @@ export abstract class ServerConnection<P, C, R> implements Connection {
     return found;
   }
 
-  decodeDecimal(value: SqlValue, scale: number): number {
+  decodeDecimal(value: SqlValue, scale: number): MinorUnits {
     return decodeDecimalText(value, scale);
   }
 

@@ -2,6 +2,7 @@ import { closeSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DistdbError, errorMessage } from '../../../errors.js';
+import type { MinorUnits } from '../../../schema/decimal.js';
 import type { TableDef } from '../../../schema/tableDef.js';
 import {
   type Connection,
@@ -73,6 +74,25 @@ function whileBusy<T>(step: () => T): T {
   }
 }
 
+/** Integers read as bigints (safeIntegers) become numbers wherever a number holds them exactly. */
+function safeNumbers(rows: Row[]): Row[] {
+  for (const row of rows) {
+    for (const key in row) {
+      const v = row[key];
+      if (typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE) row[key] = Number(v);
+    }
+  }
+  return rows;
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A JSON array of values; bigints as their digits, which json_each reads as exact integers. */
+function jsonArray(values: readonly SqlValue[]): string {
+  return `[${values.map((v) => (typeof v === 'bigint' ? String(v) : JSON.stringify(v))).join(',')}]`;
+}
+
 export class SqliteConnection implements Connection {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
@@ -102,6 +122,8 @@ export class SqliteConnection implements Connection {
       // better-sqlite3 defaults to a 16 MB page cache per connection; with a connection per
       // worker per database that multiplies, and other workers' commits invalidate it anyway.
       this.#db.pragma(`cache_size = -${options.cacheKb ?? 2048}`);
+      // INTEGER values beyond 2^53 (decimals of up to 18 digits in minor units) read exactly.
+      this.#db.defaultSafeIntegers(true);
     } catch (err) {
       throw new DistdbError('connection', `cannot open ${url.redacted}: ${errorMessage(err)}`, {
         cause: err,
@@ -119,7 +141,7 @@ export class SqliteConnection implements Connection {
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.#prepare(sql).all(...params) as T[];
+    return safeNumbers(this.#prepare(sql).all(...params) as Row[]) as T[];
   }
 
   async execute(
@@ -178,19 +200,40 @@ export class SqliteConnection implements Connection {
     return rows.length > 0;
   }
 
-  async insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
-    // Serial columns are assigned by the database.
-    const columns = table.columns.filter((c) => c.type.kind !== 'serial').map((c) => c.name);
-    // DO NOTHING on unique conflicts: a duplicate is an expected outcome, not worth an exception;
-    // CHECK and NOT NULL violations still raise.
-    const stmt = this.#prepare(
+  /**
+   * The INSERT for rows naming `columns`. DO NOTHING on unique conflicts: a duplicate is an
+   * expected outcome, not worth an exception; CHECK and NOT NULL violations still raise.
+   */
+  #insertStatement(table: TableDef, columns: readonly string[]): Statement {
+    return this.#prepare(
       `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
     );
+  }
+
+  async insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
+    // Serial columns are assigned by the database.
+    const insertable = table.columns.filter((c) => c.type.kind !== 'serial');
+    // SQLite has no DEFAULT in VALUES: a row leaving out a column with a default gets an INSERT
+    // without it, one statement per such shape.
+    const defaulted = insertable.filter((c) => c.default !== undefined);
+    const shapes = new Map<string, { stmt: Statement; columns: string[]; values: SqlValue[] }>();
+    const shapeOf = (row: Row) => {
+      const key = defaulted.map((c) => (row[c.name] === undefined ? '0' : '1')).join('');
+      let shape = shapes.get(key);
+      if (!shape) {
+        const columns = insertable
+          .filter((c) => c.default === undefined || row[c.name] !== undefined)
+          .map((c) => c.name);
+        shape = { stmt: this.#insertStatement(table, columns), columns, values: new Array(columns.length) };
+        shapes.set(key, shape);
+      }
+      return shape;
+    };
     const out: RowWrite[] = new Array(rows.length);
-    const values: SqlValue[] = new Array(columns.length);
     const run = () => {
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i] as Row;
+        const { stmt, columns, values } = shapeOf(row);
         for (let c = 0; c < columns.length; c++) values[c] = row[columns[c] as string] ?? null;
         try {
           out[i] = stmt.run(values).changes === 1 ? OK : UNIQUE;
@@ -208,8 +251,9 @@ export class SqliteConnection implements Connection {
 
   async integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {
     // Only this method runs this SQL, so plucking its cached statement changes no other caller.
+    // Key columns hold safe integers (ids are validated so): read as numbers straight away.
     const sql = `SELECT ${column} FROM ${table.name} WHERE ${column} BETWEEN ? AND ?`;
-    return this.#prepare(sql).pluck().all(low, high) as number[];
+    return this.#prepare(sql).pluck().safeIntegers(false).all(low, high) as number[];
   }
 
   async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
@@ -219,12 +263,19 @@ export class SqliteConnection implements Connection {
     const stmt = this.#prepare(
       `SELECT ${column} AS v FROM ${table.name} WHERE ${expr} IN (SELECT value FROM json_each(?))`,
     );
-    const keys = values.map((v) => (ci ? String(v).toLowerCase() : typeof v === 'bigint' ? String(v) : v));
-    const rows = stmt.all(JSON.stringify(keys)) as { v: SqlValue }[];
+    const keys = values.map((v) => (ci ? String(v).toLowerCase() : v));
+    const rows = stmt.all(jsonArray(keys)) as { v: SqlValue }[];
     return new Set(rows.map((r) => keyOf(r.v, ci)));
   }
 
-  decodeDecimal(value: SqlValue): number {
+  /** Decimals are stored as integer minor units: exact, a bigint beyond 2^53. */
+  decodeDecimal(value: SqlValue): MinorUnits {
+    if (value === null) return 0;
+    if (typeof value === 'bigint') {
+      const n = Number(value);
+      return Number.isSafeInteger(n) ? n : value;
+    }
+    if (typeof value === 'string' && /^-?\d+$/.test(value)) return this.decodeDecimal(BigInt(value));
     return Number(value);
   }
 
