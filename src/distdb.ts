@@ -4,9 +4,13 @@ import type { Connection, Row } from './db/dialect.js';
 import { openConnection } from './db/open.js';
 import { dialectFor } from './db/registry.js';
 import { DistdbError, databaseError, namedAfter } from './errors.js';
+import { readMigrationFiles } from './migrations/migrationFiles.js';
+import { allMigrations, type Migration } from './migrations/migrations.js';
 import {
+  checkAppliedFiles,
   type DatabaseMigrations,
   type MigrateResult,
+  type MigrationPlan,
   migrateDatabase,
   migrationStatus,
 } from './migrations/migrator.js';
@@ -29,6 +33,7 @@ export type OpenOptions = ConfigInput;
 export class Distdb {
   readonly router: RouterChain;
   readonly #connections = new Map<string, Promise<Connection>>();
+  #files: readonly Migration[] | undefined;
 
   private constructor(readonly config: DistdbConfig) {
     this.router = new RouterChain([...config.routers, tableRouter(config.routes)]);
@@ -159,19 +164,34 @@ export class Distdb {
     });
   }
 
+  /** The migration files, read once. */
+  #migrationFiles(): readonly Migration[] {
+    this.#files ??= readMigrationFiles(this.config.migrations);
+    return this.#files;
+  }
+
+  #plan(): MigrationPlan {
+    return { migrations: allMigrations(this.#migrationFiles()), models: this.models.map((m) => m.label) };
+  }
+
   async migrate(options: { database?: string } = {}): Promise<MigrateResult[]> {
     const aliases = options.database ? [this.checkAlias(options.database)] : this.aliases;
+    const plan = this.#plan();
+    // An applied file that changed stops migrate before it changes any database.
+    for (const alias of aliases)
+      await checkAppliedFiles(await this.connection(alias), this.router, alias, plan);
     const results: MigrateResult[] = [];
     for (const alias of aliases)
-      results.push(await migrateDatabase(await this.connection(alias), this.router, alias));
+      results.push(await migrateDatabase(await this.connection(alias), this.router, alias, plan));
     return results;
   }
 
   async showMigrations(options: { database?: string } = {}): Promise<DatabaseMigrations[]> {
     const aliases = options.database ? [this.checkAlias(options.database)] : this.aliases;
+    const plan = this.#plan();
     const out: DatabaseMigrations[] = [];
     for (const alias of aliases)
-      out.push(await migrationStatus(await this.connection(alias), this.router, alias));
+      out.push(await migrationStatus(await this.connection(alias), this.router, alias, plan));
     return out;
   }
 

@@ -10,7 +10,10 @@ export function showMigrationsCommand(program: Command, io: Io): void {
         for (const d of await db.showMigrations(opts.database ? { database: opts.database } : {})) {
           printLine(io, `${d.alias} (${db.config.databases[d.alias]?.redacted ?? ''})`);
           if (d.migrations.length === 0) printLine(io, '  (no migrations for this database)');
-          for (const m of d.migrations) printLine(io, `  [${m.applied ? 'X' : ' '}] ${m.id}`);
+          for (const m of d.migrations) {
+            const changed = m.changed ? ' (file changed since it was applied)' : '';
+            printLine(io, `  [${m.applied ? 'X' : ' '}] ${m.id}${changed}`);
+          }
         }
       });
     });
