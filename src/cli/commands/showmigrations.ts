@@ -3,7 +3,7 @@ import { type CommonOptions, type Io, printLine, withCommonOptions, withDistdb }
 
 export function showMigrationsCommand(program: Command, io: Io): void {
   withCommonOptions(program.command('showmigrations'))
-    .description('list migrations per database: [X] applied, [ ] pending')
+    .description('list migrations per database: [X] applied, [ ] pending; and models that differ from them')
     .option('--database <alias>', 'only this database')
     .action(async (opts: CommonOptions & { database?: string }) => {
       await withDistdb(opts, async (db) => {
@@ -15,6 +15,8 @@ export function showMigrationsCommand(program: Command, io: Io): void {
             printLine(io, `  [${m.applied ? 'X' : ' '}] ${m.id}${changed}`);
           }
         }
+        for (const model of await db.schemaDrift())
+          printLine(io, `${model}: differs from its migrations: run \`distdb makemigrations\``);
       });
     });
 }
