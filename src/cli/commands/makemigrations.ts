@@ -40,6 +40,12 @@ export function makeMigrationsCommand(program: Command, io: Io): void {
         }
         printLine(io, `Wrote ${displayPath(r.file)}`);
         for (const step of r.steps) printLine(io, `  ${describeStep(step)}`);
+        for (const s of r.steps)
+          if (s.kind === 'dropColumn')
+            printLine(
+              io,
+              `Warning: field ${s.model}.${s.column} is gone: migrate drops its column and the values in it`,
+            );
         for (const d of r.dropped)
           printLine(
             io,
