@@ -4,9 +4,14 @@ import type { Connection, Row } from './db/dialect.js';
 import { openConnection } from './db/open.js';
 import { dialectFor } from './db/registry.js';
 import { DistdbError, databaseError, namedAfter } from './errors.js';
+import { driftOf, type MakeMigrationsResult, makeMigrations } from './migrations/makeMigrations.js';
+import { readMigrationFiles } from './migrations/migrationFiles.js';
+import { allMigrations, type Migration } from './migrations/migrations.js';
 import {
+  checkAppliedFiles,
   type DatabaseMigrations,
   type MigrateResult,
+  type MigrationPlan,
   migrateDatabase,
   migrationStatus,
 } from './migrations/migrator.js';
@@ -29,6 +34,8 @@ export type OpenOptions = ConfigInput;
 export class Distdb {
   readonly router: RouterChain;
   readonly #connections = new Map<string, Promise<Connection>>();
+  #files: readonly Migration[] | undefined;
+  #drift: readonly string[] | undefined;
 
   private constructor(readonly config: DistdbConfig) {
     this.router = new RouterChain([...config.routers, tableRouter(config.routes)]);
@@ -123,6 +130,7 @@ export class Distdb {
    * model's input type (`InferInput`); anything else given at run time is refused with a code.
    */
   async insert<R, I>(model: Model<R, I>, record: NoInfer<I>): Promise<RecordOutcome> {
+    await this.checkSchema(model as AnyModel);
     const models = [model as AnyModel];
     const prepared = await prepareRecords(models[0] as AnyModel, [record], (label) =>
       this.#references(label),
@@ -159,20 +167,64 @@ export class Distdb {
     });
   }
 
+  /** The migration files, read once (again after makeMigrations). */
+  #migrationFiles(): readonly Migration[] {
+    this.#files ??= readMigrationFiles(this.config.migrations);
+    return this.#files;
+  }
+
+  #plan(): MigrationPlan {
+    return { migrations: allMigrations(this.#migrationFiles()), models: this.models.map((m) => m.label) };
+  }
+
   async migrate(options: { database?: string } = {}): Promise<MigrateResult[]> {
     const aliases = options.database ? [this.checkAlias(options.database)] : this.aliases;
+    const plan = this.#plan();
+    // An applied file that changed, or files whose steps cannot apply in order, stop migrate
+    // before it changes any database.
+    for (const alias of aliases)
+      await checkAppliedFiles(await this.connection(alias), this.router, alias, plan);
+    await this.schemaDrift();
     const results: MigrateResult[] = [];
     for (const alias of aliases)
-      results.push(await migrateDatabase(await this.connection(alias), this.router, alias));
+      results.push(await migrateDatabase(await this.connection(alias), this.router, alias, plan));
     return results;
   }
 
   async showMigrations(options: { database?: string } = {}): Promise<DatabaseMigrations[]> {
     const aliases = options.database ? [this.checkAlias(options.database)] : this.aliases;
+    const plan = this.#plan();
     const out: DatabaseMigrations[] = [];
     for (const alias of aliases)
-      out.push(await migrationStatus(await this.connection(alias), this.router, alias));
+      out.push(await migrationStatus(await this.connection(alias), this.router, alias, plan));
     return out;
+  }
+
+  /** Writes the next migration file of `config.migrations` with what changed in the models, if anything. */
+  async makeMigrations(options: { name?: string } = {}): Promise<MakeMigrationsResult> {
+    try {
+      return makeMigrations(this.config.migrations, this.models, options);
+    } finally {
+      this.#files = undefined;
+      this.#drift = undefined;
+    }
+  }
+
+  /** Labels of the models whose tables differ from what their migration files build. */
+  async schemaDrift(): Promise<readonly string[]> {
+    this.#drift ??= driftOf(this.#migrationFiles(), this.models);
+    return this.#drift;
+  }
+
+  /** Refuses a model (any, when none is given) that differs from its migrations. */
+  async checkSchema(model?: AnyModel): Promise<void> {
+    const drift = await this.schemaDrift();
+    const label = model ? drift.find((l) => l === model.label) : drift[0];
+    if (label !== undefined)
+      throw new DistdbError(
+        'config',
+        `model ${label} differs from its migrations: run \`distdb makemigrations\``,
+      );
   }
 
   /** Models whose tables live in `alias` (by the write route). */

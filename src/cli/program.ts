@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { escapeControl, escapeControlLines } from '../reporting/escape.js';
 import { VERSION } from '../version.js';
 import { databasesCommand } from './commands/databases.js';
+import { makeMigrationsCommand } from './commands/makemigrations.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reportCommand } from './commands/report.js';
 import { resetCommand } from './commands/reset.js';
@@ -34,6 +35,7 @@ export function buildProgram(io: Io): Command {
     })
     // Settings set before .command() are inherited by every subcommand.
     .exitOverride();
+  makeMigrationsCommand(program, io);
   migrateCommand(program, io);
   showMigrationsCommand(program, io);
   routesCommand(program, io);

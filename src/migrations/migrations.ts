@@ -1,63 +1,64 @@
-import { SHOP_MODELS as MODELS } from '../examples/shop/models.js';
+import { RUN_MODEL } from '../config/defaults.js';
 import {
-  BATCH_JOURNAL_TABLE,
   RUN_FAILURES_BY_CODE,
   RUN_FAILURES_TABLE,
   RUN_KEY_COLUMN,
   RUNS_TABLE,
 } from '../schema/distdbTables.js';
 import { type SchemaOperation, withoutColumns } from '../schema/operations.js';
-import type { TableDef } from '../schema/tableDef.js';
+import type { ColumnDef, TableDef } from '../schema/tableDef.js';
+
+/** One step of a migration and the model it belongs to: the router is asked about that model. */
+export type MigrationStep = SchemaOperation & { readonly model: string };
+
+/** Where a migration read from a file came from, and the sha256 of the file's bytes. */
+export interface MigrationSource {
+  readonly file: string;
+  readonly checksum: string;
+}
 
 /**
- * A migration belongs to one model (for routing) and is a list of backend-neutral steps. Ids
- * are ordered and never reused; a released migration never changes: a later schema change is a
- * new migration.
+ * A migration: an id (`NNNN_name`, ordered by its number) and backend-neutral steps, each for
+ * one model. A database gets the steps whose model the router allows there. An applied
+ * migration never changes: a later schema change is a new migration.
  */
 export interface Migration {
   readonly id: string;
-  /** Model label the router is asked about (`allowMigrate(alias, model)`). */
-  readonly model: string;
-  readonly operations: readonly SchemaOperation[];
+  readonly operations: readonly MigrationStep[];
+  /** Set for migrations read from the application's migration files. */
+  readonly source?: MigrationSource;
 }
 
-const createTable = (table: TableDef): SchemaOperation => ({ kind: 'createTable', table });
+const run = (op: SchemaOperation): MigrationStep => ({ ...op, model: RUN_MODEL });
 
-/** Models whose unique indexes fold case, which PostgreSQL now folds independently of the locale. */
-const caseFolded = MODELS.filter((m) => (m.table.uniques ?? []).some((u) => u.caseInsensitive));
-
+/**
+ * distdb's own migrations (its run history), kept in code rather than in the application's
+ * folder. Their numbers interleave with the shop demo's files, as they were released.
+ */
 export const MIGRATIONS: readonly Migration[] = [
   {
     id: '0001_run_history',
-    model: 'Run',
     operations: [
-      createTable(withoutColumns(RUNS_TABLE, [RUN_KEY_COLUMN.name])),
-      createTable(RUN_FAILURES_TABLE),
+      run({ kind: 'createTable', table: withoutColumns(RUNS_TABLE, [RUN_KEY_COLUMN.name]) }),
+      run({ kind: 'createTable', table: RUN_FAILURES_TABLE }),
     ],
   },
-  ...MODELS.map((m, i) => ({
-    id: `${String(i + 2).padStart(4, '0')}_create_${m.table.name}`,
-    model: m.label,
-    operations: [createTable(m.table), createTable(BATCH_JOURNAL_TABLE)],
-  })),
   {
     id: '0005_run_keys',
-    model: 'Run',
-    operations: [{ kind: 'addColumn', table: RUNS_TABLE.name, column: RUN_KEY_COLUMN }],
+    operations: [run({ kind: 'addColumn', table: RUNS_TABLE.name, column: RUN_KEY_COLUMN })],
   },
-  ...caseFolded.map((m, i) => ({
-    id: `${String(i + 6).padStart(4, '0')}_${m.table.name}_case_fold`,
-    model: m.label,
-    operations: (m.table.uniques ?? [])
-      .filter((u) => u.caseInsensitive)
-      .map((unique): SchemaOperation => ({ kind: 'recreateUnique', table: m.table.name, unique })),
-  })),
   {
-    id: `${String(6 + caseFolded.length).padStart(4, '0')}_run_failures_by_code`,
-    model: 'Run',
-    operations: [{ kind: 'createIndex', table: RUN_FAILURES_TABLE.name, index: RUN_FAILURES_BY_CODE }],
+    id: '0007_run_failures_by_code',
+    operations: [run({ kind: 'createIndex', table: RUN_FAILURES_TABLE.name, index: RUN_FAILURES_BY_CODE })],
   },
 ];
+
+/** sha256 of the migration file when it was applied; NULL in rows of earlier versions. */
+export const CHECKSUM_COLUMN: ColumnDef = {
+  name: 'checksum',
+  type: { kind: 'varchar', length: 64 },
+  nullable: true,
+};
 
 /** Per-database migration history. */
 export const HISTORY_TABLE: TableDef = {
@@ -66,5 +67,22 @@ export const HISTORY_TABLE: TableDef = {
   columns: [
     { name: 'name', type: { kind: 'varchar', length: 255 } },
     { name: 'applied_at', type: { kind: 'varchar', length: 40 } },
+    CHECKSUM_COLUMN,
   ],
 };
+
+/** The number a migration id starts with. */
+export function migrationNumber(id: string): number {
+  return Number.parseInt(id, 10);
+}
+
+/** distdb's migrations and the files' in one list, by number (distdb's first at the same number). */
+export function allMigrations(files: readonly Migration[]): Migration[] {
+  const code = new Set(MIGRATIONS);
+  return [...MIGRATIONS, ...files].sort(
+    (a, b) =>
+      migrationNumber(a.id) - migrationNumber(b.id) ||
+      Number(code.has(b)) - Number(code.has(a)) ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}

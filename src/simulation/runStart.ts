@@ -54,6 +54,7 @@ export async function resetModels(
 }
 
 async function prepareTables(db: Distdb, options: SimulateOptions): Promise<void> {
+  await db.checkSchema();
   const results = await db.migrate();
   for (const r of results) {
     if (r.status === 'failed') {
