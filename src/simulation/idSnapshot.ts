@@ -36,7 +36,12 @@ export async function takeIdSnapshot(
   // knowing how many rows a just-filled table holds.
   for (let low = 0; low <= maxId; low += RANGE) {
     // The range keeps every id within 0..maxId, so each one has its bit.
-    for (const id of await conn.integerRange(table, table.primaryKey, low, Math.min(maxId, low + RANGE - 1))) {
+    for (const id of await conn.integerRange(
+      table,
+      table.primaryKey,
+      low,
+      Math.min(maxId, low + RANGE - 1),
+    )) {
       words[id >>> 5] = (words[id >>> 5] as number) | (1 << (id & 31));
     }
   }
