@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AnyModel, Distdb } from 'distdb';
-import { BATCH_JOURNAL_TABLE } from '../../dist/schema/distdbTables.js';
+import type { Distdb } from 'distdb';
 import { BLOG_ALIASES, BLOG_MODEL_NAMES, BLOG_MODELS_SOURCE, BLOG_ROUTES } from './blogSchema.js';
+import { serverDatabases } from './deployments.js';
+import { SERVERS, type ServerBackend } from './servers.js';
 
 const DIST_INDEX = pathToFileURL(resolve(import.meta.dirname, '../../dist/index.js')).href;
 
@@ -37,14 +38,40 @@ export function writeBlogConfig(
 }
 
 /**
- * Creates each model's table and the batch journal in the model's database. Migrations of
- * application models are not there yet: once they are, this becomes `db.migrate()`.
+ * The blog's databases on `backend`: one SQLite file per alias in `dir`, fresh databases on a
+ * server, or a mix (people on SQLite, content on PostgreSQL, discussion on MariaDB).
  */
-export async function createModelTables(db: Distdb, models: readonly AnyModel[] = db.models): Promise<void> {
-  for (const m of models) {
-    const conn = await db.connection(db.writeAlias(m));
-    for (const table of [m.table, BATCH_JOURNAL_TABLE]) {
-      for (const sql of conn.dialect.ddl({ kind: 'createTable', table })) await conn.execute(sql);
-    }
+export async function blogDatabases(
+  backend: 'sqlite' | 'postgres' | 'mysql' | 'mix',
+  dir: string,
+): Promise<{ urls: Record<string, string>; drop(): Promise<void> }> {
+  const files = blogSqliteUrls(dir);
+  if (backend === 'sqlite') return { urls: files, drop: async () => {} };
+  const server = (name: string) => SERVERS.find((s) => s.backend === name) as ServerBackend;
+  if (backend !== 'mix') {
+    const { drop, ...urls } = await serverDatabases(server(backend), BLOG_ALIASES);
+    return { urls, drop };
+  }
+  const content = await serverDatabases(server('postgres'), ['content']);
+  const discussion = await serverDatabases(server('mysql'), ['discussion']);
+  return {
+    urls: {
+      default: files.default as string,
+      people: files.people as string,
+      content: content.content as string,
+      discussion: discussion.discussion as string,
+    },
+    drop: async () => {
+      await content.drop();
+      await discussion.drop();
+    },
+  };
+}
+
+/** Writes the schema's first migration and applies it, as `makemigrations && migrate` do. */
+export async function migrateBlog(db: Distdb): Promise<void> {
+  await db.makeMigrations();
+  for (const r of await db.migrate()) {
+    if (r.status !== 'ok') throw new Error(`migrate failed on ${r.alias}: ${r.error}`);
   }
 }
