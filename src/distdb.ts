@@ -1,6 +1,6 @@
 import type { ConfigInput, DistdbConfig } from './config/config.js';
 import { loadConfig } from './config/loadConfig.js';
-import type { Connection, Row } from './db/dialect.js';
+import type { Connection } from './db/dialect.js';
 import { openConnection } from './db/open.js';
 import { dialectFor } from './db/registry.js';
 import { DistdbError, databaseError, namedAfter } from './errors.js';

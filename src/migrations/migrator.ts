@@ -12,6 +12,7 @@ import {
 } from './history.js';
 import { displayPath } from './migrationFiles.js';
 import type { Migration } from './migrations.js';
+import { upkeepTables } from './upkeep.js';
 
 /** What a migrate or showmigrations works from: every migration, and the models they are for. */
 export interface MigrationPlan {
@@ -168,6 +169,7 @@ export async function migrateDatabase(
     if (journal && !(await conn.tableExists(BATCH_JOURNAL_TABLE.name)))
       for (const sql of conn.dialect.ddl({ kind: 'createTable', table: BATCH_JOURNAL_TABLE }))
         await conn.execute(sql);
+    await upkeepTables(conn, done);
     return { alias, status: 'ok', applied, alreadyApplied: wanted.length - applied.length } as const;
   });
 }

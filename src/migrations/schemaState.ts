@@ -73,6 +73,9 @@ function alteredTable(state: SchemaState, step: Exclude<MigrationStep, { kind: '
     case 'dropIndex':
       if (!named(t.indexes, step.index.name)) throw new Error(`there is no index ${step.index.name}`);
       return { ...t, indexes: (t.indexes ?? []).filter((i) => i.name !== step.index.name) };
+    case 'widenColumn':
+      needColumn(t, step.column.name);
+      return { ...t, columns: t.columns.map((c) => (c.name === step.column.name ? step.column : c)) };
   }
 }
 

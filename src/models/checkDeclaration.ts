@@ -4,7 +4,7 @@ import type { AnyField } from './fields.js';
 
 /** Names distdb puts into SQL unquoted: portable, lower-case identifiers. */
 export const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
-const MODEL_NAME = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
+const MODEL_NAME = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
 /** The longest text a unique index holds on every backend (MySQL: 3072 bytes of utf8mb4). */
 export const MAX_UNIQUE_TEXT = 768;
 export const MAX_PRECISION = 38;
@@ -15,7 +15,8 @@ function fail(model: string, problem: string): never {
 
 export function checkDeclaration(d: { name: unknown; table: unknown; fields: unknown }): void {
   const name = typeof d.name === 'string' ? d.name : '?';
-  if (!MODEL_NAME.test(name)) fail(name, 'name must be letters and digits, starting with a letter');
+  if (!MODEL_NAME.test(name))
+    fail(name, 'name must be at most 40 letters and digits, starting with a letter');
   if (typeof d.table !== 'string' || !IDENTIFIER.test(d.table)) {
     fail(name, `table "${String(d.table)}" must be lower-case letters, digits and _, starting with a letter`);
   }

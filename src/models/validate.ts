@@ -1,6 +1,6 @@
 import type { Row } from '../db/dialect.js';
 import { numberText, truncate, typeName } from '../util/text.js';
-import { checkValue, describe, type StoredValue } from './checkValue.js';
+import { checkValue, type StoredValue } from './checkValue.js';
 import type { Issue } from './failureCodes.js';
 import type { AnyModel, FieldDef } from './model.js';
 import { recordBoundProblem } from './recordBounds.js';

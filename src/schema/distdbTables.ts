@@ -12,6 +12,9 @@ export const RUN_KEY_COLUMN: ColumnDef = {
   nullable: true,
 };
 
+/** Room for a model's snake-case name in run history and journals (model names are at most 40 characters). */
+export const MODEL_NAME_LENGTH = 100;
+
 /** One row per simulation run; `report` holds the report value (failures aside) as JSON. */
 export const RUNS_TABLE: TableDef = {
   name: 'distdb_runs',
@@ -41,7 +44,7 @@ export const RUN_FAILURES_TABLE: TableDef = {
     { name: 'id', type: { kind: 'serial' } },
     { name: 'run_id', type: { kind: 'bigint' } },
     { name: 'seq', type: { kind: 'bigint' } },
-    { name: 'model', type: { kind: 'varchar', length: 20 } },
+    { name: 'model', type: { kind: 'varchar', length: MODEL_NAME_LENGTH } },
     { name: 'record_id', type: { kind: 'text' }, nullable: true },
     { name: 'code', type: { kind: 'varchar', length: 40 } },
     { name: 'message', type: { kind: 'text' } },
@@ -65,9 +68,9 @@ export const BATCH_JOURNAL_TABLE: TableDef = {
   name: 'distdb_batches',
   primaryKey: 'batch_key',
   columns: [
-    { name: 'batch_key', type: { kind: 'varchar', length: 100 } },
+    { name: 'batch_key', type: { kind: 'varchar', length: 255 } },
     { name: 'run_id', type: { kind: 'bigint' } },
-    { name: 'model', type: { kind: 'varchar', length: 20 } },
+    { name: 'model', type: { kind: 'varchar', length: MODEL_NAME_LENGTH } },
     { name: 'seq', type: { kind: 'bigint' } },
     { name: 'first_index', type: { kind: 'bigint' } },
     { name: 'thread', type: { kind: 'integer' } },

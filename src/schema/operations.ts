@@ -38,7 +38,9 @@ export type SchemaOperation =
    * Drops a unique index and creates it again from its present definition: for when the way a
    * dialect builds it has changed (how it folds case, say).
    */
-  | { readonly kind: 'recreateUnique'; readonly table: string; readonly unique: UniqueDef };
+  | { readonly kind: 'recreateUnique'; readonly table: string; readonly unique: UniqueDef }
+  /** Makes a text column hold longer values (`column` as it is to be); rows are kept as they are. */
+  | { readonly kind: 'widenColumn'; readonly table: string; readonly column: ColumnDef };
 
 /** The table as an earlier migration created it: without the columns later ones add. */
 export function withoutColumns(table: TableDef, names: readonly string[]): TableDef {

@@ -24,6 +24,8 @@ function describeStep(step: MigrationStep): string {
       return `+ ${step.model}: create index ${step.index.name} on ${step.index.columns.join(', ')}`;
     case 'dropIndex':
       return `- ${step.model}: drop index ${step.index.name}`;
+    case 'widenColumn':
+      return `~ ${step.model}: widen field ${step.column.name}`;
   }
 }
 

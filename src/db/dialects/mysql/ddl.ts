@@ -134,6 +134,11 @@ export function ddl(op: SchemaOperation): string[] {
       );
     case 'dropIndex':
       return when(has.index(op.table, op.index.name), `ALTER TABLE ${op.table} DROP INDEX ${op.index.name}`);
+    // MODIFY restates the whole column; the primary key and other indexes on it stay.
+    case 'widenColumn':
+      return [
+        `ALTER TABLE ${op.table} MODIFY COLUMN ${columnSql({ name: op.table, primaryKey: '' }, op.column, Boolean(op.column.caseInsensitive))}`,
+      ];
     // One statement, so the table is never left without the unique key (MySQL DDL is not
     // transactional). The column's collation, not the key, decides how case is folded.
     case 'recreateUnique':

@@ -119,6 +119,9 @@ export function ddl(op: SchemaOperation): string[] {
       return [addColumnSql(op)];
     case 'dropColumn':
       return [dropColumnSql(op)];
+    // Widening a VARCHAR changes no stored row, so PostgreSQL does not rewrite the table.
+    case 'widenColumn':
+      return [`ALTER TABLE ${op.table} ALTER COLUMN ${op.column.name} TYPE ${typeSql(op.column)}`];
     case 'createIndex':
     case 'recreateUnique':
     case 'addUnique':

@@ -131,6 +131,9 @@ export function ddl(op: SchemaOperation): string[] {
     // ALTER TABLE DROP COLUMN refuses a column with a check or an index: the table is rebuilt.
     case 'dropColumn':
       return rebuildSql(op, createTableStatement, createIndexSql(op.result, fold));
+    // Text in a STRICT table has no length: there is nothing to widen.
+    case 'widenColumn':
+      return [];
     case 'createIndex':
     case 'recreateUnique':
     case 'addUnique':
