@@ -104,6 +104,8 @@ export interface Connection {
   /** Whether a session (of this process or any other) holds the lock `name` of `holdLock` now. */
   lockHeld(name: string): Promise<boolean>;
   tableExists(table: string): Promise<boolean>;
+  /** The most characters a text column holds; undefined where its text has no length (or it does not exist). */
+  textLength(table: string, column: string): Promise<number | undefined>;
   /**
    * For a server: which server this is (`host:port`) and how many more connections it accepts
    * now. Undefined where connections are not limited (embedded files).

@@ -169,7 +169,7 @@ export async function migrateDatabase(
     if (journal && !(await conn.tableExists(BATCH_JOURNAL_TABLE.name)))
       for (const sql of conn.dialect.ddl({ kind: 'createTable', table: BATCH_JOURNAL_TABLE }))
         await conn.execute(sql);
-    await upkeepTables(conn, done);
+    await upkeepTables(conn);
     return { alias, status: 'ok', applied, alreadyApplied: wanted.length - applied.length } as const;
   });
 }

@@ -65,7 +65,6 @@ async function narrow(db: Distdb): Promise<void> {
             : undefined;
       if (sql) await conn.execute(sql);
     }
-    await conn.execute(`DELETE FROM distdb_migrations WHERE name LIKE 'distdb_%'`);
   }
 }
 

@@ -85,5 +85,7 @@ export const MYSQL: ServerTraits = {
   begin: 'START TRANSACTION',
   tableExists:
     'SELECT 1 AS found FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
+  textLength:
+    'SELECT character_maximum_length AS n FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?',
   defaultPort: '3306',
 };

@@ -162,5 +162,7 @@ export const POSTGRES: ServerTraits = {
   begin: 'BEGIN',
   tableExists:
     'SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?',
+  textLength:
+    'SELECT character_maximum_length AS n FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?',
   defaultPort: '5432',
 };

@@ -24,6 +24,8 @@ export interface ServerTraits {
   readonly begin: string;
   /** Portable SQL with one `?` (the table name): a row where the table exists in the current schema. */
   readonly tableExists: string;
+  /** Portable SQL with two `?` (table, column): a row `n` with the column's character length. */
+  readonly textLength: string;
   /** Named by `connectionHeadroom` where the URL names no port. */
   readonly defaultPort: string;
 }
@@ -234,6 +236,11 @@ export abstract class ServerConnection<P, C, R> implements Connection {
 
   async tableExists(table: string): Promise<boolean> {
     return (await this.query(this.#traits.tableExists, [table])).length > 0;
+  }
+
+  async textLength(table: string, column: string): Promise<number | undefined> {
+    const [row] = await this.query<{ n: number | null }>(this.#traits.textLength, [table, column]);
+    return row?.n == null ? undefined : Number(row.n);
   }
 
   /** Which of `values` are stored, asked in chunks so a statement stays a reasonable size. */

@@ -193,6 +193,11 @@ export class SqliteConnection implements Connection {
     return undefined;
   }
 
+  /** Text in a STRICT table has no length. */
+  async textLength(): Promise<undefined> {
+    return undefined;
+  }
+
   async tableExists(table: string): Promise<boolean> {
     const rows = await this.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [
       table,
