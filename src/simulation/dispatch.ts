@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DistdbError, type ErrorKind, errorMessage } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import { scrub } from '../secrets.js';
@@ -7,7 +7,10 @@ import type { JournalRun } from '../store/journal.js';
 import { CommitTurns } from './commitTurns.js';
 import type { Dataset } from './datasets/dataset.js';
 import type { BatchResult, BatchTask, FromWorker, ReferencesMessage, WorkerInit } from './messages.js';
+import { type StartedWorker, startWorker, stopUnused, stopWorker } from './pipeline/threads.js';
 import { batchesOf, MIN_BATCH, phases, type RunPlan } from './plan.js';
+
+export { type StartedWorker, startWorker, stopUnused } from './pipeline/threads.js';
 
 /** A worker holds at most this many batches, so memory does not grow with the dataset. */
 const MAX_OUTSTANDING = 2;
@@ -18,7 +21,6 @@ const MAX_OUTSTANDING = 2;
  */
 const MAX_IN_FLIGHT_RECORDS = 20_000;
 const CORES = availableParallelism();
-const WORKER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
 
 export interface DispatchInput {
   /** Most worker threads to run; they are started as work needs them. */
@@ -250,54 +252,4 @@ class Cursor {
     const r = this.batches.next();
     this.next = r.done ? undefined : r.value;
   }
-}
-
-export interface StartedWorker {
-  readonly worker: Worker;
-  readonly exited: Promise<void>;
-  /** Messages and errors that arrived before anyone listened, replayed by `listen`. */
-  readonly early: (FromWorker | Error)[];
-  listen(onMessage: (msg: FromWorker) => void, onError: (err: Error) => void): void;
-}
-
-/** Starts a worker thread; its exit and early messages are kept, so nothing it says is lost. */
-export function startWorker(init: WorkerInit): StartedWorker {
-  const worker = new Worker(new URL('./worker.js', import.meta.url), {
-    workerData: init,
-    resourceLimits: WORKER_HEAP,
-  });
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const early: (FromWorker | Error)[] = [];
-  const keep = (m: FromWorker | Error) => early.push(m);
-  worker.on('message', keep);
-  worker.on('error', keep);
-  return {
-    worker,
-    exited,
-    early,
-    listen(onMessage, onError) {
-      worker.off('message', keep);
-      worker.off('error', keep);
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      for (const m of early.splice(0)) {
-        if (m instanceof Error) onError(m);
-        else onMessage(m);
-      }
-    },
-  };
-}
-
-/** Stops workers started early that the run never used. */
-export async function stopUnused(workers: StartedWorker[]): Promise<void> {
-  const unused = workers.splice(0);
-  await Promise.all(unused.map((w) => stopWorker({ worker: w.worker, exited: w.exited })));
-}
-
-/** Asks a worker to close its connections and exit; one that does not is terminated. */
-async function stopWorker(slot: Pick<WorkerSlot, 'worker' | 'exited'>): Promise<void> {
-  const timer = setTimeout(() => void slot.worker.terminate(), 5000);
-  slot.worker.postMessage({ type: 'stop' });
-  await slot.exited;
-  clearTimeout(timer);
 }
