@@ -252,25 +252,33 @@ async function writeTurn(p: Prepared): Promise<WriteAhead | undefined> {
   return { deferred, turn };
 }
 
+/** Runs steps one after another in the order they were queued, whatever each one's outcome. */
+class Lane {
+  #last: Promise<unknown> = Promise.resolve();
+
+  run<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.#last.catch(() => undefined).then(step);
+    this.#last = result;
+    return result;
+  }
+}
+
 /**
  * Two lanes: batches are prepared one after another as they arrive, and committed one after
  * another as their turns come (a worker's connections are not shared between transactions).
  * While one batch waits for its turn, the next is prepared.
  */
-let preparing: Promise<unknown> = Promise.resolve();
-let committing: Promise<unknown> = Promise.resolve();
-let outstanding = 0;
+const preparing = new Lane();
+const committing = new Lane();
+/** Batches taken and not yet answered for: at none, connections may be closed. */
+let held = 0;
 
 async function handle(task: BatchTask): Promise<void> {
-  outstanding++;
-  const prepared = preparing.catch(() => undefined).then(() => prepare(task));
-  preparing = prepared;
+  held++;
   try {
-    const p = await prepared;
+    const p = await preparing.run(() => prepare(task));
     const ahead = await writeTurn(p);
-    const result = committing.catch(() => undefined).then(() => commit(p, ahead));
-    committing = result;
-    send(await result);
+    send(await committing.run(() => commit(p, ahead)));
   } catch (err) {
     const batchIds = [task.batchId];
     if (err instanceof Aborted) {
@@ -281,9 +289,9 @@ async function handle(task: BatchTask): Promise<void> {
       send({ type: 'fatal', thread: init.thread, kind, message: scrub(errorMessage(err)), batchIds });
     }
   } finally {
-    outstanding--;
+    held--;
   }
-  if (init.closeIdle && outstanding === 0) await closeConnections();
+  if (init.closeIdle && held === 0) await closeConnections();
 }
 
 async function closeConnections(): Promise<void> {
