@@ -4,14 +4,20 @@ import type { Distdb } from '../distdb.js';
 import { DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import type { RunStore } from '../runs/runStore.js';
-import { type JournaledBatch, type JournalRun, readRunJournal } from '../store/journal.js';
+import {
+  type JournaledBatch,
+  type JournalRun,
+  outcomesFromJournal,
+  readRunJournal,
+} from '../store/journal.js';
 import { canonicalDataset } from './datasets/canonical.js';
 import { type Dataset, datasetSize, normalizedDataset } from './datasets/dataset.js';
 import { generatedName, loadGenerator, normalizeSpec } from './datasets/generator.js';
 import { loadDatasetFile } from './datasets/loadDatasetFile.js';
-import type { BatchResult, Mismatch } from './messages.js';
+import type { BatchResult } from './messages.js';
 import type { SimulateOptions } from './options.js';
 import { type DatasetOrigin, planRun, type RunPlan } from './plan.js';
+import { tally } from './tally.js';
 
 /** A run about to be dispatched: new, or an interrupted one taken over to be finished. */
 export interface RunStart {
@@ -150,34 +156,25 @@ export async function journaledResult(
   batch: JournaledBatch,
   dataset: Dataset,
 ): Promise<BatchResult> {
-  const result: BatchResult = {
+  let intended: string[] | undefined;
+  if (dataset.kind === 'generated') {
+    const generator = (await loadGenerator(db.config.generator)).createGenerator(dataset.spec, db.models);
+    intended = generator
+      .range(db.model(batch.model), batch.firstIndex, batch.attempted)
+      .map((g) => g.expected);
+  }
+  return {
     type: 'done',
     batchId: 0,
     thread: batch.thread,
     model: batch.model,
     attempted: batch.attempted,
-    succeeded: batch.succeeded,
-    failures: batch.failures,
+    ...tally(batch.firstIndex, outcomesFromJournal(batch, batch.attempted), intended),
     latencyMs: 0,
     busyMs: 0,
     committedAt: 0,
     retries: 0,
   };
-  if (dataset.kind !== 'generated') return result;
-  const model = db.model(batch.model);
-  const generator = (await loadGenerator(db.config.generator)).createGenerator(dataset.spec, db.models);
-  const intended = generator.range(model, batch.firstIndex, batch.attempted);
-  const actual = new Map(batch.failures.map((f) => [f.index, f.code as string]));
-  const expected: Record<string, number> = {};
-  const mismatches: Mismatch[] = [];
-  let mismatchCount = 0;
-  intended.forEach((g, k) => {
-    expected[g.expected] = (expected[g.expected] ?? 0) + 1;
-    const got = actual.get(batch.firstIndex + k) ?? 'ok';
-    if (got !== g.expected && mismatchCount++ < 20)
-      mismatches.push({ index: batch.firstIndex + k, expected: g.expected, actual: got });
-  });
-  return { ...result, expected, mismatches, mismatchCount };
 }
 
 export function datasetSizes(dataset: Dataset, models: readonly AnyModel[]): Record<string, number> {

@@ -6,7 +6,7 @@ import { parseDatabaseUrl, redactUrl } from '../db/url.js';
 import { DistdbError, databaseError, errorMessage, namedAfter } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import { registerSecrets, scrub } from '../secrets.js';
-import { type JournaledBatch, readJournal } from '../store/journal.js';
+import { outcomesFromJournal, readJournal } from '../store/journal.js';
 import { type BatchKeys, batchKeys, deferredRows } from '../store/keyDigest.js';
 import type { RecordOutcome } from '../store/outcome.js';
 import {
@@ -22,15 +22,9 @@ import { SLICE, yieldToEventLoop } from '../util/yieldSlices.js';
 import { Aborted, CommitTurns } from './commitTurns.js';
 import { type GeneratedRecord, loadGenerator } from './datasets/generator.js';
 import { snapshotCheck } from './idSnapshot.js';
-import type {
-  BatchResult,
-  BatchTask,
-  FromWorker,
-  Mismatch,
-  RecordFailure,
-  ToWorker,
-  WorkerInit,
-} from './messages.js';
+import { Lane } from './lane.js';
+import type { BatchResult, BatchTask, FromWorker, ToWorker, WorkerInit } from './messages.js';
+import { tally } from './tally.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -182,35 +176,21 @@ async function commit(p: Prepared, ahead: WriteAhead | undefined): Promise<Batch
   turns.done(model.name, task.seq);
   await pausePoint(`batch-committed:${model.name}:${task.seq}`);
   const end = performance.now();
-  const failures: RecordFailure[] = [];
-  let succeeded = 0;
-  const expected: Record<string, number> = {};
-  const mismatches: Mismatch[] = [];
-  let mismatchCount = 0;
-  outcomes.forEach((o, i) => {
-    if (o.ok) succeeded++;
-    else failures.push({ index: task.firstIndex + i, id: o.id, code: o.code, message: o.message });
-    const intended = generated?.[i]?.expected;
-    if (intended !== undefined) {
-      expected[intended] = (expected[intended] ?? 0) + 1;
-      const actual = o.ok ? 'ok' : o.code;
-      if (actual !== intended && mismatchCount++ < 20)
-        mismatches.push({ index: task.firstIndex + i, expected: intended, actual });
-    }
-  });
   return {
     type: 'done',
     batchId: task.batchId,
     thread: init.thread,
     model: model.name,
     attempted: records.length,
-    succeeded,
-    failures,
+    ...tally(
+      task.firstIndex,
+      outcomes,
+      generated?.map((g) => g.expected),
+    ),
     latencyMs: end - p.start,
     busyMs: p.busyMs + (end - commitStart),
     committedAt: Date.now(),
     retries: retries.count,
-    ...(generated ? { expected, mismatches, mismatchCount } : {}),
   };
 }
 
@@ -222,13 +202,6 @@ function inDatabases(aliases: readonly string[], err: unknown): unknown {
     return { alias, url: raw === undefined ? '?' : redactUrl(raw).redacted };
   });
   return databaseError(databases, err);
-}
-
-function outcomesFromJournal(batch: JournaledBatch, count: number): RecordOutcome[] {
-  const outcomes: RecordOutcome[] = Array.from({ length: count }, () => ({ ok: true, id: null }));
-  for (const f of batch.failures)
-    outcomes[f.index - batch.firstIndex] = { ok: false, id: f.id, code: f.code, message: f.message };
-  return outcomes;
 }
 
 /**
@@ -250,17 +223,6 @@ async function writeTurn(p: Prepared): Promise<WriteAhead | undefined> {
     return undefined;
   }
   return { deferred, turn };
-}
-
-/** Runs steps one after another in the order they were queued, whatever each one's outcome. */
-class Lane {
-  #last: Promise<unknown> = Promise.resolve();
-
-  run<T>(step: () => Promise<T>): Promise<T> {
-    const result = this.#last.catch(() => undefined).then(step);
-    this.#last = result;
-    return result;
-  }
 }
 
 /**

@@ -116,3 +116,11 @@ export async function readRunJournal(
   const own = prefix(run, model);
   return rows.filter((r) => String(r.batch_key).startsWith(own)).map(toBatch);
 }
+
+/** A journaled batch's outcomes, record by record (its failures; every other record succeeded). */
+export function outcomesFromJournal(batch: JournaledBatch, count: number): RecordOutcome[] {
+  const outcomes: RecordOutcome[] = Array.from({ length: count }, () => ({ ok: true, id: null }));
+  for (const f of batch.failures)
+    outcomes[f.index - batch.firstIndex] = { ok: false, id: f.id, code: f.code, message: f.message };
+  return outcomes;
+}
