@@ -3,7 +3,7 @@ import { type AnyModel, type Distdb, openDistdb, type RunReport, simulate } from
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGenerator } from '../dist/simulation/datasets/schemaGenerator.js';
 import { blogDatabases, migrateBlog } from './support/blogConfig.js';
-import { BLOG_MODELS, BLOG_ROUTES } from './support/blogSchema.js';
+import { Author, BLOG_MODELS, BLOG_ROUTES, Comment, Post } from './support/blogSchema.js';
 import { tempDir } from './support/deployments.js';
 import { SERVERS, serverAvailable } from './support/servers.js';
 
@@ -104,6 +104,62 @@ describe.each(BACKENDS)('generated blog dataset on $name', (backend) => {
       await db.close();
     }
   });
+
+  it.skipIf(!backend.available)(
+    'insert and get across its databases: every kind read back exactly, references checked',
+    async () => {
+      const db = await openBlog(backend.name);
+      try {
+        const author = {
+          id: 1,
+          name: '  Zoë  ',
+          handle: 'zoe_1',
+          email: 'zoe@example.com',
+          joined_at: '2024-02-29T23:30:00.5+02:00',
+        };
+        expect(await db.insert(Author, author)).toEqual({ ok: true, id: 1 });
+        const post = {
+          id: 7,
+          author_id: 1,
+          sku: 'PST-000007',
+          title: 'Exact',
+          price: '1234567890.1234',
+          featured: true,
+          word_count: 3,
+        };
+        expect(await db.insert(Post, post)).toEqual({ ok: true, id: 7 });
+        expect(await db.get(Author, 1)).toEqual({
+          ...author,
+          joined_at: '2024-02-29T21:30:00.500Z',
+          bio: null,
+          verified: false,
+          karma: 0,
+        });
+        expect(await db.get(Post, 7)).toMatchObject({
+          price: '1234567890.1234',
+          featured: true,
+          status: 'draft',
+          category_id: null,
+          tips: null,
+        });
+        const orphan = { id: 1, post_id: 8, body: 'hi', created_at: '2024-01-01T00:00:00Z' };
+        expect(await db.insert(Comment, orphan)).toMatchObject({ ok: false, code: 'unknown_post' });
+        expect(await db.insert(Comment, { ...orphan, post_id: 7, author_id: 2 })).toMatchObject({
+          ok: false,
+          code: 'unknown_commenter',
+        });
+        expect(
+          await db.insert(Author, { ...author, id: 2, email: 'z2@example.com', handle: 'ZOE_1' }),
+        ).toMatchObject({ ok: false, code: 'handle_taken' });
+        expect(await db.insert(Comment, { ...orphan, post_id: 7, extra: 1 } as never)).toMatchObject({
+          ok: false,
+          code: 'unknown_field',
+        });
+      } finally {
+        await db.close();
+      }
+    },
+  );
 
   it.skipIf(!backend.available)('gives the same outcome per code at every thread count', () => {
     expect(outcomes[1]).toBeDefined();
