@@ -223,7 +223,9 @@ export class SqliteConnection implements Connection {
     const defaulted = insertable.filter((c) => c.default !== undefined);
     const shapes = new Map<string, { stmt: Statement; columns: string[]; values: SqlValue[] }>();
     const shapeOf = (row: Row) => {
-      const key = defaulted.map((c) => (row[c.name] === undefined ? '0' : '1')).join('');
+      // Rows from validation hold every column: the common case costs no key per row.
+      let key = '';
+      for (const c of defaulted) key += row[c.name] === undefined ? '0' : '1';
       let shape = shapes.get(key);
       if (!shape) {
         const columns = insertable
