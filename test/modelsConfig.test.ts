@@ -154,13 +154,18 @@ describe('models in a config file', () => {
   it('every alias takes DISTDB_<ALIAS>_URL', async () => {
     const db = await openDistdb({
       models: [Author, BlogPost],
-      env: { DISTDB_BLOG_POSTS_URL: `sqlite:${join(dir, 'bp.db')}` },
+      // A variable for an alias the configuration does not name is someone else's.
+      env: {
+        DISTDB_BLOG_POSTS_URL: `sqlite:${join(dir, 'bp.db')}`,
+        DISTDB_TEST_POSTGRES_URL: 'postgres://x@127.0.0.1:1',
+      },
       cwd: dir,
     });
     try {
       expect(db.writeAlias(BlogPost)).toBe('blog_posts');
       expect(db.config.databases.blog_posts?.redacted).toBe(`sqlite:${join(dir, 'bp.db')}`);
       expect(db.config.origins.blog_posts).toBe('env');
+      expect(db.aliases).toEqual(['default', 'authors', 'blog_posts']);
       expect(db.model('blog_post')).toBe(db.model('BlogPost'));
     } finally {
       await db.close();

@@ -177,12 +177,14 @@ export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig>
     ...(input.routes ?? {}),
   };
   const configured = { ...(file.databases ?? {}), ...(input.databases ?? {}) };
-  const fromEnv = envUrls(env);
   // Each model's table names an embedded database of its own unless one is configured.
   const defaults: Record<string, string> = { [DEFAULT_ALIAS]: defaultDatabaseUrl(DEFAULT_ALIAS) };
   for (const m of schema.models) defaults[m.table.name] = defaultDatabaseUrl(m.table.name);
   const flags = input.urls ?? {};
-  const known = new Set([...Object.keys(defaults), ...Object.keys(configured), ...Object.keys(fromEnv)]);
+  const known = new Set([...Object.keys(defaults), ...Object.keys(configured), ...Object.values(routes)]);
+  // The environment is shared with other programs: it gives URLs to the aliases the
+  // configuration names, and adds none (DISTDB_TEST_POSTGRES_URL is not a database "test_postgres").
+  const fromEnv = Object.fromEntries(Object.entries(envUrls(env)).filter(([alias]) => known.has(alias)));
   for (const alias of Object.keys(flags)) {
     if (ALIAS.test(alias) && !known.has(alias)) {
       fail('command line', `unknown database alias "${alias}" (known: ${[...known].join(', ')})`);
