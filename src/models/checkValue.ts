@@ -1,7 +1,7 @@
 import { digitCount, type MinorUnits, parseDecimal } from '../schema/decimal.js';
 import { codePoints, numberText, truncate, typeName } from '../util/text.js';
 import type { FieldKind } from './model.js';
-import { MAX_RAW_NAME } from './modelTable.js';
+import { rawTextLimit } from './modelTable.js';
 import { parseTimestamp } from './timestamp.js';
 
 /** A value in storage form: decimals as minor units, booleans as 0/1, timestamps as UTC ISO text. */
@@ -37,11 +37,15 @@ function checkInteger(name: string, type: Kind<'integer'>, v: unknown): Checked 
     return { error: `${name} must be an integer, got ${describe(v)}` };
   if (!Number.isSafeInteger(v)) return { error: `${name} ${describe(v)} is out of range` };
   if ((type.min !== undefined && v < type.min) || (type.max !== undefined && v > type.max)) {
-    const range =
-      type.min === undefined ? `at most ${type.max}` : type.max === undefined ? `at least ${type.min}` : '';
-    return { error: `${name} must be ${range || `between ${type.min} and ${type.max}`}, got ${v}` };
+    return { error: `${name} must be ${rangeText(type.min, type.max)}, got ${v}` };
   }
   return { value: v };
+}
+
+/** `between 1 and 5`, `at least 1` or `at most 5`: the bounds a value broke. */
+function rangeText(min: number | string | undefined, max: number | string | undefined): string {
+  if (min === undefined) return `at most ${max}`;
+  return max === undefined ? `at least ${min}` : `between ${min} and ${max}`;
 }
 
 function checkText(name: string, type: Kind<'text'>, v: unknown): Checked {
@@ -53,10 +57,11 @@ function checkText(name: string, type: Kind<'text'>, v: unknown): Checked {
   if (length < type.minLength) {
     return { error: `${name} must have at least ${type.minLength} characters${after}, got ${length}` };
   }
-  const rawMax = type.trim ? Math.max(MAX_RAW_NAME, type.maxLength ?? 0) : undefined;
+  // Trimmed text may carry padding up to the column's limit, never beyond it.
+  const rawMax = rawTextLimit(type);
   if (
     (type.maxLength !== undefined && length > type.maxLength) ||
-    (rawMax !== undefined && type.maxLength !== undefined && codePoints(s) > rawMax)
+    (type.trim && rawMax !== undefined && codePoints(s) > rawMax)
   ) {
     return { error: `${name} must have at most ${type.maxLength} characters, got ${length}` };
   }
@@ -108,9 +113,7 @@ function checkDecimal(name: string, type: Kind<'decimal'>, v: unknown): Checked 
   if ('error' in parsed) return { error: `${name} ${parsed.error}` };
   const { min, max } = decimalBounds(type);
   if ((min !== undefined && parsed.minor < min) || (max !== undefined && parsed.minor > max)) {
-    const range =
-      type.min === undefined ? `at most ${type.max}` : type.max === undefined ? `at least ${type.min}` : '';
-    return { error: `${name} must be ${range || `between ${type.min} and ${type.max}`}, got ${describe(v)}` };
+    return { error: `${name} must be ${rangeText(type.min, type.max)}, got ${describe(v)}` };
   }
   if (digitCount(parsed.minor) > type.precision) {
     const places = type.precision - type.scale;
