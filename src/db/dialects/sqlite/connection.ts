@@ -17,6 +17,7 @@ import {
 import type { DatabaseUrl } from '../../url.js';
 import { isBusy, rowFailure } from './errors.js';
 import { fileLockHeld, holdFileLock, lockPath } from './fileLock.js';
+import { InsertShapes } from './insertShapes.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -90,7 +91,13 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** A JSON array of values; bigints as their digits, which json_each reads as exact integers. */
 function jsonArray(values: readonly SqlValue[]): string {
+  if (!values.some((v) => typeof v === 'bigint')) return JSON.stringify(values);
   return `[${values.map((v) => (typeof v === 'bigint' ? String(v) : JSON.stringify(v))).join(',')}]`;
+}
+
+function isIntegerKey(table: TableDef, column: string): boolean {
+  const kind = table.columns.find((c) => c.name === column)?.type.kind;
+  return kind === 'integer' || kind === 'serial';
 }
 
 export class SqliteConnection implements Connection {
@@ -216,34 +223,16 @@ export class SqliteConnection implements Connection {
   }
 
   async insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
-    // Serial columns are assigned by the database.
-    const insertable = table.columns.filter((c) => c.type.kind !== 'serial');
-    // SQLite has no DEFAULT in VALUES: a row leaving out a column with a default gets an INSERT
-    // without it, one statement per such shape.
-    const defaulted = insertable.filter((c) => c.default !== undefined);
-    const shapes = new Map<string, { stmt: Statement; columns: string[]; values: SqlValue[] }>();
-    const shapeOf = (row: Row) => {
-      // Rows from validation hold every column: the common case costs no key per row.
-      let key = '';
-      for (const c of defaulted) key += row[c.name] === undefined ? '0' : '1';
-      let shape = shapes.get(key);
-      if (!shape) {
-        const columns = insertable
-          .filter((c) => c.default === undefined || row[c.name] !== undefined)
-          .map((c) => c.name);
-        shape = { stmt: this.#insertStatement(table, columns), columns, values: new Array(columns.length) };
-        shapes.set(key, shape);
-      }
-      return shape;
-    };
+    const shapes = new InsertShapes(table, (columns) => this.#insertStatement(table, columns));
     const out: RowWrite[] = new Array(rows.length);
     const run = () => {
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i] as Row;
-        const { stmt, columns, values } = shapeOf(row);
+        const shape = shapes.of(row);
+        const { columns, values } = shape;
         for (let c = 0; c < columns.length; c++) values[c] = row[columns[c] as string] ?? null;
         try {
-          out[i] = stmt.run(values).changes === 1 ? OK : UNIQUE;
+          out[i] = shape.stmt.run(values).changes === 1 ? OK : UNIQUE;
         } catch (err) {
           const failure = rowFailure(table, err);
           if (!failure) throw err;
@@ -270,6 +259,8 @@ export class SqliteConnection implements Connection {
     const stmt = this.#prepare(
       `SELECT ${column} AS v FROM ${table.name} WHERE ${expr} IN (SELECT value FROM json_each(?))`,
     );
+    // Integer keys are validated safe integers: read as numbers, not bigints.
+    if (isIntegerKey(table, column)) stmt.safeIntegers(false);
     const keys = values.map((v) => (ci ? String(v).toLowerCase() : v));
     const rows = stmt.all(jsonArray(keys)) as { v: SqlValue }[];
     return new Set(rows.map((r) => keyOf(r.v, ci)));
