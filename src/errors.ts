@@ -9,6 +9,8 @@ export type ErrorKind =
   | 'migration'
   | 'conflict'
   | 'runtime'
+  /** A query or write of the library API failed in the database. */
+  | 'query'
   /** A generated workload's outcome disagreed with what the generator intended: a bug. */
   | 'mismatch';
 
@@ -20,16 +22,23 @@ const exitCodes: Record<ErrorKind, number> = {
   connection: 1,
   migration: 1,
   runtime: 1,
+  query: 1,
   mismatch: 3,
 };
 
 /** An error meant for the person running distdb: a one-line message, a kind, and the underlying cause. */
 export class DistdbError extends Error {
   readonly kind: ErrorKind;
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+  /** The database alias the error happened in, where there is one. */
+  readonly alias: string | undefined;
+  /** The SQL that failed, without its parameter values. */
+  readonly sql: string | undefined;
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown; alias?: string; sql?: string }) {
     super(message, options);
     this.name = 'DistdbError';
     this.kind = kind;
+    this.alias = options?.alias;
+    this.sql = options?.sql;
   }
   get exitCode(): number {
     return exitCodes[this.kind];

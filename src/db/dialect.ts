@@ -1,12 +1,19 @@
+import type { Kysely } from 'kysely';
 import type { MinorUnits } from '../schema/decimal.js';
 import type { SchemaOperation } from '../schema/operations.js';
-import type { TableDef } from '../schema/tableDef.js';
+import type { ColumnDef, TableDef } from '../schema/tableDef.js';
 import type { DatabaseUrl } from './url.js';
 
 /**
  * A value as stored, in and out of every backend alike: decimals as integer minor units (encoded
  * by the dialect), booleans as 0/1, timestamps as UTC ISO text (`2024-05-01T12:30:00.000Z`).
  */
+/** Kysely over a database whose tables it is not told about (see Distdb.using). */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely's own type for an untyped database.
+export type AnyKysely = Kysely<any>;
+// biome-ignore lint/suspicious/noExplicitAny: the database type of an AnyKysely.
+export type AnyDatabase = any;
+
 export type SqlValue = string | number | bigint | null;
 export type Row = Record<string, SqlValue>;
 
@@ -69,6 +76,8 @@ export interface Dialect {
   connect(url: DatabaseUrl, options?: ConnectOptions): Promise<Connection>;
   /** Throws a config error for a URL this backend cannot use, without connecting. */
   checkUrl(url: DatabaseUrl): void;
+  /** A driver error that is a constraint refusing one row (unique, check, not null), as its outcome. */
+  rowFailure(table: TableDef, err: unknown): RowWrite | undefined;
   /** A failure worth retrying as is: deadlock, serialization failure, busy, connection reset. */
   isTransient(err: unknown): boolean;
   /**
@@ -125,6 +134,18 @@ export interface Connection {
    * while it is a safe integer, a bigint beyond.
    */
   decodeDecimal(value: SqlValue, scale: number): MinorUnits;
+  /**
+   * Runs SQL compiled for this backend (Kysely's `compile()`: its quoting and placeholders),
+   * with values from `encodeParam`; rows come back in storage form, as from `query`.
+   */
+  runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }>;
+  /** A value of `column` in storage form, as this backend's driver takes it in a query. */
+  encodeParam(column: ColumnDef, value: SqlValue): unknown;
+  /**
+   * Kysely on this database, made on first use. Inside `transaction()` (called on the
+   * transaction's connection) its queries run in the transaction.
+   */
+  kysely(): Promise<AnyKysely>;
   /** Empties a table; returns the number of rows removed. */
   truncate(table: string): Promise<number>;
   close(): Promise<void>;

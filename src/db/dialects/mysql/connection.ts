@@ -1,7 +1,7 @@
 import type { ConnectionOptions, FieldPacket, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
-import type { ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
+import type { AnyKysely, ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
 import { chunk, conflictColumns, planRounds, screenRows } from '../shared/insertPlan.js';
 import { probePool } from '../shared/server.js';
@@ -98,6 +98,11 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
     return explainMysql(err, this.#config);
   }
 
+  protected async makeKysely(client: PoolConnection | undefined, open: () => boolean): Promise<AnyKysely> {
+    const { mysqlKysely } = await import('./kysely.js');
+    return mysqlKysely(this.pool, client, open);
+  }
+
   protected async endPool(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -131,6 +136,16 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     const result = await this.run(sql, params);
     return Array.isArray(result) ? (result as T[]) : [];
+  }
+
+  async runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
+    const result = await this.run(sql, params);
+    if (Array.isArray(result)) return { rows: result as Row[], changes: 0 };
+    return { rows: [], changes: (result as ResultSetHeader).affectedRows };
+  }
+
+  encodeParam(column: ColumnDef, value: SqlValue): unknown {
+    return encodeMysql(column, value);
   }
 
   async execute(

@@ -1,7 +1,7 @@
 import type { Dialect } from '../../dialect.js';
 import { MysqlConnection, mysqlPoolConfig } from './connection.js';
 import { ddl } from './ddl.js';
-import { isTemporaryRefusal, isTransient } from './errors.js';
+import { isTemporaryRefusal, isTransient, rowFailure } from './errors.js';
 
 /** MySQL 8.0.16+ and MariaDB 10.2+: the first versions that enforce CHECK constraints. */
 export const mysqlDialect: Dialect = {
@@ -16,6 +16,7 @@ export const mysqlDialect: Dialect = {
   checkUrl(url) {
     mysqlPoolConfig(url);
   },
+  rowFailure,
   isTransient,
   isTemporaryRefusal,
 };

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
-import type { ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
+import type { AnyKysely, ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
 import {
   chunk,
@@ -111,6 +111,11 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     return explainPostgres(err, this.#config);
   }
 
+  protected async makeKysely(client: pg.PoolClient | undefined, open: () => boolean): Promise<AnyKysely> {
+    const { postgresKysely } = await import('./kysely.js');
+    return postgresKysely(this.pool, client, open);
+  }
+
   protected async endPool(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();
   }
@@ -122,6 +127,15 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     return (await this.run(numberParams(sql), params)).rows as T[];
+  }
+
+  async runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
+    const r = await this.run(sql, params);
+    return { rows: r.rows as Row[], changes: r.command === 'SELECT' ? 0 : (r.rowCount ?? 0) };
+  }
+
+  encodeParam(column: ColumnDef, value: SqlValue): unknown {
+    return encodeValue(column, value);
   }
 
   async integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {

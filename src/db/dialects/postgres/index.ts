@@ -1,7 +1,7 @@
 import type { Dialect } from '../../dialect.js';
 import { PostgresConnection, postgresConfig } from './connection.js';
 import { ddl } from './ddl.js';
-import { isTemporaryRefusal, isTransient } from './errors.js';
+import { isTemporaryRefusal, isTransient, rowFailure } from './errors.js';
 
 export const postgresDialect: Dialect = {
   backend: 'postgres',
@@ -14,6 +14,7 @@ export const postgresDialect: Dialect = {
   checkUrl(url) {
     postgresConfig(url);
   },
+  rowFailure,
   isTransient,
   isTemporaryRefusal,
 };

@@ -1,6 +1,7 @@
 import { DistdbError } from '../../../errors.js';
 import type { MinorUnits } from '../../../schema/decimal.js';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
+import type { AnyKysely } from '../../dialect.js';
 import {
   type Connection,
   type Dialect,
@@ -85,6 +86,7 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   readonly #depth: number;
   /** Whether this transaction view may still be used. */
   #open = true;
+  #kysely: Promise<AnyKysely> | undefined;
 
   protected constructor(
     readonly dialect: Dialect,
@@ -118,6 +120,8 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   protected abstract explainConnectFailure(err: unknown): string | undefined;
   /** Ends the pool, once. */
   protected abstract endPool(): Promise<void>;
+  /** Kysely on the pool, or on `client` (a transaction's) while `open()` holds. */
+  protected abstract makeKysely(client: C | undefined, open: () => boolean): Promise<AnyKysely>;
   /**
    * How many more connections the server accepts from this URL's user now: the least of the
    * server's free slots and any limit on the user (and, where there is one, the database).
@@ -135,6 +139,8 @@ export abstract class ServerConnection<P, C, R> implements Connection {
     params?: readonly SqlValue[],
   ): Promise<{ changes: number; insertId?: number }>;
   abstract insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]>;
+  abstract runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }>;
+  abstract encodeParam(column: ColumnDef, value: SqlValue): unknown;
   abstract integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]>;
 
   // ---- Shared behaviour ------------------------------------------------------------------------
@@ -143,6 +149,11 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   protected run(sql: string, params: readonly unknown[] = []): Promise<R> {
     if (!this.#open) return Promise.reject(new DistdbError('runtime', 'transaction used after it ended'));
     return this.send(this.client, sql, params);
+  }
+
+  kysely(): Promise<AnyKysely> {
+    this.#kysely ??= this.makeKysely(this.client, () => this.#open);
+    return this.#kysely;
   }
 
   async transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {

@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DistdbError, errorMessage } from '../../../errors.js';
 import type { MinorUnits } from '../../../schema/decimal.js';
-import type { TableDef } from '../../../schema/tableDef.js';
+import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
+import type { AnyKysely } from '../../dialect.js';
 import {
   type Connection,
   type ConnectOptions,
@@ -18,6 +19,7 @@ import type { DatabaseUrl } from '../../url.js';
 import { isBusy, rowFailure } from './errors.js';
 import { fileLockHeld, holdFileLock, lockPath } from './fileLock.js';
 import { InsertShapes } from './insertShapes.js';
+import { Session } from './session.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -103,7 +105,8 @@ function isIntegerKey(table: TableDef, column: string): boolean {
 export class SqliteConnection implements Connection {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
-  #depth = 0;
+  readonly #session: Session;
+  #kysely: Promise<AnyKysely> | undefined;
   readonly #sharedWriter: boolean;
   readonly #path: string;
 
@@ -131,6 +134,7 @@ export class SqliteConnection implements Connection {
       this.#db.pragma(`cache_size = -${options.cacheKb ?? 2048}`);
       // INTEGER values beyond 2^53 (decimals of up to 18 digits in minor units) read exactly.
       this.#db.defaultSafeIntegers(true);
+      this.#session = new Session(db);
     } catch (err) {
       throw new DistdbError('connection', `cannot open ${url.redacted}: ${errorMessage(err)}`, {
         cause: err,
@@ -148,38 +152,29 @@ export class SqliteConnection implements Connection {
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return safeNumbers(this.#prepare(sql).all(...params) as Row[]) as T[];
+    return this.#session.exclusive(() => safeNumbers(this.#prepare(sql).all(...params) as Row[]) as T[]);
   }
 
   async execute(
     sql: string,
     params: readonly SqlValue[] = [],
   ): Promise<{ changes: number; insertId?: number }> {
-    const r = this.#prepare(sql).run(...params);
-    return { changes: r.changes, insertId: Number(r.lastInsertRowid) };
+    return this.#session.exclusive(() => {
+      const r = this.#prepare(sql).run(...params);
+      return { changes: r.changes, insertId: Number(r.lastInsertRowid) };
+    });
   }
 
+  /**
+   * One transaction at a time on the connection (concurrent callers wait their turn); nested
+   * calls become savepoints. The outermost takes the write lock up front (IMMEDIATE) so two
+   * writers never deadlock upgrading read locks.
+   */
   async transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
-    // Nested calls become savepoints; the outermost takes the write lock up front (IMMEDIATE)
-    // so two writers never deadlock upgrading read locks.
-    const savepoint = `sp${this.#depth}`;
-    this.#db.exec(this.#depth === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`);
-    this.#depth++;
-    try {
-      const result = await fn(this);
-      this.#depth--;
-      this.#db.exec(this.#depth === 0 ? 'COMMIT' : `RELEASE ${savepoint}`);
-      // The next writer is likely another connection, which makes these pages stale: give the
-      // memory back now rather than hold a cache per connection.
-      if (this.#depth === 0 && this.#sharedWriter) this.#db.pragma('shrink_memory');
-      return result;
-    } catch (err) {
-      this.#depth--;
-      if (this.#db.inTransaction) {
-        this.#db.exec(this.#depth === 0 ? 'ROLLBACK' : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
-      }
-      throw err;
-    }
+    // The next writer is likely another connection, which makes these pages stale: give the
+    // memory back now rather than hold a cache per connection.
+    const shrink = this.#sharedWriter ? () => this.#db.pragma('shrink_memory') : undefined;
+    return this.#session.transaction('BEGIN IMMEDIATE', () => fn(this), shrink);
   }
 
   // SQLite's write lock is database-wide and cross-process, and its DDL is transactional, so a
@@ -240,7 +235,7 @@ export class SqliteConnection implements Connection {
         }
       }
     };
-    if (this.#depth > 0) run();
+    if (this.#session.inTransaction) run();
     else await this.transaction(async () => run());
     return out;
   }
@@ -249,7 +244,9 @@ export class SqliteConnection implements Connection {
     // Only this method runs this SQL, so plucking its cached statement changes no other caller.
     // Key columns hold safe integers (ids are validated so): read as numbers straight away.
     const sql = `SELECT ${column} FROM ${table.name} WHERE ${column} BETWEEN ? AND ?`;
-    return this.#prepare(sql).pluck().safeIntegers(false).all(low, high) as number[];
+    return this.#session.exclusive(
+      () => this.#prepare(sql).pluck().safeIntegers(false).all(low, high) as number[],
+    );
   }
 
   async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
@@ -262,7 +259,7 @@ export class SqliteConnection implements Connection {
     // Integer keys are validated safe integers: read as numbers, not bigints.
     if (isIntegerKey(table, column)) stmt.safeIntegers(false);
     const keys = values.map((v) => (ci ? String(v).toLowerCase() : v));
-    const rows = stmt.all(jsonArray(keys)) as { v: SqlValue }[];
+    const rows = await this.#session.exclusive(() => stmt.all(jsonArray(keys)) as { v: SqlValue }[]);
     return new Set(rows.map((r) => keyOf(r.v, ci)));
   }
 
@@ -281,7 +278,33 @@ export class SqliteConnection implements Connection {
     return (await this.execute(`DELETE FROM ${table}`)).changes;
   }
 
+  runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
+    return this.#session.exclusive(() => {
+      const stmt = this.#prepare(sql);
+      if (stmt.reader) return { rows: safeNumbers(stmt.all(...params) as Row[]), changes: 0 };
+      return { rows: [], changes: stmt.run(...params).changes };
+    });
+  }
+
+  /** SQLite stores values as they are in storage form. */
+  encodeParam(_column: ColumnDef, value: SqlValue): unknown {
+    return value;
+  }
+
+  /** Kysely over this connection's session (see sqliteKysely), made on first use. */
+  kysely(): Promise<AnyKysely> {
+    this.#kysely ??= import('./kysely.js').then(({ sqliteKysely }) =>
+      sqliteKysely({
+        session: this.#session,
+        statement: (sql) => this.#prepare(sql),
+        rows: (rows) => safeNumbers(rows as Row[]),
+      }),
+    );
+    return this.#kysely;
+  }
+
   async close(): Promise<void> {
+    await this.#session.close();
     this.#statements.clear();
     if (this.#db.open) this.#db.close();
   }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Dialect } from '../../dialect.js';
 import { SqliteConnection, sqlitePath } from './connection.js';
 import { ddl } from './ddl.js';
-import { isBusy } from './errors.js';
+import { isBusy, rowFailure } from './errors.js';
 
 export const sqliteDialect: Dialect = {
   backend: 'sqlite',
@@ -16,6 +16,7 @@ export const sqliteDialect: Dialect = {
   checkUrl() {
     // Any path is a path; whether it can be opened is known when it is opened.
   },
+  rowFailure,
   isTransient: isBusy,
   // Opening a file is never refused for load; a busy file is waited for when it is opened.
   isTemporaryRefusal: () => false,

@@ -1,0 +1,27 @@
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
+import type pg from 'pg';
+import { DistdbError } from '../../../errors.js';
+import type { AnyDatabase, AnyKysely } from '../../dialect.js';
+
+/**
+ * Kysely's PostgreSQL dialect on the connection's own pool; for a transaction, on its one client
+ * (released by the transaction, not by Kysely), refused once the transaction has ended.
+ */
+export function postgresKysely(
+  pool: pg.Pool,
+  client: pg.PoolClient | undefined,
+  open: () => boolean,
+): AnyKysely {
+  if (!client) return new Kysely<AnyDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const bound = {
+    query: (sql: string, params: unknown[]) => {
+      if (!open()) return Promise.reject(new DistdbError('runtime', 'transaction used after it ended'));
+      return client.query(sql, params);
+    },
+    release: () => {},
+  };
+  const single = { connect: async () => bound, end: async () => {} };
+  return new Kysely<AnyDatabase>({
+    dialect: new PostgresDialect({ pool: single as unknown as PostgresPool }),
+  });
+}
