@@ -1,6 +1,7 @@
 import type { ConfigInput, DistdbConfig } from './config/config.js';
+import { DEFAULT_ALIAS } from './config/defaults.js';
 import { loadConfig } from './config/loadConfig.js';
-import type { Connection } from './db/dialect.js';
+import type { AnyKysely, Connection } from './db/dialect.js';
 import { openConnection } from './db/open.js';
 import { dialectFor } from './db/registry.js';
 import { DistdbError, databaseError, namedAfter } from './errors.js';
@@ -17,13 +18,13 @@ import {
 } from './migrations/migrator.js';
 import type { AnyModel, Model } from './models/model.js';
 import { modelNamed } from './models/schemaGraph.js';
-import { toRecord } from './models/toRecord.js';
+import { RecordApi } from './queries/api.js';
+import type { QueryContext } from './queries/context.js';
+import { Tx } from './queries/transaction.js';
 import { checkRelations } from './routing/relations.js';
 import type { RoutingHints } from './routing/router.js';
 import { RouterChain } from './routing/routerChain.js';
 import { tableRouter } from './routing/tableRouter.js';
-import type { RecordOutcome } from './store/outcome.js';
-import { commitRecords, prepareRecords } from './store/writeRecords.js';
 
 export type OpenOptions = ConfigInput;
 
@@ -31,13 +32,15 @@ export type OpenOptions = ConfigInput;
  * An open deployment: configuration, the router chain and lazily opened connections. Every
  * operation is generic over models.
  */
-export class Distdb {
+export class Distdb extends RecordApi {
   readonly router: RouterChain;
   readonly #connections = new Map<string, Promise<Connection>>();
   #files: readonly Migration[] | undefined;
+  #closed = false;
   #drift: readonly string[] | undefined;
 
   private constructor(readonly config: DistdbConfig) {
+    super();
     this.router = new RouterChain([...config.routers, tableRouter(config.routes)]);
     checkRelations(this.router, config.models);
   }
@@ -89,6 +92,8 @@ export class Distdb {
   }
 
   connection(alias: string): Promise<Connection> {
+    if (this.#closed)
+      return Promise.reject(new DistdbError('usage', 'this distdb is closed: open another one to go on'));
     this.checkAlias(alias);
     let conn = this.#connections.get(alias);
     if (!conn) {
@@ -125,46 +130,42 @@ export class Distdb {
     return this.checkAlias(this.router.dbForWrite(model.label, hints).value);
   }
 
-  /**
-   * Validates and inserts one record into the database its router picks. Its type is the
-   * model's input type (`InferInput`); anything else given at run time is refused with a code.
-   */
-  async insert<R, I>(model: Model<R, I>, record: NoInfer<I>): Promise<RecordOutcome> {
-    await this.checkSchema(model as AnyModel);
-    const models = [model as AnyModel];
-    const prepared = await prepareRecords(models[0] as AnyModel, [record], (label) =>
-      this.#references(label),
-    );
-    const hints = { record: record as Record<string, unknown> };
-    const conn = await this.connection(this.writeAlias(model as AnyModel, hints));
-    const [outcome] = await commitRecords(prepared, conn);
-    return outcome as RecordOutcome;
-  }
-
-  async get<R, I>(model: Model<R, I>, id: number): Promise<R | undefined> {
-    return this.inDatabase(this.readAlias(model as AnyModel), async (conn) => {
-      const { name, primaryKey } = model.table;
-      const rows = await conn.query(`SELECT * FROM ${name} WHERE ${primaryKey} = ?`, [id]);
-      return rows[0] ? toRecord(model, rows[0], conn) : undefined;
-    });
-  }
-
-  async list<R, I>(model: Model<R, I>, options: { limit?: number; offset?: number } = {}): Promise<R[]> {
+  /** The first records of `model` in primary-key order. */
+  async list<R, I, Rel>(
+    model: Model<R, I, Rel>,
+    options: { limit?: number; offset?: number } = {},
+  ): Promise<R[]> {
     const limit = Math.max(0, Math.floor(options.limit ?? 100));
     const offset = Math.max(0, Math.floor(options.offset ?? 0));
-    return this.inDatabase(this.readAlias(model as AnyModel), async (conn) => {
-      const rows = await conn.query(
-        `SELECT * FROM ${model.table.name} ORDER BY ${model.table.primaryKey} LIMIT ${limit} OFFSET ${offset}`,
-      );
-      return rows.map((r) => toRecord(model, r, conn));
-    });
+    return this.find(model, { limit, offset });
   }
 
-  async count(model: AnyModel): Promise<number> {
-    return this.inDatabase(this.readAlias(model), async (conn) => {
-      const rows = await conn.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${model.table.name}`);
-      return Number(rows[0]?.n ?? 0);
-    });
+  /**
+   * Runs `fn` in one transaction of the database of `alias`: the model calls of `tx` run in
+   * it (models written elsewhere are refused), and a throw rolls it back.
+   */
+  async transaction<T>(alias: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const conn = await this.connection(alias);
+    return conn.transaction((txConn) => fn(new Tx(this, alias, txConn)));
+  }
+
+  /** Kysely on the database of `alias` (the default database when none is given). */
+  async using(alias: string = DEFAULT_ALIAS): Promise<AnyKysely> {
+    return (await this.connection(alias)).kysely();
+  }
+
+  protected context(): QueryContext {
+    const access = async (alias: string) => ({ alias, conn: await this.connection(alias) });
+    return {
+      models: this.models,
+      model: (label) => this.model(label),
+      reader: (m) => access(this.readAlias(m)),
+      writer: (m, record) => access(this.writeAlias(m, record ? { record } : {})),
+    };
+  }
+
+  protected beforeWrite(model: AnyModel): Promise<void> {
+    return this.checkSchema(model);
   }
 
   /** The migration files, read once (again after makeMigrations). */
@@ -233,14 +234,10 @@ export class Distdb {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     const conns = [...this.#connections.values()];
     this.#connections.clear();
     await Promise.all(conns.map(async (c) => (await c.catch(() => undefined))?.close()));
-  }
-
-  #references(label: string): Promise<{ model: AnyModel; check: Connection }> {
-    const target = this.model(label);
-    return this.connection(this.readAlias(target)).then((check) => ({ model: target, check }));
   }
 }
 

@@ -21,12 +21,18 @@ export {
   type InferInput,
   type InferRecord,
   type ModelDeclaration,
+  type RelationsOf,
 } from './models/defineModel.js';
 export { codePrecedence, type FailureCode, type Issue, RECORD_CODES } from './models/failureCodes.js';
-export { type AnyField, type Field, f } from './models/fields.js';
+export { type AnyField, type Field, f, type OnDelete } from './models/fields.js';
 export type { AnyModel, FieldDef, FieldKind, Model } from './models/model.js';
 export { toRecord } from './models/toRecord.js';
 export { validateRecord } from './models/validate.js';
+export type { FindOptions, Patch, RecordApi, WithRelations } from './queries/api.js';
+export type { DeleteOutcome } from './queries/remove.js';
+export type { OrderBy } from './queries/select.js';
+export type { Tx } from './queries/transaction.js';
+export type { Condition, Where } from './queries/where.js';
 export type { RunReport } from './reporting/report.js';
 export type { Router, RoutingHints } from './routing/router.js';
 export { RouterChain } from './routing/routerChain.js';

@@ -1,6 +1,7 @@
 import { DistdbError } from '../errors.js';
 import { parseDecimal } from '../schema/decimal.js';
 import type { AnyField } from './fields.js';
+import type { FieldDef } from './model.js';
 
 /** Names distdb puts into SQL unquoted: portable, lower-case identifiers. */
 export const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
@@ -79,6 +80,35 @@ function checkText(where: string, f: AnyField): void {
   }
 }
 
+const ON_DELETE = ['restrict', 'cascade', 'setNull'];
+
+function checkRelation(where: string, f: AnyField): void {
+  const { as, onDelete } = f.options;
+  if (f.kind.kind !== 'reference') {
+    if (as !== undefined || onDelete !== undefined) fail(where, 'as and onDelete are options of f.ref');
+    return;
+  }
+  if (as !== undefined && (typeof as !== 'string' || !IDENTIFIER.test(as)))
+    fail(where, 'as must be lower-case letters, digits and _');
+  if (onDelete !== undefined && !ON_DELETE.includes(onDelete))
+    fail(where, `onDelete must be ${ON_DELETE.join(', ')}`);
+  if (onDelete === 'setNull' && !f.options.optional)
+    fail(where, "onDelete: 'setNull' needs an optional reference");
+}
+
+/** Relation names are distinct and differ from field names (a record holds both). */
+export function checkRelationNames(model: string, fields: readonly FieldDef[]): void {
+  const names = new Set(fields.map((f) => f.name));
+  const seen = new Set<string>();
+  for (const f of fields) {
+    const name = f.relation?.name;
+    if (name === undefined) continue;
+    if (names.has(name)) fail(`${model}.${f.name}`, `relation "${name}" has the name of a field (set as)`);
+    if (seen.has(name)) fail(`${model}.${f.name}`, `relation "${name}" is named twice (set as)`);
+    seen.add(name);
+  }
+}
+
 export function checkField(model: string, name: string, f: AnyField): void {
   const where = `${model}.${name}`;
   if (!IDENTIFIER.test(name)) fail(model, `field "${name}" must be lower-case letters, digits and _`);
@@ -90,6 +120,7 @@ export function checkField(model: string, name: string, f: AnyField): void {
   }
   if (f.options.optional && f.options.unique) fail(where, 'a unique field cannot be optional');
   if (f.kind.kind === 'reference' && !f.target) fail(where, 'f.ref needs the referenced model');
+  checkRelation(where, f);
   checkNumbers(where, f);
   checkText(where, f);
 }

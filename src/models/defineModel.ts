@@ -1,5 +1,5 @@
 import { DistdbError } from '../errors.js';
-import { checkDeclaration, checkField } from './checkDeclaration.js';
+import { checkDeclaration, checkField, checkRelationNames } from './checkDeclaration.js';
 import { FAILURE_CODE, type FailureCode } from './failureCodes.js';
 import type { AnyField, Field } from './fields.js';
 import type { FieldDef, Model } from './model.js';
@@ -12,6 +12,9 @@ type IsOptional<F> = OptionsOf<F> extends { readonly optional: true } ? true : f
 type HasDefault<F> = OptionsOf<F> extends { readonly default: unknown } ? true : false;
 type OutOf<F> = F extends Field<infer T, unknown, unknown> ? T : never;
 type InOf<F> = F extends Field<unknown, infer T, unknown> ? T : never;
+type TargetOf<F> = F extends Field<unknown, unknown, unknown, infer M> ? M : never;
+type RelationName<K, F> =
+  OptionsOf<F> extends { readonly as: infer A extends string } ? A : K extends `${infer B}_id` ? B : K;
 type Fields = Record<string, AnyField>;
 
 /** The record as stored and read back: optional fields may be null. */
@@ -32,10 +35,17 @@ export type InputOf<F extends Fields> = Simplify<
   }
 >;
 
+/** Relation name → the referenced model's record type, for each reference field. */
+export type RelationsOf<F extends Fields> = Simplify<{
+  -readonly [K in keyof F as TargetOf<F[K]> extends Model<unknown, unknown, unknown>
+    ? RelationName<K, F[K]>
+    : never]: TargetOf<F[K]> extends Model<infer R, unknown, unknown> ? R : never;
+}>;
+
 /** The record type of a model: `InferRecord<typeof Author>`. */
-export type InferRecord<M> = M extends Model<infer R, unknown> ? R : never;
+export type InferRecord<M> = M extends Model<infer R, unknown, unknown> ? R : never;
 /** The type a model accepts on write: `InferInput<typeof Author>`. */
-export type InferInput<M> = M extends Model<unknown, infer I> ? I : never;
+export type InferInput<M> = M extends Model<unknown, infer I, unknown> ? I : never;
 
 export interface ModelDeclaration<N extends string, F extends Fields> {
   /** The model's name, used in routes and messages: `Author`. */
@@ -69,6 +79,9 @@ function fieldDef(name: string, field: AnyField): FieldDef {
     ...(o.unique === 'ci' ? { caseInsensitive: true } : {}),
     ...(o.optional ? { optional: true } : {}),
     ...(o.default !== undefined ? { default: o.default } : {}),
+    ...(field.kind.kind === 'reference'
+      ? { relation: { name: o.as ?? name.replace(/_id$/, ''), onDelete: o.onDelete ?? 'restrict' } }
+      : {}),
   };
 }
 
@@ -111,12 +124,13 @@ function storedDefault(label: string, field: FieldDef) {
  */
 export function defineModel<const N extends string, const F extends Fields>(
   declaration: ModelDeclaration<N, F>,
-): Model<RecordOf<F>, InputOf<F>> & { readonly label: N } {
+): Model<RecordOf<F>, InputOf<F>, RelationsOf<F>> & { readonly label: N } {
   checkDeclaration(declaration);
   const fields = Object.entries(declaration.fields).map(([name, field]) => {
     checkField(declaration.name, name, field);
     return fieldDef(name, field);
   });
+  checkRelationNames(declaration.name, fields);
   const codes = orderedCodes(declaration.name, defaultCodes(fields), declaration.codeOrder);
   for (const code of codes) {
     if (!FAILURE_CODE.test(code)) {

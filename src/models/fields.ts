@@ -19,24 +19,25 @@ export interface FieldOptions<TValue> {
  * types are inferred from: the value read back, the value accepted on write, and the options
  * (whether it may be left out).
  */
-export interface Field<TOut = unknown, TIn = TOut, TOptions = unknown> {
+export interface Field<TOut = unknown, TIn = TOut, TOptions = unknown, TTarget = unknown> {
   readonly kind: FieldKind;
-  readonly options: FieldOptions<FieldValue>;
+  readonly options: FieldOptions<FieldValue> & Pick<RefOptions, 'as' | 'onDelete'>;
   /** The referenced model, for references. */
   readonly target?: AnyModel;
   readonly __out?: TOut;
   readonly __in?: TIn;
   readonly __options?: TOptions;
+  readonly __target?: TTarget;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: any field, whatever its value types.
-export type AnyField = Field<any, any, any>;
+export type AnyField = Field<any, any, any, any>;
 
-const field = <TOut, TIn, TOptions>(
+const field = <TOut, TIn, TOptions, TTarget = unknown>(
   kind: FieldKind,
-  options: FieldOptions<FieldValue> | undefined,
+  options: Field['options'] | undefined,
   target?: AnyModel,
-): Field<TOut, TIn, TOptions> => ({ kind, options: options ?? {}, ...(target ? { target } : {}) });
+): Field<TOut, TIn, TOptions, TTarget> => ({ kind, options: options ?? {}, ...(target ? { target } : {}) });
 
 export interface TextOptions extends FieldOptions<string> {
   readonly minLength?: number;
@@ -57,9 +58,19 @@ export interface DecimalOptions extends FieldOptions<string> {
   readonly max?: string;
 }
 
+/** What deleting a referenced record does to the records referencing it. */
+export type OnDelete = 'restrict' | 'cascade' | 'setNull';
+
 export interface RefOptions extends FieldOptions<number> {
   /** Failure code when the referenced record does not exist (default `unknown_<model>`). */
   readonly unknownCode?: string;
+  /** The relation's name in `include` (default: the field's name without `_id`). */
+  readonly as?: string;
+  /**
+   * Deleting the referenced record: refused while referenced (`restrict`, the default), deletes
+   * this record too (`cascade`), or clears this field (`setNull`, optional references only).
+   */
+  readonly onDelete?: OnDelete;
 }
 
 const patternSource = (p: RegExp | string | undefined) => (p instanceof RegExp ? p.source : p);
@@ -106,8 +117,8 @@ export const f = {
     options?: O,
   ) => field<V[number], V[number], O>({ kind: 'enum', values: [...values] }, options),
   /** The id of a record of `model`, which may live in another database. */
-  ref: <const O extends RefOptions>(model: AnyModel, options?: O) =>
-    field<number, number, O>(
+  ref: <M extends AnyModel, const O extends RefOptions>(model: M, options?: O) =>
+    field<number, number, O, M>(
       { kind: 'reference', model: model.label, unknownCode: options?.unknownCode ?? `unknown_${model.name}` },
       options,
       model,

@@ -52,13 +52,19 @@ export interface FieldDef {
   readonly optional?: boolean;
   /** Stored when the record leaves the field out. */
   readonly default?: FieldValue;
+  /** For references: the relation's name in `include`, and what deleting its target does. */
+  readonly relation?: { readonly name: string; readonly onDelete: 'restrict' | 'cascade' | 'setNull' };
 }
 
 /**
  * A model as distdb runs it: plain data (no functions), so it travels to worker threads as is.
  * `TRecord` is the record as read back, `TInput` the record as written (defaults optional).
  */
-export interface Model<TRecord = Record<string, unknown>, TInput = TRecord> {
+export interface Model<
+  TRecord = Record<string, unknown>,
+  TInput = TRecord,
+  TRelations = Record<never, never>,
+> {
   /** Snake-case name used in reports, JSON and run history: user, blog_post. */
   readonly name: string;
   /** The declared name, used in routing and messages: User, BlogPost. */
@@ -72,11 +78,13 @@ export interface Model<TRecord = Record<string, unknown>, TInput = TRecord> {
   /** Phantom type carriers; never set. */
   readonly __record?: TRecord;
   readonly __input?: TInput;
+  /** Relation name → the referenced record type, for `include`. */
+  readonly __relations?: TRelations;
 }
 
 /** Any model, whatever its record types. */
 // biome-ignore lint/suspicious/noExplicitAny: the record types are phantoms; any model fits here.
-export type AnyModel = Model<any, any>;
+export type AnyModel = Model<any, any, any>;
 
 export function uniqueFields(model: AnyModel): FieldDef[] {
   return model.fields.filter((f) => f.duplicateCode !== undefined);
@@ -86,6 +94,11 @@ export type ReferenceField = FieldDef & { readonly type: Extract<FieldKind, { ki
 
 export function referenceFields(model: AnyModel): ReferenceField[] {
   return model.fields.filter((f): f is ReferenceField => f.type.kind === 'reference');
+}
+
+/** The reference field whose relation is called `name`, if any. */
+export function relationNamed(model: AnyModel, name: string): ReferenceField | undefined {
+  return referenceFields(model).find((f) => f.relation?.name === name);
 }
 
 /** The field holding the primary key. */

@@ -1,0 +1,97 @@
+import type { AnyKysely } from '../db/dialect.js';
+import { DistdbError } from '../errors.js';
+import type { AnyModel, Model } from '../models/model.js';
+import type { RecordOutcome } from '../store/outcome.js';
+import type { QueryContext } from './context.js';
+import { countRecords, findRecords } from './find.js';
+import { insertRecords } from './insert.js';
+import { type DeleteOutcome, deleteRecord } from './remove.js';
+import type { OrderBy } from './select.js';
+import { updateRecord } from './update.js';
+import type { Where } from './where.js';
+
+/** A record with the relations named in `N` loaded (null where the referenced record is missing). */
+export type WithRelations<R, Rel, N extends readonly string[]> = R & {
+  -readonly [K in N[number] & keyof Rel]: Rel[K] | null;
+};
+
+export interface FindOptions<R, I, Rel, N extends readonly (keyof Rel & string)[]> {
+  readonly where?: Where<I>;
+  readonly orderBy?: OrderBy<R>;
+  readonly limit?: number;
+  readonly offset?: number;
+  readonly include?: N;
+}
+
+/** Fields a patch may change: any of the input's, each optional. */
+export type Patch<I> = { readonly [K in keyof I]?: I[K] };
+
+/**
+ * The record operations, over a context saying where each model is read and written: the
+ * routers' databases (Distdb), or one open transaction (Tx).
+ */
+export abstract class RecordApi {
+  protected abstract context(): QueryContext;
+  /** Refuses a write to a model that differs from its migrations. */
+  protected abstract beforeWrite(model: AnyModel): Promise<void>;
+
+  /** Validates and inserts one record: `{ok: true, id}` or `{ok: false, id, code, message}`. */
+  async insert<R, I, Rel>(model: Model<R, I, Rel>, record: NoInfer<I>): Promise<RecordOutcome> {
+    const [outcome] = await this.insertMany(model, [record]);
+    return outcome as RecordOutcome;
+  }
+
+  /** Outcomes in input order; the first record in input order wins a unique value. */
+  async insertMany<R, I, Rel>(
+    model: Model<R, I, Rel>,
+    records: readonly NoInfer<I>[],
+  ): Promise<RecordOutcome[]> {
+    await this.beforeWrite(model as AnyModel);
+    if (!Array.isArray(records))
+      throw new DistdbError('usage', `insertMany: the ${model.label} records must be a list`);
+    return insertRecords(this.context(), model as AnyModel, records);
+  }
+
+  async get<R, I, Rel, const N extends readonly (keyof Rel & string)[] = []>(
+    model: Model<R, I, Rel>,
+    id: number,
+    options: { readonly include?: N } = {},
+  ): Promise<WithRelations<R, Rel, N> | undefined> {
+    const key = model.table.primaryKey;
+    const [first] = await this.find(model, { where: { [key]: id } as Where<I>, include: options.include });
+    return first;
+  }
+
+  async find<R, I, Rel, const N extends readonly (keyof Rel & string)[] = []>(
+    model: Model<R, I, Rel>,
+    options: FindOptions<R, I, Rel, N> = {},
+  ): Promise<WithRelations<R, Rel, N>[]> {
+    return (await findRecords(this.context(), model as AnyModel, options)) as WithRelations<R, Rel, N>[];
+  }
+
+  async count<R, I, Rel>(
+    model: Model<R, I, Rel>,
+    options: { readonly where?: Where<I> } = {},
+  ): Promise<number> {
+    return countRecords(this.context(), model as AnyModel, options.where);
+  }
+
+  /** Validated like an insert; an unknown id is `{ok: false, code: 'not_found'}`. */
+  async update<R, I, Rel>(
+    model: Model<R, I, Rel>,
+    id: number,
+    patch: Patch<NoInfer<I>>,
+  ): Promise<RecordOutcome> {
+    await this.beforeWrite(model as AnyModel);
+    return updateRecord(this.context(), model as AnyModel, id, patch);
+  }
+
+  /** Refused with `referenced` while referenced; cascades and clears as the references say. */
+  async delete<R, I, Rel>(model: Model<R, I, Rel>, id: number): Promise<DeleteOutcome> {
+    await this.beforeWrite(model as AnyModel);
+    return deleteRecord(this.context(), model as AnyModel, id);
+  }
+
+  /** Kysely on the database of `alias`, for anything else (joins within it, aggregates). */
+  abstract using(alias?: string): Promise<AnyKysely>;
+}

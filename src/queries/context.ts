@@ -1,0 +1,51 @@
+import type { AnyKysely, Connection, Row } from '../db/dialect.js';
+import { DistdbError, errorMessage } from '../errors.js';
+import type { AnyModel } from '../models/model.js';
+import { scrub } from '../secrets.js';
+
+/** A database as a query uses it: its alias (for errors) and connection. */
+export interface Access {
+  readonly alias: string;
+  readonly conn: Connection;
+}
+
+/** Where each model's records are read and written: the routers', or an open transaction's. */
+export interface QueryContext {
+  readonly models: readonly AnyModel[];
+  model(label: string): AnyModel;
+  reader(model: AnyModel): Promise<Access>;
+  writer(model: AnyModel, record?: Readonly<Record<string, unknown>>): Promise<Access>;
+}
+
+/** A query Kysely compiled: its SQL (in the backend's style) and values. */
+export interface Compiled {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
+/** Builds a query with the database's Kysely; the values are checked while it is built. */
+export async function build(
+  access: Access,
+  make: (k: AnyKysely) => { compile(): Compiled },
+): Promise<Compiled> {
+  return make(await access.conn.kysely()).compile();
+}
+
+/** Runs a compiled query; a failure is a query error naming the database and the SQL. */
+export async function run(access: Access, q: Compiled): Promise<{ rows: Row[]; changes: number }> {
+  try {
+    return await access.conn.runCompiled(q.sql, q.parameters);
+  } catch (err) {
+    throw queryError(access, q.sql, err);
+  }
+}
+
+export function queryError(access: Access, sql: string, err: unknown): DistdbError {
+  if (err instanceof DistdbError) return err;
+  const message = scrub(errorMessage(err).split('\n')[0] ?? '');
+  return new DistdbError('query', `database "${access.alias}": ${message}`, {
+    cause: err,
+    alias: access.alias,
+    sql,
+  });
+}

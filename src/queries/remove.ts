@@ -1,0 +1,161 @@
+import { DistdbError } from '../errors.js';
+import { type AnyModel, primaryField, type ReferenceField, referenceFields } from '../models/model.js';
+import { type Access, build, type QueryContext, run } from './context.js';
+import { notFound } from './outcome.js';
+import { queryValue } from './values.js';
+
+/** What a delete did: per model label, how many records it deleted and how many it detached. */
+export type DeleteOutcome =
+  | {
+      readonly ok: true;
+      readonly id: number;
+      readonly deleted: Record<string, number>;
+      readonly detached: Record<string, number>;
+    }
+  | { readonly ok: false; readonly id: number; readonly code: string; readonly message: string };
+
+/** One change of the plan: delete those records, or clear that reference in them. */
+interface Step {
+  readonly model: AnyModel;
+  readonly ids: number[];
+  /** Set: the reference field cleared (onDelete 'setNull'); unset: the records are deleted. */
+  readonly clear?: ReferenceField;
+}
+
+/**
+ * Deletes record `id` and what its references' onDelete says: refused with `referenced` while
+ * a `restrict` reference to it (or to a record a cascade would delete) exists in any database.
+ * Changes run dependents first, the record last, one transaction per database in turn: if one
+ * fails, the records already deleted were dependents only, so no reference is left dangling,
+ * and the outcome `delete_incomplete` says what was and was not applied.
+ */
+export async function deleteRecord(ctx: QueryContext, model: AnyModel, id: number): Promise<DeleteOutcome> {
+  if (!Number.isSafeInteger(id))
+    throw new DistdbError('usage', `delete: ${model.label} id must be an integer, got ${String(id)}`);
+  const own = await ctx.writer(model, { [primaryField(model).name]: id });
+  if ((await existingIds(own, model, primaryField(model).name, [id])).length === 0) {
+    return notFound(model, id) as DeleteOutcome;
+  }
+  const steps: Step[] = [];
+  const blocked = await plan(ctx, model, [id], steps);
+  if (blocked) return { ok: false, id, code: 'referenced', message: `${model.label} ${id} ${blocked}` };
+  steps.push({ model, ids: [id] });
+  return apply(ctx, id, steps);
+}
+
+/**
+ * Adds the changes deleting `ids` of `model` needs, dependents before what they depend on; returns why
+ * it may not happen, if a restricting reference is found.
+ */
+async function plan(
+  ctx: QueryContext,
+  model: AnyModel,
+  ids: number[],
+  steps: Step[],
+): Promise<string | undefined> {
+  for (const [m, field] of referencing(ctx, model)) {
+    const access = await ctx.writer(m);
+    const found = await existingIds(access, m, field.name, ids);
+    if (found.length === 0) continue;
+    const onDelete = field.relation?.onDelete ?? 'restrict';
+    if (onDelete === 'restrict') {
+      return `is referenced by ${found.length} ${m.label} record(s) in database "${access.alias}" (${m.label}.${field.name})`;
+    }
+    if (onDelete === 'setNull') {
+      steps.push({ model: m, ids: found, clear: field });
+      continue;
+    }
+    const deeper = await plan(ctx, m, found, steps);
+    if (deeper)
+      return `would delete ${m.label} records that are still referenced: ${m.label} ${found[0]} ${deeper}`;
+    steps.push({ model: m, ids: found });
+  }
+  return undefined;
+}
+
+/** Every (model, field) referencing `model`. */
+function referencing(ctx: QueryContext, model: AnyModel): [AnyModel, ReferenceField][] {
+  return ctx.models.flatMap((m) =>
+    referenceFields(m)
+      .filter((f) => f.type.model === model.label)
+      .map((f): [AnyModel, ReferenceField] => [m, f]),
+  );
+}
+
+/** Primary keys of `model`'s records whose `column` is one of `values`. */
+async function existingIds(
+  access: Access,
+  model: AnyModel,
+  column: string,
+  values: number[],
+): Promise<number[]> {
+  const key = model.table.primaryKey;
+  const field = model.fields.find((f) => f.name === column);
+  if (!field) return [];
+  const encoded = values.map((v) => queryValue(access.conn, model, field, v, 'delete'));
+  const q = await build(access, (k) =>
+    k.selectFrom(model.table.name).select(key).where(column, 'in', encoded),
+  );
+  const { rows } = await run(access, q);
+  return rows.map((r) => Number(r[key]));
+}
+
+/** Runs the steps, consecutive steps on one database in one transaction. */
+async function apply(ctx: QueryContext, id: number, steps: Step[]): Promise<DeleteOutcome> {
+  const deleted: Record<string, number> = {};
+  const detached: Record<string, number> = {};
+  const done: string[] = [];
+  const groups = await byDatabase(ctx, steps);
+  for (const [i, group] of groups.entries()) {
+    try {
+      await group.access.conn.transaction(async (tx) => {
+        for (const step of group.steps) await runStep({ alias: group.access.alias, conn: tx }, step);
+      });
+    } catch (err) {
+      const left = groups
+        .slice(i)
+        .map((g) => `"${g.access.alias}"`)
+        .join(', ');
+      const applied = done.length > 0 ? `applied in ${done.join(', ')}; ` : '';
+      const reason = err instanceof Error ? err.message : String(err);
+      return {
+        ok: false,
+        id,
+        code: 'delete_incomplete',
+        message: `${applied}not applied in ${left}: ${reason}`,
+      };
+    }
+    for (const step of group.steps) {
+      const counts = step.clear ? detached : deleted;
+      counts[step.model.label] = (counts[step.model.label] ?? 0) + step.ids.length;
+    }
+    done.push(`"${group.access.alias}"`);
+  }
+  return { ok: true, id, deleted, detached };
+}
+
+async function byDatabase(ctx: QueryContext, steps: Step[]): Promise<{ access: Access; steps: Step[] }[]> {
+  const groups: { access: Access; steps: Step[] }[] = [];
+  for (const step of steps) {
+    const access = await ctx.writer(step.model);
+    const last = groups[groups.length - 1];
+    if (last && last.access.alias === access.alias) last.steps.push(step);
+    else groups.push({ access, steps: [step] });
+  }
+  return groups;
+}
+
+async function runStep(access: Access, step: Step): Promise<void> {
+  const { model } = step;
+  const key = primaryField(model);
+  const ids = step.ids.map((v) => queryValue(access.conn, model, key, v, 'delete'));
+  const q = await build(access, (k) =>
+    step.clear
+      ? k
+          .updateTable(model.table.name)
+          .set({ [step.clear.name]: null })
+          .where(key.name, 'in', ids)
+      : k.deleteFrom(model.table.name).where(key.name, 'in', ids),
+  );
+  await run(access, q);
+}
