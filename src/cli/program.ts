@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { escapeControl, escapeControlLines } from '../reporting/escape.js';
 import { VERSION } from '../version.js';
 import { databasesCommand } from './commands/databases.js';
+import { findCommand } from './commands/find.js';
 import { makeMigrationsCommand } from './commands/makemigrations.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reportCommand } from './commands/report.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: Io): Command {
   simulateCommand(program, io);
   resetCommand(program, io);
   databasesCommand(program, io);
+  findCommand(program, io);
   runsCommand(program, io);
   reportCommand(program, io);
   return program;
