@@ -108,3 +108,65 @@ describe('inferred record types', () => {
     expect(typeof check).toBe('function');
   });
 });
+
+const Comment = defineModel({
+  name: 'Comment',
+  table: 'comments',
+  fields: {
+    id: f.id(),
+    post_id: f.ref(Post, { onDelete: 'cascade' }),
+    reply_to: f.ref(Author, { as: 'replied', optional: true, onDelete: 'setNull' }),
+    body: f.text({ maxLength: 500 }),
+  },
+});
+
+describe('query and write types', () => {
+  type Api = import('distdb').Distdb;
+
+  it('find results have the record type, and each include adds its relation (null when missing)', async () => {
+    const check = async (db: Api) => {
+      const posts = await db.find(Post, { where: { score: { gte: 10 } }, include: ['author'] });
+      expectTypeOf(posts[0]?.author).toEqualTypeOf<AuthorRecord | null | undefined>();
+      expectTypeOf(posts[0]?.title).toEqualTypeOf<string | undefined>();
+      const comments = await db.find(Comment, { include: ['post', 'replied'] });
+      expectTypeOf(comments[0]?.replied).toEqualTypeOf<AuthorRecord | null | undefined>();
+      const plain = await db.find(Comment);
+      // @ts-expect-error nothing was included
+      void plain[0]?.post;
+      const one = await db.get(Post, 1, { include: ['author'] });
+      expectTypeOf(one?.author).toEqualTypeOf<AuthorRecord | null | undefined>();
+    };
+    expect(typeof check).toBe('function');
+  });
+
+  it('a misspelt include, an unknown field in where, orderBy or a patch, or a wrong value type is a compile error', () => {
+    const check = (db: Api) => {
+      // @ts-expect-error Post has no relation "writer"
+      void db.find(Post, { include: ['writer'] });
+      // @ts-expect-error Post has no field "colour"
+      void db.find(Post, { where: { colour: 'red' } });
+      // @ts-expect-error score is compared with numbers
+      void db.find(Post, { where: { score: { gt: 'ten' } } });
+      // @ts-expect-error Post has no field "rank" to order by
+      void db.find(Post, { orderBy: [{ rank: 'desc' }] });
+      // @ts-expect-error directions are asc or desc
+      void db.find(Post, { orderBy: [{ score: 'down' }] });
+      // @ts-expect-error Post has no field "colour"
+      void db.update(Post, 1, { colour: 'red' });
+      // @ts-expect-error title must be a string
+      void db.update(Post, 1, { title: 5 });
+      // @ts-expect-error Author has no field "colour"
+      void db.count(Author, { where: { colour: 'red' } });
+      void db.find(Post, {
+        where: {
+          or: [{ kind: 'note' }, { kind: { in: ['draft', 'article'] } }],
+          published_at: { isNull: true },
+        },
+        orderBy: [{ score: 'desc' }, { id: 'asc' }],
+        limit: 10,
+      });
+      void db.update(Post, 1, { score: 5, published: true });
+    };
+    expect(typeof check).toBe('function');
+  });
+});
