@@ -93,15 +93,31 @@ export interface Dialect {
 }
 
 /**
- * One open database. SQL passed to `query`/`execute` is portable: `?` placeholders, unquoted
- * lower-case identifiers; the dialect translates. Everything backend-specific is a method.
+ * A session to one database, as a driver gives it: SQL in (portable SQL with `?` placeholders
+ * and unquoted lower-case identifiers, translated by the dialect; or SQL Kysely compiled for the
+ * backend), rows out in storage form, transactions and locks.
  */
-export interface Connection {
+export interface DriverSession {
   readonly dialect: Dialect;
   readonly url: DatabaseUrl;
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   execute(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number; insertId?: number }>;
-  /** Runs `fn` in one write transaction (serialized against other writers where the backend needs it). */
+  /**
+   * Runs SQL compiled for this backend (Kysely's `compile()`: its quoting and placeholders),
+   * with values from `encodeParam`; rows come back in storage form, as from `query`.
+   */
+  runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }>;
+  /** A value of `column` in storage form, as this backend's driver takes it in a query. */
+  encodeParam(column: ColumnDef, value: SqlValue): unknown;
+  /**
+   * Kysely on this database, made on first use. Inside `transaction()` (called on the
+   * transaction's connection) its queries run in the transaction.
+   */
+  kysely(): Promise<AnyKysely>;
+  /**
+   * Runs `fn` in one write transaction: one at a time per connection where the backend has one
+   * session (SQLite), serialized against other writers where the backend needs it.
+   */
   transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T>;
   /** Runs `fn` while holding a named, cross-process lock on this database. */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
@@ -112,6 +128,11 @@ export interface Connection {
   holdLock(name: string): Promise<HeldLock | undefined>;
   /** Whether a session (of this process or any other) holds the lock `name` of `holdLock` now. */
   lockHeld(name: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** What the database says about itself. */
+export interface Introspection {
   tableExists(table: string): Promise<boolean>;
   /** The most characters a text column holds; undefined where its text has no length (or it does not exist). */
   textLength(table: string, column: string): Promise<number | undefined>;
@@ -120,6 +141,10 @@ export interface Connection {
    * now. Undefined where connections are not limited (embedded files).
    */
   connectionHeadroom(): Promise<{ server: string; available: number } | undefined>;
+}
+
+/** The bulk paths: each backend's fastest way to write and look up many rows. */
+export interface BulkWrites {
   /** Inserts rows in one transaction; a constraint violation fails that row only. */
   insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]>;
   /**
@@ -134,22 +159,12 @@ export interface Connection {
    * while it is a safe integer, a bigint beyond.
    */
   decodeDecimal(value: SqlValue, scale: number): MinorUnits;
-  /**
-   * Runs SQL compiled for this backend (Kysely's `compile()`: its quoting and placeholders),
-   * with values from `encodeParam`; rows come back in storage form, as from `query`.
-   */
-  runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }>;
-  /** A value of `column` in storage form, as this backend's driver takes it in a query. */
-  encodeParam(column: ColumnDef, value: SqlValue): unknown;
-  /**
-   * Kysely on this database, made on first use. Inside `transaction()` (called on the
-   * transaction's connection) its queries run in the transaction.
-   */
-  kysely(): Promise<AnyKysely>;
   /** Empties a table; returns the number of rows removed. */
   truncate(table: string): Promise<number>;
-  close(): Promise<void>;
 }
+
+/** One open database: its driver session, introspection and bulk paths (DDL is the Dialect's). */
+export interface Connection extends DriverSession, Introspection, BulkWrites {}
 
 /** Key used by `existing` results: case-folded where the column compares case-insensitively. */
 export function keyOf(value: SqlValue, caseInsensitive: boolean | undefined): string {

@@ -4,30 +4,27 @@ import Database from 'better-sqlite3';
 import { DistdbError, errorMessage } from '../../../errors.js';
 import type { MinorUnits } from '../../../schema/decimal.js';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
-import type { AnyKysely } from '../../dialect.js';
-import {
-  type Connection,
-  type ConnectOptions,
-  type Dialect,
-  type HeldLock,
-  keyOf,
-  type Row,
-  type RowWrite,
-  type SqlValue,
+import type {
+  AnyKysely,
+  Connection,
+  ConnectOptions,
+  Dialect,
+  HeldLock,
+  Row,
+  RowWrite,
+  SqlValue,
 } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
-import { isBusy, rowFailure } from './errors.js';
+import { decodeDecimal, SqliteBulk } from './bulk.js';
+import { isBusy } from './errors.js';
 import { fileLockHeld, holdFileLock, lockPath } from './fileLock.js';
-import { InsertShapes } from './insertShapes.js';
 import { Session } from './session.js';
+import { safeNumbers } from './values.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
 /** Pages of WAL between automatic checkpoints (of 4 KB each: 32 MB). */
 export const WAL_CHECKPOINT_PAGES = 8192;
-
-const OK: RowWrite = { ok: true };
-const UNIQUE: RowWrite = { ok: false, violation: 'unique' };
 
 /** `sqlite:PATH`, `sqlite://PATH`, `sqlite:///ABS/PATH` or `sqlite::memory:`. */
 export function sqlitePath(url: DatabaseUrl): string {
@@ -77,35 +74,11 @@ function whileBusy<T>(step: () => T): T {
   }
 }
 
-/** Integers read as bigints (safeIntegers) become numbers wherever a number holds them exactly. */
-function safeNumbers(rows: Row[]): Row[] {
-  for (const row of rows) {
-    for (const key in row) {
-      const v = row[key];
-      if (typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE) row[key] = Number(v);
-    }
-  }
-  return rows;
-}
-
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** A JSON array of values; bigints as their digits, which json_each reads as exact integers. */
-function jsonArray(values: readonly SqlValue[]): string {
-  if (!values.some((v) => typeof v === 'bigint')) return JSON.stringify(values);
-  return `[${values.map((v) => (typeof v === 'bigint' ? String(v) : JSON.stringify(v))).join(',')}]`;
-}
-
-function isIntegerKey(table: TableDef, column: string): boolean {
-  const kind = table.columns.find((c) => c.name === column)?.type.kind;
-  return kind === 'integer' || kind === 'serial';
-}
-
 export class SqliteConnection implements Connection {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
   readonly #session: Session;
+  readonly #bulk: SqliteBulk;
   #kysely: Promise<AnyKysely> | undefined;
   readonly #sharedWriter: boolean;
   readonly #path: string;
@@ -135,6 +108,11 @@ export class SqliteConnection implements Connection {
       // INTEGER values beyond 2^53 (decimals of up to 18 digits in minor units) read exactly.
       this.#db.defaultSafeIntegers(true);
       this.#session = new Session(db);
+      this.#bulk = new SqliteBulk({
+        session: this.#session,
+        statement: (sql) => this.#prepare(sql),
+        transaction: (fn) => this.transaction(() => fn()),
+      });
     } catch (err) {
       throw new DistdbError('connection', `cannot open ${url.redacted}: ${errorMessage(err)}`, {
         cause: err,
@@ -207,71 +185,20 @@ export class SqliteConnection implements Connection {
     return rows.length > 0;
   }
 
-  /**
-   * The INSERT for rows naming `columns`. DO NOTHING on unique conflicts: a duplicate is an
-   * expected outcome, not worth an exception; CHECK and NOT NULL violations still raise.
-   */
-  #insertStatement(table: TableDef, columns: readonly string[]): Statement {
-    return this.#prepare(
-      `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
-    );
+  insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
+    return this.#bulk.insertBatch(table, rows);
   }
 
-  async insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
-    const shapes = new InsertShapes(table, (columns) => this.#insertStatement(table, columns));
-    const out: RowWrite[] = new Array(rows.length);
-    const run = () => {
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i] as Row;
-        const shape = shapes.of(row);
-        const { columns, values } = shape;
-        for (let c = 0; c < columns.length; c++) values[c] = row[columns[c] as string] ?? null;
-        try {
-          out[i] = shape.stmt.run(values).changes === 1 ? OK : UNIQUE;
-        } catch (err) {
-          const failure = rowFailure(table, err);
-          if (!failure) throw err;
-          out[i] = failure;
-        }
-      }
-    };
-    if (this.#session.inTransaction) run();
-    else await this.transaction(async () => run());
-    return out;
+  integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {
+    return this.#bulk.integerRange(table, column, low, high);
   }
 
-  async integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {
-    // Only this method runs this SQL, so plucking its cached statement changes no other caller.
-    // Key columns hold safe integers (ids are validated so): read as numbers straight away.
-    const sql = `SELECT ${column} FROM ${table.name} WHERE ${column} BETWEEN ? AND ?`;
-    return this.#session.exclusive(
-      () => this.#prepare(sql).pluck().safeIntegers(false).all(low, high) as number[],
-    );
+  existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
+    return this.#bulk.existing(table, column, values);
   }
 
-  async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
-    const ci = table.columns.find((c) => c.name === column)?.caseInsensitive;
-    const expr = ci ? `lower(${column})` : column;
-    // One statement whatever the number of values (a statement per IN-list length would pile up).
-    const stmt = this.#prepare(
-      `SELECT ${column} AS v FROM ${table.name} WHERE ${expr} IN (SELECT value FROM json_each(?))`,
-    );
-    // Integer keys are validated safe integers: read as numbers, not bigints.
-    if (isIntegerKey(table, column)) stmt.safeIntegers(false);
-    const keys = values.map((v) => (ci ? String(v).toLowerCase() : v));
-    const rows = await this.#session.exclusive(() => stmt.all(jsonArray(keys)) as { v: SqlValue }[]);
-    return new Set(rows.map((r) => keyOf(r.v, ci)));
-  }
-
-  /** Decimals are stored as integer minor units: exact, a bigint beyond 2^53. */
   decodeDecimal(value: SqlValue): MinorUnits {
-    if (value === null) return 0;
-    if (typeof value === 'bigint') {
-      const n = Number(value);
-      return Number.isSafeInteger(n) ? n : value;
-    }
-    if (typeof value === 'string' && /^-?\d+$/.test(value)) return this.decodeDecimal(BigInt(value));
-    return Number(value);
+    return decodeDecimal(value);
   }
 
   async truncate(table: string): Promise<number> {
