@@ -4,7 +4,7 @@ import { loadConfig } from './config/loadConfig.js';
 import type { AnyKysely, Connection } from './db/dialect.js';
 import { openConnection } from './db/open.js';
 import { dialectFor } from './db/registry.js';
-import { DistdbError, databaseError, namedAfter } from './errors.js';
+import { advisedError, DistdbError, databaseError, namedAfter } from './errors.js';
 import { driftOf, type MakeMigrationsResult, makeMigrations } from './migrations/makeMigrations.js';
 import { readMigrationFiles } from './migrations/migrationFiles.js';
 import { allMigrations, type Migration } from './migrations/migrations.js';
@@ -222,9 +222,11 @@ export class Distdb extends RecordApi {
     const drift = await this.schemaDrift();
     const label = model ? drift.find((l) => l === model.label) : drift[0];
     if (label !== undefined)
-      throw new DistdbError(
+      throw advisedError(
         'config',
-        `model ${label} differs from its migrations: run \`distdb makemigrations\``,
+        `model ${label} differs from its migrations`,
+        'schema_drift',
+        'make a migration for it (makeMigrations)',
       );
   }
 

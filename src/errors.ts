@@ -26,6 +26,19 @@ const exitCodes: Record<ErrorKind, number> = {
   mismatch: 3,
 };
 
+export interface ErrorOptions {
+  readonly cause?: unknown;
+  readonly alias?: string;
+  readonly sql?: string;
+  readonly reason?: string;
+  readonly fact?: string;
+}
+
+/** What is so, then what to do about it in the library's terms; `reason` names the situation. */
+export function advisedError(kind: ErrorKind, fact: string, reason: string, advice: string): DistdbError {
+  return new DistdbError(kind, `${fact}: ${advice}`, { reason, fact });
+}
+
 /** An error meant for the person running distdb: a one-line message, a kind, and the underlying cause. */
 export class DistdbError extends Error {
   readonly kind: ErrorKind;
@@ -33,12 +46,20 @@ export class DistdbError extends Error {
   readonly alias: string | undefined;
   /** The SQL that failed, without its parameter values. */
   readonly sql: string | undefined;
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown; alias?: string; sql?: string }) {
+  /**
+   * For a refusal the caller can act on: a word naming the situation, and what is so (the
+   * message without the library's advice), so that a command line can give its own advice.
+   */
+  readonly reason: string | undefined;
+  readonly fact: string | undefined;
+  constructor(kind: ErrorKind, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'DistdbError';
     this.kind = kind;
     this.alias = options?.alias;
     this.sql = options?.sql;
+    this.reason = options?.reason;
+    this.fact = options?.fact;
   }
   get exitCode(): number {
     return exitCodes[this.kind];

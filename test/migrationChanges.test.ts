@@ -123,7 +123,8 @@ describe('a model that differs from its migrations', () => {
       const refused = db.insert(changed, { id: 1, label: 'x' });
       await expect(refused).rejects.toMatchObject({
         kind: 'config',
-        message: 'model Tag differs from its migrations: run `distdb makemigrations`',
+        message: 'model Tag differs from its migrations: make a migration for it (makeMigrations)',
+        reason: 'schema_drift',
       });
     } finally {
       await db.close();

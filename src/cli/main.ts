@@ -5,6 +5,7 @@ import { escapeControl, escapeControlLines } from '../reporting/escape.js';
 import { scrub } from '../secrets.js';
 import type { Io } from './context.js';
 import { buildProgram } from './program.js';
+import { cliMessage } from './wording.js';
 
 const io: Io = {
   out: (text) => process.stdout.write(scrub(text)),
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof DistdbError) {
-      io.err(`distdb: error: ${escapeControl(err.message)}\n`);
+      io.err(`distdb: error: ${escapeControl(cliMessage(err))}\n`);
       return err.exitCode;
     }
     io.err(`distdb: unexpected error: ${escapeControl(errorMessage(err))}\n`);

@@ -1,7 +1,7 @@
 import { publicConfig } from '../config/config.js';
 import type { HeldLock } from '../db/dialect.js';
 import type { Distdb } from '../distdb.js';
-import { DistdbError } from '../errors.js';
+import { advisedError, DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import type { RunStore } from '../runs/runStore.js';
 import {
@@ -45,9 +45,11 @@ export async function resetModels(
     const alias = db.writeAlias(m);
     const conn = await db.connection(alias);
     if (!conn.dialect.capabilities.embedded && !confirm) {
-      throw new DistdbError(
+      throw advisedError(
         'usage',
-        `refusing to empty ${m.table.name} in database "${alias}" (${conn.url.redacted}): it is not an embedded database; pass --yes to confirm`,
+        `refusing to empty ${m.table.name} in database "${alias}" (${conn.url.redacted}): it is not an embedded database`,
+        'confirm_reset',
+        'confirm with confirmReset: true',
       );
     }
   }
@@ -76,9 +78,11 @@ async function prepareTables(db: Distdb, options: SimulateOptions): Promise<void
   for (const m of db.models) {
     const n = await db.count(m);
     if (n > 0) {
-      throw new DistdbError(
+      throw advisedError(
         'conflict',
-        `table ${m.table.name} in database "${db.writeAlias(m)}" already holds ${n} rows: pass --append to keep them or --reset to empty them first`,
+        `table ${m.table.name} in database "${db.writeAlias(m)}" already holds ${n} ${n === 1 ? 'row' : 'rows'}`,
+        'rows_exist',
+        "existing: 'append' keeps them, existing: 'reset' empties them first",
       );
     }
   }

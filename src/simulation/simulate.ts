@@ -34,7 +34,7 @@ export const DEFAULT_THREADS = 10;
 
 function checkThreads(threads: number): number {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new DistdbError('usage', `--threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
+    throw new DistdbError('usage', `threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
   }
   return threads;
 }

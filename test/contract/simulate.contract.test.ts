@@ -46,7 +46,7 @@ describe.each(backendCases())('simulate on $name', (backend) => {
     'refuses to write into tables that hold rows without --append or --reset',
     async () => {
       await expect(simulate(use.db(), { threads: 2 })).rejects.toThrow(
-        /already holds \d+ rows: pass --append .* or --reset/,
+        /already holds \d+ rows: existing: 'append' keeps them, existing: 'reset' empties them first$/,
       );
     },
   );

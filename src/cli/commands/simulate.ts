@@ -15,6 +15,7 @@ import { loadDatasetFile } from '../../simulation/datasets/loadDatasetFile.js';
 import { DEFAULT_THREADS, MAX_THREADS, simulate } from '../../simulation/simulate.js';
 import { type CommonOptions, type Io, parseIntOption, withCommonOptions, withDistdb } from '../context.js';
 import { progressPrinter } from '../progress.js';
+import { cliMessage } from '../wording.js';
 import { emitReport } from './report.js';
 
 interface SimulateFlags extends CommonOptions {
@@ -189,7 +190,7 @@ export function simulateCommand(program: Command, io: Io): void {
             if (opts.json) io.out(renderJson(partial));
             throw new DistdbError(
               err.kind,
-              `${err.message} (run ${partial.run} stopped: finish it with --resume ${partial.run})`,
+              `${cliMessage(err)} (run ${partial.run} stopped: finish it with --resume ${partial.run})`,
               {
                 cause: err.cause,
               },
