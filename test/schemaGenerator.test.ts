@@ -188,7 +188,7 @@ describe('schema generator (blog)', () => {
         word: f.text({ pattern: '^\\p{Lu}\\p{Ll}+$', maxLength: 20 }),
         tagged: f.text({ pattern: 'ab', maxLength: 30 }),
         code: f.text({ pattern: '^[A-Z]{2}[0-9]{3}$', maxLength: 5, unique: 'ci' }),
-        long: f.text({ minLength: 300, maxLength: 400, trim: true }),
+        lengthy: f.text({ minLength: 300, maxLength: 400, trim: true }),
       },
     });
     const docs = new SchemaGenerator({ seed: 2, invalidRatio: 0.3, counts: { docs: 900 } }, [Doc]);

@@ -2,6 +2,7 @@ import { DistdbError } from '../errors.js';
 import { parseDecimal } from '../schema/decimal.js';
 import type { AnyField } from './fields.js';
 import type { FieldDef } from './model.js';
+import { isReservedWord } from './reservedWords.js';
 
 /** Names distdb puts into SQL unquoted: portable, lower-case identifiers. */
 export const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
@@ -22,6 +23,8 @@ export function checkDeclaration(d: { name: unknown; table: unknown; fields: unk
     fail(name, `table "${String(d.table)}" must be lower-case letters, digits and _, starting with a letter`);
   }
   if (d.table.startsWith('distdb_')) fail(name, `table names starting with distdb_ are distdb's own`);
+  if (isReservedWord(d.table))
+    fail(name, `table "${d.table}" is a word SQL reserves: choose another, such as "${d.table}s"`);
   if (typeof d.fields !== 'object' || d.fields === null) fail(name, 'fields must be an object');
   const fields = Object.values(d.fields as Record<string, AnyField>);
   const ids = fields.filter((f) => f?.kind?.kind === 'id').length;
@@ -88,8 +91,8 @@ function checkRelation(where: string, f: AnyField): void {
     if (as !== undefined || onDelete !== undefined) fail(where, 'as and onDelete are options of f.ref');
     return;
   }
-  if (as !== undefined && (typeof as !== 'string' || !IDENTIFIER.test(as)))
-    fail(where, 'as must be lower-case letters, digits and _');
+  if (as !== undefined && (typeof as !== 'string' || !IDENTIFIER.test(as) || as === 'or' || as === 'and'))
+    fail(where, 'as must be lower-case letters, digits and _ (not or, and)');
   if (onDelete !== undefined && !ON_DELETE.includes(onDelete))
     fail(where, `onDelete must be ${ON_DELETE.join(', ')}`);
   if (onDelete === 'setNull' && !f.options.optional)
@@ -112,6 +115,7 @@ export function checkRelationNames(model: string, fields: readonly FieldDef[]): 
 export function checkField(model: string, name: string, f: AnyField): void {
   const where = `${model}.${name}`;
   if (!IDENTIFIER.test(name)) fail(model, `field "${name}" must be lower-case letters, digits and _`);
+  if (isReservedWord(name)) fail(model, `field "${name}" is a word SQL reserves: choose another name`);
   if (typeof f !== 'object' || f === null || typeof f.kind?.kind !== 'string') {
     fail(model, `field "${name}" must be declared with f (f.text(), f.integer(), …)`);
   }
