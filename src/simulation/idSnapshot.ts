@@ -51,14 +51,16 @@ export async function takeIdSnapshot(
 /** Existence checks against a snapshot: the same answers `Connection.existing` gives for ids. */
 export function snapshotCheck(snapshot: IdSnapshot): ExistenceCheck {
   const words = new Int32Array(snapshot.bits);
+  const has = (id: number): boolean =>
+    Number.isInteger(id) &&
+    id >= 0 &&
+    id <= snapshot.maxId &&
+    ((words[id >>> 5] as number) & (1 << (id & 31))) !== 0;
   return {
+    has,
     async existing(_table, _column, values) {
       const found = new Set<string>();
-      for (const v of values) {
-        const id = Number(v);
-        if (!Number.isInteger(id) || id < 0 || id > snapshot.maxId) continue;
-        if (((words[id >>> 5] as number) & (1 << (id & 31))) !== 0) found.add(String(v));
-      }
+      for (const v of values) if (has(Number(v))) found.add(String(v));
       return found;
     },
   };

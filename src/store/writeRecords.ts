@@ -15,8 +15,12 @@ export interface PreparedBatch {
   readonly validations: Validation[];
 }
 
-/** Where references are looked up: a connection, or anything answering the same question. */
-export type ExistenceCheck = Pick<Connection, 'existing'>;
+/**
+ * Where references are looked up: a connection, or anything answering the same question. One
+ * held in memory may also answer for a single integer key (`has`), the same way `existing`
+ * would, so a batch's references are checked without building sets of their keys as text.
+ */
+export type ExistenceCheck = Pick<Connection, 'existing'> & { readonly has?: (key: number) => boolean };
 
 /** The referenced model, and where to look its records up (the router's `dbForRead`). */
 export type ReferenceReader = (modelLabel: string) => Promise<{ model: AnyModel; check: ExistenceCheck }>;
@@ -60,17 +64,12 @@ async function checkReferences(
   validations: readonly Validation[],
   readRef: ReferenceReader,
 ): Promise<void> {
-  const values = new Set<number>();
-  for (const v of validations) {
-    const value = v.row[field.name];
-    if (typeof value === 'number') values.add(value);
-  }
-  if (values.size === 0) return;
+  if (!validations.some((v) => typeof v.row[field.name] === 'number')) return;
   const { model: target, check } = await readRef(field.type.model);
-  const found = await check.existing(target.table, target.table.primaryKey, [...values]);
+  const exists = check.has ?? (await existingKeys(check, target, field, validations));
   for (const v of validations) {
     const value = v.row[field.name];
-    if (typeof value === 'number' && !found.has(String(value))) {
+    if (typeof value === 'number' && !exists(value)) {
       v.issues.push({
         code: field.type.unknownCode,
         field: field.name,
@@ -78,6 +77,22 @@ async function checkReferences(
       });
     }
   }
+}
+
+/** Which of the batch's references exist, asked in one query of the referenced table. */
+async function existingKeys(
+  check: ExistenceCheck,
+  target: AnyModel,
+  field: ReferenceField,
+  validations: readonly Validation[],
+): Promise<(key: number) => boolean> {
+  const values = new Set<number>();
+  for (const v of validations) {
+    const value = v.row[field.name];
+    if (typeof value === 'number') values.add(value);
+  }
+  const found = await check.existing(target.table, target.table.primaryKey, [...values]);
+  return (key) => found.has(String(key));
 }
 
 function describeValue(v: unknown): string {
