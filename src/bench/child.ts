@@ -1,6 +1,7 @@
 import { openDistdb } from '../distdb.js';
 import { Histogram } from '../simulation/histogram.js';
 import { simulate } from '../simulation/simulate.js';
+import { runLibraryJob } from './libraryJob.js';
 import { rawBaseline } from './rawBaseline.js';
 import type { BenchJob, ChildResult } from './types.js';
 
@@ -8,6 +9,7 @@ import type { BenchJob, ChildResult } from './types.js';
  * One measurement in a fresh process, so its peak RSS is its own. Prints one JSON line.
  */
 async function main(job: BenchJob): Promise<ChildResult> {
+  if (job.kind === 'library') return runLibraryJob(job);
   if (job.kind === 'raw') {
     const r = await rawBaseline(job.backend, job.rawTargets, job.spec, job.order);
     return {

@@ -6,12 +6,14 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDistdb } from '../distdb.js';
 import { split as splitRecords } from '../examples/shop/generator.js';
+import { type LibraryRow, libraryRows, libraryTable } from './libraryRows.js';
 import type { BenchJob, ChildResult } from './types.js';
 
 /**
  * `npm run bench`: distdb against the raw-driver baseline measured in the same run, per
- * backend, at several sizes and thread counts; the canonical run's whole-process time; peak RSS.
- * Prints a table and writes bench-results/bench-<time>.json. Targets are reported, not asserted.
+ * backend, at several sizes and thread counts; the canonical run's whole-process time; peak RSS;
+ * then the library API's rows beside their plain-driver equivalents (libraryRows.ts). Prints a
+ * table and writes bench-results/bench-<time>.json. Targets are reported, not asserted.
  */
 interface BenchArgs {
   readonly quick: boolean;
@@ -148,6 +150,7 @@ const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.to
 
 async function main(): Promise<void> {
   const results: Record<string, unknown>[] = [];
+  const library: LibraryRow[] = [];
   const lines: string[] = [];
   const log = (s: string) => {
     console.log(s);
@@ -241,14 +244,20 @@ async function main(): Promise<void> {
           log(`${''.padEnd(9)} distdb runs by threads (records/s): ${each.join('; ')}; medians shown`);
         }
       }
+      const more = { repeat: REPEAT, quick: QUICK, freshTables, runChild };
+      library.push(...(await libraryRows({ ...dep, ...more })));
     } finally {
       await dep.drop();
     }
   }
+  for (const line of libraryTable(library, REPEAT, QUICK)) log(line);
   const outDir = 'bench-results';
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ quick: QUICK, repeat: REPEAT, results, canonical }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ quick: QUICK, repeat: REPEAT, results, canonical, library }, null, 2)}\n`,
+  );
   log(`wrote ${file}`);
 }
 

@@ -14,7 +14,23 @@ export type BenchJob =
       readonly urls: Record<string, string>;
       readonly threads: number;
       readonly spec: GeneratorSpec;
-    };
+    }
+  | LibraryJob;
+
+/** One library-API measurement (libraryRows.ts): distdb's call, or the plain driver's equivalent. */
+export interface LibraryJob {
+  readonly kind: 'library';
+  readonly op: LibraryOp;
+  readonly side: 'distdb' | 'plain';
+  readonly backend: 'sqlite' | 'postgres';
+  readonly urls: Record<string, string>;
+  /** Records inserted or found. */
+  readonly records: number;
+  /** Concurrent callers (op `insert`). */
+  readonly callers: number;
+}
+
+export type LibraryOp = 'insertMany' | 'find' | 'insert';
 
 export interface ChildResult {
   readonly recordsPerSecond: number;
