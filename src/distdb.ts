@@ -161,6 +161,8 @@ export class Distdb extends RecordApi {
       model: (label) => this.model(label),
       reader: (m) => access(this.readAlias(m)),
       writer: (m, record) => access(this.writeAlias(m, record ? { record } : {})),
+      writeAlias: (m, record) => this.writeAlias(m, record ? { record } : {}),
+      database: access,
     };
   }
 

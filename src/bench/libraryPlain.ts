@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { WAL_CHECKPOINT_PAGES } from '../db/dialects/sqlite/connection.js';
+import { INSERT_MANY_BATCH } from '../queries/insert.js';
 import {
   callers,
   missingFound,
@@ -23,7 +24,7 @@ import type { LibraryJob } from './types.js';
  */
 
 /** Records per transaction: distdb's insertMany batch, so both commit as often. */
-export const PLAIN_BATCH = 1000;
+export const PLAIN_BATCH = INSERT_MANY_BATCH;
 /** distdb's default PostgreSQL pool size: the plain pool gets as many connections. */
 export const PLAIN_PG_POOL = 4;
 

@@ -15,6 +15,10 @@ export interface QueryContext {
   model(label: string): AnyModel;
   reader(model: AnyModel): Promise<Access>;
   writer(model: AnyModel, record?: Readonly<Record<string, unknown>>): Promise<Access>;
+  /** The alias `writer` would give, found without waiting (it is asked once per record). */
+  writeAlias(model: AnyModel, record?: Readonly<Record<string, unknown>>): string;
+  /** The database of an alias `writeAlias` gave. */
+  database(alias: string): Promise<Access>;
 }
 
 /** A query Kysely compiled: its SQL (in the backend's style) and values. */

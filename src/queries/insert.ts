@@ -2,11 +2,16 @@ import { DistdbError, errorMessage } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import { scrub } from '../secrets.js';
 import type { RecordOutcome } from '../store/outcome.js';
-import { commitRecords, prepareRecords, type ReferenceReader } from '../store/writeRecords.js';
-import type { Access, QueryContext } from './context.js';
+import {
+  commitRecords,
+  type PreparedBatch,
+  prepareRecords,
+  type ReferenceReader,
+} from '../store/writeRecords.js';
+import type { QueryContext } from './context.js';
 
-/** Records per transaction in insertMany. */
-const BATCH = 1000;
+/** Records per transaction in insertMany: fewer commits (each one a sync to disk) than records. */
+export const INSERT_MANY_BATCH = 10_000;
 
 /** References are looked up where each referenced model is read. */
 export function referenceReader(ctx: QueryContext): ReferenceReader {
@@ -16,10 +21,32 @@ export function referenceReader(ctx: QueryContext): ReferenceReader {
   };
 }
 
+/** Consecutive records bound for one database, by input position. */
+interface Batch {
+  readonly alias: string;
+  readonly positions: number[];
+}
+
+/** Input order cut where the database changes or a batch is full. */
+function batchesOf(ctx: QueryContext, model: AnyModel, records: readonly unknown[]): Batch[] {
+  const batches: Batch[] = [];
+  for (const [p, record] of records.entries()) {
+    const hints =
+      typeof record === 'object' && record !== null ? (record as Record<string, unknown>) : undefined;
+    const alias = ctx.writeAlias(model, hints);
+    const last = batches[batches.length - 1];
+    if (last && last.alias === alias && last.positions.length < INSERT_MANY_BATCH) last.positions.push(p);
+    else batches.push({ alias, positions: [p] });
+  }
+  return batches;
+}
+
 /**
  * Validates and inserts records in input order, in batches (one transaction each) per database
  * the router picks for each record: the first in input order wins a unique value, references
- * are checked, and every outcome is in its input position.
+ * are checked, and every outcome is in its input position. A batch is validated while the one
+ * before it commits: validation and reference checks do not depend on what earlier batches
+ * wrote; unique values are decided at commit, in order.
  */
 export async function insertRecords(
   ctx: QueryContext,
@@ -28,35 +55,31 @@ export async function insertRecords(
 ): Promise<RecordOutcome[]> {
   const outcomes: RecordOutcome[] = new Array(records.length);
   const readRef = referenceReader(ctx);
-  let batch: { access: Access; positions: number[] } | undefined;
-  const flush = async () => {
-    if (!batch) return;
-    const { access, positions } = batch;
-    batch = undefined;
-    let written: RecordOutcome[];
+  const batches = batchesOf(ctx, model, records);
+  const prepare = (b: Batch) =>
+    prepareRecords(
+      model,
+      b.positions.map((p) => records[p]),
+      readRef,
+    );
+  let next = batches[0] ? prepare(batches[0]) : undefined;
+  let decided = 0;
+  for (const [i, batch] of batches.entries()) {
     try {
-      const prepared = await prepareRecords(
-        model,
-        positions.map((p) => records[p]),
-        readRef,
-      );
-      written = await commitRecords(prepared, access.conn);
+      const prepared = await (next as Promise<PreparedBatch>);
+      const following = batches[i + 1];
+      next = following ? prepare(following) : undefined;
+      // Settled here if this commit throws; awaited at the next turn otherwise.
+      next?.catch(() => {});
+      const written = await commitRecords(prepared, (await ctx.database(batch.alias)).conn);
+      batch.positions.forEach((p, k) => {
+        outcomes[p] = written[k] as RecordOutcome;
+      });
+      decided += batch.positions.length;
     } catch (err) {
-      throw partly(err, outcomes.filter((o) => o !== undefined).length, records.length);
+      throw partly(err, decided, records.length);
     }
-    positions.forEach((p, i) => {
-      outcomes[p] = written[i] as RecordOutcome;
-    });
-  };
-  for (const [p, record] of records.entries()) {
-    const hints =
-      typeof record === 'object' && record !== null ? (record as Record<string, unknown>) : undefined;
-    const access = await ctx.writer(model, hints);
-    if (batch && (batch.access.alias !== access.alias || batch.positions.length >= BATCH)) await flush();
-    batch ??= { access, positions: [] };
-    batch.positions.push(p);
   }
-  await flush();
   return outcomes;
 }
 

@@ -31,6 +31,16 @@ export class Tx extends RecordApi {
 
   protected context(): QueryContext {
     const { host, alias, conn } = this;
+    const writeAlias = (m: AnyModel, record?: Readonly<Record<string, unknown>>) => {
+      const write = host.writeAlias(m, record ? { record } : {});
+      if (write !== alias) {
+        throw new DistdbError(
+          'usage',
+          `${m.label} is written to database "${write}", not to "${alias}" of this transaction`,
+        );
+      }
+      return alias;
+    };
     return {
       models: host.models,
       model: (label) => host.model(label),
@@ -38,16 +48,9 @@ export class Tx extends RecordApi {
         const read = host.readAlias(m);
         return read === alias ? { alias, conn } : { alias: read, conn: await host.connection(read) };
       },
-      writer: async (m, record) => {
-        const write = host.writeAlias(m, record ? { record } : {});
-        if (write !== alias) {
-          throw new DistdbError(
-            'usage',
-            `${m.label} is written to database "${write}", not to "${alias}" of this transaction`,
-          );
-        }
-        return { alias, conn };
-      },
+      writer: async (m, record) => ({ alias: writeAlias(m, record), conn }),
+      writeAlias,
+      database: async () => ({ alias, conn }),
     };
   }
 
