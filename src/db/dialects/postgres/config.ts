@@ -87,6 +87,13 @@ const numbered = new Map<string, string>();
  * Portable `?` placeholders → `$1..$n`. Quoted strings, quoted identifiers and comments are
  * copied as they are.
  */
+/** The opening tag of a dollar-quoted string at `i` (`$$` or `$name$`), if one starts there. */
+function dollarTag(sql: string, i: number): string | undefined {
+  // A tag follows no identifier character: `a$1` is not one.
+  if (i > 0 && /[\w$]/.test(sql[i - 1] as string)) return undefined;
+  return /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 66))?.[0];
+}
+
 export function numberParams(sql: string): string {
   const cached = numbered.get(sql);
   if (cached !== undefined) return cached;
@@ -106,6 +113,11 @@ export function numberParams(sql: string): string {
     } else if (ch === '/' && sql[i + 1] === '*') {
       const end = sql.indexOf('*/', i + 2);
       i = end < 0 ? sql.length : end + 2;
+    } else if (ch === '$' && dollarTag(sql, i) !== undefined) {
+      // A dollar-quoted string ($$…$$, $tag$…$tag$) is skipped whole, question marks and all.
+      const tag = dollarTag(sql, i) as string;
+      const end = sql.indexOf(tag, i + tag.length);
+      i = end < 0 ? sql.length : end + tag.length;
     } else if (ch === '?') {
       out += `${sql.slice(from, i)}$${++n}`;
       i++;
