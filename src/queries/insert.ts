@@ -34,15 +34,18 @@ export async function insertRecords(
     const { access, positions } = batch;
     batch = undefined;
     let written: RecordOutcome[];
+    // The batch's database once its records are written: the checks before may read others.
+    let writing: string | undefined;
     try {
       const prepared = await prepareRecords(
         model,
         positions.map((p) => records[p]),
         readRef,
       );
+      writing = access.alias;
       written = await commitRecords(prepared, access.conn);
     } catch (err) {
-      throw partly(err, outcomes.filter((o) => o !== undefined).length, records.length);
+      throw partly(err, writing, outcomes.filter((o) => o !== undefined).length, records.length);
     }
     positions.forEach((p, i) => {
       outcomes[p] = written[i] as RecordOutcome;
@@ -60,16 +63,23 @@ export async function insertRecords(
   return outcomes;
 }
 
-/** A failed insertMany says how far it got: earlier batches are committed, later ones not tried. */
-function partly(err: unknown, decided: number, total: number): DistdbError {
-  const kind = err instanceof DistdbError ? err.kind : 'query';
-  const alias = err instanceof DistdbError ? err.alias : undefined;
+/**
+ * A failed insertMany says how far it got: earlier batches are committed, later ones not tried.
+ * A driver's failure while writing names the batch's database (`alias`), as a failed query does;
+ * a distdb error keeps the database and SQL it names.
+ */
+function partly(err: unknown, alias: string | undefined, decided: number, total: number): DistdbError {
+  const own = err instanceof DistdbError ? err : undefined;
+  const where = own ? own.alias : alias;
+  const reason = scrub(errorMessage(err));
+  const named = !own && where !== undefined ? `database "${where}": ${reason}` : reason;
   return new DistdbError(
-    kind,
-    `insertMany decided ${decided} of ${total} records, then: ${scrub(errorMessage(err))}`,
+    own?.kind ?? 'query',
+    `insertMany decided ${decided} of ${total} records, then: ${named}`,
     {
       cause: err,
-      alias,
+      alias: where,
+      sql: own?.sql,
     },
   );
 }
