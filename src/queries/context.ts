@@ -15,6 +15,12 @@ export interface QueryContext {
   model(label: string): AnyModel;
   reader(model: AnyModel): Promise<Access>;
   writer(model: AnyModel, record?: Readonly<Record<string, unknown>>): Promise<Access>;
+  /**
+   * Where a delete looks for records of `model` referencing what it deletes: the database they
+   * are written to, even when this context may not write there (a transaction of another one),
+   * so that a reference that only restricts the delete does not make it a write elsewhere.
+   */
+  lookup(model: AnyModel): Promise<Access>;
 }
 
 /** A query Kysely compiled: its SQL (in the backend's style) and values. */
