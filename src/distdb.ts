@@ -146,7 +146,7 @@ export class Distdb extends RecordApi {
    */
   async transaction<T>(alias: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const conn = await this.connection(alias);
-    return conn.transaction((txConn) => fn(new Tx(this, alias, txConn)));
+    return conn.transaction((txConn) => Tx.run(this, alias, txConn, fn));
   }
 
   /** Kysely on the database of `alias` (the default database when none is given). */
@@ -163,6 +163,7 @@ export class Distdb extends RecordApi {
       writer: (m, record) => access(this.writeAlias(m, record ? { record } : {})),
       writeAlias: (m, record) => this.writeAlias(m, record ? { record } : {}),
       database: access,
+      lookup: (m) => access(this.writeAlias(m)),
     };
   }
 

@@ -19,6 +19,12 @@ export interface QueryContext {
   writeAlias(model: AnyModel, record?: Readonly<Record<string, unknown>>): string;
   /** The database of an alias `writeAlias` gave. */
   database(alias: string): Promise<Access>;
+  /**
+   * Where a delete looks for records of `model` referencing what it deletes: the database they
+   * are written to, even when this context may not write there (a transaction of another one),
+   * so that a reference that only restricts the delete does not make it a write elsewhere.
+   */
+  lookup(model: AnyModel): Promise<Access>;
 }
 
 /** A query Kysely compiled: its SQL (in the backend's style) and values. */

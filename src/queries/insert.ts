@@ -65,34 +65,44 @@ export async function insertRecords(
   let next = batches[0] ? prepare(batches[0]) : undefined;
   let decided = 0;
   for (const [i, batch] of batches.entries()) {
+    // The batch's database once its records are written: the checks before may read others.
+    let writing: string | undefined;
     try {
       const prepared = await (next as Promise<PreparedBatch>);
       const following = batches[i + 1];
       next = following ? prepare(following) : undefined;
       // Settled here if this commit throws; awaited at the next turn otherwise.
       next?.catch(() => {});
+      writing = batch.alias;
       const written = await commitRecords(prepared, (await ctx.database(batch.alias)).conn);
       batch.positions.forEach((p, k) => {
         outcomes[p] = written[k] as RecordOutcome;
       });
       decided += batch.positions.length;
     } catch (err) {
-      throw partly(err, decided, records.length);
+      throw partly(err, writing, decided, records.length);
     }
   }
   return outcomes;
 }
 
-/** A failed insertMany says how far it got: earlier batches are committed, later ones not tried. */
-function partly(err: unknown, decided: number, total: number): DistdbError {
-  const kind = err instanceof DistdbError ? err.kind : 'query';
-  const alias = err instanceof DistdbError ? err.alias : undefined;
+/**
+ * A failed insertMany says how far it got: earlier batches are committed, later ones not tried.
+ * A driver's failure while writing names the batch's database (`alias`), as a failed query does;
+ * a distdb error keeps the database and SQL it names.
+ */
+function partly(err: unknown, alias: string | undefined, decided: number, total: number): DistdbError {
+  const own = err instanceof DistdbError ? err : undefined;
+  const where = own ? own.alias : alias;
+  const reason = scrub(errorMessage(err));
+  const named = !own && where !== undefined ? `database "${where}": ${reason}` : reason;
   return new DistdbError(
-    kind,
-    `insertMany decided ${decided} of ${total} records, then: ${scrub(errorMessage(err))}`,
+    own?.kind ?? 'query',
+    `insertMany decided ${decided} of ${total} records, then: ${named}`,
     {
       cause: err,
-      alias,
+      alias: where,
+      sql: own?.sql,
     },
   );
 }

@@ -54,7 +54,8 @@ async function plan(
   steps: Step[],
 ): Promise<string | undefined> {
   for (const [m, field] of referencing(ctx, model)) {
-    const access = await ctx.writer(m);
+    // Looking is not writing: what the references say is applied (or refused) in apply().
+    const access = await ctx.lookup(m);
     const found = await existingIds(access, m, field.name, ids);
     if (found.length === 0) continue;
     const onDelete = field.relation?.onDelete ?? 'restrict';

@@ -1,3 +1,4 @@
+import type { KyselyPlugin } from 'kysely';
 import type { AnyKysely, Connection } from '../db/dialect.js';
 import { DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
@@ -21,6 +22,8 @@ export interface TxHost {
  * routed to another database is refused.
  */
 export class Tx extends RecordApi {
+  #ended = false;
+
   constructor(
     private readonly host: TxHost,
     readonly alias: string,
@@ -29,9 +32,28 @@ export class Tx extends RecordApi {
     super();
   }
 
+  /**
+   * Runs `fn` with a Tx on `conn` (the open transaction), which refuses every call once `fn` has
+   * returned: on SQLite the transaction's connection is the database's own, so a kept Tx would
+   * otherwise go on writing outside any transaction (the servers' connections refuse it already).
+   */
+  static async run<T>(host: TxHost, alias: string, conn: Connection, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const tx = new Tx(host, alias, conn);
+    try {
+      return await fn(tx);
+    } finally {
+      tx.#ended = true;
+    }
+  }
+
+  #check(): void {
+    if (this.#ended) throw new DistdbError('runtime', 'transaction used after it ended');
+  }
+
   protected context(): QueryContext {
     const { host, alias, conn } = this;
     const writeAlias = (m: AnyModel, record?: Readonly<Record<string, unknown>>) => {
+      this.#check();
       const write = host.writeAlias(m, record ? { record } : {});
       if (write !== alias) {
         throw new DistdbError(
@@ -41,16 +63,26 @@ export class Tx extends RecordApi {
       }
       return alias;
     };
+    const elsewhere = async (other: string) => ({ alias: other, conn: await host.connection(other) });
     return {
       models: host.models,
       model: (label) => host.model(label),
       reader: async (m) => {
+        this.#check();
         const read = host.readAlias(m);
-        return read === alias ? { alias, conn } : { alias: read, conn: await host.connection(read) };
+        return read === alias ? { alias, conn } : elsewhere(read);
+      },
+      lookup: async (m) => {
+        this.#check();
+        const write = host.writeAlias(m);
+        return write === alias ? { alias, conn } : elsewhere(write);
       },
       writer: async (m, record) => ({ alias: writeAlias(m, record), conn }),
       writeAlias,
-      database: async () => ({ alias, conn }),
+      database: async () => {
+        this.#check();
+        return { alias, conn };
+      },
     };
   }
 
@@ -58,11 +90,20 @@ export class Tx extends RecordApi {
     return this.host.checkSchema(model);
   }
 
-  /** Kysely inside this transaction; only its own database. */
+  /** Kysely inside this transaction; only its own database, and refused once it has ended. */
   async using(alias: string = this.alias): Promise<AnyKysely> {
+    this.#check();
     if (alias !== this.alias) {
       throw new DistdbError('usage', `this transaction is on database "${this.alias}", not "${alias}"`);
     }
-    return this.conn.kysely();
+    // Every query it builds checks first: a Kysely kept past the end must not write outside it.
+    const guard: KyselyPlugin = {
+      transformQuery: (args) => {
+        this.#check();
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    return (await this.conn.kysely()).withPlugin(guard);
   }
 }

@@ -2,10 +2,12 @@ import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import type pg from 'pg';
 import { DistdbError } from '../../../errors.js';
 import type { AnyDatabase, AnyKysely } from '../../dialect.js';
+import { savepointDialect } from '../shared/savepointDialect.js';
 
 /**
  * Kysely's PostgreSQL dialect on the connection's own pool; for a transaction, on its one client
- * (released by the transaction, not by Kysely), refused once the transaction has ended.
+ * (released by the transaction, not by Kysely), refused once the transaction has ended; Kysely's
+ * own transactions on it are savepoints.
  */
 export function postgresKysely(
   pool: pg.Pool,
@@ -22,6 +24,6 @@ export function postgresKysely(
   };
   const single = { connect: async () => bound, end: async () => {} };
   return new Kysely<AnyDatabase>({
-    dialect: new PostgresDialect({ pool: single as unknown as PostgresPool }),
+    dialect: savepointDialect(new PostgresDialect({ pool: single as unknown as PostgresPool })),
   });
 }
