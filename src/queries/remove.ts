@@ -74,6 +74,15 @@ async function plan(
   return undefined;
 }
 
+/** Ids per statement: well under every backend's limit on bound values. */
+const IDS_PER_STATEMENT = 10_000;
+
+function parts(ids: readonly number[]): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) out.push(ids.slice(i, i + IDS_PER_STATEMENT));
+  return out;
+}
+
 /** Every (model, field) referencing `model`. */
 function referencing(ctx: QueryContext, model: AnyModel): [AnyModel, ReferenceField][] {
   return ctx.models.flatMap((m) =>
@@ -93,12 +102,15 @@ async function existingIds(
   const key = model.table.primaryKey;
   const field = model.fields.find((f) => f.name === column);
   if (!field) return [];
-  const encoded = values.map((v) => queryValue(access.conn, model, field, v, 'delete'));
-  const q = await build(access, (k) =>
-    k.selectFrom(model.table.name).select(key).where(column, 'in', encoded),
-  );
-  const { rows } = await run(access, q);
-  return rows.map((r) => Number(r[key]));
+  const found: number[] = [];
+  for (const part of parts(values)) {
+    const encoded = part.map((v) => queryValue(access.conn, model, field, v, 'delete'));
+    const q = await build(access, (k) =>
+      k.selectFrom(model.table.name).select(key).where(column, 'in', encoded),
+    );
+    for (const r of (await run(access, q)).rows) found.push(Number(r[key]));
+  }
+  return found;
 }
 
 /** Runs the steps, consecutive steps on one database in one transaction. */
@@ -149,14 +161,16 @@ async function byDatabase(ctx: QueryContext, steps: Step[]): Promise<{ access: A
 async function runStep(access: Access, step: Step): Promise<void> {
   const { model } = step;
   const key = primaryField(model);
-  const ids = step.ids.map((v) => queryValue(access.conn, model, key, v, 'delete'));
-  const q = await build(access, (k) =>
-    step.clear
-      ? k
-          .updateTable(model.table.name)
-          .set({ [step.clear.name]: null })
-          .where(key.name, 'in', ids)
-      : k.deleteFrom(model.table.name).where(key.name, 'in', ids),
-  );
-  await run(access, q);
+  for (const part of parts(step.ids)) {
+    const ids = part.map((v) => queryValue(access.conn, model, key, v, 'delete'));
+    const q = await build(access, (k) =>
+      step.clear
+        ? k
+            .updateTable(model.table.name)
+            .set({ [step.clear.name]: null })
+            .where(key.name, 'in', ids)
+        : k.deleteFrom(model.table.name).where(key.name, 'in', ids),
+    );
+    await run(access, q);
+  }
 }
