@@ -33,16 +33,21 @@ function fieldNames(model: AnyModel): Set<string> {
   return names;
 }
 
+/** The issue of a key its model does not declare. */
+export function unknownField(model: AnyModel, key: string): Issue {
+  return {
+    code: 'unknown_field',
+    field: key,
+    message: `field "${truncate(key)}" is not a field of ${model.label}`,
+  };
+}
+
 /** Keys of the record its model does not declare: each is an `unknown_field` issue. */
 function unknownFields(model: AnyModel, record: Record<string, unknown>, issues: Issue[]): void {
   const names = fieldNames(model);
   for (const key in record) {
     if (names.has(key) || !Object.hasOwn(record, key)) continue;
-    issues.push({
-      code: 'unknown_field',
-      field: key,
-      message: `field "${truncate(key)}" is not a field of ${model.label}`,
-    });
+    issues.push(unknownField(model, key));
   }
 }
 

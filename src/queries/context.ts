@@ -27,6 +27,9 @@ export interface QueryContext {
   lookup(model: AnyModel): Promise<Access>;
 }
 
+/** Ids per query of an id list: well under every backend's limit on bound values. */
+export const IDS_PER_QUERY = 10_000;
+
 /** A query Kysely compiled: its SQL (in the backend's style) and values. */
 export interface Compiled {
   readonly sql: string;

@@ -1,10 +1,8 @@
 import { DistdbError } from '../errors.js';
 import { type AnyModel, referenceFields, relationNamed } from '../models/model.js';
-import type { QueryContext } from './context.js';
+import { chunk } from '../util/chunk.js';
+import { IDS_PER_QUERY, type QueryContext } from './context.js';
 import { selectRecords } from './select.js';
-
-/** Ids per query: well under every backend's limit on bound values. */
-const IDS_PER_QUERY = 10_000;
 
 /**
  * Sets `record[name]` to the referenced record (null when it does not exist) for each relation
@@ -44,8 +42,7 @@ async function recordsById(
   if (ids.length === 0) return byId;
   const access = await ctx.reader(model);
   const key = model.table.primaryKey;
-  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
-    const part = ids.slice(i, i + IDS_PER_QUERY);
+  for (const part of chunk(ids, IDS_PER_QUERY)) {
     for (const r of await selectRecords(access, model, { where: { [key]: { in: part } } }))
       byId.set(r[key], r);
   }

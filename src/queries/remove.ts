@@ -1,6 +1,7 @@
 import { DistdbError } from '../errors.js';
 import { type AnyModel, primaryField, type ReferenceField, referenceFields } from '../models/model.js';
-import { type Access, build, type QueryContext, run } from './context.js';
+import { chunk } from '../util/chunk.js';
+import { type Access, build, IDS_PER_QUERY, type QueryContext, run } from './context.js';
 import { notFound } from './outcome.js';
 import { queryValue } from './values.js';
 
@@ -74,15 +75,6 @@ async function plan(
   return undefined;
 }
 
-/** Ids per statement: well under every backend's limit on bound values. */
-const IDS_PER_STATEMENT = 10_000;
-
-function parts(ids: readonly number[]): number[][] {
-  const out: number[][] = [];
-  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) out.push(ids.slice(i, i + IDS_PER_STATEMENT));
-  return out;
-}
-
 /** Every (model, field) referencing `model`. */
 function referencing(ctx: QueryContext, model: AnyModel): [AnyModel, ReferenceField][] {
   return ctx.models.flatMap((m) =>
@@ -103,7 +95,7 @@ async function existingIds(
   const field = model.fields.find((f) => f.name === column);
   if (!field) return [];
   const found: number[] = [];
-  for (const part of parts(values)) {
+  for (const part of chunk(values, IDS_PER_QUERY)) {
     const encoded = part.map((v) => queryValue(access.conn, model, field, v, 'delete'));
     const q = await build(access, (k) =>
       k.selectFrom(model.table.name).select(key).where(column, 'in', encoded),
@@ -161,7 +153,7 @@ async function byDatabase(ctx: QueryContext, steps: Step[]): Promise<{ access: A
 async function runStep(access: Access, step: Step): Promise<void> {
   const { model } = step;
   const key = primaryField(model);
-  for (const part of parts(step.ids)) {
+  for (const part of chunk(step.ids, IDS_PER_QUERY)) {
     const ids = part.map((v) => queryValue(access.conn, model, key, v, 'delete'));
     const q = await build(access, (k) =>
       step.clear

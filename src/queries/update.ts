@@ -2,11 +2,12 @@ import type { Row } from '../db/dialect.js';
 import { DistdbError } from '../errors.js';
 import { describe } from '../models/checkValue.js';
 import type { Issue } from '../models/failureCodes.js';
-import { type AnyModel, type FieldDef, primaryField } from '../models/model.js';
-import { validateField } from '../models/validate.js';
+import { type AnyModel, type FieldDef, primaryField, referenceFields } from '../models/model.js';
+import { unknownField, validateField } from '../models/validate.js';
 import type { RecordOutcome } from '../store/outcome.js';
-import { truncate } from '../util/text.js';
+import { checkReferences as checkFieldReferences } from '../store/writeRecords.js';
 import { type Access, build, type QueryContext, queryError } from './context.js';
+import { referenceReader } from './insert.js';
 import { notFound, refused } from './outcome.js';
 import { queryValue } from './values.js';
 
@@ -46,11 +47,7 @@ function checkPatch(
     if (value === undefined) continue;
     const field = model.fields.find((f) => f.name === name);
     if (!field) {
-      issues.push({
-        code: 'unknown_field',
-        field: name,
-        message: `field "${truncate(name)}" is not a field of ${model.label}`,
-      });
+      issues.push(unknownField(model, name));
     } else if (field === key) {
       if (value !== id)
         issues.push({ code: key.invalidCode, field: name, message: `${name} cannot be changed` });
@@ -63,26 +60,16 @@ function checkPatch(
   return { values, issues };
 }
 
-/** A patched reference must name an existing record of its model, in that model's database. */
+/** A patched reference must name an existing record of its model, checked as an insert's is. */
 async function checkReferences(
   ctx: QueryContext,
   model: AnyModel,
   values: Row,
   issues: Issue[],
 ): Promise<void> {
-  for (const field of model.fields) {
-    const value = values[field.name];
-    if (field.type.kind !== 'reference' || typeof value !== 'number') continue;
-    const target = ctx.model(field.type.model);
-    const { conn } = await ctx.reader(target);
-    const found = await conn.existing(target.table, target.table.primaryKey, [value]);
-    if (!found.has(String(value)))
-      issues.push({
-        code: field.type.unknownCode,
-        field: field.name,
-        message: `${target.label} ${value} does not exist`,
-      });
-  }
+  const patched = [{ row: values, issues }];
+  for (const field of referenceFields(model))
+    await checkFieldReferences(field, patched, referenceReader(ctx));
 }
 
 async function writePatch(access: Access, model: AnyModel, id: number, values: Row): Promise<RecordOutcome> {

@@ -59,7 +59,7 @@ export async function prepareRecords(
 }
 
 /** Records whose reference names no record of the referenced model get its unknown code. */
-async function checkReferences(
+export async function checkReferences(
   field: ReferenceField,
   validations: readonly Validation[],
   readRef: ReferenceReader,

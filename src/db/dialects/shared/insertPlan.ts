@@ -94,11 +94,7 @@ export function planRounds(table: TableDef, rows: readonly Row[], indices: reado
   return rounds;
 }
 
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+export { chunk } from '../../../util/chunk.js';
 
 /**
  * For rows refused as duplicates: the first key column (primary key, then uniques) whose value
