@@ -1,0 +1,1 @@
+export { doubleQuoted as quoteId } from '../shared/ident.js';
