@@ -1,10 +1,35 @@
+import {
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+  MysqlAdapter,
+  MysqlIntrospector,
+  MysqlQueryCompiler,
+  type RawBuilder,
+  sql,
+} from 'kysely';
 import { formatMinorUnits } from '../../../schema/decimal.js';
 import type { SchemaOperation } from '../../../schema/operations.js';
-import { type ColumnDef, checkName, type TableDef, typeCheckName } from '../../../schema/tableDef.js';
-import { checkAddedColumn, defaultSql, type LiteralStyle } from '../shared/literals.js';
-import { checkSql } from '../shared/serverDdl.js';
+import {
+  type CheckDef,
+  type ColumnDef,
+  checkName,
+  type IndexDef,
+  type TableDef,
+  typeCheckName,
+} from '../../../schema/tableDef.js';
+import { checkCondition, serverChecks } from '../shared/checkSql.js';
+import { ddlCompiler, id, raw } from '../shared/ddlCompiler.js';
+import { checkAddedColumn, defaultLiteral, type LiteralStyle } from '../shared/literals.js';
 import { addUniqueSql, dropColumnSql, has, mysqlText, unless, when } from './guard.js';
 import { mysqlTimestamp } from './values.js';
+
+const compiler = ddlCompiler({
+  adapter: () => new MysqlAdapter(),
+  compiler: () => new MysqlQueryCompiler(),
+  introspector: (db) => new MysqlIntrospector(db),
+});
+const { schema } = compiler;
+const checks = serverChecks(mysqlText);
 
 /**
  * MySQL/MariaDB storage: InnoDB, utf8mb4 with a binary collation so text compares byte for byte,
@@ -52,74 +77,96 @@ export function caseInsensitiveColumns(table: TableDef): Set<string> {
   return out;
 }
 
-function columnSql(table: Pick<TableDef, 'name' | 'primaryKey'>, c: ColumnDef, ci: boolean): string {
-  const text = c.type.kind === 'varchar' || c.type.kind === 'text';
-  const collate = ci && text ? ` CHARACTER SET utf8mb4 COLLATE ${CI_COLLATION}` : '';
-  if (c.type.kind === 'serial') return `${c.name} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY`;
-  const pk = table.primaryKey === c.name ? ' PRIMARY KEY' : '';
-  const nn = c.nullable && !pk ? '' : ' NOT NULL';
-  let def = defaultSql(table.name, c, literals);
-  // MySQL 8 takes a default for LONGTEXT only as an expression: (literal).
-  if (def && c.type.kind === 'text') def = ` DEFAULT (${def.slice(' DEFAULT '.length)})`;
-  return `${c.name} ${typeSql(c)}${collate}${nn}${def}${pk}`;
+/** The column's type, collation, nullability, default and key, as CREATE, ADD and MODIFY take it. */
+function column(table: string, c: ColumnDef, ci: boolean, key: boolean) {
+  return (col: ColumnDefinitionBuilder) => {
+    if (c.type.kind === 'serial') return col.notNull().autoIncrement().primaryKey();
+    const text = c.type.kind === 'varchar' || c.type.kind === 'text';
+    let out = ci && text ? col.modifyFront(sql`character set utf8mb4 collate ${raw(CI_COLLATION)}`) : col;
+    if (!c.nullable || key) out = out.notNull();
+    const literal = defaultLiteral(table, c, literals);
+    // MySQL 8 takes a default for LONGTEXT only as an expression: (literal).
+    if (literal !== undefined) out = out.defaultTo(raw(c.type.kind === 'text' ? `(${literal})` : literal));
+    return key ? out.primaryKey() : out;
+  };
 }
 
 /** BOOLEAN is TINYINT(1), which takes -128 to 127: held to 0 and 1 here. */
-function typeCheckSql(table: string, c: ColumnDef): string[] {
+function typeChecks(table: string, c: ColumnDef): { name: string; condition: RawBuilder<unknown> }[] {
   return c.type.kind === 'boolean'
-    ? [`CONSTRAINT ${typeCheckName(table, c.name)} CHECK (${c.name} IN (0, 1))`]
+    ? [{ name: typeCheckName(table, c.name), condition: sql`${id(c.name)} IN (0, 1)` }]
     : [];
 }
 
-/** One statement: MySQL has no CREATE INDEX IF NOT EXISTS, so keys are declared in the table. */
+function namedChecks(table: string, columns: readonly ColumnDef[], declared: readonly CheckDef[]) {
+  return [
+    ...declared.map((k) => ({ name: checkName(table, k), condition: checkCondition(k, checks) })),
+    ...columns.flatMap((c) => typeChecks(table, c)),
+  ];
+}
+
+function addIndexSql(table: string, index: IndexDef): string[] {
+  const add = compiler.text(
+    schema
+      .alterTable(table)
+      .addIndex(index.name)
+      .columns([...index.columns]),
+  );
+  return unless(has.index(table, index.name), add);
+}
+
+/**
+ * The table with its unique keys and checks in one statement, then each plain index unless it
+ * is there: MySQL has no CREATE INDEX IF NOT EXISTS, and a step run again finds what it made.
+ */
 export function createTableSql(table: TableDef): string[] {
   const ci = caseInsensitiveColumns(table);
-  const lines = [
-    ...table.columns.map((c) => columnSql(table, c, ci.has(c.name))),
-    ...(table.uniques ?? []).map((u) => `UNIQUE KEY ${u.name} (${u.column})`),
-    ...(table.indexes ?? []).map((i) => `KEY ${i.name} (${i.columns.join(', ')})`),
-    ...(table.checks ?? []).map((k) => checkSql(table, k, mysqlText)),
-    ...table.columns.flatMap((c) => typeCheckSql(table.name, c)),
-  ];
-  return [
-    `CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${lines.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
-  ];
+  let create: CreateTableBuilder<string, string> = schema.createTable(table.name).ifNotExists();
+  for (const c of table.columns) {
+    const key = table.primaryKey === c.name;
+    create = create.addColumn(c.name, raw(typeSql(c)), column(table.name, c, ci.has(c.name), key));
+  }
+  for (const u of table.uniques ?? []) create = create.addUniqueConstraint(u.name, [u.column]);
+  for (const k of namedChecks(table.name, table.columns, table.checks ?? [])) {
+    create = create.addCheckConstraint(k.name, k.condition);
+  }
+  create = create.modifyEnd(sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`);
+  return [compiler.text(create), ...(table.indexes ?? []).flatMap((i) => addIndexSql(table.name, i))];
 }
 
 /** The column and its checks in one ALTER TABLE, unless the column is there already. */
 function addColumnSql(op: Extract<SchemaOperation, { kind: 'addColumn' }>): string[] {
   checkAddedColumn(op.table, op.column);
   const c = op.column;
-  const clauses = [
-    `ADD COLUMN ${columnSql({ name: op.table, primaryKey: '' }, c, Boolean(c.caseInsensitive))}`,
-    ...[
-      ...(op.checks ?? []).map((k) => checkSql({ name: op.table }, k, mysqlText)),
-      ...typeCheckSql(op.table, c),
-    ].map((k) => `ADD ${k}`),
-  ];
-  return unless(has.column(op.table, c.name), `ALTER TABLE ${op.table} ${clauses.join(', ')}`);
+  const add = schema
+    .alterTable(op.table)
+    .addColumn(c.name, raw(typeSql(c)), column(op.table, c, Boolean(c.caseInsensitive), false));
+  const constraints = namedChecks(op.table, [c], op.checks ?? []).map(
+    (k) => `, ${compiler.text(sql`add constraint ${id(k.name)} check (${k.condition})`)}`,
+  );
+  return unless(has.column(op.table, c.name), compiler.text(add) + constraints.join(''));
 }
+
+const alter = (table: string, clauses: RawBuilder<unknown>) =>
+  compiler.text(sql`alter table ${id(table)} ${clauses}`);
 
 export function ddl(op: SchemaOperation): string[] {
   switch (op.kind) {
     case 'createTable':
       return createTableSql(op.table);
     case 'dropTable':
-      return [`DROP TABLE IF EXISTS ${op.table}`];
+      return [compiler.text(schema.dropTable(op.table).ifExists())];
     case 'addColumn':
       return addColumnSql(op);
     case 'dropColumn': {
-      const checks = [
+      const names = [
         checkName(op.table, { kind: 'range', column: op.column }),
         typeCheckName(op.table, op.column),
       ];
-      return dropColumnSql(op.table, op.column, checks);
+      return dropColumnSql(op.table, op.column, names);
     }
     case 'createIndex':
-      return unless(
-        has.index(op.table, op.index.name),
-        `ALTER TABLE ${op.table} ADD INDEX ${op.index.name} (${op.index.columns.join(', ')})`,
-      );
+      return addIndexSql(op.table, op.index);
     case 'addUnique':
       return addUniqueSql(
         op.table,
@@ -130,20 +177,23 @@ export function ddl(op: SchemaOperation): string[] {
     case 'dropUnique':
       return when(
         has.index(op.table, op.unique.name),
-        `ALTER TABLE ${op.table} DROP INDEX ${op.unique.name}`,
+        alter(op.table, sql`drop index ${id(op.unique.name)}`),
       );
     case 'dropIndex':
-      return when(has.index(op.table, op.index.name), `ALTER TABLE ${op.table} DROP INDEX ${op.index.name}`);
+      return when(has.index(op.table, op.index.name), alter(op.table, sql`drop index ${id(op.index.name)}`));
     // MODIFY restates the whole column; the primary key and other indexes on it stay.
-    case 'widenColumn':
-      return [
-        `ALTER TABLE ${op.table} MODIFY COLUMN ${columnSql({ name: op.table, primaryKey: '' }, op.column, Boolean(op.column.caseInsensitive))}`,
-      ];
+    case 'widenColumn': {
+      const c = op.column;
+      const modify = schema
+        .alterTable(op.table)
+        .modifyColumn(c.name, raw(typeSql(c)), column(op.table, c, Boolean(c.caseInsensitive), false));
+      return [compiler.text(modify)];
+    }
     // One statement, so the table is never left without the unique key (MySQL DDL is not
     // transactional). The column's collation, not the key, decides how case is folded.
-    case 'recreateUnique':
-      return [
-        `ALTER TABLE ${op.table} DROP INDEX ${op.unique.name}, ADD UNIQUE KEY ${op.unique.name} (${op.unique.column})`,
-      ];
+    case 'recreateUnique': {
+      const { name, column: col } = op.unique;
+      return [alter(op.table, sql`drop index ${id(name)}, add unique key ${id(name)} (${id(col)})`)];
+    }
   }
 }

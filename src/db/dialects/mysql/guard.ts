@@ -6,6 +6,8 @@
  * nothing. The statements use a session variable: they must run on one session, in order.
  */
 
+import { quoteId } from './ident.js';
+
 /**
  * A MySQL text literal: with backslash escapes on (the default sql_mode, which distdb keeps),
  * a backslash is an escape character and is doubled along with quotes.
@@ -53,16 +55,17 @@ export function dropColumnSql(table: string, column: string, checks: readonly st
   const t = mysqlText(table);
   const c = mysqlText(column);
   const names = checks.map(mysqlText).join(', ');
-  const clauses = `SELECT 1 AS step, CONCAT('DROP INDEX ', index_name) AS clause
+  // Names from information_schema (distdb's own: no backticks in them) are quoted as they go in.
+  const clauses = `SELECT 1 AS step, CONCAT('DROP INDEX \`', index_name, '\`') AS clause
       FROM information_schema.statistics WHERE ${here(table)} AND column_name = ${c} AND index_name <> 'PRIMARY'
       GROUP BY index_name
-    UNION ALL SELECT 2, CONCAT('DROP CONSTRAINT ', constraint_name)
+    UNION ALL SELECT 2, CONCAT('DROP CONSTRAINT \`', constraint_name, '\`')
       FROM information_schema.table_constraints
       WHERE constraint_schema = DATABASE() AND table_name = ${t} AND constraint_type = 'CHECK' AND constraint_name IN (${names})
-    UNION ALL SELECT 3, ${mysqlText(`DROP COLUMN ${column}`)}
+    UNION ALL SELECT 3, ${mysqlText(`DROP COLUMN ${quoteId(column)}`)}
       FROM information_schema.columns WHERE ${here(table)} AND column_name = ${c}`;
   return runStatement(
-    `(SELECT IF(COUNT(*) = 0, 'DO 0', CONCAT(${mysqlText(`ALTER TABLE ${table} `)}, GROUP_CONCAT(clause ORDER BY step SEPARATOR ', '))) FROM (${clauses}) AS steps)`,
+    `(SELECT IF(COUNT(*) = 0, 'DO 0', CONCAT(${mysqlText(`ALTER TABLE ${quoteId(table)} `)}, GROUP_CONCAT(clause ORDER BY step SEPARATOR ', '))) FROM (${clauses}) AS steps)`,
   );
 }
 
@@ -72,16 +75,16 @@ export function dropColumnSql(table: string, column: string, checks: readonly st
  * default kept) in the same statement that adds the key.
  */
 export function addUniqueSql(table: string, column: string, key: string, ciCollation?: string): string[] {
-  const add = `ADD UNIQUE KEY ${key} (${column})`;
-  if (ciCollation === undefined) return unless(has.index(table, key), `ALTER TABLE ${table} ${add}`);
+  const add = `ADD UNIQUE KEY ${quoteId(key)} (${quoteId(column)})`;
+  if (ciCollation === undefined) return unless(has.index(table, key), `ALTER TABLE ${quoteId(table)} ${add}`);
   // MariaDB shows a default as an SQL literal, MySQL as its bare value.
-  const modify = `SELECT CONCAT('MODIFY ', column_name, ' ', column_type,
+  const modify = `SELECT CONCAT('MODIFY \`', column_name, '\` ', column_type,
       ' CHARACTER SET utf8mb4 COLLATE ${ciCollation}', IF(is_nullable = 'YES', ' NULL', ' NOT NULL'),
       IF(column_default IS NULL, '', CONCAT(' DEFAULT ', IF(VERSION() LIKE '%MariaDB%', column_default, QUOTE(column_default)))),
       ', ')
     FROM information_schema.columns
     WHERE ${here(table)} AND column_name = ${mysqlText(column)} AND collation_name <> ${mysqlText(ciCollation)}`;
   return runStatement(
-    `IF(${has.index(table, key)}, 'DO 0', CONCAT(${mysqlText(`ALTER TABLE ${table} `)}, COALESCE((${modify}), ''), ${mysqlText(add)}))`,
+    `IF(${has.index(table, key)}, 'DO 0', CONCAT(${mysqlText(`ALTER TABLE ${quoteId(table)} `)}, COALESCE((${modify}), ''), ${mysqlText(add)}))`,
   );
 }

@@ -1,9 +1,26 @@
+import {
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+} from 'kysely';
 import { formatMinorUnits } from '../../../schema/decimal.js';
 import type { SchemaOperation } from '../../../schema/operations.js';
 import { type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
+import { checkCondition, columnCheck, serverChecks } from '../shared/checkSql.js';
 import { createIndexSql, type FoldSql, indexOperationSql } from '../shared/createIndexSql.js';
-import { checkAddedColumn, defaultSql, type LiteralStyle, textLiteral } from '../shared/literals.js';
-import { checkSql } from '../shared/serverDdl.js';
+import { ddlCompiler, id, raw } from '../shared/ddlCompiler.js';
+import { checkAddedColumn, defaultLiteral, type LiteralStyle, textLiteral } from '../shared/literals.js';
+
+const compiler = ddlCompiler({
+  adapter: () => new PostgresAdapter(),
+  compiler: () => new PostgresQueryCompiler(),
+  introspector: (db) => new PostgresIntrospector(db),
+});
+const { schema } = compiler;
+const checks = serverChecks();
 
 /**
  * lower() under the "C" collation folds ASCII letters only. Under the database's own collation
@@ -71,42 +88,55 @@ const literals: LiteralStyle = {
   timestamp: textLiteral,
 };
 
-function columnSql(table: Pick<TableDef, 'name' | 'primaryKey'>, c: ColumnDef): string {
-  // Named explicitly so columnOfConstraint maps a violation back, whatever the table name length.
-  const pk =
-    table.primaryKey === c.name || c.type.kind === 'serial'
-      ? ` CONSTRAINT ${table.name}_pkey PRIMARY KEY`
-      : '';
-  const nn = c.nullable || pk ? '' : ' NOT NULL';
-  return `${c.name} ${typeSql(c)}${pk}${nn}${defaultSql(table.name, c, literals)}`;
+/** The column's type, nullability and default; the primary key is the table's named constraint. */
+function column(table: string, c: ColumnDef, key: boolean) {
+  return (col: ColumnDefinitionBuilder) => {
+    let out = key || c.nullable ? col : col.notNull();
+    const literal = defaultLiteral(table, c, literals);
+    if (literal !== undefined) out = out.defaultTo(raw(literal));
+    return out;
+  };
+}
+
+function isKey(table: Pick<TableDef, 'primaryKey'>, c: ColumnDef): boolean {
+  return table.primaryKey === c.name || c.type.kind === 'serial';
 }
 
 export function createTableSql(table: TableDef): string[] {
-  const lines = [
-    ...table.columns.map((c) => columnSql(table, c)),
-    ...(table.checks ?? []).map((k) => checkSql(table, k)),
-  ];
-  return [
-    `CREATE TABLE IF NOT EXISTS ${table.name} (\n  ${lines.join(',\n  ')}\n)`,
-    ...createIndexSql(table, fold),
-  ];
+  let create: CreateTableBuilder<string, string> = schema.createTable(table.name).ifNotExists();
+  for (const c of table.columns) {
+    create = create.addColumn(c.name, raw(typeSql(c)), column(table.name, c, isKey(table, c)));
+  }
+  const key = table.columns.filter((c) => isKey(table, c)).map((c) => c.name);
+  // Named explicitly so columnOfConstraint maps a violation back, whatever the table name length.
+  if (key.length > 0) create = create.addPrimaryKeyConstraint(`${table.name}_pkey`, key);
+  for (const k of table.checks ?? []) {
+    create = create.addCheckConstraint(checkName(table.name, k), checkCondition(k, checks));
+  }
+  return [compiler.text(create), ...createIndexSql(compiler, table, fold)];
 }
 
 /** The column with its checks as column constraints: skipped as a whole if it is there already. */
 function addColumnSql(op: Extract<SchemaOperation, { kind: 'addColumn' }>): string {
   checkAddedColumn(op.table, op.column);
-  const column = columnSql({ name: op.table, primaryKey: '' }, op.column);
-  const checks = (op.checks ?? []).map((k) => ` ${checkSql({ name: op.table }, k)}`).join('');
-  return `ALTER TABLE ${op.table} ADD COLUMN IF NOT EXISTS ${column}${checks}`;
+  const add = schema.alterTable(op.table).addColumn(op.column.name, raw(typeSql(op.column)), (col) => {
+    let out = column(op.table, op.column, false)(col).ifNotExists();
+    for (const k of op.checks ?? []) out = out.modifyEnd(columnCheck(op.table, k, checks));
+    return out;
+  });
+  return compiler.text(add);
 }
 
 /**
  * PostgreSQL drops the column's indexes and the constraints that read it along with it; its
- * check is named in the statement as well, so it goes whatever it reads.
+ * check is named as well, so it goes whatever it reads. One transaction holds both statements.
  */
-function dropColumnSql(op: Extract<SchemaOperation, { kind: 'dropColumn' }>): string {
+function dropColumnSql(op: Extract<SchemaOperation, { kind: 'dropColumn' }>): string[] {
   const check = checkName(op.table, { kind: 'range', column: op.column });
-  return `ALTER TABLE ${op.table} DROP CONSTRAINT IF EXISTS ${check}, DROP COLUMN IF EXISTS ${op.column}`;
+  return [
+    compiler.text(schema.alterTable(op.table).dropConstraint(check).ifExists()),
+    compiler.text(sql`alter table ${id(op.table)} drop column if exists ${id(op.column)}`),
+  ];
 }
 
 export function ddl(op: SchemaOperation): string[] {
@@ -114,19 +144,25 @@ export function ddl(op: SchemaOperation): string[] {
     case 'createTable':
       return createTableSql(op.table);
     case 'dropTable':
-      return [`DROP TABLE IF EXISTS ${op.table}`];
+      return [compiler.text(schema.dropTable(op.table).ifExists())];
     case 'addColumn':
       return [addColumnSql(op)];
     case 'dropColumn':
-      return [dropColumnSql(op)];
+      return dropColumnSql(op);
     // Widening a VARCHAR changes no stored row, so PostgreSQL does not rewrite the table.
     case 'widenColumn':
-      return [`ALTER TABLE ${op.table} ALTER COLUMN ${op.column.name} TYPE ${typeSql(op.column)}`];
+      return [
+        compiler.text(
+          schema
+            .alterTable(op.table)
+            .alterColumn(op.column.name, (c) => c.setDataType(raw(typeSql(op.column)))),
+        ),
+      ];
     case 'createIndex':
     case 'recreateUnique':
     case 'addUnique':
     case 'dropUnique':
     case 'dropIndex':
-      return indexOperationSql(op, fold);
+      return indexOperationSql(compiler, op, fold);
   }
 }

@@ -1,17 +1,28 @@
+import {
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+  type RawBuilder,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+} from 'kysely';
 import { DistdbError } from '../../../errors.js';
 import { decimalToMinorUnits } from '../../../schema/decimal.js';
 import type { SchemaOperation } from '../../../schema/operations.js';
-import {
-  type CheckDef,
-  type ColumnDef,
-  checkName,
-  type TableDef,
-  typeCheckName,
-} from '../../../schema/tableDef.js';
-import { oneOfSql } from '../shared/checkSql.js';
+import { type ColumnDef, checkName, type TableDef, typeCheckName } from '../../../schema/tableDef.js';
+import { type CheckStyle, checkCondition, columnCheck } from '../shared/checkSql.js';
 import { createIndexSql, type FoldSql, indexOperationSql } from '../shared/createIndexSql.js';
-import { checkAddedColumn, defaultSql, type LiteralStyle, textLiteral } from '../shared/literals.js';
+import { ddlCompiler, id, raw } from '../shared/ddlCompiler.js';
+import { checkAddedColumn, defaultLiteral, type LiteralStyle, textLiteral } from '../shared/literals.js';
 import { rebuildSql } from './rebuild.js';
+
+export const compiler = ddlCompiler({
+  adapter: () => new SqliteAdapter(),
+  compiler: () => new SqliteQueryCompiler(),
+  introspector: (db) => new SqliteIntrospector(db),
+});
+const { schema } = compiler;
 
 /** SQLite's lower() folds ASCII letters only, whatever the locale: the same on every machine. */
 export const fold: FoldSql = (column) => `lower(${column})`;
@@ -57,42 +68,44 @@ function typeSql(table: Table, c: ColumnDef): string {
  * What the INTEGER or TEXT column does not hold by itself: a boolean is 0 or 1, a timestamp UTC
  * ISO text of a real instant (strftime gives the same text back), a decimal at most its digits.
  */
-function typeCheck(table: Table, c: ColumnDef): string {
+function typeCheck(table: Table, c: ColumnDef): RawBuilder<unknown> | undefined {
   const t = c.type;
-  let test: string;
-  if (t.kind === 'boolean') test = `${c.name} IN (0, 1)`;
-  else if (t.kind === 'timestamp') test = `strftime('%Y-%m-%dT%H:%M:%fZ', ${c.name}) IS ${c.name}`;
+  const column = id(c.name);
+  let test: RawBuilder<unknown>;
+  if (t.kind === 'boolean') test = sql`${column} IN (0, 1)`;
+  else if (t.kind === 'timestamp') test = sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${column}) IS ${column}`;
   else if (t.kind === 'decimal') {
-    const max = String(10n ** BigInt(t.precision) - 1n);
-    test = `${c.name} BETWEEN -${max} AND ${max}`;
-  } else return '';
-  return ` CONSTRAINT ${typeCheckName(table.name, c.name)} CHECK (${test})`;
+    const max = raw(String(10n ** BigInt(t.precision) - 1n));
+    test = sql`${column} BETWEEN -${max} AND ${max}`;
+  } else return undefined;
+  return sql`constraint ${id(typeCheckName(table.name, c.name))} check (${test})`;
 }
 
 /** SQLite storage: STRICT tables, decimals as integer minor units so prices are never floats. */
-function columnSql(table: Table, c: ColumnDef): string {
-  if (c.type.kind === 'serial') return `${c.name} INTEGER PRIMARY KEY AUTOINCREMENT`;
-  const pk = table.primaryKey === c.name ? ' PRIMARY KEY' : '';
-  const nn = c.nullable ? '' : ' NOT NULL';
-  return `${c.name} ${typeSql(table, c)}${pk}${nn}${defaultSql(table.name, c, literals)}${typeCheck(table, c)}`;
+function column(table: Table, c: ColumnDef) {
+  return (col: ColumnDefinitionBuilder) => {
+    if (c.type.kind === 'serial') return col.primaryKey().autoIncrement();
+    let out = table.primaryKey === c.name ? col.primaryKey() : col;
+    if (!c.nullable) out = out.notNull();
+    const literal = defaultLiteral(table.name, c, literals);
+    if (literal !== undefined) out = out.defaultTo(raw(literal));
+    const check = typeCheck(table, c);
+    return check ? out.modifyEnd(check) : out;
+  };
 }
 
-function bound(table: Pick<TableDef, 'columns'>, column: string, value: number | string): string {
-  const col = table.columns.find((c) => c.name === column);
-  if (col?.type.kind === 'decimal') return String(decimalToMinorUnits(String(value), col.type.scale));
-  return String(value);
-}
+const typeOf = (table: Table, c: ColumnDef) => raw(c.type.kind === 'serial' ? 'INTEGER' : typeSql(table, c));
 
-function checkSql(table: Pick<TableDef, 'name' | 'columns'>, check: CheckDef): string {
-  const name = checkName(table.name, check);
-  if (check.kind === 'trimmedLength') {
-    return `CONSTRAINT ${name} CHECK (length(trim(${check.column})) >= ${check.min} AND length(${check.column}) <= ${check.max})`;
-  }
-  if (check.kind === 'oneOf') return `CONSTRAINT ${name} CHECK (${oneOfSql(check.column, check.values)})`;
-  const parts: string[] = [];
-  if (check.min !== undefined) parts.push(`${check.column} >= ${bound(table, check.column, check.min)}`);
-  if (check.max !== undefined) parts.push(`${check.column} <= ${bound(table, check.column, check.max)}`);
-  return `CONSTRAINT ${name} CHECK (${parts.join(' AND ')})`;
+function checkStyle(table: Pick<TableDef, 'columns'>): CheckStyle {
+  return {
+    length: 'length',
+    text: textLiteral,
+    bound(column, value) {
+      const col = table.columns.find((c) => c.name === column);
+      if (col?.type.kind === 'decimal') return String(decimalToMinorUnits(String(value), col.type.scale));
+      return String(value);
+    },
+  };
 }
 
 /**
@@ -100,23 +113,29 @@ function checkSql(table: Pick<TableDef, 'name' | 'columns'>, check: CheckDef): s
  * constraint names always follow `table.name`, so violations map back to their columns.
  */
 export function createTableStatement(table: TableDef, as = table.name): string {
-  const lines = [
-    ...table.columns.map((c) => columnSql(table, c)),
-    ...(table.checks ?? []).map((k) => checkSql(table, k)),
-  ];
-  return `CREATE TABLE IF NOT EXISTS ${as} (\n  ${lines.join(',\n  ')}\n) STRICT`;
+  let create: CreateTableBuilder<string, string> = schema.createTable(as).ifNotExists();
+  for (const c of table.columns) create = create.addColumn(c.name, typeOf(table, c), column(table, c));
+  const style = checkStyle(table);
+  for (const k of table.checks ?? []) {
+    create = create.addCheckConstraint(checkName(table.name, k), checkCondition(k, style));
+  }
+  return compiler.text(create.modifyEnd(sql`strict`));
 }
 
 export function createTableSql(table: TableDef): string[] {
-  return [createTableStatement(table), ...createIndexSql(table, fold)];
+  return [createTableStatement(table), ...createIndexSql(compiler, table, fold)];
 }
 
 /** ADD COLUMN takes the column's checks as column constraints (they read that column only). */
 function addColumnSql(op: Extract<SchemaOperation, { kind: 'addColumn' }>): string {
   checkAddedColumn(op.table, op.column);
   const table = { name: op.table, primaryKey: '', columns: [op.column] };
-  const checks = (op.checks ?? []).map((k) => ` ${checkSql(table, k)}`).join('');
-  return `ALTER TABLE ${op.table} ADD COLUMN ${columnSql(table, op.column)}${checks}`;
+  const add = schema.alterTable(op.table).addColumn(op.column.name, typeOf(table, op.column), (col) => {
+    let out = column(table, op.column)(col);
+    for (const k of op.checks ?? []) out = out.modifyEnd(columnCheck(op.table, k, checkStyle(table)));
+    return out;
+  });
+  return compiler.text(add);
 }
 
 /** SQLite's DDL is transactional: a migration that fails leaves nothing of itself behind. */
@@ -125,12 +144,12 @@ export function ddl(op: SchemaOperation): string[] {
     case 'createTable':
       return createTableSql(op.table);
     case 'dropTable':
-      return [`DROP TABLE IF EXISTS ${op.table}`];
+      return [compiler.text(schema.dropTable(op.table).ifExists())];
     case 'addColumn':
       return [addColumnSql(op)];
     // ALTER TABLE DROP COLUMN refuses a column with a check or an index: the table is rebuilt.
     case 'dropColumn':
-      return rebuildSql(op, createTableStatement, createIndexSql(op.result, fold));
+      return rebuildSql(compiler, op, createTableStatement, createIndexSql(compiler, op.result, fold));
     // Text in a STRICT table has no length: there is nothing to widen.
     case 'widenColumn':
       return [];
@@ -139,6 +158,6 @@ export function ddl(op: SchemaOperation): string[] {
     case 'addUnique':
     case 'dropUnique':
     case 'dropIndex':
-      return indexOperationSql(op, fold);
+      return indexOperationSql(compiler, op, fold);
   }
 }

@@ -1,6 +1,9 @@
+import { sql } from 'kysely';
 import { DistdbError } from '../../../errors.js';
 import type { SchemaOperation } from '../../../schema/operations.js';
 import type { TableDef } from '../../../schema/tableDef.js';
+import { type DdlCompiler, id } from '../shared/ddlCompiler.js';
+import { textLiteral } from '../shared/literals.js';
 
 type DropColumn = Extract<SchemaOperation, { kind: 'dropColumn' }>;
 
@@ -11,6 +14,7 @@ type DropColumn = Extract<SchemaOperation, { kind: 'dropColumn' }>;
  * migration's transaction, which makes it all or nothing.
  */
 export function rebuildSql(
+  ddl: DdlCompiler,
   op: DropColumn,
   createTable: (table: TableDef, as: string) => string,
   indexes: readonly string[],
@@ -28,20 +32,20 @@ export function rebuildSql(
     throw new DistdbError('config', `dropping ${op.table}.${op.column}: ${problem}`);
   }
   const temp = `${op.table}_distdb_rebuild`;
-  const names = result.columns.map((c) => c.name).join(', ');
+  const names = sql.join(result.columns.map((c) => id(c.name)));
   // AUTOINCREMENT remembers the highest id ever given, deleted rows included: carried over.
   const sequence = result.columns.some((c) => c.type.kind === 'serial')
     ? [
-        `DELETE FROM sqlite_sequence WHERE name = '${temp}'`,
-        `INSERT INTO sqlite_sequence (name, seq) SELECT '${temp}', seq FROM sqlite_sequence WHERE name = '${op.table}'`,
+        `DELETE FROM sqlite_sequence WHERE name = ${textLiteral(temp)}`,
+        `INSERT INTO sqlite_sequence (name, seq) SELECT ${textLiteral(temp)}, seq FROM sqlite_sequence WHERE name = ${textLiteral(op.table)}`,
       ]
     : [];
   return [
     createTable(result, temp),
-    `INSERT INTO ${temp} (${names}) SELECT ${names} FROM ${op.table}`,
+    ddl.text(sql`insert into ${id(temp)} (${names}) select ${names} from ${id(op.table)}`),
     ...sequence,
-    `DROP TABLE ${op.table}`,
-    `ALTER TABLE ${temp} RENAME TO ${op.table}`,
+    ddl.text(ddl.schema.dropTable(op.table)),
+    ddl.text(ddl.schema.alterTable(temp).renameTo(op.table)),
     ...indexes,
   ];
 }
