@@ -17,16 +17,6 @@ function refusal(declare: () => unknown): string {
 describe('declarations refuse what no backend can hold, naming the model and field', () => {
   it.each([
     [
-      'a table named after an SQL word',
-      () => defineModel({ name: 'User', table: 'user', fields: { id: f.id() } }),
-      'model User: table "user" is a word SQL reserves: choose another, such as "users"',
-    ],
-    [
-      'a field named after an SQL word',
-      () => defineModel({ name: 'Line', table: 'order_lines', fields: { id: f.id(), order: f.integer() } }),
-      'model Line: field "order" is a word SQL reserves: choose another name',
-    ],
-    [
       'setNull on a required reference',
       () =>
         defineModel({

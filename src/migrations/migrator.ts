@@ -126,8 +126,11 @@ async function applyMigration(conn: Connection, m: Migration, journal: boolean):
       await recordApplied(tx, m.id, m.source?.checksum);
     });
   } catch (err) {
-    for (const table of created.reverse())
-      await conn.execute(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    for (const table of created.reverse()) {
+      for (const sql of conn.dialect.ddl({ kind: 'dropTable', table })) {
+        await conn.execute(sql).catch(() => undefined);
+      }
+    }
     throw err;
   }
 }

@@ -2,9 +2,11 @@ import { DistdbError } from '../errors.js';
 import { parseDecimal } from '../schema/decimal.js';
 import type { AnyField } from './fields.js';
 import type { FieldDef } from './model.js';
-import { isReservedWord } from './reservedWords.js';
 
-/** Names distdb puts into SQL unquoted: portable, lower-case identifiers. */
+/**
+ * Table and field names: lower-case identifiers, the same on every backend whatever its case
+ * rules (SQL words included: distdb quotes every name it writes).
+ */
 export const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
 const MODEL_NAME = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
 /** The longest text a unique index holds on every backend (MySQL: 3072 bytes of utf8mb4). */
@@ -23,8 +25,6 @@ export function checkDeclaration(d: { name: unknown; table: unknown; fields: unk
     fail(name, `table "${String(d.table)}" must be lower-case letters, digits and _, starting with a letter`);
   }
   if (d.table.startsWith('distdb_')) fail(name, `table names starting with distdb_ are distdb's own`);
-  if (isReservedWord(d.table))
-    fail(name, `table "${d.table}" is a word SQL reserves: choose another, such as "${d.table}s"`);
   if (typeof d.fields !== 'object' || d.fields === null) fail(name, 'fields must be an object');
   const fields = Object.values(d.fields as Record<string, AnyField>);
   const ids = fields.filter((f) => f?.kind?.kind === 'id').length;
@@ -115,7 +115,6 @@ export function checkRelationNames(model: string, fields: readonly FieldDef[]): 
 export function checkField(model: string, name: string, f: AnyField): void {
   const where = `${model}.${name}`;
   if (!IDENTIFIER.test(name)) fail(model, `field "${name}" must be lower-case letters, digits and _`);
-  if (isReservedWord(name)) fail(model, `field "${name}" is a word SQL reserves: choose another name`);
   if (typeof f !== 'object' || f === null || typeof f.kind?.kind !== 'string') {
     fail(model, `field "${name}" must be declared with f (f.text(), f.integer(), …)`);
   }

@@ -1,3 +1,4 @@
+import { runBuilt } from '../db/built.js';
 import type { Connection } from '../db/dialect.js';
 import type { TableDef } from '../schema/tableDef.js';
 import type { ExistenceCheck } from '../store/writeRecords.js';
@@ -27,7 +28,9 @@ export async function takeIdSnapshot(
   table: TableDef,
   limit = MAX_SNAPSHOT_ID,
 ): Promise<IdSnapshot | undefined> {
-  const [stats] = await conn.query(`SELECT max(${table.primaryKey}) AS m FROM ${table.name}`);
+  const [stats] = await runBuilt(conn, (db) =>
+    db.selectFrom(table.name).select((eb) => eb.fn.max(table.primaryKey).as('m')),
+  );
   const maxId = stats?.m === null || stats?.m === undefined ? 0 : Number(stats.m);
   if (!Number.isSafeInteger(maxId) || maxId > Math.min(limit, MAX_SNAPSHOT_ID)) return undefined;
   const bits = new SharedArrayBuffer(Math.ceil((maxId + 1) / 32) * 4);

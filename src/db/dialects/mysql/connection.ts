@@ -8,6 +8,7 @@ import { probePool } from '../shared/server.js';
 import { type LockSession, ServerConnection } from '../shared/serverConnection.js';
 import { explainMysql, MYSQL, mysqlConfig, mysqlPoolConfig, SQL_MODE } from './config.js';
 import { isDuplicate, rowFailure } from './errors.js';
+import { quoteId } from './ident.js';
 import { openMysqlLockSession, serverLockName } from './lockSession.js';
 import { encodeMysql, fromMysqlDatetime } from './values.js';
 
@@ -126,8 +127,9 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
   }
 
   async integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {
+    const key = quoteId(column);
     const rows = await this.query<{ v: SqlValue }>(
-      `SELECT ${column} AS v FROM ${table.name} WHERE ${column} BETWEEN ? AND ?`,
+      `SELECT ${key} AS v FROM ${quoteId(table.name)} WHERE ${key} BETWEEN ? AND ?`,
       [low, high],
     );
     return rows.map((r) => Number(r.v));
@@ -218,7 +220,7 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
       return `(${parts.join(', ')})`;
     });
     await this.run(
-      `INSERT INTO ${table.name} (${table.columns.map((c) => c.name).join(', ')}) VALUES ${tuples.join(', ')}`,
+      `INSERT INTO ${quoteId(table.name)} (${table.columns.map((c) => quoteId(c.name)).join(', ')}) VALUES ${tuples.join(', ')}`,
       values,
     );
   }
@@ -280,7 +282,7 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
         .map((_, n) => (n === 0 ? 'SELECT 0 AS n, ? AS x' : `SELECT ${n}, ?`))
         .join(' UNION ALL ');
       const rows = await this.query<{ n: number }>(
-        `SELECT STRAIGHT_JOIN d.n FROM (${inputs}) AS d JOIN ${table.name} AS t ON t.${col.name} = d.x`,
+        `SELECT STRAIGHT_JOIN d.n FROM (${inputs}) AS d JOIN ${quoteId(table.name)} AS t ON t.${quoteId(col.name)} = d.x`,
         part.map((v) => encodeMysql(col, v)),
       );
       return rows.map((row) => row.n);

@@ -15,6 +15,7 @@ import {
   postgresConfig,
   timedClient,
 } from './config.js';
+import { quoteId } from './ident.js';
 import { existingSql } from './insertSql.js';
 import { HELD_LOCK_QUERY, heldLockKey, openPostgresLockSession } from './lockSession.js';
 
@@ -124,8 +125,9 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
 
   async integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {
     // One text value per range instead of a row per id: parsing rows is what costs here.
+    const key = quoteId(column);
     const r = await this.run(
-      `SELECT string_agg(${column}::text, ',') AS ids FROM ${table.name} WHERE ${column} BETWEEN $1 AND $2`,
+      `SELECT string_agg(${key}::text, ',') AS ids FROM ${quoteId(table.name)} WHERE ${key} BETWEEN $1 AND $2`,
       [low, high],
     );
     const ids = (r.rows[0] as { ids: string | null } | undefined)?.ids;

@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import type { MinorUnits } from '../../../schema/decimal.js';
 import type { TableDef } from '../../../schema/tableDef.js';
 import { type BulkWrites, keyOf, type Row, type RowWrite, type SqlValue } from '../../dialect.js';
+import { fold } from './ddl.js';
 import { rowFailure } from './errors.js';
+import { quoteId } from './ident.js';
 import { InsertShapes } from './insertShapes.js';
 import type { Session } from './session.js';
 import { jsonArray } from './values.js';
@@ -46,7 +48,7 @@ export class SqliteBulk implements Omit<BulkWrites, 'decodeDecimal' | 'truncate'
    */
   #insertStatement(table: TableDef, columns: readonly string[]): Statement {
     return this.host.statement(
-      `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
+      `INSERT INTO ${quoteId(table.name)} (${columns.map(quoteId).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`,
     );
   }
 
@@ -76,7 +78,8 @@ export class SqliteBulk implements Omit<BulkWrites, 'decodeDecimal' | 'truncate'
   async integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]> {
     // Only this method runs this SQL, so plucking its cached statement changes no other caller.
     // Key columns hold safe integers (ids are validated so): read as numbers straight away.
-    const sql = `SELECT ${column} FROM ${table.name} WHERE ${column} BETWEEN ? AND ?`;
+    const key = quoteId(column);
+    const sql = `SELECT ${key} FROM ${quoteId(table.name)} WHERE ${key} BETWEEN ? AND ?`;
     return this.host.session.exclusive(
       () => this.host.statement(sql).pluck().safeIntegers(false).all(low, high) as number[],
     );
@@ -84,10 +87,11 @@ export class SqliteBulk implements Omit<BulkWrites, 'decodeDecimal' | 'truncate'
 
   async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
     const ci = table.columns.find((c) => c.name === column)?.caseInsensitive;
-    const expr = ci ? `lower(${column})` : column;
+    const col = quoteId(column);
+    const expr = ci ? fold(col) : col;
     // One statement whatever the number of values (a statement per IN-list length would pile up).
     const stmt = this.host.statement(
-      `SELECT ${column} AS v FROM ${table.name} WHERE ${expr} IN (SELECT value FROM json_each(?))`,
+      `SELECT ${col} AS v FROM ${quoteId(table.name)} WHERE ${expr} IN (SELECT value FROM json_each(?))`,
     );
     // Integer keys are validated safe integers: read as numbers, not bigints.
     if (isIntegerKey(table, column)) stmt.safeIntegers(false);

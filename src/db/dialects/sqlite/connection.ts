@@ -18,6 +18,7 @@ import type { DatabaseUrl } from '../../url.js';
 import { decodeDecimal, SqliteBulk } from './bulk.js';
 import { isBusy } from './errors.js';
 import { fileLockHeld, holdFileLock, lockPath } from './fileLock.js';
+import { quoteId } from './ident.js';
 import { Session } from './session.js';
 import { safeNumbers } from './values.js';
 
@@ -202,7 +203,7 @@ export class SqliteConnection implements Connection {
   }
 
   async truncate(table: string): Promise<number> {
-    return (await this.execute(`DELETE FROM ${table}`)).changes;
+    return (await this.execute(`DELETE FROM ${quoteId(table)}`)).changes;
   }
 
   runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
