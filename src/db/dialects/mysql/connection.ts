@@ -3,11 +3,10 @@ import mysql from 'mysql2/promise';
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
 import type { AnyKysely, ConnectOptions, Dialect, Row, RowWrite, SqlValue } from '../../dialect.js';
 import type { DatabaseUrl } from '../../url.js';
-import { chunk, conflictColumns, planRounds, screenRows } from '../shared/insertPlan.js';
 import { probePool } from '../shared/server.js';
 import { type LockSession, ServerConnection } from '../shared/serverConnection.js';
+import { insertBatch } from './bulk.js';
 import { explainMysql, MYSQL, mysqlConfig, mysqlPoolConfig, SQL_MODE } from './config.js';
-import { isDuplicate, rowFailure } from './errors.js';
 import { quoteId } from './ident.js';
 import { openMysqlLockSession, serverLockName } from './lockSession.js';
 import { encodeMysql, fromMysqlDatetime } from './values.js';
@@ -171,104 +170,8 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
     return row?.holder !== null && row?.holder !== undefined;
   }
 
-  /**
-   * Rows the server would refuse for NOT NULL, size or check reasons are settled in memory first
-   * (screenRow). The rest go in rounds of rows sharing no key (planRounds), each round one plain
-   * multi-row INSERT (never INSERT IGNORE, which coerces bad values). A failed statement changes
-   * nothing, the transaction goes on: on a duplicate, one lookup per key column finds the rows
-   * whose keys were already stored and the rest are retried together; if the server still
-   * refuses, the round goes row by row, which is exact. A batch of one clean round is one
-   * statement, one round trip.
-   */
-  async insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
-    const { out, pending } = screenRows(table, rows);
-    if (pending.length === 0) return out;
-    const size = Math.max(1, Math.min(1000, Math.floor(60_000 / table.columns.length)));
-    const rounds = planRounds(table, rows, pending).flatMap((round) => chunk(round, size));
-    let firstError: unknown;
-    const only = rounds[0];
-    if (!this.client && rounds.length === 1 && only) {
-      try {
-        await this.#insertMany(table, rows, only);
-        for (const i of only) out[i] = { ok: true };
-        return out;
-      } catch (err) {
-        if (!rowFailure(table, err)) throw err;
-        firstError = err;
-      }
-    }
-    const run = async (conn: MysqlConnection) => {
-      for (const [n, round] of rounds.entries()) {
-        await conn.#insertRound(table, rows, round, out, n === 0 ? firstError : undefined);
-      }
-    };
-    if (this.client) await run(this);
-    else await this.transaction((tx) => run(tx as MysqlConnection));
-    return out;
-  }
-
-  /** A column with a default that a row leaves out takes it: DEFAULT in place of the value. */
-  async #insertMany(table: TableDef, rows: readonly Row[], indices: readonly number[]): Promise<void> {
-    const values: SqlValue[] = [];
-    const tuples = indices.map((i) => {
-      const row = rows[i] as Row;
-      const parts = table.columns.map((c) => {
-        if (row[c.name] === undefined && c.default !== undefined) return 'DEFAULT';
-        values.push(encodeMysql(c, row[c.name]));
-        return '?';
-      });
-      return `(${parts.join(', ')})`;
-    });
-    await this.run(
-      `INSERT INTO ${quoteId(table.name)} (${table.columns.map((c) => quoteId(c.name)).join(', ')}) VALUES ${tuples.join(', ')}`,
-      values,
-    );
-  }
-
-  /** One round inside the transaction; `knownError` is how the same statement already failed. */
-  async #insertRound(
-    table: TableDef,
-    rows: readonly Row[],
-    round: number[],
-    out: RowWrite[],
-    knownError: unknown,
-  ): Promise<void> {
-    let remaining = round;
-    let error = knownError;
-    if (error === undefined) {
-      try {
-        await this.#insertMany(table, rows, remaining);
-        for (const i of remaining) out[i] = { ok: true };
-        return;
-      } catch (err) {
-        if (!rowFailure(table, err)) throw err;
-        error = err;
-      }
-    }
-    if (isDuplicate(error)) {
-      const taken = await conflictColumns(this, table, rows, remaining);
-      if (taken.size > 0) {
-        for (const [i, column] of taken) out[i] = { ok: false, violation: 'unique', column };
-        remaining = remaining.filter((i) => !taken.has(i));
-        try {
-          if (remaining.length > 0) await this.#insertMany(table, rows, remaining);
-          for (const i of remaining) out[i] = { ok: true };
-          return;
-        } catch (err) {
-          if (!rowFailure(table, err)) throw err;
-        }
-      }
-    }
-    for (const i of remaining) {
-      try {
-        await this.#insertMany(table, rows, [i]);
-        out[i] = { ok: true };
-      } catch (err) {
-        const failure = rowFailure(table, err);
-        if (!failure) throw err;
-        out[i] = failure;
-      }
-    }
+  insertBatch(table: TableDef, rows: readonly Row[]): Promise<RowWrite[]> {
+    return insertBatch(this, this.client !== undefined, table, rows);
   }
 
   /**
