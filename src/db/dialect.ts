@@ -70,10 +70,13 @@ export interface Dialect {
   readonly capabilities: DialectCapabilities;
   /**
    * The DDL statements of one migration step, in order. They are run on one session (as the
-   * migrator does, in a transaction): a step may keep state between its statements.
+   * migrator does, in a transaction): a step may keep state between its statements. Rejects
+   * with a config error for a step this backend cannot hold.
    */
-  ddl(op: SchemaOperation): string[];
+  ddl(op: SchemaOperation): Promise<string[]>;
   connect(url: DatabaseUrl, options?: ConnectOptions): Promise<Connection>;
+  /** A table, column or index name as this backend quotes it: SQL words are names too. */
+  quoteId(name: string): string;
   /** Throws a config error for a URL this backend cannot use, without connecting. */
   checkUrl(url: DatabaseUrl): void;
   /** A driver error that is a constraint refusing one row (unique, check, not null), as its outcome. */

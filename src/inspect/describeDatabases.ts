@@ -1,4 +1,3 @@
-import { runBuilt } from '../db/built.js';
 import type { Distdb } from '../distdb.js';
 import { errorMessage } from '../errors.js';
 import { scrub } from '../secrets.js';
@@ -29,9 +28,8 @@ export async function describeDatabases(db: Distdb): Promise<DatabaseDescription
       const rows: Record<string, number> = {};
       for (const m of db.modelsIn(alias)) {
         if (!(await conn.tableExists(m.table.name))) continue;
-        const r = await runBuilt(conn, (kdb) =>
-          kdb.selectFrom(m.table.name).select((eb) => eb.fn.countAll().as('n')),
-        );
+        const table = conn.dialect.quoteId(m.table.name);
+        const r = await conn.query(`SELECT COUNT(*) AS n FROM ${table}`);
         rows[m.table.name] = Number(r[0]?.n ?? 0);
       }
       const applied = migrations.filter((m) => m.applied).length;

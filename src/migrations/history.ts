@@ -35,9 +35,14 @@ async function hasChecksumColumn(conn: Connection): Promise<boolean> {
  * (nullable: its rows get their checksum on the next migrate). Run under the migration lock.
  */
 export async function ensureHistory(conn: Connection): Promise<void> {
-  for (const sql of conn.dialect.ddl({ kind: 'createTable', table: HISTORY_TABLE })) await conn.execute(sql);
+  // Asked first: a database migrated before needs no DDL at all (nor its compiler loaded).
+  if (!(await conn.tableExists(TABLE))) {
+    for (const sql of await conn.dialect.ddl({ kind: 'createTable', table: HISTORY_TABLE })) {
+      await conn.execute(sql);
+    }
+  }
   if (await hasChecksumColumn(conn)) return;
-  for (const sql of conn.dialect.ddl({ kind: 'addColumn', table: TABLE, column: CHECKSUM_COLUMN }))
+  for (const sql of await conn.dialect.ddl({ kind: 'addColumn', table: TABLE, column: CHECKSUM_COLUMN }))
     await conn.execute(sql);
 }
 

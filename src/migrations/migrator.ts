@@ -122,12 +122,12 @@ async function applyMigration(conn: Connection, m: Migration, journal: boolean):
   }
   try {
     await conn.transaction(async (tx) => {
-      for (const op of ops) for (const sql of conn.dialect.ddl(op)) await tx.execute(sql);
+      for (const op of ops) for (const sql of await conn.dialect.ddl(op)) await tx.execute(sql);
       await recordApplied(tx, m.id, m.source?.checksum);
     });
   } catch (err) {
     for (const table of created.reverse()) {
-      for (const sql of conn.dialect.ddl({ kind: 'dropTable', table })) {
+      for (const sql of await conn.dialect.ddl({ kind: 'dropTable', table })) {
         await conn.execute(sql).catch(() => undefined);
       }
     }
@@ -170,7 +170,7 @@ export async function migrateDatabase(
     }
     // Every database holding a model keeps the journal, also when nothing was pending for it.
     if (journal && !(await conn.tableExists(BATCH_JOURNAL_TABLE.name)))
-      for (const sql of conn.dialect.ddl({ kind: 'createTable', table: BATCH_JOURNAL_TABLE }))
+      for (const sql of await conn.dialect.ddl({ kind: 'createTable', table: BATCH_JOURNAL_TABLE }))
         await conn.execute(sql);
     await upkeepTables(conn);
     return { alias, status: 'ok', applied, alreadyApplied: wanted.length - applied.length } as const;

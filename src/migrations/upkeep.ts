@@ -23,7 +23,7 @@ export async function upkeepTables(conn: Connection): Promise<void> {
     if (column?.type.kind !== 'varchar') continue;
     const length = await conn.textLength(table.name, name);
     if (length === undefined || length >= column.type.length) continue;
-    for (const sql of conn.dialect.ddl({ kind: 'widenColumn', table: table.name, column }))
+    for (const sql of await conn.dialect.ddl({ kind: 'widenColumn', table: table.name, column }))
       await conn.execute(sql);
   }
 }

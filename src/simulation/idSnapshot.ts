@@ -1,4 +1,3 @@
-import { runBuilt } from '../db/built.js';
 import type { Connection } from '../db/dialect.js';
 import type { TableDef } from '../schema/tableDef.js';
 import type { ExistenceCheck } from '../store/writeRecords.js';
@@ -28,9 +27,8 @@ export async function takeIdSnapshot(
   table: TableDef,
   limit = MAX_SNAPSHOT_ID,
 ): Promise<IdSnapshot | undefined> {
-  const [stats] = await runBuilt(conn, (db) =>
-    db.selectFrom(table.name).select((eb) => eb.fn.max(table.primaryKey).as('m')),
-  );
+  const q = conn.dialect.quoteId;
+  const [stats] = await conn.query(`SELECT max(${q(table.primaryKey)}) AS m FROM ${q(table.name)}`);
   const maxId = stats?.m === null || stats?.m === undefined ? 0 : Number(stats.m);
   if (!Number.isSafeInteger(maxId) || maxId > Math.min(limit, MAX_SNAPSHOT_ID)) return undefined;
   const bits = new SharedArrayBuffer(Math.ceil((maxId + 1) / 32) * 4);

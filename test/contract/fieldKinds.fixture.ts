@@ -103,7 +103,7 @@ export async function applyStep(conn: Connection, sql: readonly string[]): Promi
 
 /** The table's DDL as the migrator would run it, then the given rows. */
 export async function createWithRows(conn: Connection, model: AnyModel, records: Rec[]): Promise<void> {
-  await applyStep(conn, conn.dialect.ddl({ kind: 'createTable', table: model.table }));
+  await applyStep(conn, await conn.dialect.ddl({ kind: 'createTable', table: model.table }));
   const writes = await conn.insertBatch(
     model.table,
     records.map((r) => storedRow(model, r)),

@@ -41,29 +41,3 @@ export function migrationFiles(dir: string): string[] {
 export function migrationFile(dir: string, name: string): { operations: Record<string, unknown>[] } {
   return JSON.parse(readFileSync(join(dir, 'migrations', name), 'utf8'));
 }
-
-/**
- * Whether this build's SQLite dialect compiles a migration step as the test needs: a step it
- * does not support yet throws, and a column default must reach the DDL.
- */
-export async function sqliteSupports(kind: 'dropColumn' | 'columnDefault'): Promise<boolean> {
-  const db = await openDistdb({ databases: { default: 'sqlite::memory:' }, env: {}, urls: {} });
-  try {
-    const { dialect } = await db.connection('default');
-    const table = {
-      name: 't',
-      primaryKey: 'id',
-      columns: [{ name: 'id', type: { kind: 'bigint' } }],
-    } as const;
-    if (kind === 'dropColumn') {
-      dialect.ddl({ kind: 'dropColumn', table: 't', column: 'x', result: table });
-      return true;
-    }
-    const column = { name: 'x', type: { kind: 'integer' }, default: 7 } as const;
-    return dialect.ddl({ kind: 'addColumn', table: 't', column }).join(' ').includes('DEFAULT');
-  } catch {
-    return false;
-  } finally {
-    await db.close();
-  }
-}

@@ -13,7 +13,6 @@ import {
   timeoutMs,
 } from '../shared/server.js';
 import type { ServerTraits } from '../shared/serverConnection.js';
-import { quoteId } from './ident.js';
 
 /**
  * Every session: strict (a bad value is an error, never silently coerced), `||` concatenates as
@@ -89,5 +88,4 @@ export const MYSQL: ServerTraits = {
   textLength:
     'SELECT character_maximum_length AS n FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?',
   defaultPort: '3306',
-  quoteId,
 };

@@ -1,7 +1,7 @@
 import type { Dialect } from '../../dialect.js';
 import { MysqlConnection, mysqlPoolConfig } from './connection.js';
-import { ddl } from './ddl.js';
 import { isTemporaryRefusal, isTransient, rowFailure } from './errors.js';
+import { quoteId } from './ident.js';
 
 /** MySQL 8.0.16+ and MariaDB 10.2+: the first versions that enforce CHECK constraints. */
 export const mysqlDialect: Dialect = {
@@ -9,7 +9,9 @@ export const mysqlDialect: Dialect = {
   schemes: ['mysql', 'mariadb'],
   // InnoDB's next-key locks on a refused duplicate can make an earlier batch wait for a later one.
   capabilities: { transactionalDdl: false, embedded: false, overlappingWrites: false },
-  ddl,
+  // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
+  quoteId,
+  ddl: async (op) => (await import('./ddl.js')).ddl(op),
   connect(url, options) {
     return MysqlConnection.open(mysqlDialect, url, options);
   },

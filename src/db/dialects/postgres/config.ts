@@ -14,7 +14,6 @@ import {
   timeoutMs,
 } from '../shared/server.js';
 import type { ServerTraits } from '../shared/serverConnection.js';
-import { quoteId } from './ident.js';
 import { timestamptzToIso } from './timestamps.js';
 
 function sslOption(url: DatabaseUrl, params: URLSearchParams): pg.PoolConfig['ssl'] {
@@ -178,5 +177,4 @@ export const POSTGRES: ServerTraits = {
   textLength:
     'SELECT character_maximum_length AS n FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?',
   defaultPort: '5432',
-  quoteId,
 };

@@ -10,9 +10,10 @@ import { formatMinorUnits } from '../../../schema/decimal.js';
 import type { SchemaOperation } from '../../../schema/operations.js';
 import { type ColumnDef, checkName, type TableDef } from '../../../schema/tableDef.js';
 import { checkCondition, columnCheck, serverChecks } from '../shared/checkSql.js';
-import { createIndexSql, type FoldSql, indexOperationSql } from '../shared/createIndexSql.js';
+import { createIndexSql, indexOperationSql } from '../shared/createIndexSql.js';
 import { ddlCompiler, id, raw } from '../shared/ddlCompiler.js';
 import { checkAddedColumn, defaultLiteral, type LiteralStyle, textLiteral } from '../shared/literals.js';
+import { fold } from './columnSql.js';
 
 const compiler = ddlCompiler({
   adapter: () => new PostgresAdapter(),
@@ -21,13 +22,6 @@ const compiler = ddlCompiler({
 });
 const { schema } = compiler;
 const checks = serverChecks();
-
-/**
- * lower() under the "C" collation folds ASCII letters only. Under the database's own collation
- * it follows its locale: with ICU tr-TR, lower('I') is a dotless ı, and "ALICE@…" would not
- * collide with "alice@…".
- */
-export const fold: FoldSql = (column) => `lower(${column} COLLATE "C")`;
 
 /** PostgreSQL storage: exact NUMERIC for decimals, VARCHAR(n) counting characters. */
 function typeSql(c: ColumnDef): string {
@@ -51,32 +45,6 @@ function typeSql(c: ColumnDef): string {
       return 'BOOLEAN';
     case 'timestamp':
       return 'TIMESTAMPTZ(3)';
-  }
-}
-
-/**
- * Element type of the array parameter a column's values travel in (`unnest($1::bigint[])`).
- * Unconstrained on purpose: an explicit cast to VARCHAR(n) or NUMERIC(p,s) would truncate or
- * round silently, where the assignment to the column refuses.
- */
-export function arrayType(c: ColumnDef): string {
-  switch (c.type.kind) {
-    case 'bigint':
-    case 'serial':
-      return 'bigint[]';
-    case 'integer':
-      return 'integer[]';
-    case 'decimal':
-      return 'numeric[]';
-    case 'double':
-      return 'float8[]';
-    case 'varchar':
-    case 'text':
-      return 'text[]';
-    case 'boolean':
-      return 'boolean[]';
-    case 'timestamp':
-      return 'timestamptz[]';
   }
 }
 

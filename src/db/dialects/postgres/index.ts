@@ -1,13 +1,15 @@
 import type { Dialect } from '../../dialect.js';
 import { PostgresConnection, postgresConfig } from './connection.js';
-import { ddl } from './ddl.js';
 import { isTemporaryRefusal, isTransient, rowFailure } from './errors.js';
+import { quoteId } from './ident.js';
 
 export const postgresDialect: Dialect = {
   backend: 'postgres',
   schemes: ['postgres', 'postgresql'],
   capabilities: { transactionalDdl: true, embedded: false, overlappingWrites: true },
-  ddl,
+  // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
+  quoteId,
+  ddl: async (op) => (await import('./ddl.js')).ddl(op),
   connect(url, options) {
     return PostgresConnection.open(postgresDialect, url, options);
   },

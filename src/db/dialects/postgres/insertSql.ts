@@ -1,6 +1,6 @@
 /** The statements of PostgreSQL's insertBatch and existing lookups, built from the table. */
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
-import { arrayType, fold } from './ddl.js';
+import { arrayType, fold } from './columnSql.js';
 
 /**
  * One INSERT of a group of rows whose values travel as one array per column. With `key` (a key

@@ -29,8 +29,6 @@ export interface ServerTraits {
   readonly textLength: string;
   /** Named by `connectionHeadroom` where the URL names no port. */
   readonly defaultPort: string;
-  /** An identifier as the backend quotes it. */
-  readonly quoteId: (name: string) => string;
 }
 
 /**
@@ -276,7 +274,7 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   }
 
   async truncate(table: string): Promise<number> {
-    return (await this.execute(`DELETE FROM ${this.#traits.quoteId(table)}`)).changes;
+    return (await this.execute(`DELETE FROM ${this.dialect.quoteId(table)}`)).changes;
   }
 
   /** Ends the pool; a transaction view does not own it, so closing one does nothing. */

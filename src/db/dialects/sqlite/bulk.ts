@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { MinorUnits } from '../../../schema/decimal.js';
 import type { TableDef } from '../../../schema/tableDef.js';
 import { type BulkWrites, keyOf, type Row, type RowWrite, type SqlValue } from '../../dialect.js';
-import { fold } from './ddl.js';
+import { fold } from './columnSql.js';
 import { rowFailure } from './errors.js';
 import { quoteId } from './ident.js';
 import { InsertShapes } from './insertShapes.js';

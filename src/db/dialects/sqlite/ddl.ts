@@ -12,9 +12,10 @@ import { decimalToMinorUnits } from '../../../schema/decimal.js';
 import type { SchemaOperation } from '../../../schema/operations.js';
 import { type ColumnDef, checkName, type TableDef, typeCheckName } from '../../../schema/tableDef.js';
 import { type CheckStyle, checkCondition, columnCheck } from '../shared/checkSql.js';
-import { createIndexSql, type FoldSql, indexOperationSql } from '../shared/createIndexSql.js';
+import { createIndexSql, indexOperationSql } from '../shared/createIndexSql.js';
 import { ddlCompiler, id, raw } from '../shared/ddlCompiler.js';
 import { checkAddedColumn, defaultLiteral, type LiteralStyle, textLiteral } from '../shared/literals.js';
+import { fold } from './columnSql.js';
 import { rebuildSql } from './rebuild.js';
 
 export const compiler = ddlCompiler({
@@ -23,9 +24,6 @@ export const compiler = ddlCompiler({
   introspector: (db) => new SqliteIntrospector(db),
 });
 const { schema } = compiler;
-
-/** SQLite's lower() folds ASCII letters only, whatever the locale: the same on every machine. */
-export const fold: FoldSql = (column) => `lower(${column})`;
 
 /**
  * Decimals are stored as 64-bit integer minor units, which hold every number of 18 digits

@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
 import type { Dialect } from '../../dialect.js';
 import { SqliteConnection, sqlitePath } from './connection.js';
-import { ddl } from './ddl.js';
 import { isBusy, rowFailure } from './errors.js';
+import { quoteId } from './ident.js';
 
 export const sqliteDialect: Dialect = {
   backend: 'sqlite',
   schemes: ['sqlite'],
   // One writer at a time per database file.
   capabilities: { transactionalDdl: true, embedded: true, overlappingWrites: false },
-  ddl,
+  // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
+  quoteId,
+  ddl: async (op) => (await import('./ddl.js')).ddl(op),
   async connect(url, options) {
     return new SqliteConnection(sqliteDialect, url, options);
   },
