@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openDistdb } from 'distdb';
 
 const DIST_INDEX = pathToFileURL(resolve(import.meta.dirname, '../../dist/index.js')).href;
 
