@@ -1,8 +1,8 @@
-import { type Distdb, DistdbError, type RecordOutcome, type Tx } from 'distdb';
+import { type Distdb, DistdbError, type RecordOutcome } from 'distdb';
 import { describe, expect, it } from 'vitest';
 import { Author, Category, Comment, Post, Tag } from '../support/blogSchema.js';
 import { Member, Pin, queryBackends, Task, Team, useQueryDeployment } from '../support/querySchema.js';
-import { withRaw } from '../support/rawdb.js';
+import { backendOf, withRaw } from '../support/rawdb.js';
 
 /** The DistdbError `p` rejects with (fails the test when it resolves or rejects otherwise). */
 async function refusal(p: Promise<unknown>): Promise<DistdbError> {
@@ -63,6 +63,18 @@ const POSTS: PostInput[] = Array.from({ length: 12 }, (_, i) => {
 });
 
 const minor = (d: string) => BigInt(d.replace('.', ''));
+
+/** Some of Post's columns as DatabaseOf types them: in the forms the backends return. */
+interface StoredPosts {
+  posts: {
+    id: number;
+    price: string | number | bigint;
+    rating: string | number | bigint | null;
+    featured: 0 | 1;
+    published_at: string | null;
+    status: 'draft' | 'published' | 'archived';
+  };
+}
 
 describe.each(queryBackends())('queries on $name', (backend) => {
   const use = useQueryDeployment(backend);
@@ -518,11 +530,7 @@ describe.each(queryBackends())('queries on $name', (backend) => {
   );
 
   it_('transaction: a Tx and its Kysely are refused once the transaction has ended', async () => {
-    let kept: { tx: Tx; k: Awaited<ReturnType<Tx['using']>> } | undefined;
-    await db().transaction('content', async (tx) => {
-      kept = { tx, k: await tx.using() };
-    });
-    const { tx, k } = kept as NonNullable<typeof kept>;
+    const { tx, k } = await db().transaction('content', async (tx) => ({ tx, k: await tx.using() }));
     for (const call of [
       () => tx.find(Post),
       () => tx.get(Author, 1),
@@ -577,12 +585,39 @@ describe.each(queryBackends())('queries on $name', (backend) => {
       [2, 'user_2'],
       [3, 'user_3'],
     ]);
-    const content = await db().using('content');
+    const content = await db().using<StoredPosts>('content');
     const [n] = await content
       .selectFrom('posts')
       .select((eb) => eb.fn.countAll().as('n'))
       .execute();
     expect(Number(n?.n)).toBe(await db().count(Post));
+    // The backend's own forms, as using()'s column types say: booleans 0/1, decimals exact text
+    // on the servers and integer minor units on SQLite, timestamps text.
+    const stored = await content
+      .selectFrom('posts')
+      .select(['id', 'price', 'rating', 'featured', 'published_at', 'status'])
+      .where('id', 'in', [1, 2])
+      .orderBy('id')
+      .execute();
+    const onSqlite = backendOf(use().urls.content as string) === 'sqlite';
+    expect(stored).toEqual([
+      {
+        id: 1,
+        price: onSqlite ? 1 : '0.0001',
+        rating: onSqlite ? 45 : '4.5',
+        featured: 0,
+        published_at: null,
+        status: 'draft',
+      },
+      {
+        id: 2,
+        price: onSqlite ? 125000 : '12.5000',
+        rating: null,
+        featured: 1,
+        published_at: expect.stringMatching(/^2024-02-15.08:30:45\.001/),
+        status: 'published',
+      },
+    ]);
     expect(await refusal(db().using('nowhere'))).toMatchObject({ kind: 'usage' });
   });
 
