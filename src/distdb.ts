@@ -1,7 +1,8 @@
+import type { Kysely } from 'kysely';
 import type { ConfigInput, DistdbConfig } from './config/config.js';
 import { DEFAULT_ALIAS } from './config/defaults.js';
 import { loadConfig } from './config/loadConfig.js';
-import type { AnyKysely, Connection } from './db/dialect.js';
+import type { AnyDatabase, Connection } from './db/dialect.js';
 import { openConnection } from './db/open.js';
 import { dialectFor } from './db/registry.js';
 import { advisedError, DistdbError, databaseError, namedAfter } from './errors.js';
@@ -20,6 +21,7 @@ import type { AnyModel, Model } from './models/model.js';
 import { modelNamed } from './models/schemaGraph.js';
 import { RecordApi } from './queries/api.js';
 import type { QueryContext } from './queries/context.js';
+import type { DatabaseFor } from './queries/database.js';
 import { Tx } from './queries/transaction.js';
 import { checkRelations } from './routing/relations.js';
 import type { RoutingHints } from './routing/router.js';
@@ -28,11 +30,16 @@ import { tableRouter } from './routing/tableRouter.js';
 
 export type OpenOptions = ConfigInput;
 
+/** Open options whose `models`, given in code, type `using()` (see DatabaseFor). */
+export type TypedOpenOptions<M extends readonly AnyModel[]> = Omit<OpenOptions, 'models'> & {
+  readonly models?: M;
+};
+
 /**
  * An open deployment: configuration, the router chain and lazily opened connections. Every
- * operation is generic over models.
+ * operation is generic over models; `DB` is the Kysely database type of `using()`.
  */
-export class Distdb extends RecordApi {
+export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   readonly router: RouterChain;
   readonly #connections = new Map<string, Promise<Connection>>();
   #files: readonly Migration[] | undefined;
@@ -62,8 +69,10 @@ export class Distdb extends RecordApi {
     return m;
   }
 
-  static async open(options: OpenOptions = {}): Promise<Distdb> {
-    return new Distdb(await loadConfig(options));
+  static async open<const M extends readonly AnyModel[] = readonly AnyModel[]>(
+    options: TypedOpenOptions<M> = {},
+  ): Promise<Distdb<DatabaseFor<M>>> {
+    return new Distdb<DatabaseFor<M>>(await loadConfig(options));
   }
 
   get aliases(): string[] {
@@ -144,14 +153,18 @@ export class Distdb extends RecordApi {
    * Runs `fn` in one transaction of the database of `alias`: the model calls of `tx` run in
    * it (models written elsewhere are refused), and a throw rolls it back.
    */
-  async transaction<T>(alias: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async transaction<T>(alias: string, fn: (tx: Tx<DB>) => Promise<T>): Promise<T> {
     const conn = await this.connection(alias);
     return conn.transaction((txConn) => Tx.run(this, alias, txConn, fn));
   }
 
-  /** Kysely on the database of `alias` (the default database when none is given). */
-  async using(alias: string = DEFAULT_ALIAS): Promise<AnyKysely> {
-    return (await this.connection(alias)).kysely();
+  /**
+   * Kysely on the database of `alias` (the default database when none is given), typed with
+   * the tables of every declared model (`D` narrows it); values are the backend's own.
+   */
+  async using<D = DB>(alias: string = DEFAULT_ALIAS): Promise<Kysely<D>> {
+    // The database type is a declaration about its tables; the instance is the same.
+    return (await this.connection(alias)).kysely() as Promise<Kysely<D>>;
   }
 
   protected context(): QueryContext {
@@ -246,6 +259,8 @@ export class Distdb extends RecordApi {
   }
 }
 
-export function openDistdb(options: OpenOptions = {}): Promise<Distdb> {
+export function openDistdb<const M extends readonly AnyModel[] = readonly AnyModel[]>(
+  options: TypedOpenOptions<M> = {},
+): Promise<Distdb<DatabaseFor<M>>> {
   return Distdb.open(options);
 }

@@ -2,7 +2,7 @@ export type { ConfigInput, DistdbConfig, Schema } from './config/config.js';
 export { loadConfig } from './config/loadConfig.js';
 export type { Connection, Dialect, HeldLock, Row, RowWrite, SqlValue } from './db/dialect.js';
 export { redactUrl } from './db/url.js';
-export { Distdb, type OpenOptions, openDistdb } from './distdb.js';
+export { Distdb, type OpenOptions, openDistdb, type TypedOpenOptions } from './distdb.js';
 export { DistdbError, type ErrorKind } from './errors.js';
 export {
   type Order,
@@ -17,6 +17,7 @@ export { shopSchema } from './examples/shop/schema.js';
 export { MIGRATIONS, type Migration } from './migrations/migrations.js';
 export type { DatabaseMigrations, MigrateResult } from './migrations/migrator.js';
 export {
+  type ColumnsOf,
   defineModel,
   type InferInput,
   type InferRecord,
@@ -29,6 +30,7 @@ export type { AnyModel, FieldDef, FieldKind, Model } from './models/model.js';
 export { toRecord } from './models/toRecord.js';
 export { validateRecord } from './models/validate.js';
 export type { FindOptions, Patch, RecordApi, WithRelations } from './queries/api.js';
+export type { DatabaseFor, DatabaseOf } from './queries/database.js';
 export type { DeleteOutcome } from './queries/remove.js';
 export type { OrderBy } from './queries/select.js';
 export type { Tx } from './queries/transaction.js';

@@ -4,7 +4,17 @@
  * wrong field type or an unknown field that compiled would fail CI. The runtime part only
  * confirms the declarations are usable.
  */
-import { defineModel, f, type InferInput, type InferRecord, type Order, type User } from 'distdb';
+import {
+  type DatabaseOf,
+  defineModel,
+  f,
+  type InferInput,
+  type InferRecord,
+  type Order,
+  openDistdb,
+  type User,
+} from 'distdb';
+import type { ColumnType, Kysely } from 'kysely';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 
 const Author = defineModel({
@@ -166,6 +176,97 @@ describe('query and write types', () => {
         limit: 10,
       });
       void db.update(Post, 1, { score: 5, published: true });
+    };
+    expect(typeof check).toBe('function');
+  });
+});
+
+describe('using(): Kysely typed from the declared models', () => {
+  const open = () => openDistdb({ models: [Author, Post, Comment] });
+  type Db = Awaited<ReturnType<typeof open>>;
+
+  it("each model's table, its columns in the backend's form, defaulted and optional ones optional on insert", () => {
+    expectTypeOf<DatabaseOf<[typeof Author]>>().toEqualTypeOf<{
+      authors: {
+        id: number;
+        name: string;
+        email: string;
+        bio: ColumnType<string | null, string | null | undefined, string | null>;
+      };
+    }>();
+    expectTypeOf<keyof DatabaseOf<[typeof Author, typeof Post, typeof Comment]>>().toEqualTypeOf<
+      'authors' | 'posts' | 'comments'
+    >();
+  });
+
+  it("a selected column has its field's type, as the driver returns it", () => {
+    const check = async (db: Db) => {
+      const k = await db.using('content');
+      const [row] = await k
+        .selectFrom('posts')
+        .innerJoin('authors', 'authors.id', 'posts.author_id')
+        .select(['posts.title', 'score', 'kind', 'price', 'published', 'published_at', 'authors.bio'])
+        .execute();
+      expectTypeOf(row).toEqualTypeOf<
+        | {
+            title: string;
+            score: number;
+            kind: 'draft' | 'article' | 'note';
+            // Exact text on PostgreSQL and MariaDB, integer minor units on SQLite.
+            price: string | number | bigint;
+            // Booleans are stored as 0 and 1 on every backend.
+            published: 0 | 1;
+            published_at: string | null;
+            bio: string | null;
+          }
+        | undefined
+      >();
+      const [n] = await k
+        .selectFrom('comments')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .execute();
+      expectTypeOf(n?.n).toEqualTypeOf<number | undefined>();
+    };
+    expect(typeof check).toBe('function');
+  });
+
+  it('an unknown table or column is a compile error, and so is a wrong value on insert', () => {
+    const check = async (db: Db) => {
+      const k = await db.using('content');
+      // @ts-expect-error no declared model has the table "tags"
+      void k.selectFrom('tags').selectAll();
+      // @ts-expect-error posts has no column "colour"
+      void k.selectFrom('posts').select('colour');
+      // @ts-expect-error the column "title" is Post's, not Author's
+      void k.selectFrom('authors').select('title');
+      // @ts-expect-error posts has no column "colour" to filter on
+      void k.selectFrom('posts').selectAll().where('colour', '=', 'red');
+      const post = { id: 1, author_id: 1, title: 'x', price: '1', kind: 'note' } as const;
+      // @ts-expect-error title is required: it has no default
+      void k.insertInto('posts').values({ id: 1, author_id: 1, price: '1', kind: 'note' });
+      // @ts-expect-error a boolean is stored as 0 or 1
+      void k.insertInto('posts').values({ ...post, published: true });
+      // @ts-expect-error kind must be one of the enum's values
+      void k.insertInto('posts').values({ ...post, kind: 'poem' });
+      void k.insertInto('posts').values({ ...post, published: 1, published_at: null });
+      void k.updateTable('authors').set({ bio: null }).where('id', '=', 1);
+    };
+    expect(typeof check).toBe('function');
+  });
+
+  it('using<D>() narrows to the tables of D; tx.using() is typed the same; without models it is untyped', () => {
+    const check = async (db: Db) => {
+      const people = await db.using<DatabaseOf<[typeof Author]>>('people');
+      void people.selectFrom('authors').select('email');
+      // @ts-expect-error narrowed to Author's table
+      void people.selectFrom('posts').selectAll();
+      await db.transaction('content', async (tx) => {
+        expectTypeOf(await tx.using()).toEqualTypeOf<
+          Kysely<DatabaseOf<[typeof Author, typeof Post, typeof Comment]>>
+        >();
+      });
+      const untyped = await (await openDistdb()).using();
+      void untyped.selectFrom('anything').select('any_column');
     };
     expect(typeof check).toBe('function');
   });

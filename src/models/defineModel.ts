@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 import { DistdbError } from '../errors.js';
 import { checkDeclaration, checkField, checkRelationNames } from './checkDeclaration.js';
 import { FAILURE_CODE, type FailureCode } from './failureCodes.js';
@@ -7,12 +8,14 @@ import { tableOf } from './modelTable.js';
 import { validateField } from './validate.js';
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
-type OptionsOf<F> = F extends Field<unknown, unknown, infer O> ? O : never;
+// Every parameter is spelled out: a defaulted one (TStored = TOut) would be inferred from too.
+type OptionsOf<F> = F extends Field<unknown, unknown, infer O, unknown, unknown> ? O : never;
 type IsOptional<F> = OptionsOf<F> extends { readonly optional: true } ? true : false;
 type HasDefault<F> = OptionsOf<F> extends { readonly default: unknown } ? true : false;
-type OutOf<F> = F extends Field<infer T, unknown, unknown> ? T : never;
-type InOf<F> = F extends Field<unknown, infer T, unknown> ? T : never;
-type TargetOf<F> = F extends Field<unknown, unknown, unknown, infer M> ? M : never;
+type OutOf<F> = F extends Field<infer T, unknown, unknown, unknown, unknown> ? T : never;
+type InOf<F> = F extends Field<unknown, infer T, unknown, unknown, unknown> ? T : never;
+type TargetOf<F> = F extends Field<unknown, unknown, unknown, infer M, unknown> ? M : never;
+type StoredOf<F> = F extends Field<unknown, unknown, unknown, unknown, infer S> ? S : never;
 type RelationName<K, F> =
   OptionsOf<F> extends { readonly as: infer A extends string } ? A : K extends `${infer B}_id` ? B : K;
 type Fields = Record<string, AnyField>;
@@ -42,16 +45,30 @@ export type RelationsOf<F extends Fields> = Simplify<{
     : never]: TargetOf<F[K]> extends Model<infer R, unknown, unknown> ? R : never;
 }>;
 
+/**
+ * A column as Kysely's types say it: read (and written) in the driver's form (StoredOf), null
+ * where the field is optional, and left out of an insert where optional or defaulted.
+ */
+type ColumnOf<F> =
+  IsOptional<F> extends true
+    ? ColumnType<StoredOf<F> | null, StoredOf<F> | null | undefined, StoredOf<F> | null>
+    : HasDefault<F> extends true
+      ? ColumnType<StoredOf<F>, StoredOf<F> | undefined, StoredOf<F>>
+      : StoredOf<F>;
+
+/** The model's table as a Kysely `Database` interface declares one: column → its type. */
+export type ColumnsOf<F extends Fields> = Simplify<{ -readonly [K in keyof F]: ColumnOf<F[K]> }>;
+
 /** The record type of a model: `InferRecord<typeof Author>`. */
 export type InferRecord<M> = M extends Model<infer R, unknown, unknown> ? R : never;
 /** The type a model accepts on write: `InferInput<typeof Author>`. */
 export type InferInput<M> = M extends Model<unknown, infer I, unknown> ? I : never;
 
-export interface ModelDeclaration<N extends string, F extends Fields> {
+export interface ModelDeclaration<N extends string, F extends Fields, T extends string = string> {
   /** The model's name, used in routes and messages: `Author`. */
   readonly name: N;
   /** Its table, in whichever database it is routed to. */
-  readonly table: string;
+  readonly table: T;
   readonly fields: F;
   /**
    * The model's failure codes in precedence order, when it is not the default: fields in
@@ -122,9 +139,9 @@ function storedDefault(label: string, field: FieldDef) {
  * Declares a model: its fields once, from which come its record types, validation, table,
  * failure codes and generated test data.
  */
-export function defineModel<const N extends string, const F extends Fields>(
-  declaration: ModelDeclaration<N, F>,
-): Model<RecordOf<F>, InputOf<F>, RelationsOf<F>> & { readonly label: N } {
+export function defineModel<const N extends string, const F extends Fields, const T extends string>(
+  declaration: ModelDeclaration<N, F, T>,
+): Model<RecordOf<F>, InputOf<F>, RelationsOf<F>, T, ColumnsOf<F>> & { readonly label: N } {
   checkDeclaration(declaration);
   const fields = Object.entries(declaration.fields).map(([name, field]) => {
     checkField(declaration.name, name, field);

@@ -16,10 +16,11 @@ export interface FieldOptions<TValue> {
 
 /**
  * A declared field, before `defineModel` names it. The type parameters carry what the record
- * types are inferred from: the value read back, the value accepted on write, and the options
- * (whether it may be left out).
+ * types are inferred from: the value read back, the value accepted on write, the options
+ * (whether it may be left out), and the column's value as the backends' drivers return it
+ * through Kysely (`Distdb.using`), where it differs from the record's.
  */
-export interface Field<TOut = unknown, TIn = TOut, TOptions = unknown, TTarget = unknown> {
+export interface Field<TOut = unknown, TIn = TOut, TOptions = unknown, TTarget = unknown, TStored = TOut> {
   readonly kind: FieldKind;
   readonly options: FieldOptions<FieldValue> & Pick<RefOptions, 'as' | 'onDelete'>;
   /** The referenced model, for references. */
@@ -28,16 +29,21 @@ export interface Field<TOut = unknown, TIn = TOut, TOptions = unknown, TTarget =
   readonly __in?: TIn;
   readonly __options?: TOptions;
   readonly __target?: TTarget;
+  readonly __stored?: TStored;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: any field, whatever its value types.
-export type AnyField = Field<any, any, any, any>;
+export type AnyField = Field<any, any, any, any, any>;
 
-const field = <TOut, TIn, TOptions, TTarget = unknown>(
+const field = <TOut, TIn, TOptions, TTarget = unknown, TStored = TOut>(
   kind: FieldKind,
   options: Field['options'] | undefined,
   target?: AnyModel,
-): Field<TOut, TIn, TOptions, TTarget> => ({ kind, options: options ?? {}, ...(target ? { target } : {}) });
+): Field<TOut, TIn, TOptions, TTarget, TStored> => ({
+  kind,
+  options: options ?? {},
+  ...(target ? { target } : {}),
+});
 
 export interface TextOptions extends FieldOptions<string> {
   readonly minLength?: number;
@@ -95,9 +101,12 @@ export const f = {
     ),
   email: <const O extends FieldOptions<string> & { readonly maxLength?: number }>(options?: O) =>
     field<string, string, O>({ kind: 'email', maxLength: options?.maxLength ?? 254 }, options),
-  /** Exact: decimal strings in and out (numbers are read by their exact text), never floats. */
+  /**
+   * Exact: decimal strings in and out (numbers are read by their exact text), never floats.
+   * Stored as exact text on PostgreSQL and MariaDB, as integer minor units on SQLite.
+   */
   decimal: <const O extends DecimalOptions>(options: O) =>
-    field<string, string | number, O>(
+    field<string, string | number, O, unknown, string | number | bigint>(
       {
         kind: 'decimal',
         precision: options.precision,
@@ -107,8 +116,9 @@ export const f = {
       },
       options,
     ),
+  /** Read back by the drivers as 0 or 1 on every backend (PostgreSQL's by distdb's type parser). */
   boolean: <const O extends FieldOptions<boolean>>(options?: O) =>
-    field<boolean, boolean, O>({ kind: 'boolean' }, options),
+    field<boolean, boolean, O, unknown, 0 | 1>({ kind: 'boolean' }, options),
   /** ISO-8601 text with a time zone in; stored in UTC; ISO-8601 (UTC) out. */
   timestamp: <const O extends FieldOptions<string>>(options?: O) =>
     field<string, string | Date, O>({ kind: 'timestamp' }, options),

@@ -58,12 +58,15 @@ export interface FieldDef {
 
 /**
  * A model as distdb runs it: plain data (no functions), so it travels to worker threads as is.
- * `TRecord` is the record as read back, `TInput` the record as written (defaults optional).
+ * `TRecord` is the record as read back, `TInput` the record as written (defaults optional),
+ * `TTable` its table's name and `TColumns` the table as Kysely's types describe it.
  */
 export interface Model<
   TRecord = Record<string, unknown>,
   TInput = TRecord,
   TRelations = Record<never, never>,
+  TTable extends string = string,
+  TColumns = unknown,
 > {
   /** Snake-case name used in reports, JSON and run history: user, blog_post. */
   readonly name: string;
@@ -80,11 +83,13 @@ export interface Model<
   readonly __input?: TInput;
   /** Relation name → the referenced record type, for `include`. */
   readonly __relations?: TRelations;
+  /** The table's name and columns, for the Kysely of `Distdb.using`. */
+  readonly __table?: { readonly name: TTable; readonly columns: TColumns };
 }
 
 /** Any model, whatever its record types. */
 // biome-ignore lint/suspicious/noExplicitAny: the record types are phantoms; any model fits here.
-export type AnyModel = Model<any, any, any>;
+export type AnyModel = Model<any, any, any, any, any>;
 
 export function uniqueFields(model: AnyModel): FieldDef[] {
   return model.fields.filter((f) => f.duplicateCode !== undefined);

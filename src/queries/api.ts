@@ -1,4 +1,5 @@
-import type { AnyKysely } from '../db/dialect.js';
+import type { Kysely } from 'kysely';
+import type { AnyDatabase } from '../db/dialect.js';
 import { DistdbError } from '../errors.js';
 import type { AnyModel, Model } from '../models/model.js';
 import type { RecordOutcome } from '../store/outcome.js';
@@ -28,9 +29,10 @@ export type Patch<I> = { readonly [K in keyof I]?: I[K] };
 
 /**
  * The record operations, over a context saying where each model is read and written: the
- * routers' databases (Distdb), or one open transaction (Tx).
+ * routers' databases (Distdb), or one open transaction (Tx). `DB` is the Kysely database type
+ * of `using()`.
  */
-export abstract class RecordApi {
+export abstract class RecordApi<DB = AnyDatabase> {
   protected abstract context(): QueryContext;
   /** Refuses a write to a model that differs from its migrations. */
   protected abstract beforeWrite(model: AnyModel): Promise<void>;
@@ -92,6 +94,9 @@ export abstract class RecordApi {
     return deleteRecord(this.context(), model as AnyModel, id);
   }
 
-  /** Kysely on the database of `alias`, for anything else (joins within it, aggregates). */
-  abstract using(alias?: string): Promise<AnyKysely>;
+  /**
+   * Kysely on the database of `alias`, for anything else (joins within it, aggregates); typed
+   * with every declared model's table unless `D` narrows it. Values are the backend's own.
+   */
+  abstract using<D = DB>(alias?: string): Promise<Kysely<D>>;
 }

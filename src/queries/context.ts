@@ -53,7 +53,53 @@ export async function run(access: Access, q: Compiled): Promise<{ rows: Row[]; c
   }
 }
 
-export function queryError(access: Access, sql: string, err: unknown): DistdbError {
+/**
+ * `access.conn`, whose bulk paths (insertBatch, existing) fail as query errors naming the
+ * database: they send SQL of the dialect's own, batched, so the error's `sql` is the same
+ * operation on one row as Kysely writes it for the backend. The rest is the connection's.
+ */
+export function described(access: Access): Connection {
+  const { conn } = access;
+  const failed = (make: (k: AnyKysely) => { compile(): Compiled }) => async (err: unknown) => {
+    throw queryError(access, await statementOf(access, make), err);
+  };
+  const insertBatch: Connection['insertBatch'] = (table, rows) =>
+    conn.insertBatch(table, rows).catch(
+      failed((k) => {
+        const first = rows[0] ?? {};
+        const given = table.columns.filter((c) => first[c.name] !== undefined);
+        const columns = given.length > 0 ? given : table.columns;
+        return k.insertInto(table.name).values(Object.fromEntries(columns.map((c) => [c.name, null])));
+      }),
+    );
+  const existing: Connection['existing'] = (table, column, values) =>
+    conn
+      .existing(table, column, values)
+      .catch(failed((k) => k.selectFrom(table.name).select(column).where(column, 'in', [null])));
+  return new Proxy(conn, {
+    get(target, name) {
+      if (name === 'insertBatch') return insertBatch;
+      if (name === 'existing') return existing;
+      const value: unknown = Reflect.get(target, name, target);
+      // Bound: the connection's methods use its private fields, which a proxy does not have.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The SQL of a statement Kysely builds, or undefined if it cannot be built. */
+async function statementOf(
+  access: Access,
+  make: (k: AnyKysely) => { compile(): Compiled },
+): Promise<string | undefined> {
+  try {
+    return (await build(access, make)).sql;
+  } catch {
+    return undefined;
+  }
+}
+
+export function queryError(access: Access, sql: string | undefined, err: unknown): DistdbError {
   if (err instanceof DistdbError) return err;
   const message = scrub(errorMessage(err).split('\n')[0] ?? '');
   return new DistdbError('query', `database "${access.alias}": ${message}`, {

@@ -8,7 +8,7 @@ import {
   prepareRecords,
   type ReferenceReader,
 } from '../store/writeRecords.js';
-import type { QueryContext } from './context.js';
+import { described, type QueryContext } from './context.js';
 
 /** Records per transaction in insertMany: fewer commits (each one a sync to disk) than records. */
 export const INSERT_MANY_BATCH = 10_000;
@@ -17,7 +17,7 @@ export const INSERT_MANY_BATCH = 10_000;
 export function referenceReader(ctx: QueryContext): ReferenceReader {
   return async (label) => {
     const model = ctx.model(label);
-    return { model, check: (await ctx.reader(model)).conn };
+    return { model, check: described(await ctx.reader(model)) };
   };
 }
 
@@ -74,7 +74,7 @@ export async function insertRecords(
       // Settled here if this commit throws; awaited at the next turn otherwise.
       next?.catch(() => {});
       writing = batch.alias;
-      const written = await commitRecords(prepared, (await ctx.database(batch.alias)).conn);
+      const written = await commitRecords(prepared, described(await ctx.database(batch.alias)));
       batch.positions.forEach((p, k) => {
         outcomes[p] = written[k] as RecordOutcome;
       });
@@ -89,7 +89,7 @@ export async function insertRecords(
 /**
  * A failed insertMany says how far it got: earlier batches are committed, later ones not tried.
  * A driver's failure while writing names the batch's database (`alias`), as a failed query does;
- * a distdb error keeps the database and SQL it names.
+ * a distdb error keeps the database and SQL it names, and its cause (the driver's error).
  */
 function partly(err: unknown, alias: string | undefined, decided: number, total: number): DistdbError {
   const own = err instanceof DistdbError ? err : undefined;
@@ -100,7 +100,7 @@ function partly(err: unknown, alias: string | undefined, decided: number, total:
     own?.kind ?? 'query',
     `insertMany decided ${decided} of ${total} records, then: ${named}`,
     {
-      cause: err,
+      cause: own?.cause ?? err,
       alias: where,
       sql: own?.sql,
     },

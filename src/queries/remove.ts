@@ -1,5 +1,6 @@
-import { DistdbError } from '../errors.js';
+import { DistdbError, errorMessage } from '../errors.js';
 import { type AnyModel, primaryField, type ReferenceField, referenceFields } from '../models/model.js';
+import { scrub } from '../secrets.js';
 import { chunk } from '../util/chunk.js';
 import { type Access, build, IDS_PER_QUERY, type QueryContext, run } from './context.js';
 import { notFound } from './outcome.js';
@@ -122,7 +123,8 @@ async function apply(ctx: QueryContext, id: number, steps: Step[]): Promise<Dele
         .map((g) => `"${g.access.alias}"`)
         .join(', ');
       const applied = done.length > 0 ? `applied in ${done.join(', ')}; ` : '';
-      const reason = err instanceof Error ? err.message : String(err);
+      // Scrubbed: a failure to begin the transaction is the driver's own text.
+      const reason = scrub(errorMessage(err).split('\n')[0] ?? '');
       return {
         ok: false,
         id,

@@ -1,5 +1,5 @@
-import type { KyselyPlugin } from 'kysely';
-import type { AnyKysely, Connection } from '../db/dialect.js';
+import type { Kysely, KyselyPlugin } from 'kysely';
+import type { AnyDatabase, Connection } from '../db/dialect.js';
 import { DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import type { RoutingHints } from '../routing/router.js';
@@ -21,7 +21,7 @@ export interface TxHost {
  * the transaction (its own writes included), models read elsewhere as usual; a write to a model
  * routed to another database is refused.
  */
-export class Tx extends RecordApi {
+export class Tx<DB = AnyDatabase> extends RecordApi<DB> {
   #ended = false;
 
   constructor(
@@ -37,8 +37,13 @@ export class Tx extends RecordApi {
    * returned: on SQLite the transaction's connection is the database's own, so a kept Tx would
    * otherwise go on writing outside any transaction (the servers' connections refuse it already).
    */
-  static async run<T>(host: TxHost, alias: string, conn: Connection, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const tx = new Tx(host, alias, conn);
+  static async run<T, DB>(
+    host: TxHost,
+    alias: string,
+    conn: Connection,
+    fn: (tx: Tx<DB>) => Promise<T>,
+  ): Promise<T> {
+    const tx = new Tx<DB>(host, alias, conn);
     try {
       return await fn(tx);
     } finally {
@@ -91,7 +96,7 @@ export class Tx extends RecordApi {
   }
 
   /** Kysely inside this transaction; only its own database, and refused once it has ended. */
-  async using(alias: string = this.alias): Promise<AnyKysely> {
+  async using<D = DB>(alias: string = this.alias): Promise<Kysely<D>> {
     this.#check();
     if (alias !== this.alias) {
       throw new DistdbError('usage', `this transaction is on database "${this.alias}", not "${alias}"`);
@@ -104,6 +109,7 @@ export class Tx extends RecordApi {
       },
       transformResult: async (args) => args.result,
     };
-    return (await this.conn.kysely()).withPlugin(guard);
+    // The database type is a declaration about its tables; the instance is the same.
+    return (await this.conn.kysely()).withPlugin(guard) as Kysely<D>;
   }
 }

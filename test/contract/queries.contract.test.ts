@@ -1,8 +1,8 @@
-import { type Distdb, DistdbError, type RecordOutcome, type Tx } from 'distdb';
+import { type Distdb, DistdbError, type RecordOutcome } from 'distdb';
 import { describe, expect, it } from 'vitest';
 import { Author, Category, Comment, Post, Tag } from '../support/blogSchema.js';
 import { Member, Pin, queryBackends, Task, Team, useQueryDeployment } from '../support/querySchema.js';
-import { withRaw } from '../support/rawdb.js';
+import { backendOf, withRaw } from '../support/rawdb.js';
 
 /** The DistdbError `p` rejects with (fails the test when it resolves or rejects otherwise). */
 async function refusal(p: Promise<unknown>): Promise<DistdbError> {
@@ -63,6 +63,18 @@ const POSTS: PostInput[] = Array.from({ length: 12 }, (_, i) => {
 });
 
 const minor = (d: string) => BigInt(d.replace('.', ''));
+
+/** Some of Post's columns as DatabaseOf types them: in the forms the backends return. */
+interface StoredPosts {
+  posts: {
+    id: number;
+    price: string | number | bigint;
+    rating: string | number | bigint | null;
+    featured: 0 | 1;
+    published_at: string | null;
+    status: 'draft' | 'published' | 'archived';
+  };
+}
 
 describe.each(queryBackends())('queries on $name', (backend) => {
   const use = useQueryDeployment(backend);
@@ -518,11 +530,7 @@ describe.each(queryBackends())('queries on $name', (backend) => {
   );
 
   it_('transaction: a Tx and its Kysely are refused once the transaction has ended', async () => {
-    let kept: { tx: Tx; k: Awaited<ReturnType<Tx['using']>> } | undefined;
-    await db().transaction('content', async (tx) => {
-      kept = { tx, k: await tx.using() };
-    });
-    const { tx, k } = kept as NonNullable<typeof kept>;
+    const { tx, k } = await db().transaction('content', async (tx) => ({ tx, k: await tx.using() }));
     for (const call of [
       () => tx.find(Post),
       () => tx.get(Author, 1),
@@ -577,12 +585,39 @@ describe.each(queryBackends())('queries on $name', (backend) => {
       [2, 'user_2'],
       [3, 'user_3'],
     ]);
-    const content = await db().using('content');
+    const content = await db().using<StoredPosts>('content');
     const [n] = await content
       .selectFrom('posts')
       .select((eb) => eb.fn.countAll().as('n'))
       .execute();
     expect(Number(n?.n)).toBe(await db().count(Post));
+    // The backend's own forms, as using()'s column types say: booleans 0/1, decimals exact text
+    // on the servers and integer minor units on SQLite, timestamps text.
+    const stored = await content
+      .selectFrom('posts')
+      .select(['id', 'price', 'rating', 'featured', 'published_at', 'status'])
+      .where('id', 'in', [1, 2])
+      .orderBy('id')
+      .execute();
+    const onSqlite = backendOf(use().urls.content as string) === 'sqlite';
+    expect(stored).toEqual([
+      {
+        id: 1,
+        price: onSqlite ? 1 : '0.0001',
+        rating: onSqlite ? 45 : '4.5',
+        featured: 0,
+        published_at: null,
+        status: 'draft',
+      },
+      {
+        id: 2,
+        price: onSqlite ? 125000 : '12.5000',
+        rating: null,
+        featured: 1,
+        published_at: expect.stringMatching(/^2024-02-15.08:30:45\.001/),
+        status: 'published',
+      },
+    ]);
     expect(await refusal(db().using('nowhere'))).toMatchObject({ kind: 'usage' });
   });
 
@@ -602,34 +637,61 @@ describe.each(queryBackends())('queries on $name', (backend) => {
     expect(await db().count(Author, { where: { id: 1 } })).toBe(1);
   });
 
-  it_('a query that fails in the database is a DistdbError naming its kind, alias and SQL', async () => {
-    expect(await db().insert(Tag, { id: 1, label: 'doomed' })).toEqual({ ok: true, id: 1 });
-    await withRaw(use().urls.content as string, (raw) => raw.query('DROP TABLE tags'));
-    const calls: [string, () => Promise<unknown>][] = [
-      ['find', () => db().find(Tag, { where: { label: 'doomed' } })],
-      ['count', () => db().count(Tag)],
-      ['get', () => db().get(Tag, 1)],
-      ['update', () => db().update(Tag, 1, { label: 'renamed' })],
-      ['delete', () => db().delete(Tag, 1)],
-    ];
-    for (const [name, call] of calls) {
-      const err = await refusal(call());
-      expect({ name, kind: err.kind, alias: err.alias, sql: err.sql }).toEqual({
-        name,
+  it_(
+    'a query or write that fails in the database is a DistdbError with its kind, alias, SQL and cause',
+    async () => {
+      expect(await db().insert(Tag, { id: 1, label: 'doomed' })).toEqual({ ok: true, id: 1 });
+      const url = use().urls.content as string;
+      const password = /^[a-z]+:\/\/[^:/@]*:([^@]+)@/.exec(url)?.[1];
+      await withRaw(url, (raw) => raw.query('DROP TABLE tags'));
+      const calls: [string, () => Promise<unknown>, RegExp][] = [
+        ['find', () => db().find(Tag, { where: { label: 'doomed' } }), /^select .*tags/i],
+        ['count', () => db().count(Tag), /^select .*tags/i],
+        ['get', () => db().get(Tag, 1), /^select .*tags/i],
+        ['insert', () => db().insert(Tag, { id: 2, label: 'another' }), /^insert into .*tags/i],
+        [
+          'insertMany',
+          () =>
+            db().insertMany(Tag, [
+              { id: 3, label: 'third' },
+              { id: 4, label: 'fourth', color: '#aabbcc' },
+            ]),
+          /^insert into .*tags/i,
+        ],
+        ['update', () => db().update(Tag, 1, { label: 'renamed' }), /^update .*tags/i],
+        // A delete looks the record up first: that is the statement that fails.
+        ['delete', () => db().delete(Tag, 1), /^select .*tags/i],
+      ];
+      for (const [name, call, sql] of calls) {
+        const err = await refusal(call());
+        expect({ name, kind: err.kind, alias: err.alias, sql: err.sql }).toEqual({
+          name,
+          kind: 'query',
+          alias: 'content',
+          sql: expect.stringMatching(sql),
+        });
+        // Placeholders, never the values.
+        expect(err.sql).not.toMatch(/doomed|another|third|fourth|renamed|aabbcc/);
+        // The driver's own error, saying what is wrong.
+        expect(err.cause).toBeInstanceOf(Error);
+        expect(err.cause).not.toBeInstanceOf(DistdbError);
+        expect((err.cause as Error).message).toMatch(/tags/);
+        expect(err.message).toContain('"content"');
+        expect(err.message).not.toContain(url);
+        if (password) expect(`${err.message} ${err.sql}`).not.toContain(decodeURIComponent(password));
+      }
+      // A reference the insert looks up, in a table that is gone: that lookup's database and SQL.
+      await withRaw(url, (raw) => raw.query('DROP TABLE categories'));
+      const post = { ...POSTS[0], id: 600, sku: 'PST-000600', category_id: 1 } as PostInput;
+      const lookup = await refusal(db().insert(Post, post));
+      expect({ kind: lookup.kind, alias: lookup.alias, sql: lookup.sql }).toEqual({
         kind: 'query',
         alias: 'content',
-        sql: expect.stringMatching(/tags/),
+        sql: expect.stringMatching(/^select .*categories.* in \(/i),
       });
-      expect(err.message).toContain('"content"');
-    }
-    // An insert's SQL is the connection's own (batched, per backend): the error names the database.
-    const insert = await refusal(db().insert(Tag, { id: 2, label: 'another' }));
-    expect(insert).toMatchObject({
-      kind: 'query',
-      alias: 'content',
-      message: expect.stringContaining('"content"'),
-    });
-  });
+      expect(lookup.cause).not.toBeInstanceOf(DistdbError);
+    },
+  );
 });
 
 function hash(s: string): number {
