@@ -39,7 +39,8 @@ export abstract class RecordApi<DB = AnyDatabase> {
 
   /** Validates and inserts one record: `{ok: true, id}` or `{ok: false, id, code, message}`. */
   async insert<R, I, Rel>(model: Model<R, I, Rel>, record: NoInfer<I>): Promise<RecordOutcome> {
-    const [outcome] = await this.insertMany(model, [record]);
+    await this.beforeWrite(model as AnyModel);
+    const [outcome] = await insertRecords(this.context(), model as AnyModel, [record], 'insert');
     return outcome as RecordOutcome;
   }
 

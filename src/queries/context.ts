@@ -1,4 +1,5 @@
 import type { AnyKysely, Connection, Row } from '../db/dialect.js';
+import { failedSql } from '../db/failedSql.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import { scrub } from '../secrets.js';
@@ -54,48 +55,14 @@ export async function run(access: Access, q: Compiled): Promise<{ rows: Row[]; c
 }
 
 /**
- * `access.conn`, whose bulk paths (insertBatch, existing) fail as query errors naming the
- * database: they send SQL of the dialect's own, batched, so the error's `sql` is the same
- * operation on one row as Kysely writes it for the backend. The rest is the connection's.
+ * Work on `access.conn` whose driver failures become query errors naming the database and the
+ * statement that failed (as the dialect noted it: the bulk paths send SQL of their own).
  */
-export function described(access: Access): Connection {
-  const { conn } = access;
-  const failed = (make: (k: AnyKysely) => { compile(): Compiled }) => async (err: unknown) => {
-    throw queryError(access, await statementOf(access, make), err);
-  };
-  const insertBatch: Connection['insertBatch'] = (table, rows) =>
-    conn.insertBatch(table, rows).catch(
-      failed((k) => {
-        const first = rows[0] ?? {};
-        const given = table.columns.filter((c) => first[c.name] !== undefined);
-        const columns = given.length > 0 ? given : table.columns;
-        return k.insertInto(table.name).values(Object.fromEntries(columns.map((c) => [c.name, null])));
-      }),
-    );
-  const existing: Connection['existing'] = (table, column, values) =>
-    conn
-      .existing(table, column, values)
-      .catch(failed((k) => k.selectFrom(table.name).select(column).where(column, 'in', [null])));
-  return new Proxy(conn, {
-    get(target, name) {
-      if (name === 'insertBatch') return insertBatch;
-      if (name === 'existing') return existing;
-      const value: unknown = Reflect.get(target, name, target);
-      // Bound: the connection's methods use its private fields, which a proxy does not have.
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
-/** The SQL of a statement Kysely builds, or undefined if it cannot be built. */
-async function statementOf(
-  access: Access,
-  make: (k: AnyKysely) => { compile(): Compiled },
-): Promise<string | undefined> {
+export async function guarded<T>(access: Access, work: () => Promise<T>): Promise<T> {
   try {
-    return (await build(access, make)).sql;
-  } catch {
-    return undefined;
+    return await work();
+  } catch (err) {
+    throw queryError(access, failedSql(err), err);
   }
 }
 

@@ -4,11 +4,12 @@ import { scrub } from '../secrets.js';
 import type { RecordOutcome } from '../store/outcome.js';
 import {
   commitRecords,
+  type ExistenceCheck,
   type PreparedBatch,
   prepareRecords,
   type ReferenceReader,
 } from '../store/writeRecords.js';
-import { described, type QueryContext } from './context.js';
+import { guarded, type QueryContext } from './context.js';
 
 /** Records per transaction in insertMany: fewer commits (each one a sync to disk) than records. */
 export const INSERT_MANY_BATCH = 10_000;
@@ -17,7 +18,10 @@ export const INSERT_MANY_BATCH = 10_000;
 export function referenceReader(ctx: QueryContext): ReferenceReader {
   return async (label) => {
     const model = ctx.model(label);
-    return { model, check: described(await ctx.reader(model)) };
+    const access = await ctx.reader(model);
+    const existing: ExistenceCheck['existing'] = (table, column, values) =>
+      guarded(access, () => access.conn.existing(table, column, values));
+    return { model, check: { existing } };
   };
 }
 
@@ -52,6 +56,7 @@ export async function insertRecords(
   ctx: QueryContext,
   model: AnyModel,
   records: readonly unknown[],
+  call: 'insert' | 'insertMany' = 'insertMany',
 ): Promise<RecordOutcome[]> {
   const outcomes: RecordOutcome[] = new Array(records.length);
   const readRef = referenceReader(ctx);
@@ -74,31 +79,36 @@ export async function insertRecords(
       // Settled here if this commit throws; awaited at the next turn otherwise.
       next?.catch(() => {});
       writing = batch.alias;
-      const written = await commitRecords(prepared, described(await ctx.database(batch.alias)));
+      const access = await ctx.database(batch.alias);
+      const written = await guarded(access, () => commitRecords(prepared, access.conn));
       batch.positions.forEach((p, k) => {
         outcomes[p] = written[k] as RecordOutcome;
       });
       decided += batch.positions.length;
     } catch (err) {
-      throw partly(err, writing, decided, records.length);
+      throw partly(err, writing, call === 'insert' ? undefined : { decided, total: records.length });
     }
   }
   return outcomes;
 }
 
 /**
- * A failed insertMany says how far it got: earlier batches are committed, later ones not tried.
- * A driver's failure while writing names the batch's database (`alias`), as a failed query does;
- * a distdb error keeps the database and SQL it names, and its cause (the driver's error).
+ * A failed insertMany says how far it got (`progress`): earlier batches are committed, later
+ * ones not tried. A driver's failure while writing names the batch's database (`alias`), as a
+ * failed query does; a distdb error keeps the database and SQL it names, and its cause.
  */
-function partly(err: unknown, alias: string | undefined, decided: number, total: number): DistdbError {
+function partly(
+  err: unknown,
+  alias: string | undefined,
+  progress: { decided: number; total: number } | undefined,
+): DistdbError {
   const own = err instanceof DistdbError ? err : undefined;
   const where = own ? own.alias : alias;
   const reason = scrub(errorMessage(err));
   const named = !own && where !== undefined ? `database "${where}": ${reason}` : reason;
   return new DistdbError(
     own?.kind ?? 'query',
-    `insertMany decided ${decided} of ${total} records, then: ${named}`,
+    progress ? `insertMany decided ${progress.decided} of ${progress.total} records, then: ${named}` : named,
     {
       cause: own?.cause ?? err,
       alias: where,

@@ -6,7 +6,7 @@ import { type AnyModel, type FieldDef, primaryField, referenceFields } from '../
 import { unknownField, validateField } from '../models/validate.js';
 import type { RecordOutcome } from '../store/outcome.js';
 import { checkReferences as checkFieldReferences } from '../store/writeRecords.js';
-import { type Access, build, described, type QueryContext, queryError } from './context.js';
+import { type Access, build, guarded, type QueryContext, queryError } from './context.js';
 import { referenceReader } from './insert.js';
 import { notFound, refused } from './outcome.js';
 import { queryValue } from './values.js';
@@ -129,7 +129,8 @@ async function takenField(access: Access, model: AnyModel, values: Row): Promise
   for (const field of model.fields) {
     const value = values[field.name];
     if (!field.duplicateCode || value === undefined || value === null) continue;
-    if ((await described(access).existing(model.table, field.name, [value])).size > 0) return field;
+    const taken = await guarded(access, () => access.conn.existing(model.table, field.name, [value]));
+    if (taken.size > 0) return field;
   }
   return undefined;
 }

@@ -648,7 +648,8 @@ describe.each(queryBackends())('queries on $name', (backend) => {
         ['find', () => db().find(Tag, { where: { label: 'doomed' } }), /^select .*tags/i],
         ['count', () => db().count(Tag), /^select .*tags/i],
         ['get', () => db().get(Tag, 1), /^select .*tags/i],
-        ['insert', () => db().insert(Tag, { id: 2, label: 'another' }), /^insert into .*tags/i],
+        // The statement the dialect sent: its bulk path's own (PostgreSQL's within a WITH).
+        ['insert', () => db().insert(Tag, { id: 2, label: 'another' }), /insert into [`"]?tags/i],
         [
           'insertMany',
           () =>
@@ -656,7 +657,7 @@ describe.each(queryBackends())('queries on $name', (backend) => {
               { id: 3, label: 'third' },
               { id: 4, label: 'fourth', color: '#aabbcc' },
             ]),
-          /^insert into .*tags/i,
+          /insert into [`"]?tags/i,
         ],
         ['update', () => db().update(Tag, 1, { label: 'renamed' }), /^update .*tags/i],
         // A delete looks the record up first: that is the statement that fails.
@@ -687,7 +688,7 @@ describe.each(queryBackends())('queries on $name', (backend) => {
       expect({ kind: lookup.kind, alias: lookup.alias, sql: lookup.sql }).toEqual({
         kind: 'query',
         alias: 'content',
-        sql: expect.stringMatching(/^select .*categories.* in \(/i),
+        sql: expect.stringMatching(/^select .*categories/i),
       });
       expect(lookup.cause).not.toBeInstanceOf(DistdbError);
     },

@@ -11,6 +11,7 @@ import {
   type RowWrite,
   type SqlValue,
 } from '../../dialect.js';
+import { noteFailedSql } from '../../failedSql.js';
 import { whileRefused } from '../../open.js';
 import type { DatabaseUrl } from '../../url.js';
 import { chunk } from './insertPlan.js';
@@ -148,7 +149,10 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   /** SQL already in the driver's placeholder style, on this view's client (or the pool). */
   protected run(sql: string, params: readonly unknown[] = []): Promise<R> {
     if (!this.#open) return Promise.reject(new DistdbError('runtime', 'transaction used after it ended'));
-    return this.send(this.client, sql, params);
+    return this.send(this.client, sql, params).catch((err: unknown) => {
+      noteFailedSql(err, sql);
+      throw err;
+    });
   }
 
   kysely(): Promise<AnyKysely> {

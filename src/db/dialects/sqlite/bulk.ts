@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { MinorUnits } from '../../../schema/decimal.js';
 import type { TableDef } from '../../../schema/tableDef.js';
 import { type BulkWrites, keyOf, type Row, type RowWrite, type SqlValue } from '../../dialect.js';
+import { noted, noteFailedSql } from '../../failedSql.js';
 import { fold } from './columnSql.js';
 import { rowFailure } from './errors.js';
 import { quoteId } from './ident.js';
@@ -65,7 +66,10 @@ export class SqliteBulk implements Omit<BulkWrites, 'decodeDecimal' | 'truncate'
           out[i] = shape.stmt.run(values).changes === 1 ? OK : UNIQUE;
         } catch (err) {
           const failure = rowFailure(table, err);
-          if (!failure) throw err;
+          if (!failure) {
+            noteFailedSql(err, shape.stmt.source);
+            throw err;
+          }
           out[i] = failure;
         }
       }
@@ -80,8 +84,8 @@ export class SqliteBulk implements Omit<BulkWrites, 'decodeDecimal' | 'truncate'
     // Key columns hold safe integers (ids are validated so): read as numbers straight away.
     const key = quoteId(column);
     const sql = `SELECT ${key} FROM ${quoteId(table.name)} WHERE ${key} BETWEEN ? AND ?`;
-    return this.host.session.exclusive(
-      () => this.host.statement(sql).pluck().safeIntegers(false).all(low, high) as number[],
+    return this.host.session.exclusive(() =>
+      noted(sql, () => this.host.statement(sql).pluck().safeIntegers(false).all(low, high) as number[]),
     );
   }
 
@@ -96,7 +100,9 @@ export class SqliteBulk implements Omit<BulkWrites, 'decodeDecimal' | 'truncate'
     // Integer keys are validated safe integers: read as numbers, not bigints.
     if (isIntegerKey(table, column)) stmt.safeIntegers(false);
     const keys = values.map((v) => (ci ? String(v).toLowerCase() : v));
-    const rows = await this.host.session.exclusive(() => stmt.all(jsonArray(keys)) as { v: SqlValue }[]);
+    const rows = await this.host.session.exclusive(() =>
+      noted(stmt.source, () => stmt.all(jsonArray(keys)) as { v: SqlValue }[]),
+    );
     return new Set(rows.map((r) => keyOf(r.v, ci)));
   }
 }

@@ -14,6 +14,7 @@ import type {
   RowWrite,
   SqlValue,
 } from '../../dialect.js';
+import { noted } from '../../failedSql.js';
 import type { DatabaseUrl } from '../../url.js';
 import { decodeDecimal, SqliteBulk } from './bulk.js';
 import { isBusy } from './errors.js';
@@ -124,14 +125,16 @@ export class SqliteConnection implements Connection {
   #prepare(sql: string): Statement {
     let stmt = this.#statements.get(sql);
     if (!stmt) {
-      stmt = this.#db.prepare(sql);
+      stmt = noted(sql, () => this.#db.prepare(sql));
       this.#statements.set(sql, stmt);
     }
     return stmt;
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.#session.exclusive(() => safeNumbers(this.#prepare(sql).all(...params) as Row[]) as T[]);
+    return this.#session.exclusive(() =>
+      noted(sql, () => safeNumbers(this.#prepare(sql).all(...params) as Row[]) as T[]),
+    );
   }
 
   async execute(
@@ -139,7 +142,7 @@ export class SqliteConnection implements Connection {
     params: readonly SqlValue[] = [],
   ): Promise<{ changes: number; insertId?: number }> {
     return this.#session.exclusive(() => {
-      const r = this.#prepare(sql).run(...params);
+      const r = noted(sql, () => this.#prepare(sql).run(...params));
       return { changes: r.changes, insertId: Number(r.lastInsertRowid) };
     });
   }
@@ -207,11 +210,13 @@ export class SqliteConnection implements Connection {
   }
 
   runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
-    return this.#session.exclusive(() => {
-      const stmt = this.#prepare(sql);
-      if (stmt.reader) return { rows: safeNumbers(stmt.all(...params) as Row[]), changes: 0 };
-      return { rows: [], changes: stmt.run(...params).changes };
-    });
+    return this.#session.exclusive(() =>
+      noted(sql, () => {
+        const stmt = this.#prepare(sql);
+        if (stmt.reader) return { rows: safeNumbers(stmt.all(...params) as Row[]), changes: 0 };
+        return { rows: [], changes: stmt.run(...params).changes };
+      }),
+    );
   }
 
   /** SQLite stores values as they are in storage form. */
