@@ -1,8 +1,14 @@
+import type { ConfigInput, DistdbConfig } from './config/config.js';
+import { loadConfig as loadGiven } from './config/loadConfig.js';
+import { Distdb, type TypedOpenOptions } from './distdb.js';
+import { shopSchema } from './examples/shop/schema.js';
+import type { AnyModel } from './models/model.js';
+import type { DatabaseFor } from './queries/database.js';
+
 export type { ConfigInput, DistdbConfig, Schema } from './config/config.js';
-export { loadConfig } from './config/loadConfig.js';
 export type { Connection, Dialect, HeldLock, Row, RowWrite, SqlValue } from './db/dialect.js';
 export { redactUrl } from './db/url.js';
-export { Distdb, type OpenOptions, openDistdb, type TypedOpenOptions } from './distdb.js';
+export { Distdb, type OpenOptions, type TypedOpenOptions } from './distdb.js';
 export { DistdbError, type ErrorKind } from './errors.js';
 export {
   type Order,
@@ -51,3 +57,15 @@ export type {
 export { loadDatasetFile } from './simulation/datasets/loadDatasetFile.js';
 export { resetModels, type SimulateOptions, type SimulateProgress, simulate } from './simulation/simulate.js';
 export type { RecordOutcome } from './store/outcome.js';
+
+/** Loads the configuration (see ConfigInput); the shop demo's schema where no models are given. */
+export function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig> {
+  return loadGiven({ defaultSchema: shopSchema, ...input });
+}
+
+/** Opens a deployment (see Distdb); the shop demo's schema where no models are given. */
+export function openDistdb<const M extends readonly AnyModel[] = readonly AnyModel[]>(
+  options: TypedOpenOptions<M> = {},
+): Promise<Distdb<DatabaseFor<M>>> {
+  return Distdb.open({ defaultSchema: shopSchema, ...options });
+}

@@ -1,4 +1,5 @@
 import { openDistdb } from '../distdb.js';
+import { shopSchema } from '../examples/shop/schema.js';
 import { Histogram } from '../simulation/histogram.js';
 import { simulate } from '../simulation/simulate.js';
 import { runLibraryJob } from './libraryJob.js';
@@ -18,7 +19,7 @@ async function main(job: BenchJob): Promise<ChildResult> {
       maxRssMb: process.resourceUsage().maxRSS / 1024,
     };
   }
-  const db = await openDistdb({ urls: job.urls, env: {} });
+  const db = await openDistdb({ urls: job.urls, env: {}, defaultSchema: shopSchema });
   try {
     const report = await simulate(db, {
       threads: job.threads,

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { openDistdb } from '../distdb.js';
 import { OrderModel, UserModel } from '../examples/shop/models.js';
+import { shopSchema } from '../examples/shop/schema.js';
 import { callers, missingFound, orderIds, type UserRecord, userRecords } from './libraryData.js';
 import { plainSession, type Session } from './libraryPlain.js';
 import type { ChildResult, LibraryJob } from './types.js';
@@ -11,7 +12,7 @@ import type { ChildResult, LibraryJob } from './types.js';
  * migration files and generating the records come before the clock starts, for both.
  */
 async function distdbSession(job: LibraryJob): Promise<Session> {
-  const db = await openDistdb({ urls: job.urls, env: {} });
+  const db = await openDistdb({ urls: job.urls, env: {}, defaultSchema: shopSchema });
   const close = () => db.close();
   // The once-per-process costs (schema check, connections, Kysely) are paid before timing.
   await db.checkSchema();

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDistdb } from '../distdb.js';
 import { split as splitRecords } from '../examples/shop/generator.js';
+import { shopSchema } from '../examples/shop/schema.js';
 import { type LibraryRow, libraryRows, libraryTable } from './libraryRows.js';
 import type { BenchJob, ChildResult } from './types.js';
 
@@ -105,7 +106,7 @@ function runChild(job: BenchJob): ChildResult {
 
 /** Empties the model tables so the raw baseline writes into the same, migrated, empty tables. */
 async function freshTables(urls: Record<string, string>): Promise<void> {
-  const db = await openDistdb({ urls, env: {} });
+  const db = await openDistdb({ urls, env: {}, defaultSchema: shopSchema });
   try {
     await db.migrate();
     for (const alias of ['users', 'products', 'orders']) {

@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { redactUrl } from '../db/url.js';
 import { Distdb } from '../distdb.js';
 import { DistdbError } from '../errors.js';
+import { shopSchema } from '../examples/shop/schema.js';
 import { escapeControl } from '../reporting/escape.js';
 import { registerSecrets } from '../secrets.js';
 import { truncate } from '../util/text.js';
@@ -39,6 +40,7 @@ export function withCommonOptions(cmd: Command): Command {
 /** Opens the deployment for one command and always closes it. */
 export async function withDistdb<T>(options: CommonOptions, fn: (db: Distdb) => Promise<T>): Promise<T> {
   const db = await Distdb.open({
+    defaultSchema: shopSchema,
     ...(options.config ? { configPath: options.config } : {}),
     urls: options.url ?? {},
   });

@@ -40,8 +40,13 @@ export interface ConfigInput {
   /** Config given in code instead of a file. */
   readonly databases?: Readonly<Record<string, string>>;
   readonly routes?: Readonly<Record<string, string>>;
-  /** The application's models (default: the shop demo's). */
+  /** The application's models (else the config file's, else `defaultSchema`). */
   readonly models?: readonly AnyModel[];
+  /**
+   * The schema used where neither code nor the config file gives models. The package's entry
+   * points (`openDistdb`, `loadConfig`, the CLI) give the shop demo's.
+   */
+  readonly defaultSchema?: Schema;
   /** Folder of the migration files (default `./migrations`). */
   readonly migrations?: string;
 }

@@ -4,7 +4,6 @@ import { pathToFileURL } from 'node:url';
 import { dialectFor, isSupportedScheme, supportedSchemes } from '../db/registry.js';
 import { type DatabaseUrl, parseDatabaseUrl } from '../db/url.js';
 import { DistdbError, errorMessage } from '../errors.js';
-import { shopSchema } from '../examples/shop/schema.js';
 import type { AnyModel } from '../models/model.js';
 import { orderModels } from '../models/schemaGraph.js';
 import { registerSecrets } from '../secrets.js';
@@ -102,10 +101,12 @@ function envUrls(env: Readonly<Record<string, string | undefined>>): Record<stri
   return out;
 }
 
-/** The models given in code or the file (code first), or the shop demo's schema. */
+/** The models given in code or the file (code first), or the default schema. */
 function schemaOf(input: ConfigInput, file: FileConfig, where: string, cwd: string): Schema {
   const given = input.models ?? file.models;
-  if (given === undefined) return shopSchema;
+  if (given === undefined) {
+    return input.defaultSchema ?? fail(where, 'no models: give them in code (models) or in the config file');
+  }
   let models: AnyModel[];
   try {
     models = orderModels(given);

@@ -5,13 +5,9 @@ import { renderJson } from '../../reporting/renderers/json.js';
 import { renderTerminal } from '../../reporting/renderers/terminal.js';
 import { canonicalDataset } from '../../simulation/datasets/canonical.js';
 import type { Dataset } from '../../simulation/datasets/dataset.js';
-import {
-  evenSplit,
-  type GeneratorSpec,
-  generatedName,
-  loadGenerator,
-} from '../../simulation/datasets/generator.js';
+import { type GeneratorSpec, generatedName, loadGenerator } from '../../simulation/datasets/generator.js';
 import { loadDatasetFile } from '../../simulation/datasets/loadDatasetFile.js';
+import { evenSplit } from '../../simulation/datasets/split.js';
 import { DEFAULT_THREADS, MAX_THREADS, simulate } from '../../simulation/simulate.js';
 import { type CommonOptions, type Io, parseIntOption, withCommonOptions, withDistdb } from '../context.js';
 import { progressPrinter } from '../progress.js';

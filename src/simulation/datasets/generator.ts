@@ -49,14 +49,6 @@ export function loadGenerator(url: string | undefined): Promise<GeneratorModule>
   return mod;
 }
 
-/** `--records N` shared equally among the models (earlier models take the remainder). */
-export function evenSplit(total: number, models: readonly AnyModel[]): Record<string, number> {
-  const n = models.length;
-  return Object.fromEntries(
-    models.map((m, i) => [m.datasetKey, Math.floor(total / n) + (i < total % n ? 1 : 0)]),
-  );
-}
-
 export function generatedName(spec: GeneratorSpec): string {
   const total = Object.values(spec.counts).reduce((a, b) => a + b, 0);
   return `generated(${total}, seed ${spec.seed}, invalid ${spec.invalidRatio})`;

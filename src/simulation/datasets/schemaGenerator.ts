@@ -4,7 +4,8 @@
  */
 import type { AnyModel } from '../../models/model.js';
 import { SchemaGenerator } from './derivedRecords.js';
-import { evenSplit, type GeneratorSpec } from './generator.js';
+import type { GeneratorSpec } from './generator.js';
+import { evenSplit } from './split.js';
 
 export { type Intent, SchemaGenerator } from './derivedRecords.js';
 

@@ -12,7 +12,7 @@ import {
   type SqlValue,
 } from '../../dialect.js';
 import { noteFailedSql } from '../../failedSql.js';
-import { whileRefused } from '../../open.js';
+import { whileRefused } from '../../retry.js';
 import type { DatabaseUrl } from '../../url.js';
 import { chunk } from './insertPlan.js';
 import { connectionError, parseServerUrl } from './server.js';
