@@ -91,16 +91,9 @@ function parseRatio(value: string): number {
   return n;
 }
 
-export function simulateCommand(program: Command, io: Io): void {
-  withCommonOptions(program.command('simulate'))
-    .description(
-      'insert a dataset concurrently from worker threads, validate every record and report the outcome',
-    )
-    .addOption(
-      new Option('--threads <n>', `worker threads (1-${MAX_THREADS})`)
-        .argParser(parseIntOption('--threads', 1, MAX_THREADS))
-        .default(DEFAULT_THREADS),
-    )
+/** Which records a run inserts: the canonical dataset, a file, or generated records. */
+function datasetOptions(cmd: Command): Command {
+  return cmd
     .option('--dataset <canonical|generated|path.json>', 'records to insert', 'canonical')
     .addOption(
       new Option(
@@ -133,7 +126,12 @@ export function simulateCommand(program: Command, io: Io): void {
       new Option('--seed <n>', 'generated: random seed (same seed, same records)')
         .argParser(parseIntOption('--seed', 0, 2 ** 31 - 1))
         .default(1),
-    )
+    );
+}
+
+/** What a run does with rows already stored, its progress, resuming and the report file. */
+function runOptions(cmd: Command): Command {
+  return cmd
     .option('--json', 'print the report as one JSON document on stdout')
     .addOption(new Option('--reset', 'empty the model tables first').conflicts('append'))
     .option('--append', 'keep rows already in the tables (duplicates of them fail as duplicates)')
@@ -155,55 +153,69 @@ export function simulateCommand(program: Command, io: Io): void {
         'json',
       ]),
     )
-    .option('--out <file>', 'file for --report (default: distdb-run-<id>.<ext> in the current directory)')
-    .action(async (opts: SimulateFlags, cmd: Command) => {
-      // A resumed run keeps its own thread count unless --threads is given.
-      const threads =
-        opts.resume !== undefined && cmd.getOptionValueSource('threads') === 'default'
-          ? undefined
-          : opts.threads;
-      if (opts.out && !opts.report) throw new DistdbError('usage', '--out needs --report <format>');
-      await withDistdb(opts, async (db) => {
-        // The dataset is read before any database is opened, so a bad file writes nothing.
-        // A resumed run takes its dataset from the run's record.
-        const dataset = opts.resume === undefined ? await loadDataset(db, opts) : undefined;
-        const progress = progressPrinter(io, { enabled: opts.progress && !opts.json });
-        let report: Awaited<ReturnType<typeof simulate>>;
-        try {
-          report = await simulate(db, {
-            ...(threads !== undefined ? { threads } : {}),
-            ...(dataset ? { dataset } : {}),
-            ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
-            existing: opts.reset ? 'reset' : opts.append ? 'append' : 'refuse',
-            confirmReset: opts.yes ?? false,
-            onProgress: progress.update,
-          });
-        } catch (err) {
-          progress.clear();
-          const partial = (err as { report?: Parameters<typeof renderTerminal>[0] }).report;
-          if (partial && err instanceof DistdbError) {
-            // The stored report says what the run did; the error stays one line.
-            if (opts.json) io.out(renderJson(partial));
-            throw new DistdbError(
-              err.kind,
-              `${cliMessage(err)} (run ${partial.run} stopped: finish it with --resume ${partial.run})`,
-              {
-                cause: err.cause,
-              },
-            );
-          }
-          throw err;
-        }
-        progress.clear();
-        io.out(opts.json ? renderJson(report) : renderTerminal(report));
-        if (opts.report) await emitReport(io, report, opts.report, { out: opts.out, toFile: true });
-        const mismatches = report.expectations?.mismatches ?? 0;
-        if (mismatches > 0) {
-          throw new DistdbError(
-            'mismatch',
-            `${mismatches} records did not get the outcome the generator intended`,
-          );
-        }
+    .option('--out <file>', 'file for --report (default: distdb-run-<id>.<ext> in the current directory)');
+}
+
+async function runSimulate(io: Io, opts: SimulateFlags, cmd: Command): Promise<void> {
+  // A resumed run keeps its own thread count unless --threads is given.
+  const threads =
+    opts.resume !== undefined && cmd.getOptionValueSource('threads') === 'default' ? undefined : opts.threads;
+  if (opts.out && !opts.report) throw new DistdbError('usage', '--out needs --report <format>');
+  await withDistdb(opts, async (db) => {
+    // The dataset is read before any database is opened, so a bad file writes nothing.
+    // A resumed run takes its dataset from the run's record.
+    const dataset = opts.resume === undefined ? await loadDataset(db, opts) : undefined;
+    const progress = progressPrinter(io, { enabled: opts.progress && !opts.json });
+    let report: Awaited<ReturnType<typeof simulate>>;
+    try {
+      report = await simulate(db, {
+        ...(threads !== undefined ? { threads } : {}),
+        ...(dataset ? { dataset } : {}),
+        ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+        existing: opts.reset ? 'reset' : opts.append ? 'append' : 'refuse',
+        confirmReset: opts.yes ?? false,
+        onProgress: progress.update,
       });
-    });
+    } catch (err) {
+      progress.clear();
+      const partial = (err as { report?: Parameters<typeof renderTerminal>[0] }).report;
+      if (partial && err instanceof DistdbError) {
+        // The stored report says what the run did; the error stays one line.
+        if (opts.json) io.out(renderJson(partial));
+        throw new DistdbError(
+          err.kind,
+          `${cliMessage(err)} (run ${partial.run} stopped: finish it with --resume ${partial.run})`,
+          {
+            cause: err.cause,
+          },
+        );
+      }
+      throw err;
+    }
+    progress.clear();
+    io.out(opts.json ? renderJson(report) : renderTerminal(report));
+    if (opts.report) await emitReport(io, report, opts.report, { out: opts.out, toFile: true });
+    const mismatches = report.expectations?.mismatches ?? 0;
+    if (mismatches > 0) {
+      throw new DistdbError(
+        'mismatch',
+        `${mismatches} records did not get the outcome the generator intended`,
+      );
+    }
+  });
+}
+
+export function simulateCommand(program: Command, io: Io): void {
+  const cmd = withCommonOptions(program.command('simulate'))
+    .description(
+      'insert a dataset concurrently from worker threads, validate every record and report the outcome',
+    )
+    .addOption(
+      new Option('--threads <n>', `worker threads (1-${MAX_THREADS})`)
+        .argParser(parseIntOption('--threads', 1, MAX_THREADS))
+        .default(DEFAULT_THREADS),
+    );
+  runOptions(datasetOptions(cmd)).action((opts: SimulateFlags, command: Command) =>
+    runSimulate(io, opts, command),
+  );
 }
