@@ -1,6 +1,7 @@
 import type { FailureCode } from '../models/failureCodes.js';
 import { type FailureReport, type RunReport, successRate, type ThreadReport } from '../reporting/report.js';
 import { fairShares } from '../util/fairShares.js';
+import { CommitTimeline } from './commitTimeline.js';
 import { Histogram } from './histogram.js';
 import type { BatchResult } from './messages.js';
 
@@ -29,7 +30,7 @@ export class RunStats {
   readonly #failures = new Map<FailureCode, (FailureReport & { seq: number })[]>();
   #failuresHeld = 0;
   #failuresTotal = 0;
-  #commits: [number, number][] = [];
+  readonly #commits = new CommitTimeline();
   #expected: Record<string, number> | undefined;
   #mismatches = 0;
   #mismatchExamples: { model: string; index: number; expected: string; actual: string }[] = [];
@@ -97,7 +98,7 @@ export class RunStats {
       t.failed += result.attempted - result.succeeded;
       t.busyMs += result.busyMs;
     }
-    if (timed) this.#commits.push([result.committedAt, result.attempted]);
+    if (timed) this.#commits.add(result.committedAt, result.attempted);
     if (result.expected) {
       this.#expected ??= {};
       for (const [code, n] of Object.entries(result.expected))
@@ -125,7 +126,6 @@ export class RunStats {
     this.#failuresHeld += failures.length;
     if (this.#failuresHeld > 2 * this.info.failureCap * Math.max(1, this.#failures.size))
       this.#trimFailures();
-    if (this.#commits.length > 4 * TIMELINE_BUCKETS) this.#compactCommits();
     return failures;
   }
 
@@ -156,33 +156,6 @@ export class RunStats {
       .map(({ seq: _seq, ...f }) => f);
   }
 
-  // Merges neighbouring commit events so the timeline's memory stays fixed.
-  #compactCommits(): void {
-    const merged: [number, number][] = [];
-    for (let i = 0; i < this.#commits.length; i += 2) {
-      const a = this.#commits[i] as [number, number];
-      const b = this.#commits[i + 1];
-      merged.push(b ? [b[0], a[1] + b[1]] : a);
-    }
-    this.#commits = merged;
-  }
-
-  #timeline(startedAt: number, durationMs: number): RunReport['timeline'] {
-    const buckets = Math.max(1, Math.min(60, Math.ceil(durationMs / 50)));
-    const width = Math.max(1, durationMs) / buckets;
-    const out = Array.from({ length: buckets }, (_, i) => ({
-      startMs: Math.round(i * width),
-      endMs: Math.round((i + 1) * width),
-      records: 0,
-    }));
-    for (const [at, n] of this.#commits) {
-      const i = Math.min(buckets - 1, Math.max(0, Math.floor((at - startedAt) / width)));
-      const b = out[i];
-      if (b) b.records += n;
-    }
-    return out;
-  }
-
   report(
     base: Pick<RunReport, 'run' | 'status' | 'version' | 'dataset' | 'threads' | 'config'> & {
       startedAt: number;
@@ -196,45 +169,8 @@ export class RunStats {
     const durationMs = Math.max(0, base.finishedAt - base.startedAt);
     const seconds = durationMs / 1000;
     const rate = (n: number) => (seconds > 0 ? Math.round(n / seconds) : 0);
-    let attempted = 0;
-    let succeeded = 0;
-    const models: RunReport['models'] = {};
-    for (const [name, m] of this.#models) {
-      attempted += m.attempted;
-      succeeded += m.succeeded;
-      models[name] = {
-        database: m.database,
-        attempted: m.attempted,
-        succeeded: m.succeeded,
-        failed: m.attempted - m.succeeded,
-      };
-    }
-    const databases: RunReport['databases'] = {};
-    const latencyHistograms: RunReport['latencyHistograms'] = {};
-    let retries = 0;
-    for (const info of this.info.databases) {
-      const d = this.#databases.get(info.alias);
-      if (!d) continue;
-      retries += d.retries;
-      const round = (x: number) => Math.round(x * 1000) / 1000;
-      databases[info.alias] = {
-        backend: info.backend,
-        url: info.url,
-        models: [...this.#models].filter(([, m]) => m.database === info.alias).map(([n]) => n),
-        attempted: d.attempted,
-        succeeded: d.succeeded,
-        failed: d.attempted - d.succeeded,
-        recordsPerSecond: rate(d.attempted),
-        latencyMs: {
-          p50: round(d.histogram.percentile(50)),
-          p95: round(d.histogram.percentile(95)),
-          p99: round(d.histogram.percentile(99)),
-          max: round(d.histogram.max),
-        },
-        retries: d.retries,
-      };
-      latencyHistograms[info.alias] = d.histogram.toJSON();
-    }
+    const { models, attempted, succeeded } = this.#modelReports();
+    const { databases, latencyHistograms, retries } = this.#databaseReports(rate);
     return {
       run: base.run,
       status: base.status,
@@ -264,22 +200,75 @@ export class RunStats {
       failuresTotal: this.#failuresTotal,
       failures: this.#listedFailures(),
       latencyHistograms,
-      timeline: this.#timeline(base.startedAt, durationMs),
+      timeline: this.#commits.buckets(base.startedAt, durationMs),
       retries,
       ...(base.notices && base.notices.length > 0 ? { notices: base.notices } : {}),
-      ...(this.#expected
-        ? {
-            expectations: {
-              expected: inPrecedence(new Map(Object.entries(this.#expected)), this.info.codeRank),
-              actual: { ok: succeeded, ...inPrecedence(this.#byCode, this.info.codeRank) },
-              mismatches: this.#mismatches,
-              examples: this.#mismatchExamples.sort(
-                (a, b) => a.model.localeCompare(b.model) || a.index - b.index,
-              ),
-            },
-          }
-        : {}),
+      ...this.#expectations(succeeded),
       config: base.config,
+    };
+  }
+
+  #modelReports(): { models: RunReport['models']; attempted: number; succeeded: number } {
+    let attempted = 0;
+    let succeeded = 0;
+    const models: RunReport['models'] = {};
+    for (const [name, m] of this.#models) {
+      attempted += m.attempted;
+      succeeded += m.succeeded;
+      const { database } = m;
+      models[name] = {
+        database,
+        attempted: m.attempted,
+        succeeded: m.succeeded,
+        failed: m.attempted - m.succeeded,
+      };
+    }
+    return { models, attempted, succeeded };
+  }
+
+  #databaseReports(
+    rate: (n: number) => number,
+  ): Pick<RunReport, 'databases' | 'latencyHistograms' | 'retries'> {
+    const databases: RunReport['databases'] = {};
+    const latencyHistograms: RunReport['latencyHistograms'] = {};
+    let retries = 0;
+    const round = (x: number) => Math.round(x * 1000) / 1000;
+    for (const info of this.info.databases) {
+      const d = this.#databases.get(info.alias);
+      if (!d) continue;
+      retries += d.retries;
+      databases[info.alias] = {
+        backend: info.backend,
+        url: info.url,
+        models: [...this.#models].filter(([, m]) => m.database === info.alias).map(([n]) => n),
+        attempted: d.attempted,
+        succeeded: d.succeeded,
+        failed: d.attempted - d.succeeded,
+        recordsPerSecond: rate(d.attempted),
+        latencyMs: {
+          p50: round(d.histogram.percentile(50)),
+          p95: round(d.histogram.percentile(95)),
+          p99: round(d.histogram.percentile(99)),
+          max: round(d.histogram.max),
+        },
+        retries: d.retries,
+      };
+      latencyHistograms[info.alias] = d.histogram.toJSON();
+    }
+    return { databases, latencyHistograms, retries };
+  }
+
+  /** Intended against actual outcomes, for a generated dataset. */
+  #expectations(succeeded: number): Pick<RunReport, 'expectations'> {
+    if (!this.#expected) return {};
+    const rank = this.info.codeRank;
+    return {
+      expectations: {
+        expected: inPrecedence(new Map(Object.entries(this.#expected)), rank),
+        actual: { ok: succeeded, ...inPrecedence(this.#byCode, rank) },
+        mismatches: this.#mismatches,
+        examples: this.#mismatchExamples.sort((a, b) => a.model.localeCompare(b.model) || a.index - b.index),
+      },
     };
   }
 }
