@@ -11,8 +11,6 @@ interface DatabaseInfo {
   url: string;
 }
 
-const TIMELINE_BUCKETS = 120;
-
 /**
  * Accumulates batch results into report figures in memory bounded by the number of databases,
  * threads and failure codes, plus a bounded number of individual failures per code; the
