@@ -117,6 +117,41 @@ describe.each(backendCases())('storage on $name', (backend) => {
     },
   );
 
+  it.skipIf(!backend.available)(
+    'a large batch with one stored duplicate, alone or in a transaction, refuses only that row',
+    async () => {
+      const users = await use.db().connection('users');
+      const base = 9_000_000;
+      const rowsFrom = (start: number) =>
+        Array.from({ length: 1_000 }, (_, i) => ({
+          id: base + start + i,
+          name: `User ${start + i}`,
+          email: `dup${start + i}@example.com`,
+        }));
+      const refused = (writes: readonly { ok: boolean }[]) => writes.flatMap((w, i) => (w.ok ? [] : [i]));
+      // A clean batch before each duplicate one: whatever the batches before, every path is taken.
+      expect(refused(await users.insertBatch(UserModel.table, rowsFrom(0)))).toEqual([]);
+      const alone = rowsFrom(1_000);
+      Object.assign(alone[500] as object, { id: base + 7 });
+      expect(refused(await users.insertBatch(UserModel.table, alone))).toEqual([500]);
+      expect(refused(await users.insertBatch(UserModel.table, rowsFrom(2_000)))).toEqual([]);
+      const inTx = rowsFrom(3_000);
+      Object.assign(inTx[999] as object, { email: 'DUP3@example.com' });
+      const writes = await users.transaction(async (tx) => {
+        const w = await tx.insertBatch(UserModel.table, inTx);
+        // The transaction is still usable after the refused row.
+        await tx.insertBatch(UserModel.table, rowsFrom(4_000));
+        return w;
+      });
+      expect(refused(writes)).toEqual([999]);
+      const stored = await users.query<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE id >= ?', [
+        base,
+      ]);
+      expect(Number(stored[0]?.n)).toBe(5_000 - 2);
+      await users.execute('DELETE FROM users WHERE id >= ?', [base]); // later tests count users
+    },
+  );
+
   it.skipIf(!backend.available)('integerRange reads the key values of a range, bounds included', async () => {
     const conn = await use.db().connection('products');
     const base = 7_000_000;

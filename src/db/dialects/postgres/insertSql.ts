@@ -39,6 +39,11 @@ export function insertGroupSql(
   return `${into} SELECT * FROM ${unnestOf(columns)} ON CONFLICT DO NOTHING${back}`;
 }
 
+/** One INSERT of a whole group, without ON CONFLICT: it goes in whole or not at all. */
+export function insertAllSql(table: TableDef, columns: readonly ColumnDef[]): string {
+  return `INSERT INTO ${quoteId(table.name)} (${namesOf(columns)}) SELECT * FROM ${unnestOf(columns)}`;
+}
+
 /** One row, one value per column. */
 export function insertRowSql(table: TableDef, columns: readonly ColumnDef[]): string {
   const marks = columns.map((_, n) => `$${n + 1}`).join(', ');
