@@ -118,7 +118,7 @@ describe.each(backendCases())('storage on $name', (backend) => {
   );
 
   it.skipIf(!backend.available)(
-    'a large batch with one stored duplicate, alone or in a transaction, refuses only that row',
+    'a large batch with one duplicate, of a stored row or an earlier one, alone or in a transaction, refuses only that row',
     async () => {
       const users = await use.db().connection('users');
       const base = 9_000_000;
@@ -135,6 +135,10 @@ describe.each(backendCases())('storage on $name', (backend) => {
       Object.assign(alone[500] as object, { id: base + 7 });
       expect(refused(await users.insertBatch(UserModel.table, alone))).toEqual([500]);
       expect(refused(await users.insertBatch(UserModel.table, rowsFrom(2_000)))).toEqual([]);
+      const inBatch = rowsFrom(5_000);
+      Object.assign(inBatch[700] as object, { email: 'DUP5300@example.com' });
+      expect(refused(await users.insertBatch(UserModel.table, inBatch))).toEqual([700]);
+      expect(refused(await users.insertBatch(UserModel.table, rowsFrom(6_000)))).toEqual([]);
       const inTx = rowsFrom(3_000);
       Object.assign(inTx[999] as object, { email: 'DUP3@example.com' });
       const writes = await users.transaction(async (tx) => {
@@ -147,7 +151,7 @@ describe.each(backendCases())('storage on $name', (backend) => {
       const stored = await users.query<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE id >= ?', [
         base,
       ]);
-      expect(Number(stored[0]?.n)).toBe(5_000 - 2);
+      expect(Number(stored[0]?.n)).toBe(7_000 - 3);
       await users.execute('DELETE FROM users WHERE id >= ?', [base]); // later tests count users
     },
   );

@@ -22,25 +22,27 @@ const UNIQUE: RowWrite = { ok: false, violation: 'unique' };
 const INSERT_CHUNK = 10_000;
 
 /**
- * Groups at least this large try a plain INSERT first (see insertedWhole); below, what it saves
- * the server is less than the savepoint around it costs in round trips.
+ * Batches at least this large try one plain INSERT first (see insertedAtOnce); below, what it
+ * saves the server is less than the savepoint around it costs in round trips.
  */
-const WHOLE_FIRST = 256;
+const AT_ONCE = 256;
 
 /**
- * Tables whose last group had a row refused as a duplicate: their next group goes to ON CONFLICT
- * directly, where a plain INSERT would most likely be refused and cost a second statement.
+ * Tables whose last batch of AT_ONCE rows or more had a duplicate (of a stored row or within the
+ * batch): their next one goes to the rounds directly, where a plain INSERT would most likely be refused and cost
+ * a second statement.
  */
 const conflicted = new WeakSet<TableDef>();
 
 /**
  * Rows the server would refuse for NOT NULL, size or check reasons are settled in memory first
- * (screenRow). The rest go in rounds of rows sharing no key (planRounds), each round one
- * `INSERT ... SELECT FROM unnest(arrays)` (see insertGroup), or one with ON CONFLICT DO NOTHING
- * that reports the rows it did not insert: those were duplicates. A batch of one round is one
- * statement (one round trip, its own transaction); more rounds share a transaction. Should the
- * server still refuse a row the screen let through, the attempt is undone and redone row by
- * row under savepoints, which is exact.
+ * (screenRow). The usual batch, no row a duplicate, then goes in with one plain INSERT
+ * (insertedAtOnce). Otherwise the rows go in rounds of rows sharing no key (planRounds), each
+ * round one `INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING` that reports the rows
+ * it did not insert: those were duplicates. A batch of one round is one statement (one round
+ * trip, its own transaction); more rounds share a transaction. Should the server still refuse a
+ * row the screen let through, the attempt is undone and redone row by row under savepoints,
+ * which is exact.
  */
 export async function insertBatch(
   conn: Connection,
@@ -50,17 +52,22 @@ export async function insertBatch(
 ): Promise<RowWrite[]> {
   const { out, pending } = screenRows(table, rows);
   if (pending.length === 0) return out;
-  const groups = groupsOf(table, rows, pending);
+  if (await insertedAtOnce(conn, inTransaction, table, rows, pending)) {
+    for (const i of pending) out[i] = OK;
+    return out;
+  }
+  const rounds = planRounds(table, rows, pending);
+  const groups = groupsOf(table, rows, rounds);
   const attempt = async (careful: boolean): Promise<void> => {
     const only = groups[0];
     if (!inTransaction && groups.length === 1 && only && !careful) {
-      await insertGroup(conn, false, table, rows, only, out);
+      await insertGroup(conn, table, rows, only, out);
       return;
     }
     await conn.transaction(async (tx) => {
       for (const group of groups) {
         if (careful) await insertGroupCarefully(tx, table, rows, group, out);
-        else await insertGroup(tx, true, table, rows, group, out);
+        else await insertGroup(tx, table, rows, group, out);
       }
     });
   };
@@ -70,17 +77,69 @@ export async function insertBatch(
     if (!rowFailure(table, err)) throw err;
     await attempt(true);
   }
+  if (pending.length >= AT_ONCE) {
+    const duplicates = rounds.length > 1 || pending.some((i) => isUnique(out[i]));
+    if (duplicates) conflicted.add(table);
+    else conflicted.delete(table);
+  }
   return out;
+}
+
+const isUnique = (w: RowWrite | undefined) => w?.ok === false && w.violation === 'unique';
+
+/**
+ * Whether the batch went in with one plain INSERT, which spares the server ON CONFLICT's
+ * speculative insertion (a check and a confirmation per row and unique index, a third of the
+ * statement's time) and this process the rounds. A duplicate refuses the whole statement, and
+ * only it: in a transaction it runs under a savepoint. Tried when the rows fit one statement and
+ * name the same columns, unless the table's last batch had duplicates.
+ */
+async function insertedAtOnce(
+  conn: Connection,
+  inTransaction: boolean,
+  table: TableDef,
+  rows: readonly Row[],
+  pending: readonly number[],
+): Promise<boolean> {
+  if (pending.length < AT_ONCE || pending.length > INSERT_CHUNK || conflicted.has(table)) return false;
+  const columns = providedColumns(table, rows[pending[0] as number] as Row);
+  const optional = table.columns.filter((c) => c.type.kind === 'serial' || c.default !== undefined);
+  for (const c of optional) {
+    const named = columns.includes(c);
+    if (pending.some((i) => provided(c, rows[i] as Row) !== named)) return false;
+  }
+  const sql = insertAllSql(table, columns);
+  const arrays = columnArrays(columns, rows, pending);
+  try {
+    if (inTransaction) await conn.transaction((tx) => tx.runCompiled(sql, arrays));
+    else await conn.runCompiled(sql, arrays);
+    return true;
+  } catch (err) {
+    // Any other refusal is left to the rounds, which meet it again and go row by row.
+    const failure = rowFailure(table, err);
+    if (!failure) throw err;
+    if (isUnique(failure)) conflicted.add(table);
+    return false;
+  }
+}
+
+/** The group's values as one array literal per column. */
+function columnArrays(
+  columns: readonly ColumnDef[],
+  rows: readonly Row[],
+  group: readonly number[],
+): string[] {
+  return columns.map((c) => arrayLiteral(group.map((i) => encodeValue(c, (rows[i] as Row)[c.name]))));
 }
 
 /**
  * Rounds, split further by which columns the rows leave to their DEFAULT (a serial left NULL,
  * a column with a default left out), then chunked.
  */
-function groupsOf(table: TableDef, rows: readonly Row[], pending: number[]): number[][] {
+function groupsOf(table: TableDef, rows: readonly Row[], rounds: readonly number[][]): number[][] {
   const optional = table.columns.filter((c) => c.type.kind === 'serial' || c.default !== undefined);
   const groups: number[][] = [];
-  for (const round of planRounds(table, rows, pending)) {
+  for (const round of rounds) {
     const shapes = new Map<string, number[]>();
     for (const i of round) {
       const shape = optional.map((c) => (provided(c, rows[i] as Row) ? '1' : '0')).join('');
@@ -93,71 +152,16 @@ function groupsOf(table: TableDef, rows: readonly Row[], pending: number[]): num
   return groups;
 }
 
-/**
- * A group of rows sharing no key: one plain INSERT when it goes in whole (the usual case), else
- * (or when the table's last group had duplicates) one with ON CONFLICT DO NOTHING, where a row
- * not inserted was a duplicate. `inTransaction`: `conn` is a transaction's.
- */
+/** One statement for a group of rows sharing no key; a row not inserted was a duplicate. */
 async function insertGroup(
   conn: Connection,
-  inTransaction: boolean,
   table: TableDef,
   rows: readonly Row[],
   group: number[],
   out: RowWrite[],
 ): Promise<void> {
   const columns = providedColumns(table, rows[group[0] as number] as Row);
-  const arrays = columns.map((c) => arrayLiteral(group.map((i) => encodeValue(c, (rows[i] as Row)[c.name]))));
-  const whole =
-    group.length >= WHOLE_FIRST &&
-    !conflicted.has(table) &&
-    (await insertedWhole(conn, inTransaction, insertAllSql(table, columns), table, arrays));
-  if (whole) {
-    for (const i of group) out[i] = OK;
-    return;
-  }
-  const refused = await insertSkipping(conn, table, rows, group, columns, arrays, out);
-  if (refused) conflicted.add(table);
-  else conflicted.delete(table);
-}
-
-/**
- * Whether the group went in with a plain INSERT, which spares the server ON CONFLICT's
- * speculative insertion (a check and a confirmation per row and unique index, a third of the
- * statement's time). A duplicate refuses the whole statement, and only it: in a transaction it
- * runs under a savepoint. Any other refusal is the caller's, as from the ON CONFLICT statement.
- */
-async function insertedWhole(
-  conn: Connection,
-  inTransaction: boolean,
-  sql: string,
-  table: TableDef,
-  arrays: readonly string[],
-): Promise<boolean> {
-  try {
-    if (inTransaction) await conn.transaction((tx) => tx.runCompiled(sql, arrays));
-    else await conn.runCompiled(sql, arrays);
-    return true;
-  } catch (err) {
-    const failure = rowFailure(table, err);
-    if (failure?.ok !== false || failure.violation !== 'unique') throw err;
-    return false;
-  }
-}
-
-/**
- * One ON CONFLICT DO NOTHING statement for the group; a row not inserted was a duplicate.
- * Resolves to whether any was.
- */
-async function insertSkipping(
-  conn: Connection,
-  table: TableDef,
-  rows: readonly Row[],
-  group: number[],
-  columns: readonly ColumnDef[],
-  arrays: readonly string[],
-  out: RowWrite[],
-): Promise<boolean> {
+  const arrays = columnArrays(columns, rows, group);
   const provided = keyColumns(table).filter((k) => columns.includes(k.column));
   // Keys are distinct within a group, so one key that every row has identifies the rows that
   // went in; only where none has (serial ids left to the database) are all keys returned.
@@ -170,14 +174,14 @@ async function insertSkipping(
     for (const i of group) out[i] = OK;
     for (const row of r.rows as { distdb_position: number }[])
       out[group[row.distdb_position - 1] as number] = UNIQUE;
-    return r.rows.length > 0;
+    return;
   }
   // No key that every row has (serial ids left to the database): every key comes back.
   const r = await conn.runCompiled(insertGroupSql(table, columns, undefined, keys), arrays);
   // Every row went in (the usual case): nothing to match.
   if (r.changes === group.length) {
     for (const i of group) out[i] = OK;
-    return false;
+    return;
   }
   const stored = provided.map(
     (k) => new Set(r.rows.map((row: Row) => keyValue(k, row[k.column.name], true))),
@@ -191,7 +195,6 @@ async function insertSkipping(
     });
     out[i] = inserted ? OK : UNIQUE;
   }
-  return true;
 }
 
 /** The slow, exact path: the group under a savepoint, and row by row if the server refuses one. */
@@ -203,7 +206,7 @@ async function insertGroupCarefully(
   out: RowWrite[],
 ): Promise<void> {
   try {
-    return await conn.transaction((tx) => insertGroup(tx, true, table, rows, group, out));
+    return await conn.transaction((tx) => insertGroup(tx, table, rows, group, out));
   } catch (err) {
     if (!rowFailure(table, err)) throw err;
   }
