@@ -1,6 +1,8 @@
-import { OrderModel, ProductModel, UserModel } from 'distdb';
+import { type Connection, OrderModel, ProductModel, UserModel } from 'distdb';
 import { describe, expect, it } from 'vitest';
 import { backendCases, useDeployment } from '../support/deployments.js';
+
+type TableDef = Parameters<Connection['insertBatch']>[0];
 
 describe.each(backendCases())('storage on $name', (backend) => {
   const use = useDeployment(backend, true);
@@ -153,6 +155,40 @@ describe.each(backendCases())('storage on $name', (backend) => {
       ]);
       expect(Number(stored[0]?.n)).toBe(7_000 - 3);
       await users.execute('DELETE FROM users WHERE id >= ?', [base]); // later tests count users
+    },
+  );
+
+  // The other backends' insert SQL quotes names too once their dialects do.
+  it.skipIf(!backend.available || backend.name !== 'postgres')(
+    'PostgreSQL inserts into and looks up a table and columns named by reserved words',
+    async () => {
+      const conn = await use.db().connection('users');
+      const table: TableDef = {
+        name: 'user',
+        primaryKey: 'select',
+        columns: [
+          { name: 'select', type: { kind: 'bigint' } },
+          { name: 'order', type: { kind: 'text' }, caseInsensitive: true },
+        ],
+        uniques: [{ name: 'user_order_unique', column: 'order', caseInsensitive: true }],
+      };
+      await conn.execute('CREATE TABLE "user" ("select" BIGINT PRIMARY KEY, "order" TEXT NOT NULL)');
+      await conn.execute('CREATE UNIQUE INDEX user_order_unique ON "user" (lower("order" COLLATE "C"))');
+      try {
+        const rows = (from: number) =>
+          Array.from({ length: 300 }, (_, i) => ({ select: from + i, order: `o${from + i}` }));
+        expect((await conn.insertBatch(table, rows(0))).every((w) => w.ok)).toBe(true);
+        const again = rows(300);
+        Object.assign(again[5] as object, { order: 'O7' });
+        const writes = await conn.insertBatch(table, again);
+        expect(writes.flatMap((w, i) => (w.ok ? [] : [i]))).toEqual([5]);
+        const [one] = await conn.insertBatch(table, [{ select: 1, order: 'new' }]);
+        expect(one).toMatchObject({ ok: false, violation: 'unique' });
+        expect([...(await conn.existing(table, 'order', ['O1', 'none']))]).toEqual(['o1']);
+        expect([...(await conn.existing(table, 'select', [2, 9999]))]).toEqual(['2']);
+      } finally {
+        await conn.execute('DROP TABLE "user"');
+      }
     },
   );
 
