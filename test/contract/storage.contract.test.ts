@@ -1,6 +1,8 @@
-import { OrderModel, ProductModel, UserModel } from 'distdb';
+import { type Connection, OrderModel, ProductModel, UserModel } from 'distdb';
 import { describe, expect, it } from 'vitest';
 import { backendCases, useDeployment } from '../support/deployments.js';
+
+type TableDef = Parameters<Connection['insertBatch']>[0];
 
 describe.each(backendCases())('storage on $name', (backend) => {
   const use = useDeployment(backend, true);
@@ -114,6 +116,79 @@ describe.each(backendCases())('storage on $name', (backend) => {
       ]);
       expect(Number(stored[0]?.n)).toBe(2 + 12_000 - 6);
       await users.execute('DELETE FROM users WHERE id >= ?', [base]); // later tests count users
+    },
+  );
+
+  it.skipIf(!backend.available)(
+    'a large batch with one duplicate, of a stored row or an earlier one, alone or in a transaction, refuses only that row',
+    async () => {
+      const users = await use.db().connection('users');
+      const base = 9_000_000;
+      const rowsFrom = (start: number) =>
+        Array.from({ length: 1_000 }, (_, i) => ({
+          id: base + start + i,
+          name: `User ${start + i}`,
+          email: `dup${start + i}@example.com`,
+        }));
+      const refused = (writes: readonly { ok: boolean }[]) => writes.flatMap((w, i) => (w.ok ? [] : [i]));
+      // A clean batch before each duplicate one: whatever the batches before, every path is taken.
+      expect(refused(await users.insertBatch(UserModel.table, rowsFrom(0)))).toEqual([]);
+      const alone = rowsFrom(1_000);
+      Object.assign(alone[500] as object, { id: base + 7 });
+      expect(refused(await users.insertBatch(UserModel.table, alone))).toEqual([500]);
+      expect(refused(await users.insertBatch(UserModel.table, rowsFrom(2_000)))).toEqual([]);
+      const inBatch = rowsFrom(5_000);
+      Object.assign(inBatch[700] as object, { email: 'DUP5300@example.com' });
+      expect(refused(await users.insertBatch(UserModel.table, inBatch))).toEqual([700]);
+      expect(refused(await users.insertBatch(UserModel.table, rowsFrom(6_000)))).toEqual([]);
+      const inTx = rowsFrom(3_000);
+      Object.assign(inTx[999] as object, { email: 'DUP3@example.com' });
+      const writes = await users.transaction(async (tx) => {
+        const w = await tx.insertBatch(UserModel.table, inTx);
+        // The transaction is still usable after the refused row.
+        await tx.insertBatch(UserModel.table, rowsFrom(4_000));
+        return w;
+      });
+      expect(refused(writes)).toEqual([999]);
+      const stored = await users.query<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE id >= ?', [
+        base,
+      ]);
+      expect(Number(stored[0]?.n)).toBe(7_000 - 3);
+      await users.execute('DELETE FROM users WHERE id >= ?', [base]); // later tests count users
+    },
+  );
+
+  // The other backends' insert SQL quotes names too once their dialects do.
+  it.skipIf(!backend.available || backend.name !== 'postgres')(
+    'PostgreSQL inserts into and looks up a table and columns named by reserved words',
+    async () => {
+      const conn = await use.db().connection('users');
+      const table: TableDef = {
+        name: 'user',
+        primaryKey: 'select',
+        columns: [
+          { name: 'select', type: { kind: 'bigint' } },
+          { name: 'order', type: { kind: 'text' }, caseInsensitive: true },
+        ],
+        uniques: [{ name: 'user_order_unique', column: 'order', caseInsensitive: true }],
+      };
+      await conn.execute('CREATE TABLE "user" ("select" BIGINT PRIMARY KEY, "order" TEXT NOT NULL)');
+      await conn.execute('CREATE UNIQUE INDEX user_order_unique ON "user" (lower("order" COLLATE "C"))');
+      try {
+        const rows = (from: number) =>
+          Array.from({ length: 300 }, (_, i) => ({ select: from + i, order: `o${from + i}` }));
+        expect((await conn.insertBatch(table, rows(0))).every((w) => w.ok)).toBe(true);
+        const again = rows(300);
+        Object.assign(again[5] as object, { order: 'O7' });
+        const writes = await conn.insertBatch(table, again);
+        expect(writes.flatMap((w, i) => (w.ok ? [] : [i]))).toEqual([5]);
+        const [one] = await conn.insertBatch(table, [{ select: 1, order: 'new' }]);
+        expect(one).toMatchObject({ ok: false, violation: 'unique' });
+        expect([...(await conn.existing(table, 'order', ['O1', 'none']))]).toEqual(['o1']);
+        expect([...(await conn.existing(table, 'select', [2, 9999]))]).toEqual(['2']);
+      } finally {
+        await conn.execute('DROP TABLE "user"');
+      }
     },
   );
 

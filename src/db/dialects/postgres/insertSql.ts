@@ -1,6 +1,17 @@
 /** The statements of PostgreSQL's insertBatch and existing lookups, built from the table. */
 import type { ColumnDef, TableDef } from '../../../schema/tableDef.js';
 import { arrayType, fold } from './columnSql.js';
+import { quoteId } from './ident.js';
+
+const POSITION = quoteId('distdb_position');
+
+function namesOf(columns: readonly ColumnDef[]): string {
+  return columns.map((c) => quoteId(c.name)).join(', ');
+}
+
+function unnestOf(columns: readonly ColumnDef[]): string {
+  return `unnest(${columns.map((c, n) => `$${n + 1}::${arrayType(c)}`).join(', ')})`;
+}
 
 /**
  * One INSERT of a group of rows whose values travel as one array per column. With `key` (a key
@@ -14,21 +25,29 @@ export function insertGroupSql(
   key: string | undefined,
   returning: readonly string[],
 ): string {
-  const names = columns.map((c) => c.name).join(', ');
-  const unnest = `unnest(${columns.map((c, n) => `$${n + 1}::${arrayType(c)}`).join(', ')})`;
+  const names = namesOf(columns);
+  const into = `INSERT INTO ${quoteId(table.name)} (${names})`;
   if (key !== undefined) {
-    return `WITH input AS (SELECT * FROM ${unnest} WITH ORDINALITY AS t(${names}, distdb_position)),
-         ins AS (INSERT INTO ${table.name} (${names}) SELECT ${names} FROM input ON CONFLICT DO NOTHING RETURNING ${key})
-         SELECT distdb_position FROM input WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.${key} = input.${key})`;
+    const k = quoteId(key);
+    // CTE names of distdb's own, so no table or column of the application's can shadow them.
+    return `WITH distdb_input AS (SELECT * FROM ${unnestOf(columns)} WITH ORDINALITY AS t(${names}, ${POSITION})),
+         distdb_ins AS (${into} SELECT ${names} FROM distdb_input ON CONFLICT DO NOTHING RETURNING ${k})
+         SELECT ${POSITION} FROM distdb_input AS i
+         WHERE NOT EXISTS (SELECT 1 FROM distdb_ins AS d WHERE d.${k} = i.${k})`;
   }
-  const back = returning.length > 0 ? ` RETURNING ${returning.join(', ')}` : '';
-  return `INSERT INTO ${table.name} (${names}) SELECT * FROM ${unnest} ON CONFLICT DO NOTHING${back}`;
+  const back = returning.length > 0 ? ` RETURNING ${returning.map(quoteId).join(', ')}` : '';
+  return `${into} SELECT * FROM ${unnestOf(columns)} ON CONFLICT DO NOTHING${back}`;
+}
+
+/** One INSERT of a whole group, without ON CONFLICT: it goes in whole or not at all. */
+export function insertAllSql(table: TableDef, columns: readonly ColumnDef[]): string {
+  return `INSERT INTO ${quoteId(table.name)} (${namesOf(columns)}) SELECT * FROM ${unnestOf(columns)}`;
 }
 
 /** One row, one value per column. */
 export function insertRowSql(table: TableDef, columns: readonly ColumnDef[]): string {
-  const names = columns.map((c) => c.name).join(', ');
-  return `INSERT INTO ${table.name} (${names}) VALUES (${columns.map((_, n) => `$${n + 1}`).join(', ')})`;
+  const marks = columns.map((_, n) => `$${n + 1}`).join(', ');
+  return `INSERT INTO ${quoteId(table.name)} (${namesOf(columns)}) VALUES (${marks})`;
 }
 
 /**
@@ -40,8 +59,10 @@ export function insertRowSql(table: TableDef, columns: readonly ColumnDef[]): st
 export function existingSql(table: TableDef, col: ColumnDef): string {
   const column = col.name;
   const ci = col.caseInsensitive;
-  const match = ci ? `${fold(`d.${column}`)} = ${fold('u.x')}` : `d.${column} = u.x`;
+  const stored = `d.${quoteId(column)}`;
+  const match = ci ? `${fold(stored)} = ${fold('u.x')}` : `${stored} = u.x`;
   const inputs = `unnest($1::${arrayType(col)}) WITH ORDINALITY AS u(x, n)`;
+  const from = `${quoteId(table.name)} AS d`;
   // An index on the compared expression: the fold for a case-insensitive unique, col otherwise.
   const uniques = (table.uniques ?? []).filter((x) => x.column === column);
   const indexed = ci
@@ -50,6 +71,6 @@ export function existingSql(table: TableDef, col: ColumnDef): string {
       uniques.some((x) => !x.caseInsensitive) ||
       (table.indexes ?? []).some((x) => x.columns[0] === column);
   return indexed
-    ? `SELECT u.n FROM ${inputs} CROSS JOIN LATERAL (SELECT 1 FROM ${table.name} AS d WHERE ${match} LIMIT 1) AS m`
-    : `SELECT u.n FROM ${inputs} WHERE EXISTS (SELECT 1 FROM ${table.name} AS d WHERE ${match})`;
+    ? `SELECT u.n FROM ${inputs} CROSS JOIN LATERAL (SELECT 1 FROM ${from} WHERE ${match} LIMIT 1) AS m`
+    : `SELECT u.n FROM ${inputs} WHERE EXISTS (SELECT 1 FROM ${from} WHERE ${match})`;
 }
