@@ -98,7 +98,7 @@ function fieldConditions(eb: Builder, t: Target, condition: unknown): Bool[] {
         break;
       case 'in':
         if (!Array.isArray(v)) throw new DistdbError('usage', `${t.at}.in must be a list`);
-        parts.push(v.length === 0 ? eb.or([]) : eb(column, 'in', v.map(value)));
+        parts.push(inList(eb, t, v, value));
         break;
       case 'like':
         if (typeof v !== 'string') throw new DistdbError('usage', `${t.at}.like must be a string`);
@@ -116,6 +116,39 @@ function fieldConditions(eb: Builder, t: Target, condition: unknown): Bool[] {
     }
   }
   return parts;
+}
+
+/** Values an `in` list binds as parameters; a longer list of integers is written as literals. */
+const BOUND_IN_LIST = 1_000;
+/** Bound values have a limit per statement (SQLite: 32,766; PostgreSQL: 65,535). */
+const MAX_BOUND_IN_LIST = 30_000;
+const INTEGER_KINDS = new Set(['id', 'integer', 'reference']);
+
+/**
+ * `column IN (…)`. A list of integers of any length fits every backend: past BOUND_IN_LIST its
+ * values (validated safe integers) are written into the SQL. Other lists are bound, so they
+ * have a limit, which a longer one is refused with.
+ */
+function inList(eb: Builder, t: Target, list: readonly unknown[], value: (x: unknown) => unknown): Bool {
+  if (list.length === 0) return eb.or([]);
+  const column = t.field.name;
+  if (list.length > BOUND_IN_LIST && INTEGER_KINDS.has(t.field.type.kind)) {
+    return eb(
+      column,
+      'in',
+      list.map((x) => {
+        value(x); // validates it: a safe integer
+        return eb.lit(x as number);
+      }),
+    );
+  }
+  if (list.length > MAX_BOUND_IN_LIST) {
+    throw new DistdbError(
+      'usage',
+      `${t.at}.in: at most ${MAX_BOUND_IN_LIST} values for a ${t.field.type.kind} field, got ${list.length} (lists of integers may be of any length)`,
+    );
+  }
+  return eb(column, 'in', list.map(value));
 }
 
 function equals(eb: Builder, t: Target, v: unknown): Bool {

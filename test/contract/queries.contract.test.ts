@@ -211,6 +211,14 @@ describe.each(queryBackends())('queries on $name', (backend) => {
     );
     expect(await ids({ word_count: { in: [100, 200] } })).toEqual(expected((p) => p.word_count !== 300));
     expect(await ids({ id: { in: [] } })).toEqual([]);
+    // A list longer than any backend binds (SQLite 32,766, PostgreSQL 65,535 values).
+    const many = Array.from({ length: 70_000 }, (_, i) => i + 1);
+    expect(await ids({ id: { in: many }, author_id: { in: many } })).toEqual(POSTS.map((p) => p.id));
+    const titles = Array.from({ length: 30_001 }, (_, i) => `title ${i}`);
+    const tooMany = await refusal(db().find(Post, { where: { title: { in: titles } } }));
+    expect(tooMany.kind).toBe('usage');
+    expect(tooMany.message).toMatch(/title\.in: at most 30000 values .* got 30001/);
+    expect(await ids({ title: { in: [...titles.slice(0, 29_999), 'beta post 2'] } })).toEqual([2]);
     expect(await ids({ title: { like: 'beta%' } })).toEqual(expected((p) => p.title.startsWith('beta')));
     expect(await ids({ title: { like: '%post _' } })).toEqual(expected((p) => /post \d$/.test(p.title)));
     expect(await ids({ published_at: { isNull: true } })).toEqual(expected((p) => p.published_at === null));
