@@ -23,6 +23,9 @@ import { quoteId } from './ident.js';
 import { Session } from './session.js';
 import { safeNumbers } from './values.js';
 
+/** Prepared statements a connection keeps. */
+const STATEMENT_CACHE = 256;
+
 type Statement = Database.Statement<unknown[], unknown>;
 
 /** Pages of WAL between automatic checkpoints (of 4 KB each: 32 MB). */
@@ -78,6 +81,7 @@ function whileBusy<T>(step: () => T): T {
 
 export class SqliteConnection implements Connection {
   readonly #db: Database.Database;
+  /** Prepared statements by their SQL, oldest first. */
   readonly #statements = new Map<string, Statement>();
   readonly #session: Session;
   readonly #bulk: SqliteBulk;
@@ -124,10 +128,15 @@ export class SqliteConnection implements Connection {
 
   #prepare(sql: string): Statement {
     let stmt = this.#statements.get(sql);
-    if (!stmt) {
-      stmt = noted(sql, () => this.#db.prepare(sql));
-      this.#statements.set(sql, stmt);
+    if (stmt) return stmt;
+    stmt = noted(sql, () => this.#db.prepare(sql));
+    // Bounded: queries differ in their text (list lengths, long id lists written as literals),
+    // and a connection may live as long as its application. The oldest is let go first.
+    if (this.#statements.size >= STATEMENT_CACHE) {
+      const oldest = this.#statements.keys().next().value;
+      if (oldest !== undefined) this.#statements.delete(oldest);
     }
+    this.#statements.set(sql, stmt);
     return stmt;
   }
 
