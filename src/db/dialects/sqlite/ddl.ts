@@ -18,7 +18,7 @@ import { checkAddedColumn, defaultLiteral, type LiteralStyle, textLiteral } from
 import { fold } from './columnSql.js';
 import { rebuildSql } from './rebuild.js';
 
-export const compiler = ddlCompiler({
+const compiler = ddlCompiler({
   adapter: () => new SqliteAdapter(),
   compiler: () => new SqliteQueryCompiler(),
   introspector: (db) => new SqliteIntrospector(db),
