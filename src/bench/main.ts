@@ -172,7 +172,9 @@ interface SizeRow {
 }
 
 /** The JSON of a row: distdb's median run, every run when repeated, the baselines, the ratios. */
-function resultOf(row: SizeRow): Record<string, unknown> {
+function resultOf(
+  row: SizeRow,
+): Record<string, unknown> & { distdb: ChildResult; ratio: number; ratioPhased: number } {
   const { all, ...rest } = row;
   const r = medianRun(all);
   return {
@@ -184,10 +186,8 @@ function resultOf(row: SizeRow): Record<string, unknown> {
   };
 }
 
-function rowLine(row: SizeRow): string {
-  const r = medianRun(row.all);
-  const ratio = r.recordsPerSecond / row.raw.recordsPerSecond;
-  const ratioPhased = r.recordsPerSecond / row.rawPhased.recordsPerSecond;
+function rowLine(row: SizeRow, result: { distdb: ChildResult; ratio: number; ratioPhased: number }): string {
+  const { distdb: r, ratio, ratioPhased } = result;
   return `${row.backend.padEnd(9)} ${String(row.records).padStart(8)} ${String(row.threads).padStart(8)} ${fmt(r.recordsPerSecond).padStart(14)} ${fmt(row.raw.recordsPerSecond).padStart(11)} ${ratio.toFixed(2).padStart(6)} ${fmt(row.rawPhased.recordsPerSecond).padStart(13)} ${ratioPhased.toFixed(2).padStart(6)} ${fmt(r.p50Ms, 1).padStart(7)} ${fmt(r.p99Ms, 1).padStart(7)} ${fmt(r.maxRssMb).padStart(12)} ${String(r.mismatches ?? 0).padStart(11)}`;
 }
 
@@ -234,8 +234,9 @@ async function measureSize(
   const baselines = { raw, rawRuns, rawPhased: phased, rawPhasedRuns: phasedRuns };
   for (const [threads, all] of runs) {
     const row = { backend: dep.backend, records, threads, all, ...baselines };
-    results.push(resultOf(row));
-    log(rowLine(row));
+    const result = resultOf(row);
+    results.push(result);
+    log(rowLine(row, result));
   }
   log(
     `${''.padEnd(9)} raw baseline runs (records/s): ${rawRuns.map((x) => fmt(x.recordsPerSecond)).join(', ')}; phased: ${phasedRuns.map((x) => fmt(x.recordsPerSecond)).join(', ')}; medians used`,

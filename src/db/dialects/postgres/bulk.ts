@@ -4,6 +4,7 @@ import {
   chunk,
   keyColumns,
   keyValue,
+  optionalColumns,
   planRounds,
   provided,
   providedColumns,
@@ -103,7 +104,7 @@ async function insertedAtOnce(
 ): Promise<boolean> {
   if (pending.length < AT_ONCE || pending.length > INSERT_CHUNK || conflicted.has(table)) return false;
   const columns = providedColumns(table, rows[pending[0] as number] as Row);
-  const optional = table.columns.filter((c) => c.type.kind === 'serial' || c.default !== undefined);
+  const optional = optionalColumns(table);
   for (const c of optional) {
     const named = columns.includes(c);
     if (pending.some((i) => provided(c, rows[i] as Row) !== named)) return false;
@@ -137,7 +138,7 @@ function columnArrays(
  * a column with a default left out), then chunked.
  */
 function groupsOf(table: TableDef, rows: readonly Row[], rounds: readonly number[][]): number[][] {
-  const optional = table.columns.filter((c) => c.type.kind === 'serial' || c.default !== undefined);
+  const optional = optionalColumns(table);
   const groups: number[][] = [];
   for (const round of rounds) {
     const shapes = new Map<string, number[]>();

@@ -29,6 +29,11 @@ export function provided(column: ColumnDef, row: Row): boolean {
   return v !== undefined || column.default === undefined;
 }
 
+/** The columns a row may leave to the database (see `provided`): serials and defaulted ones. */
+export function optionalColumns(table: TableDef): ColumnDef[] {
+  return table.columns.filter((c) => c.type.kind === 'serial' || c.default !== undefined);
+}
+
 /** The columns an insert of `row` names (see `provided`). */
 export function providedColumns(table: TableDef, row: Row): ColumnDef[] {
   return table.columns.filter((c) => provided(c, row));
