@@ -3,6 +3,7 @@ import { shopSchema } from '../examples/shop/schema.js';
 import { Histogram } from '../simulation/histogram.js';
 import { simulate } from '../simulation/simulate.js';
 import { runLibraryJob } from './libraryJob.js';
+import { plainLimit } from './plainLimit.js';
 import { rawBaseline } from './rawBaseline.js';
 import type { BenchJob, ChildResult } from './types.js';
 
@@ -11,8 +12,11 @@ import type { BenchJob, ChildResult } from './types.js';
  */
 async function main(job: BenchJob): Promise<ChildResult> {
   if (job.kind === 'library') return runLibraryJob(job);
-  if (job.kind === 'raw') {
-    const r = await rawBaseline(job.backend, job.rawTargets, job.spec, job.order);
+  if (job.kind === 'raw' || job.kind === 'limit') {
+    const r =
+      job.kind === 'raw'
+        ? await rawBaseline(job.backend, job.rawTargets, job.spec, job.order)
+        : await plainLimit(job.backend, job.method, job.targets, job.spec);
     return {
       recordsPerSecond: r.recordsPerSecond,
       ms: r.ms,

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDistdb } from '../distdb.js';
-import { split as splitRecords } from '../examples/shop/generator.js';
 import { shopSchema } from '../examples/shop/schema.js';
 import { type LibraryRow, libraryRows, libraryTable } from './libraryRows.js';
+import { measureSize, median, SIZE_HEADER, type SizeDeployment } from './sizeRows.js';
 import type { BenchJob, ChildResult } from './types.js';
 
 /**
- * `npm run bench`: distdb against the raw-driver baseline measured in the same run, per
- * backend, at several sizes and thread counts; the canonical run's whole-process time; peak RSS;
+ * `npm run bench`: distdb against the plain-driver limit and the like-for-like raw baseline,
+ * measured in the same run, per backend, at several sizes and thread counts; the canonical run's whole-process time; peak RSS;
  * then the library API's rows beside their plain-driver equivalents (libraryRows.ts). Prints a
  * table and writes bench-results/bench-<time>.json. Targets are reported, not asserted.
  */
@@ -118,14 +118,6 @@ async function freshTables(urls: Record<string, string>): Promise<void> {
   }
 }
 
-/** The middle item by `value` (the lower middle one of an even count). */
-function median<T>(items: readonly T[], value: (item: T) => number): T {
-  const sorted = [...items].sort((x, y) => value(x) - value(y));
-  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
-}
-
-const medianRun = (runs: readonly ChildResult[]) => median(runs, (r) => r.recordsPerSecond);
-
 function canonicalWholeProcess(): { medianMs: number; runsMs: number[] } {
   const dir = mkdtempSync(join(tmpdir(), 'distdb-bench-canonical-'));
   const runsMs: number[] = [];
@@ -147,105 +139,16 @@ function canonicalWholeProcess(): { medianMs: number; runsMs: number[] } {
   return { medianMs: median(runsMs, (ms) => ms), runsMs };
 }
 
-const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
-
-type RawTargets = { users: string; products: string; orders: string };
-
-/** The model tables' databases as the raw baseline opens them (SQLite: file paths). */
-function rawTargetsOf(dep: Deployment): RawTargets {
-  const urls = { users: dep.urls.users, products: dep.urls.products, orders: dep.urls.orders } as RawTargets;
+/** The model tables' databases as the plain baselines open them (SQLite: file paths). */
+function targetsOf(dep: Deployment): SizeDeployment['targets'] {
+  const urls = {
+    users: dep.urls.users,
+    products: dep.urls.products,
+    orders: dep.urls.orders,
+  } as SizeDeployment['targets'];
   if (dep.backend !== 'sqlite') return urls;
   const path = (u: string) => u.slice('sqlite:'.length);
   return { users: path(urls.users), products: path(urls.products), orders: path(urls.orders) };
-}
-
-interface SizeRow {
-  readonly backend: string;
-  readonly records: number;
-  readonly threads: number;
-  /** distdb's runs at this thread count. */
-  readonly all: ChildResult[];
-  readonly raw: ChildResult;
-  readonly rawRuns: ChildResult[];
-  readonly rawPhased: ChildResult;
-  readonly rawPhasedRuns: ChildResult[];
-}
-
-/** The JSON of a row: distdb's median run, every run when repeated, the baselines, the ratios. */
-function resultOf(
-  row: SizeRow,
-): Record<string, unknown> & { distdb: ChildResult; ratio: number; ratioPhased: number } {
-  const { all, ...rest } = row;
-  const r = medianRun(all);
-  return {
-    ...rest,
-    distdb: r,
-    ...(all.length > 1 ? { distdbRuns: all } : {}),
-    ratio: r.recordsPerSecond / row.raw.recordsPerSecond,
-    ratioPhased: r.recordsPerSecond / row.rawPhased.recordsPerSecond,
-  };
-}
-
-function rowLine(row: SizeRow, result: { distdb: ChildResult; ratio: number; ratioPhased: number }): string {
-  const { distdb: r, ratio, ratioPhased } = result;
-  return `${row.backend.padEnd(9)} ${String(row.records).padStart(8)} ${String(row.threads).padStart(8)} ${fmt(r.recordsPerSecond).padStart(14)} ${fmt(row.raw.recordsPerSecond).padStart(11)} ${ratio.toFixed(2).padStart(6)} ${fmt(row.rawPhased.recordsPerSecond).padStart(13)} ${ratioPhased.toFixed(2).padStart(6)} ${fmt(r.p50Ms, 1).padStart(7)} ${fmt(r.p99Ms, 1).padStart(7)} ${fmt(r.maxRssMb).padStart(12)} ${String(r.mismatches ?? 0).padStart(11)}`;
-}
-
-/**
- * One size on one deployment: the raw baselines measured before, between and after the distdb
- * runs, and a row per thread count (logged, and returned for the JSON).
- */
-async function measureSize(
-  dep: Deployment,
-  records: number,
-  log: (s: string) => void,
-): Promise<Record<string, unknown>[]> {
-  const results: Record<string, unknown>[] = [];
-  const spec = { seed: 7, invalidRatio: 0.1, counts: splitRecords(records) };
-  const targets = rawTargetsOf(dep);
-  // The baseline is measured before, between and after the distdb runs, and its median
-  // is used: a machine that speeds up or slows down during the bench biases no ratio.
-  const rawRuns: ChildResult[] = [];
-  const phasedRuns: ChildResult[] = [];
-  const measureRaw = async () => {
-    for (const [order, list] of [
-      ['together', rawRuns],
-      ['phased', phasedRuns],
-    ] as const) {
-      await freshTables(dep.urls);
-      list.push(runChild({ kind: 'raw', order, backend: dep.backend, rawTargets: targets, spec }));
-    }
-  };
-  await measureRaw();
-  // Repeats go round the thread counts, so a slow spell of the machine hits every count alike.
-  const runs = new Map<number, ChildResult[]>(THREADS.map((t) => [t, []]));
-  const jobs = Array.from({ length: REPEAT }, () => THREADS).flat();
-  for (const [n, threads] of jobs.entries()) {
-    if (n === Math.floor(jobs.length / 2)) await measureRaw();
-    // From the same empty tables the baseline starts from: emptying the previous run's
-    // rows (a TRUNCATE of a million rows takes about a second on PostgreSQL) is not timed
-    // for either.
-    await freshTables(dep.urls);
-    runs.get(threads)?.push(runChild({ kind: 'distdb', urls: dep.urls, threads, spec }));
-  }
-  await measureRaw();
-  const raw = medianRun(rawRuns);
-  const phased = medianRun(phasedRuns);
-  const baselines = { raw, rawRuns, rawPhased: phased, rawPhasedRuns: phasedRuns };
-  for (const [threads, all] of runs) {
-    const row = { backend: dep.backend, records, threads, all, ...baselines };
-    const result = resultOf(row);
-    results.push(result);
-    log(rowLine(row, result));
-  }
-  log(
-    `${''.padEnd(9)} raw baseline runs (records/s): ${rawRuns.map((x) => fmt(x.recordsPerSecond)).join(', ')}; phased: ${phasedRuns.map((x) => fmt(x.recordsPerSecond)).join(', ')}; medians used`,
-  );
-  if (REPEAT > 1) {
-    const each = [...runs].map(([t, all]) => `${t}: ${all.map((x) => fmt(x.recordsPerSecond)).join(', ')}`);
-    log(`${''.padEnd(9)} distdb runs by threads (records/s): ${each.join('; ')}; medians shown`);
-  }
-  return results;
 }
 
 async function main(): Promise<void> {
@@ -265,14 +168,14 @@ async function main(): Promise<void> {
   log(
     `canonical run, whole process (sqlite, 10 threads): median ${canonical.medianMs.toFixed(0)} ms over ${canonical.runsMs.length} runs`,
   );
-  log(
-    'backend   records  threads   distdb rec/s   raw rec/s  ratio  phased rec/s  ratio  p50 ms  p99 ms  peak RSS MB  mismatches',
-  );
+  log(SIZE_HEADER);
   for (const make of [async () => sqliteDeployment(), postgresDeployment]) {
     const dep = await make();
     if (!dep) continue;
     try {
-      for (const records of SIZES) results.push(...(await measureSize(dep, records, log)));
+      const bench = { threads: THREADS, repeat: REPEAT, runChild, freshTables };
+      const sized = { ...dep, targets: targetsOf(dep) };
+      for (const records of SIZES) results.push(...(await measureSize(sized, records, bench, log)));
       const more = { repeat: REPEAT, quick: QUICK, freshTables, runChild };
       library.push(...(await libraryRows({ ...dep, ...more })));
     } finally {

@@ -1,4 +1,5 @@
 import type { GeneratorSpec } from '../simulation/datasets/generator.js';
+import type { LimitMethod } from './plainLimit.js';
 import type { RawOrder } from './rawBaseline.js';
 
 export type BenchJob =
@@ -7,6 +8,13 @@ export type BenchJob =
       readonly order: RawOrder;
       readonly backend: 'sqlite' | 'postgres';
       readonly rawTargets: Record<'users' | 'products' | 'orders', string>;
+      readonly spec: GeneratorSpec;
+    }
+  | {
+      readonly kind: 'limit';
+      readonly method: LimitMethod;
+      readonly backend: 'sqlite' | 'postgres';
+      readonly targets: Record<'users' | 'products' | 'orders', string>;
       readonly spec: GeneratorSpec;
     }
   | {
