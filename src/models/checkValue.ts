@@ -7,7 +7,14 @@ import { parseTimestamp } from './timestamp.js';
 /** A value in storage form: decimals as minor units, booleans as 0/1, timestamps as UTC ISO text. */
 export type StoredValue = string | number | bigint | null;
 
-export type Checked = { readonly value: StoredValue } | { readonly error: string };
+/** What is wrong with a value. A value that passes comes back bare, with no object around it. */
+export class Invalid {
+  // So that a plain `{ error }` object is not taken for one.
+  readonly kind = 'invalid';
+  constructor(readonly error: string) {}
+}
+
+export type Checked = StoredValue | Invalid;
 
 const EMAIL =
   /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
@@ -34,12 +41,12 @@ type Kind<K extends FieldKind['kind']> = Extract<FieldKind, { kind: K }>;
 
 function checkInteger(name: string, type: Kind<'integer'>, v: unknown): Checked {
   if (typeof v !== 'number' || !Number.isInteger(v))
-    return { error: `${name} must be an integer, got ${describe(v)}` };
-  if (!Number.isSafeInteger(v)) return { error: `${name} ${describe(v)} is out of range` };
+    return new Invalid(`${name} must be an integer, got ${describe(v)}`);
+  if (!Number.isSafeInteger(v)) return new Invalid(`${name} ${describe(v)} is out of range`);
   if ((type.min !== undefined && v < type.min) || (type.max !== undefined && v > type.max)) {
-    return { error: `${name} must be ${rangeText(type.min, type.max)}, got ${v}` };
+    return new Invalid(`${name} must be ${rangeText(type.min, type.max)}, got ${v}`);
   }
-  return { value: v };
+  return v;
 }
 
 /** `between 1 and 5`, `at least 1` or `at most 5`: the bounds a value broke. */
@@ -50,12 +57,12 @@ function rangeText(min: number | string | undefined, max: number | string | unde
 
 function checkText(name: string, type: Kind<'text'>, v: unknown): Checked {
   const problem = textProblem(name, v);
-  if (problem) return { error: problem };
+  if (problem) return new Invalid(problem);
   const s = v as string;
   const length = codePoints(type.trim ? s.trim() : s);
   const after = type.trim ? ' after trimming' : '';
   if (length < type.minLength) {
-    return { error: `${name} must have at least ${type.minLength} characters${after}, got ${length}` };
+    return new Invalid(`${name} must have at least ${type.minLength} characters${after}, got ${length}`);
   }
   // Trimmed text may carry padding up to the column's limit, never beyond it.
   const rawMax = rawTextLimit(type);
@@ -63,12 +70,12 @@ function checkText(name: string, type: Kind<'text'>, v: unknown): Checked {
     (type.maxLength !== undefined && length > type.maxLength) ||
     (type.trim && rawMax !== undefined && codePoints(s) > rawMax)
   ) {
-    return { error: `${name} must have at most ${type.maxLength} characters, got ${length}` };
+    return new Invalid(`${name} must have at most ${type.maxLength} characters, got ${length}`);
   }
   if (type.pattern !== undefined && !patternOf(type.pattern).test(s)) {
-    return { error: `${name} ${describe(s)} does not match ${truncate(type.pattern)}` };
+    return new Invalid(`${name} ${describe(s)} does not match ${truncate(type.pattern)}`);
   }
-  return { value: s };
+  return s;
 }
 
 const patterns = new Map<string, RegExp>();
@@ -82,12 +89,12 @@ function patternOf(source: string): RegExp {
 }
 
 function checkEmail(name: string, type: Kind<'email'>, v: unknown): Checked {
-  if (typeof v !== 'string') return { error: `${name} must be a string, got ${typeName(v)}` };
-  if (v.length > type.maxLength) return { error: `${name} must have at most ${type.maxLength} characters` };
+  if (typeof v !== 'string') return new Invalid(`${name} must be a string, got ${typeName(v)}`);
+  if (v.length > type.maxLength) return new Invalid(`${name} must have at most ${type.maxLength} characters`);
   if (!EMAIL.test(v) || v.indexOf('@') > 64) {
-    return { error: `${name} ${describe(v)} is not a valid address (local@domain.tld)` };
+    return new Invalid(`${name} ${describe(v)} is not a valid address (local@domain.tld)`);
   }
-  return { value: v };
+  return v;
 }
 
 type DecimalBounds = { min?: MinorUnits; max?: MinorUnits };
@@ -110,16 +117,16 @@ function decimalBounds(type: Kind<'decimal'>): DecimalBounds {
 
 function checkDecimal(name: string, type: Kind<'decimal'>, v: unknown): Checked {
   const parsed = parseDecimal(v, type.scale);
-  if ('error' in parsed) return { error: `${name} ${parsed.error}` };
+  if ('error' in parsed) return new Invalid(`${name} ${parsed.error}`);
   const { min, max } = decimalBounds(type);
   if ((min !== undefined && parsed.minor < min) || (max !== undefined && parsed.minor > max)) {
-    return { error: `${name} must be ${rangeText(type.min, type.max)}, got ${describe(v)}` };
+    return new Invalid(`${name} must be ${rangeText(type.min, type.max)}, got ${describe(v)}`);
   }
   if (digitCount(parsed.minor) > type.precision) {
     const places = type.precision - type.scale;
-    return { error: `${name} ${describe(v)} has more than ${places} digits before the decimal point` };
+    return new Invalid(`${name} ${describe(v)} has more than ${places} digits before the decimal point`);
   }
-  return { value: parsed.minor };
+  return parsed.minor;
 }
 
 /** The value in storage form, or a message saying what is wrong with it (never throws). */
@@ -127,9 +134,7 @@ export function checkValue(name: string, type: FieldKind, v: unknown): Checked {
   switch (type.kind) {
     case 'id':
     case 'reference':
-      return isPositiveId(v)
-        ? { value: v }
-        : { error: `${name} must be a positive integer, got ${describe(v)}` };
+      return isPositiveId(v) ? v : new Invalid(`${name} must be a positive integer, got ${describe(v)}`);
     case 'integer':
       return checkInteger(name, type, v);
     case 'text':
@@ -139,18 +144,17 @@ export function checkValue(name: string, type: FieldKind, v: unknown): Checked {
     case 'decimal':
       return checkDecimal(name, type, v);
     case 'boolean':
-      return typeof v === 'boolean'
-        ? { value: v ? 1 : 0 }
-        : { error: `${name} must be true or false, got ${describe(v)}` };
+      if (typeof v !== 'boolean') return new Invalid(`${name} must be true or false, got ${describe(v)}`);
+      return v ? 1 : 0;
     case 'timestamp': {
       const t = parseTimestamp(v);
-      return 'iso' in t ? { value: t.iso } : { error: `${name} ${t.error}` };
+      return 'iso' in t ? t.iso : new Invalid(`${name} ${t.error}`);
     }
     case 'enum':
       return typeof v === 'string' && type.values.includes(v)
-        ? { value: v }
-        : {
-            error: `${name} must be one of ${type.values.map((x) => `"${x}"`).join(', ')}, got ${describe(v)}`,
-          };
+        ? v
+        : new Invalid(
+            `${name} must be one of ${type.values.map((x) => `"${x}"`).join(', ')}, got ${describe(v)}`,
+          );
   }
 }

@@ -16,21 +16,29 @@ export type RecordBoundCode = 'record_too_large' | 'record_too_deep';
  * arrays nest (a flat record is 1 deep).
  */
 export function recordBoundProblem(input: unknown): { code: RecordBoundCode; message: string } | undefined {
-  if (typeof input !== 'object' || input === null || isInexactNumber(input)) return undefined;
+  if (!isNested(input)) return undefined;
   let chars = 0;
-  const stack: [object, number][] = [[input, 1]];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const [value, depth] = next;
+  // Nested values wait here; a flat record (the usual one) never allocates it.
+  const pending: [object, number][] = [];
+  for (let value: object | undefined = input, depth = 1; value !== undefined; ) {
     if (depth > MAX_RECORD_DEPTH) {
       return { code: 'record_too_deep', message: `record nests more than ${MAX_RECORD_DEPTH} levels deep` };
     }
-    for (const [key, v] of Object.entries(value)) {
+    const fields = value as Record<string, unknown>;
+    for (const key in fields) {
+      if (!Object.hasOwn(fields, key)) continue;
+      const v = fields[key];
       chars += key.length + (typeof v === 'string' ? v.length : 8);
       if (chars > MAX_RECORD_CHARS) {
         return { code: 'record_too_large', message: `record is larger than ${MAX_RECORD_CHARS} characters` };
       }
-      if (typeof v === 'object' && v !== null && !isInexactNumber(v)) stack.push([v, depth + 1]);
+      if (isNested(v)) pending.push([v, depth + 1]);
     }
+    const next = pending.pop();
+    value = next?.[0];
+    depth = next?.[1] ?? 0;
   }
   return undefined;
 }
+
+const isNested = (v: unknown): v is object => typeof v === 'object' && v !== null && !isInexactNumber(v);

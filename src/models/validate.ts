@@ -1,6 +1,6 @@
 import type { Row } from '../db/dialect.js';
 import { numberText, truncate, typeName } from '../util/text.js';
-import { checkValue, type StoredValue } from './checkValue.js';
+import { checkValue, Invalid, type StoredValue } from './checkValue.js';
 import type { Issue } from './failureCodes.js';
 import type { AnyModel, FieldDef } from './model.js';
 import { recordBoundProblem } from './recordBounds.js';
@@ -13,14 +13,22 @@ export interface Validation {
 
 /** The value a field stores for `v` (its default when left out), or the issue with it. */
 export function validateField(field: FieldDef, v: unknown): { value: StoredValue } | Issue {
+  const r = fieldValue(field, v);
+  return isIssue(r) ? r : { value: r };
+}
+
+/** validateField without an object around a value that passes (a record's fields take this). */
+function fieldValue(field: FieldDef, v: unknown): StoredValue | Issue {
   if (v === undefined && field.default !== undefined) v = field.default;
   if (v === undefined || v === null) {
-    if (field.optional) return { value: null };
+    if (field.optional) return null;
     return { code: field.invalidCode, field: field.name, message: `${field.name} is required` };
   }
   const r = checkValue(field.name, field.type, v);
-  return 'error' in r ? { code: field.invalidCode, field: field.name, message: r.error } : r;
+  return r instanceof Invalid ? { code: field.invalidCode, field: field.name, message: r.error } : r;
 }
+
+const isIssue = (r: StoredValue | Issue): r is Issue => typeof r === 'object' && r !== null;
 
 const declared = new WeakMap<AnyModel, Set<string>>();
 
@@ -69,9 +77,9 @@ export function validateRecord(model: AnyModel, input: unknown): Validation {
   const record = input as Record<string, unknown>;
   unknownFields(model, record, issues);
   for (const field of model.fields) {
-    const r = validateField(field, record[field.name]);
-    if ('code' in r) issues.push(r);
-    else row[field.name] = r.value;
+    const r = fieldValue(field, record[field.name]);
+    if (isIssue(r)) issues.push(r);
+    else row[field.name] = r;
   }
   return { row, issues };
 }

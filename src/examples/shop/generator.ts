@@ -3,6 +3,17 @@ import type { GeneratedRecord, GeneratorSpec, RecordGenerator } from '../../simu
 import { Rng } from '../../simulation/datasets/random.js';
 import { ADJECTIVES, DOMAINS, FIRST, LAST, NOUNS } from './words.js';
 
+/** A word as an address takes it: accents dropped, lower case. */
+const ascii = (word: string) =>
+  word
+    .normalize('NFD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .toLowerCase();
+// Folded once: an address is made of them for every user.
+const ASCII_FIRST = FIRST.map(ascii);
+const ASCII_LAST = LAST.map((w) => ascii(w.replace("'", '')));
+const ASCII_DOMAINS = DOMAINS.map(ascii);
+
 // Streams keep the models' random sequences apart.
 const USER = 1;
 const PRODUCT = 2;
@@ -77,10 +88,8 @@ export class Generator implements RecordGenerator {
 
   static email(i: number): string {
     const r = new Rng(0, USER, i);
-    return `${FIRST[i % FIRST.length]}.${r.pick(LAST).replace("'", '')}.${i}@${r.pick(DOMAINS)}`
-      .normalize('NFD')
-      .replace(/[^\x20-\x7e]/g, '')
-      .toLowerCase();
+    const first = ASCII_FIRST[i % ASCII_FIRST.length];
+    return `${first}.${r.pick(ASCII_LAST)}.${i}@${r.pick(ASCII_DOMAINS)}`;
   }
 
   user(i: number): GeneratedRecord {

@@ -1,5 +1,5 @@
 import { DistdbError } from '../../errors.js';
-import { checkValue } from '../../models/checkValue.js';
+import { checkValue, Invalid } from '../../models/checkValue.js';
 import type { FieldKind } from '../../models/model.js';
 import { rawTextLimit } from '../../models/modelTable.js';
 import { codePoints } from '../../util/text.js';
@@ -149,7 +149,7 @@ function ok(type: TextType, v: string): boolean {
     }
     if (!re.test(v)) return false;
   }
-  return 'value' in checkValue('', type, v);
+  return !(checkValue('', type, v) instanceof Invalid);
 }
 
 type Affix = Pick<Layout, 'prefix' | 'suffix'>;
