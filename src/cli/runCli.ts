@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { DistdbError, errorMessage } from '../errors.js';
 import { escapeControl, escapeControlLines } from '../reporting/escape.js';
@@ -20,7 +19,7 @@ const io: Io = {
  * The only place that turns errors into exit codes: one line, no stack trace. Messages quote
  * data and driver text, so they are escaped: the whole message shows, on one line.
  */
-async function main(argv: string[]): Promise<number> {
+export async function runCli(argv: string[]): Promise<number> {
   try {
     await buildProgram(io).parseAsync(argv);
     return 0;
@@ -45,5 +44,3 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-process.exitCode = await main(process.argv);

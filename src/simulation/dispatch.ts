@@ -10,7 +10,7 @@ import { type StartedWorker, startWorker } from './pipeline/threads.js';
 import { WorkerPool } from './pipeline/workerPool.js';
 import type { RunPlan } from './plan.js';
 
-export { type StartedWorker, startWorker, stopUnused } from './pipeline/threads.js';
+export { EARLY_THREADS, type StartedWorker, startWorker, stopUnused } from './pipeline/threads.js';
 
 export interface DispatchInput {
   /** Most worker threads to run; they are started as work needs them. */

@@ -5,6 +5,12 @@ import type { GeneratorSpec } from './datasets/generator.js';
 import type { IdSnapshot } from './idSnapshot.js';
 
 /** Everything a worker needs, passed as plain data at start. */
+/** A thread started without its init (prebootWorkers) gets it as its first message. */
+export interface InitMessage {
+  readonly type: 'init';
+  readonly init: WorkerInit;
+}
+
 export interface WorkerInit {
   readonly thread: number;
   /** The schema's models (plain data), each after the models it references. */

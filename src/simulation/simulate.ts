@@ -10,7 +10,14 @@ import { scrub } from '../secrets.js';
 import { pausePoint } from '../util/pausePoint.js';
 import { VERSION } from '../version.js';
 import { createTurns } from './commitTurns.js';
-import { type DispatchInput, dispatch, type StartedWorker, startWorker, stopUnused } from './dispatch.js';
+import {
+  type DispatchInput,
+  dispatch,
+  EARLY_THREADS,
+  type StartedWorker,
+  startWorker,
+  stopUnused,
+} from './dispatch.js';
 import { FailureLog } from './failureLog.js';
 import type { BatchResult } from './messages.js';
 import type { SimulateOptions } from './options.js';
@@ -65,7 +72,7 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
   // first) the first threads start now and boot while tables are checked and the run recorded.
   const early: StartedWorker[] = [];
   if (options.resume === undefined && (await allEmbedded(db, Object.values(modelDatabase)))) {
-    for (let thread = 1; thread <= Math.min(threads, 2); thread++) {
+    for (let thread = 1; thread <= Math.min(threads, EARLY_THREADS); thread++) {
       early.push(startWorker({ ...workerInit, thread, sync, closeIdle: false }));
     }
   }

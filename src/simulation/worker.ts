@@ -25,10 +25,12 @@ import { snapshotCheck } from './idSnapshot.js';
 import { Lane } from './lane.js';
 import type { BatchResult, BatchTask, FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { tally } from './tally.js';
+import { threadStart } from './threadStart.js';
 
-const init = workerData as WorkerInit;
 const port = parentPort;
 if (!port) throw new Error('distdb worker must run in a worker thread');
+const start = await threadStart(port, workerData as WorkerInit | null);
+const init = start.init;
 const turns = new CommitTurns(
   init.sync,
   init.models.map((m) => m.name),
@@ -267,7 +269,7 @@ async function stop(): Promise<void> {
   port?.close();
 }
 
-port.on('message', (msg: ToWorker) => {
+function onMessage(msg: ToWorker): void {
   if (msg.type === 'stop') {
     void stop();
     return;
@@ -283,7 +285,9 @@ port.on('message', (msg: ToWorker) => {
     return;
   }
   void handle(msg);
-});
+}
+
+start.listen(onMessage);
 
 // Connect up front so an unreachable database is reported before any record is sent (unless
 // connections are rationed, then they are opened per use).
