@@ -19,7 +19,7 @@ export function recordBoundProblem(input: unknown): { code: RecordBoundCode; mes
   if (!isNested(input)) return undefined;
   let chars = 0;
   // Nested values wait here; a flat record (the usual one) never allocates it.
-  const pending: [object, number][] = [];
+  let pending: [object, number][] | undefined;
   for (let value: object | undefined = input, depth = 1; value !== undefined; ) {
     if (depth > MAX_RECORD_DEPTH) {
       return { code: 'record_too_deep', message: `record nests more than ${MAX_RECORD_DEPTH} levels deep` };
@@ -32,9 +32,11 @@ export function recordBoundProblem(input: unknown): { code: RecordBoundCode; mes
       if (chars > MAX_RECORD_CHARS) {
         return { code: 'record_too_large', message: `record is larger than ${MAX_RECORD_CHARS} characters` };
       }
-      if (isNested(v)) pending.push([v, depth + 1]);
+      if (!isNested(v)) continue;
+      pending ??= [];
+      pending.push([v, depth + 1]);
     }
-    const next = pending.pop();
+    const next = pending?.pop();
     value = next?.[0];
     depth = next?.[1] ?? 0;
   }
