@@ -11,5 +11,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     globalSetup: ['test/support/globalSetup.ts'],
+    // Most suites wait on servers and child processes: two files at once keep both cores busy.
+    // Each file has databases, clusters and ports of its own.
+    maxWorkers: 2,
   },
 });
