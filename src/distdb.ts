@@ -20,12 +20,14 @@ import {
 import type { AnyModel, Model } from './models/model.js';
 import { modelNamed } from './models/schemaGraph.js';
 import { RecordApi } from './queries/api.js';
-import type { QueryContext } from './queries/context.js';
+import { placedAccess, type QueryContext } from './queries/context.js';
 import type { DatabaseFor } from './queries/database.js';
+import { aliasesFor, type Placement, type Side } from './queries/placement.js';
 import { Tx } from './queries/transaction.js';
 import { checkRelations } from './routing/relations.js';
-import type { RoutingHints } from './routing/router.js';
+import type { RoutingHints, Shards } from './routing/router.js';
 import { RouterChain } from './routing/routerChain.js';
+import { shardRouter } from './routing/sharding.js';
 import { tableRouter } from './routing/tableRouter.js';
 
 export type OpenOptions = ConfigInput;
@@ -48,7 +50,11 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
 
   private constructor(readonly config: DistdbConfig) {
     super();
-    this.router = new RouterChain([...config.routers, tableRouter(config.routes)]);
+    this.router = new RouterChain([
+      ...config.routers,
+      shardRouter(config.sharding),
+      tableRouter(config.routes),
+    ]);
     checkRelations(this.router, config.models);
   }
 
@@ -132,11 +138,38 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   readAlias(model: AnyModel, hints: RoutingHints = {}): string {
-    return this.checkAlias(this.router.dbForRead(model.label, hints).value);
+    return this.#routed(model, this.router.dbForRead(model.label, hints));
   }
 
   writeAlias(model: AnyModel, hints: RoutingHints = {}): string {
-    return this.checkAlias(this.router.dbForWrite(model.label, hints).value);
+    return this.#routed(model, this.router.dbForWrite(model.label, hints));
+  }
+
+  /** Set when `model` is spread over several databases. */
+  shards(model: AnyModel): Shards | undefined {
+    return this.router.shards(model.label);
+  }
+
+  /** Every database holding records of `model` (read from them, on the read side): its own, or each shard. */
+  aliasesOf(model: AnyModel, side: Side = 'write'): string[] {
+    return aliasesFor(this.#placement, model, side, undefined).map((a) => this.checkAlias(a));
+  }
+
+  readonly #placement: Placement = {
+    shards: (m) => this.shards(m),
+    alias: (m, side, hints) => (side === 'read' ? this.readAlias(m, hints) : this.writeAlias(m, hints)),
+  };
+
+  /** A sharded model has no database of its own: a read or write of it names its key. */
+  #routed(model: AnyModel, decision: { value: string; router: string }): string {
+    const shards = this.shards(model);
+    if (shards && decision.router === 'fallback') {
+      throw new DistdbError(
+        'usage',
+        `${model.label} is sharded by ${shards.key} (${shards.databases.join(', ')}): which shard depends on the ${shards.key} of a record`,
+      );
+    }
+    return this.checkAlias(decision.value);
   }
 
   /** The first records of `model` in primary-key order. */
@@ -172,11 +205,10 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     return {
       models: this.models,
       model: (label) => this.model(label),
-      reader: (m) => access(this.readAlias(m)),
+      ...placedAccess(this.#placement, access),
       writer: (m, record) => access(this.writeAlias(m, record ? { record } : {})),
       writeAlias: (m, record) => this.writeAlias(m, record ? { record } : {}),
       database: access,
-      lookup: (m) => access(this.writeAlias(m)),
     };
   }
 
@@ -246,9 +278,9 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
       );
   }
 
-  /** Models whose tables live in `alias` (by the write route). */
+  /** Models whose tables live in `alias` (by the write route, or as one of its shards). */
   modelsIn(alias: string): AnyModel[] {
-    return this.models.filter((m) => this.writeAlias(m) === alias);
+    return this.models.filter((m) => this.aliasesOf(m).includes(alias));
   }
 
   async close(): Promise<void> {

@@ -20,6 +20,7 @@ export {
   UserModel,
 } from './examples/shop/models.js';
 export { shopSchema } from './examples/shop/schema.js';
+export { describeShards, type ShardDescription, type ShardedModel } from './inspect/describeShards.js';
 export { MIGRATIONS, type Migration } from './migrations/migrations.js';
 export type { DatabaseMigrations, MigrateResult } from './migrations/migrator.js';
 export {
@@ -42,8 +43,18 @@ export type { OrderBy } from './queries/select.js';
 export type { Tx } from './queries/transaction.js';
 export type { Condition, Where } from './queries/where.js';
 export type { RunReport } from './reporting/report.js';
-export type { Router, RoutingHints } from './routing/router.js';
+export type { Router, RoutingHints, Shards } from './routing/router.js';
 export { RouterChain } from './routing/routerChain.js';
+export {
+  fnv1a64,
+  jumpHash,
+  type Sharding,
+  type ShardingRule,
+  type ShardRange,
+  shardIndex,
+  shardOf,
+  shardRouter,
+} from './routing/sharding.js';
 export { tableRouter } from './routing/tableRouter.js';
 export { type OwnedRun, RunStore, type RunSummary } from './runs/runStore.js';
 export { canonicalDataset } from './simulation/datasets/canonical.js';

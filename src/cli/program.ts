@@ -9,6 +9,7 @@ import { reportCommand } from './commands/report.js';
 import { resetCommand } from './commands/reset.js';
 import { routesCommand } from './commands/routes.js';
 import { runsCommand } from './commands/runs.js';
+import { shardsCommand } from './commands/shards.js';
 import { showMigrationsCommand } from './commands/showmigrations.js';
 import { simulateCommand } from './commands/simulate.js';
 import type { Io } from './context.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: Io): Command {
   simulateCommand(program, io);
   resetCommand(program, io);
   databasesCommand(program, io);
+  shardsCommand(program, io);
   findCommand(program, io);
   runsCommand(program, io);
   reportCommand(program, io);

@@ -1,6 +1,7 @@
 import type { DatabaseUrl } from '../db/url.js';
 import type { AnyModel } from '../models/model.js';
 import type { Router } from '../routing/router.js';
+import type { Sharding } from '../routing/sharding.js';
 
 /**
  * An application's schema: its models, where their migrations are kept, and optionally how to
@@ -21,8 +22,10 @@ export interface DistdbConfig extends Schema {
   readonly databases: Readonly<Record<string, DatabaseUrl>>;
   /** Model label → alias, for the default table router. */
   readonly routes: Readonly<Record<string, string>>;
-  /** Routers consulted before the table router (from a JS config file or code). */
+  /** Routers consulted before the shard and table routers (from a JS config file or code). */
   readonly routers: readonly Router[];
+  /** Model label → how it is spread over databases (checked). */
+  readonly sharding: Sharding;
   /** Where each database URL came from: flag, env, file or default. */
   readonly origins: Readonly<Record<string, 'flag' | 'env' | 'file' | 'default'>>;
   readonly configFile?: string;
@@ -40,6 +43,8 @@ export interface ConfigInput {
   /** Config given in code instead of a file. */
   readonly databases?: Readonly<Record<string, string>>;
   readonly routes?: Readonly<Record<string, string>>;
+  /** Model label → sharding rule; replaces the config file's section when given. */
+  readonly sharding?: Readonly<Record<string, unknown>>;
   /** The application's models (else the config file's, else `defaultSchema`). */
   readonly models?: readonly AnyModel[];
   /**
@@ -55,9 +60,11 @@ export interface ConfigInput {
 export function publicConfig(config: DistdbConfig): {
   databases: Record<string, string>;
   routes: Record<string, string>;
+  sharding?: Sharding;
 } {
   return {
     databases: Object.fromEntries(Object.entries(config.databases).map(([a, u]) => [a, u.redacted])),
     routes: { ...config.routes },
+    ...(Object.keys(config.sharding).length > 0 ? { sharding: config.sharding } : {}),
   };
 }

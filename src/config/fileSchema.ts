@@ -10,12 +10,13 @@ import { ALIAS, ALIAS_RULE } from './defaults.js';
  * whole problem. `describeIssue` adds the path.
  */
 
-const FILE_KEYS = ['databases', 'routes', 'routers', 'models', 'migrations'];
+const FILE_KEYS = ['databases', 'routes', 'sharding', 'routers', 'models', 'migrations'];
 const ROUTER_METHODS = ['dbForRead', 'dbForWrite', 'allowMigrate', 'allowRelation'] as const;
 
 export interface FileConfig {
   databases?: Record<string, string>;
   routes?: Record<string, string>;
+  sharding?: Record<string, unknown>;
   routers?: Router[];
   models?: AnyModel[];
   migrations?: string;
@@ -58,6 +59,12 @@ const routes = objectOf(
   "Model name → database alias, for the table router (Run: distdb's run history).",
 );
 
+// Checked against the models and databases once both are known (shardingConfig).
+const sharding = objectOf(
+  v.record(v.string(), objectOf(v.looseObject({}), 'A sharding rule: {key, strategy, databases | ranges}.')),
+  'Model name → how its records are spread over databases (hash or range of its key).',
+);
+
 const models = described(
   v.array(objectOf(v.looseObject({}), 'A model, declared with defineModel.'), 'an array'),
   "The application's models (defineModel), so only in a .js or .ts config; default: the shop demo.",
@@ -82,6 +89,7 @@ export const configFileSchema = objectOf(
       $schema: v.optional(text('JSON Schema of this file, for editors.')),
       databases: v.optional(databases),
       routes: v.optional(routes),
+      sharding: v.optional(sharding),
       routers: v.optional(
         described(v.array(router, 'an array'), 'Routers asked in order, before the table router.'),
       ),

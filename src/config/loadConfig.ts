@@ -19,6 +19,7 @@ import {
   RUN_MODEL,
 } from './defaults.js';
 import type { FileConfig } from './fileSchema.js';
+import { checkSharding, shardingNames } from './shardingConfig.js';
 
 function fail(where: string, problem: string, cause?: unknown): never {
   throw new DistdbError('config', `${where}: ${problem}`, cause === undefined ? undefined : { cause });
@@ -172,17 +173,24 @@ export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig>
   const file: FileConfig = configFile ? await readConfigFile(configFile) : {};
   const where = configFile ?? 'configuration';
   const schema = schemaOf(input, file, where, cwd);
-  const routes: Record<string, string> = {
-    ...defaultRoutes(schema.models),
-    ...(file.routes ?? {}),
-    ...(input.routes ?? {}),
-  };
+  const rawSharding = input.sharding ?? file.sharding;
+  const sharded = shardingNames(rawSharding);
+  const given = { ...(file.routes ?? {}), ...(input.routes ?? {}) };
+  const routedToo = Object.keys(given).find((m) => sharded.models.includes(m));
+  if (routedToo) fail(where, `routes: model ${routedToo} is sharded, so sharding says where it is`);
+  const unsharded = schema.models.filter((m) => !sharded.models.includes(m.label));
+  const routes: Record<string, string> = { ...defaultRoutes(unsharded), ...given };
   const configured = { ...(file.databases ?? {}), ...(input.databases ?? {}) };
-  // Each model's table names an embedded database of its own unless one is configured.
+  // Each model's table names an embedded database of its own unless one is configured; shards are configured.
   const defaults: Record<string, string> = { [DEFAULT_ALIAS]: defaultDatabaseUrl(DEFAULT_ALIAS) };
-  for (const m of schema.models) defaults[m.table.name] = defaultDatabaseUrl(m.table.name);
+  for (const m of unsharded) defaults[m.table.name] = defaultDatabaseUrl(m.table.name);
   const flags = input.urls ?? {};
-  const known = new Set([...Object.keys(defaults), ...Object.keys(configured), ...Object.values(routes)]);
+  const known = new Set([
+    ...Object.keys(defaults),
+    ...Object.keys(configured),
+    ...Object.values(routes),
+    ...sharded.aliases.filter((a) => ALIAS.test(a)),
+  ]);
   // The environment is shared with other programs: it gives URLs to the aliases the
   // configuration names, and adds none (DISTDB_TEST_POSTGRES_URL is not a database "test_postgres").
   const fromEnv = Object.fromEntries(Object.entries(envUrls(env)).filter(([alias]) => known.has(alias)));
@@ -197,11 +205,15 @@ export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig>
     ['env', fromEnv, 'environment'],
     ['flag', flags, 'command line'],
   ]);
-  checkRoutes(where, schema.models, routes, new Set(Object.keys(databases)));
+  const aliases = new Set(Object.keys(databases));
+  checkRoutes(where, schema.models, routes, aliases);
+  const sharding = checkSharding(rawSharding, schema.models, aliases);
+  if ('problem' in sharding) fail(where, sharding.problem);
   return {
     ...schema,
     databases,
     routes,
+    sharding: sharding.sharding,
     routers: [...(input.routers ?? []), ...(file.routers ?? [])],
     origins,
     ...(configFile ? { configFile } : {}),

@@ -2,7 +2,9 @@ import type { AnyKysely, Connection, Row } from '../db/dialect.js';
 import { failedSql } from '../db/failedSql.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
+import type { Shards } from '../routing/router.js';
 import { scrub } from '../secrets.js';
+import { aliasesFor, type Placement, type Side, valuesByDatabase } from './placement.js';
 
 /** A database as a query uses it: its alias (for errors) and connection. */
 export interface Access {
@@ -10,22 +12,54 @@ export interface Access {
   readonly conn: Connection;
 }
 
+/** A database and the values of a field to look for in it. */
+export interface Group {
+  readonly access: Access;
+  readonly values: unknown[];
+}
+
 /** Where each model's records are read and written: the routers', or an open transaction's. */
 export interface QueryContext {
   readonly models: readonly AnyModel[];
   model(label: string): AnyModel;
-  reader(model: AnyModel): Promise<Access>;
+  /** Set when `model` is spread over several databases. */
+  shards(model: AnyModel): Shards | undefined;
+  /**
+   * The databases a read of `model` asks: its own; for a sharded model, the shards of `keys`
+   * (shard-key values) when the query names them, else every shard.
+   */
+  readers(model: AnyModel, keys?: readonly unknown[]): Promise<Access[]>;
+  /**
+   * `values` of `field` by the database to look for them in (placement.valuesByDatabase). On the
+   * write side, a delete looks where records are written, even when this context may not write
+   * there (a transaction of another one): a reference that only restricts the delete does not
+   * make it a write elsewhere.
+   */
+  groups(model: AnyModel, side: Side, field: string, values: readonly unknown[]): Promise<Group[]>;
   writer(model: AnyModel, record?: Readonly<Record<string, unknown>>): Promise<Access>;
   /** The alias `writer` would give, found without waiting (it is asked once per record). */
   writeAlias(model: AnyModel, record?: Readonly<Record<string, unknown>>): string;
   /** The database of an alias `writeAlias` gave. */
   database(alias: string): Promise<Access>;
-  /**
-   * Where a delete looks for records of `model` referencing what it deletes: the database they
-   * are written to, even when this context may not write there (a transaction of another one),
-   * so that a reference that only restricts the delete does not make it a write elsewhere.
-   */
-  lookup(model: AnyModel): Promise<Access>;
+}
+
+/** A context's `readers` and `groups`, from where models are and how a database is reached. */
+export function placedAccess(
+  place: Placement,
+  access: (alias: string, side: Side) => Promise<Access>,
+): Pick<QueryContext, 'shards' | 'readers' | 'groups'> {
+  return {
+    shards: (model) => place.shards(model),
+    readers: (model, keys) =>
+      Promise.all(aliasesFor(place, model, 'read', keys).map((a) => access(a, 'read'))),
+    groups: (model, side, field, values) =>
+      Promise.all(
+        [...valuesByDatabase(place, model, side, field, values)].map(async ([alias, group]) => ({
+          access: await access(alias, side),
+          values: group,
+        })),
+      ),
+  };
 }
 
 /** Ids per query of an id list: well under every backend's limit on bound values. */

@@ -1,8 +1,16 @@
 import type { AnyModel } from '../models/model.js';
-import { build, type QueryContext, run } from './context.js';
+import { type Access, build, type QueryContext, run } from './context.js';
+import { gatherRecords } from './gather.js';
 import { includeRelations } from './include.js';
 import { type FindOptions, selectRecords } from './select.js';
+import { keysIn } from './shardKeys.js';
 import { whereExpression } from './where.js';
+
+/** The databases a query of `model` with `where` must ask: for a sharded model, only the shards it can touch. */
+function readersOf(ctx: QueryContext, model: AnyModel, where: unknown): Promise<Access[]> {
+  const shards = ctx.shards(model);
+  return ctx.readers(model, shards && keysIn(where, shards.key));
+}
 
 /** Records of `model` matching `where`, with the relations of `include`. */
 export async function findRecords(
@@ -10,19 +18,27 @@ export async function findRecords(
   model: AnyModel,
   options: FindOptions = {},
 ): Promise<Record<string, unknown>[]> {
-  const access = await ctx.reader(model);
-  const records = await selectRecords(access, model, options);
+  const accesses = await readersOf(ctx, model, options.where);
+  const [only] = accesses;
+  const records =
+    accesses.length === 1 && only
+      ? await selectRecords(only, model, options)
+      : await gatherRecords(accesses, model, options);
   if (options.include?.length) await includeRelations(ctx, model, records, options.include);
   return records;
 }
 
 export async function countRecords(ctx: QueryContext, model: AnyModel, where: unknown): Promise<number> {
-  const access = await ctx.reader(model);
-  const q = await build(access, (k) => {
-    let s = k.selectFrom(model.table.name).select((eb) => eb.fn.countAll().as('n'));
-    if (where !== undefined) s = s.where((eb) => whereExpression(eb, model, access.conn, where));
-    return s;
-  });
-  const { rows } = await run(access, q);
-  return Number(rows[0]?.n ?? 0);
+  const counts = await Promise.all(
+    (await readersOf(ctx, model, where)).map(async (access) => {
+      const q = await build(access, (k) => {
+        let s = k.selectFrom(model.table.name).select((eb) => eb.fn.countAll().as('n'));
+        if (where !== undefined) s = s.where((eb) => whereExpression(eb, model, access.conn, where));
+        return s;
+      });
+      const { rows } = await run(access, q);
+      return Number(rows[0]?.n ?? 0);
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
 }

@@ -7,7 +7,7 @@ import { selectRecords } from './select.js';
 /**
  * Sets `record[name]` to the referenced record (null when it does not exist) for each relation
  * in `include`, read from the referenced model's own database: one query per relation and
- * database for up to IDS_PER_QUERY distinct ids, never one per record.
+ * database (or shard) for up to IDS_PER_QUERY distinct ids, never one per record.
  */
 export async function includeRelations(
   ctx: QueryContext,
@@ -40,11 +40,12 @@ async function recordsById(
   const ids = [...new Set(values.filter((v): v is number => typeof v === 'number'))];
   const byId = new Map<unknown, unknown>();
   if (ids.length === 0) return byId;
-  const access = await ctx.reader(model);
   const key = model.table.primaryKey;
-  for (const part of chunk(ids, IDS_PER_QUERY)) {
-    for (const r of await selectRecords(access, model, { where: { [key]: { in: part } } }))
-      byId.set(r[key], r);
+  for (const { access, values: group } of await ctx.groups(model, 'read', key, ids)) {
+    for (const part of chunk(group, IDS_PER_QUERY)) {
+      for (const r of await selectRecords(access, model, { where: { [key]: { in: part } } }))
+        byId.set(r[key], r);
+    }
   }
   return byId;
 }

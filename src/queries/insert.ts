@@ -14,13 +14,18 @@ import { guarded, type QueryContext } from './context.js';
 /** Records per transaction in insertMany: fewer commits (each one a sync to disk) than records. */
 export const INSERT_MANY_BATCH = 10_000;
 
-/** References are looked up where each referenced model is read. */
+/** References are looked up where each referenced model is read: in a sharded one, in the shards of the values. */
 export function referenceReader(ctx: QueryContext): ReferenceReader {
   return async (label) => {
     const model = ctx.model(label);
-    const access = await ctx.reader(model);
-    const existing: ExistenceCheck['existing'] = (table, column, values) =>
-      guarded(access, () => access.conn.existing(table, column, values));
+    const existing: ExistenceCheck['existing'] = async (table, column, values) => {
+      const found = new Set<string>();
+      for (const { access, values: group } of await ctx.groups(model, 'read', column, values)) {
+        const part = group as typeof values;
+        for (const v of await guarded(access, () => access.conn.existing(table, column, part))) found.add(v);
+      }
+      return found;
+    };
     return { model, check: { existing } };
   };
 }

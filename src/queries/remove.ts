@@ -57,12 +57,11 @@ async function plan(
 ): Promise<string | undefined> {
   for (const [m, field] of referencing(ctx, model)) {
     // Looking is not writing: what the references say is applied (or refused) in apply().
-    const access = await ctx.lookup(m);
-    const found = await existingIds(access, m, field.name, ids);
+    const { found, alias } = await referencingIds(ctx, m, field, ids);
     if (found.length === 0) continue;
     const onDelete = field.relation?.onDelete ?? 'restrict';
     if (onDelete === 'restrict') {
-      return `is referenced by ${found.length} ${m.label} record(s) in database "${access.alias}" (${m.label}.${field.name})`;
+      return `is referenced by ${found.length} ${m.label} record(s) in database "${alias}" (${m.label}.${field.name})`;
     }
     if (onDelete === 'setNull') {
       steps.push({ model: m, ids: found, clear: field });
@@ -74,6 +73,24 @@ async function plan(
     steps.push({ model: m, ids: found });
   }
   return undefined;
+}
+
+/** Ids of `m`'s records whose `field` is one of `ids`, wherever `m` is written; the first database with any. */
+async function referencingIds(
+  ctx: QueryContext,
+  m: AnyModel,
+  field: ReferenceField,
+  ids: number[],
+): Promise<{ found: number[]; alias: string | undefined }> {
+  const found: number[] = [];
+  let alias: string | undefined;
+  for (const group of await ctx.groups(m, 'write', field.name, ids)) {
+    const here = await existingIds(group.access, m, field.name, group.values as number[]);
+    if (here.length > 0) alias ??= group.access.alias;
+    found.push(...here);
+  }
+  // In id order, whichever databases they came from: the outcome names the first.
+  return { found: found.sort((a, b) => a - b), alias };
 }
 
 /** Every (model, field) referencing `model`. */
@@ -141,13 +158,19 @@ async function apply(ctx: QueryContext, id: number, steps: Step[]): Promise<Dele
   return { ok: true, id, deleted, detached };
 }
 
+/** The steps by database, in order: a sharded model's records each in their shard. */
 async function byDatabase(ctx: QueryContext, steps: Step[]): Promise<{ access: Access; steps: Step[] }[]> {
   const groups: { access: Access; steps: Step[] }[] = [];
   for (const step of steps) {
-    const access = await ctx.writer(step.model);
-    const last = groups[groups.length - 1];
-    if (last && last.access.alias === access.alias) last.steps.push(step);
-    else groups.push({ access, steps: [step] });
+    const key = primaryField(step.model).name;
+    for (const shard of await ctx.groups(step.model, 'write', key, step.ids)) {
+      const ids = shard.values as number[];
+      const access = await ctx.writer(step.model, { [key]: ids[0] });
+      const last = groups[groups.length - 1];
+      const part = { ...step, ids };
+      if (last && last.access.alias === access.alias) last.steps.push(part);
+      else groups.push({ access, steps: [part] });
+    }
   }
   return groups;
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import { toRecord } from '../models/toRecord.js';
@@ -18,7 +19,10 @@ export interface FindOptions {
 // LIMIT is required before OFFSET on SQLite and MySQL: "all of them".
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
-/** Records of `model` in one database, ordered (always ending by primary key). */
+/**
+ * Records of `model` in one database, ordered (always ending by primary key). Absent values come
+ * first in ascending order and last in descending order, on every backend.
+ */
 export async function selectRecords(
   access: Access,
   model: AnyModel,
@@ -31,7 +35,11 @@ export async function selectRecords(
     let s = k.selectFrom(model.table.name).selectAll();
     if (options.where !== undefined)
       s = s.where((eb) => whereExpression(eb, model, access.conn, options.where));
-    for (const [field, direction] of order) s = s.orderBy(field, direction);
+    for (const [field, direction] of order) {
+      if (model.fields.find((f) => f.name === field)?.optional)
+        s = s.orderBy(sql`${sql.ref(field)} is null`, direction === 'asc' ? 'desc' : 'asc');
+      s = s.orderBy(field, direction);
+    }
     if (limit !== undefined || offset !== undefined) s = s.limit(limit ?? NO_LIMIT).offset(offset ?? 0);
     return s;
   });
@@ -39,7 +47,7 @@ export async function selectRecords(
   return rows.map((r) => toRecord(model, r, access.conn) as Record<string, unknown>);
 }
 
-function count(name: string, n: number | undefined): number | undefined {
+export function count(name: string, n: number | undefined): number | undefined {
   if (n === undefined) return undefined;
   if (!Number.isSafeInteger(n) || n < 0)
     throw new DistdbError('usage', `${name} must be a whole number, got ${n}`);

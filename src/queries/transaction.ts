@@ -2,9 +2,10 @@ import type { Kysely, KyselyPlugin } from 'kysely';
 import type { AnyDatabase, Connection } from '../db/dialect.js';
 import { DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
-import type { RoutingHints } from '../routing/router.js';
+import type { RoutingHints, Shards } from '../routing/router.js';
 import { RecordApi } from './api.js';
-import type { QueryContext } from './context.js';
+import { type Access, placedAccess, type QueryContext } from './context.js';
+import type { Placement } from './placement.js';
 
 /** What a transaction needs of the deployment it runs in. */
 export interface TxHost {
@@ -12,6 +13,7 @@ export interface TxHost {
   model(label: string): AnyModel;
   readAlias(model: AnyModel, hints?: RoutingHints): string;
   writeAlias(model: AnyModel, hints?: RoutingHints): string;
+  shards(model: AnyModel): Shards | undefined;
   connection(alias: string): Promise<Connection>;
   checkSchema(model?: AnyModel): Promise<void>;
 }
@@ -68,20 +70,19 @@ export class Tx<DB = AnyDatabase> extends RecordApi<DB> {
       }
       return alias;
     };
-    const elsewhere = async (other: string) => ({ alias: other, conn: await host.connection(other) });
+    const place: Placement = {
+      shards: (m) => host.shards(m),
+      alias: (m, side, hints) => (side === 'read' ? host.readAlias(m, hints) : host.writeAlias(m, hints)),
+    };
+    // What this transaction's database holds is read in it, its own writes included.
+    const access = async (other: string): Promise<Access> => {
+      this.#check();
+      return other === alias ? { alias, conn } : { alias: other, conn: await host.connection(other) };
+    };
     return {
       models: host.models,
       model: (label) => host.model(label),
-      reader: async (m) => {
-        this.#check();
-        const read = host.readAlias(m);
-        return read === alias ? { alias, conn } : elsewhere(read);
-      },
-      lookup: async (m) => {
-        this.#check();
-        const write = host.writeAlias(m);
-        return write === alias ? { alias, conn } : elsewhere(write);
-      },
+      ...placedAccess(place, access),
       writer: async (m, record) => ({ alias: writeAlias(m, record), conn }),
       writeAlias,
       database: async () => {

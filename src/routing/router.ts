@@ -1,6 +1,17 @@
-/** Routing hints: for writes, the record being written, so a router can route by key. */
+/**
+ * Routing hints: for writes, the record being written; for a sharded model, the value of its
+ * shard key (`key`) when there is no record, so a router can route by key.
+ */
 export interface RoutingHints {
   readonly record?: Readonly<Record<string, unknown>>;
+  readonly key?: unknown;
+}
+
+/** A model spread over several databases: its shard key, every database holding it, the rule's name. */
+export interface Shards {
+  readonly key: string;
+  readonly databases: readonly string[];
+  readonly label: string;
 }
 
 /**
@@ -13,6 +24,8 @@ export interface Router {
   dbForWrite?(model: string, hints: RoutingHints): string | undefined;
   allowMigrate?(alias: string, model: string): boolean | undefined;
   allowRelation?(modelA: string, modelB: string): boolean | undefined;
+  /** For a sharded model: where its records are; a read or write then needs its key in the hints. */
+  shards?(model: string): Shards | undefined;
 }
 
 export interface Decision<T> {

@@ -1,4 +1,4 @@
-import type { Decision, Router, RoutingHints } from './router.js';
+import type { Decision, Router, RoutingHints, Shards } from './router.js';
 
 export const FALLBACK_ALIAS = 'default';
 
@@ -22,6 +22,15 @@ export class RouterChain {
     return this.#ask((r) => r.dbForWrite?.(model, hints), FALLBACK_ALIAS);
   }
 
+  /** The shards of a sharded model (the first router that says), else undefined. */
+  shards(model: string): (Shards & { readonly router: string }) | undefined {
+    for (const r of this.routers) {
+      const s = r.shards?.(model);
+      if (s !== undefined) return { ...s, router: r.name };
+    }
+    return undefined;
+  }
+
   /** With no answer a model may be migrated anywhere, as in Django. */
   allowMigrate(alias: string, model: string): Decision<boolean> {
     return this.#ask((r) => r.allowMigrate?.(alias, model), true);
@@ -29,7 +38,10 @@ export class RouterChain {
 
   /** With no answer a relation is allowed only inside one database. */
   allowRelation(modelA: string, modelB: string): Decision<boolean> {
-    const same = this.dbForWrite(modelA).value === this.dbForWrite(modelB).value;
+    const same =
+      !this.shards(modelA) &&
+      !this.shards(modelB) &&
+      this.dbForWrite(modelA).value === this.dbForWrite(modelB).value;
     return this.#ask((r) => r.allowRelation?.(modelA, modelB), same);
   }
 }

@@ -40,9 +40,11 @@ export async function resetModels(
   confirm: boolean,
 ): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
-  const targets = [...db.models].reverse().filter((m) => aliases.includes(db.writeAlias(m)));
-  for (const m of targets) {
-    const alias = db.writeAlias(m);
+  // A sharded model's table is emptied on each of its shards named.
+  const targets = [...db.models]
+    .reverse()
+    .flatMap((m) => db.aliasesOf(m).flatMap((alias) => (aliases.includes(alias) ? [{ m, alias }] : [])));
+  for (const { m, alias } of targets) {
     const conn = await db.connection(alias);
     if (!conn.dialect.capabilities.embedded && !confirm) {
       throw advisedError(
@@ -53,9 +55,10 @@ export async function resetModels(
       );
     }
   }
-  for (const m of targets) {
-    await db.inDatabase(db.writeAlias(m), async (conn) => {
-      if (await conn.tableExists(m.table.name)) removed[m.table.name] = await conn.truncate(m.table.name);
+  for (const { m, alias } of targets) {
+    await db.inDatabase(alias, async (conn) => {
+      if (await conn.tableExists(m.table.name))
+        removed[m.table.name] = (removed[m.table.name] ?? 0) + (await conn.truncate(m.table.name));
     });
   }
   return removed;

@@ -46,6 +46,19 @@ function checkThreads(threads: number): number {
   return threads;
 }
 
+/** A run writes each model's batches to one database: a sharded model is refused before anything starts. */
+function refuseSharded(db: Distdb): void {
+  for (const m of db.models) {
+    const shards = db.shards(m);
+    if (shards) {
+      throw new DistdbError(
+        'usage',
+        `simulate writes each model to one database, and ${m.label} is sharded over ${shards.databases.join(', ')}`,
+      );
+    }
+  }
+}
+
 /**
  * Runs every record of the dataset through `threads` worker threads. Users and products are
  * written in parallel; orders start once every user and product is decided, so an order is never
@@ -56,6 +69,7 @@ function checkThreads(threads: number): number {
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   if (options.threads !== undefined) checkThreads(options.threads);
   const { models } = db;
+  refuseSharded(db);
   const sync = createTurns(models.map((m) => m.name));
   const modelDatabase = Object.fromEntries(models.map((m) => [m.name, db.writeAlias(m)]));
   const threads = options.threads ?? DEFAULT_THREADS;

@@ -81,11 +81,12 @@ function orderTerm(term: string): Record<string, 'asc' | 'desc'> {
 
 /** Reading must not create an empty database, and a missing table deserves its own words. */
 async function checkTable(db: Distdb, model: AnyModel): Promise<void> {
-  const alias = db.readAlias(model);
-  const missing = `${model.label} has no table in database "${alias}" yet: run distdb migrate`;
-  if (!(await db.databaseExists(alias))) throw new DistdbError('usage', missing);
-  if (!(await (await db.connection(alias)).tableExists(model.table.name)))
-    throw new DistdbError('usage', missing);
+  for (const alias of db.aliasesOf(model, 'read')) {
+    const missing = `${model.label} has no table in database "${alias}" yet: run distdb migrate`;
+    if (!(await db.databaseExists(alias))) throw new DistdbError('usage', missing);
+    if (!(await (await db.connection(alias)).tableExists(model.table.name)))
+      throw new DistdbError('usage', missing);
+  }
 }
 
 function cell(v: unknown): string | number {

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { RUN_MODEL } from '../../config/defaults.js';
 import { textTable } from '../../reporting/renderers/table.js';
+import type { Shards } from '../../routing/router.js';
 import { type CommonOptions, type Io, withCommonOptions, withDistdb } from '../context.js';
+
+/** A sharded model's read and write: `hash(id): posts_0,posts_1`. */
+function shardList(shards: Shards): string {
+  return `${shards.label}: ${shards.databases.join(',')}`;
+}
 
 export function routesCommand(program: Command, io: Io): void {
   withCommonOptions(program.command('routes'))
@@ -9,8 +15,11 @@ export function routesCommand(program: Command, io: Io): void {
     .action(async (opts: CommonOptions) => {
       await withDistdb(opts, async (db) => {
         const rows = [...db.models.map((m) => m.label), RUN_MODEL].map((label) => {
-          const read = db.router.dbForRead(label);
-          const write = db.router.dbForWrite(label);
+          const shards = db.router.shards(label);
+          const read = shards
+            ? { value: shardList(shards), router: shards.router }
+            : db.router.dbForRead(label);
+          const write = shards ? read : db.router.dbForWrite(label);
           const migrateTo = db.aliases.filter((a) => db.router.allowMigrate(a, label).value);
           const deciders = new Set([
             read.router,
