@@ -48,6 +48,9 @@ function articles(): ArticleInput[] {
     });
   }
   out.push({ ...(out[9] as ArticleInput), title: 'repeated id 10' });
+  // Without its key, or with one of the wrong type: refused by validation, on either deployment.
+  out.push({ writer_id: 1, title: 'no id', score: 1, status: 'draft' } as unknown as ArticleInput);
+  out.push({ ...(out[3] as ArticleInput), id: 'eleven' as unknown as number });
   return out;
 }
 
@@ -112,7 +115,9 @@ for (const backend of shardBackends()) {
       const [a1, a2] = await both((db) => db.insertMany(Article, articles()));
       expect(a1).toEqual(a2);
       expect(a1.filter((o) => o.ok)).toHaveLength(400 - 8 - 4);
-      expect(a1.at(-1)).toMatchObject({ ok: false, id: 10 });
+      expect(a1.at(-3)).toMatchObject({ ok: false, id: 10 });
+      expect(a1.at(-2)).toMatchObject({ ok: false });
+      expect(a1.at(-1)).toMatchObject({ ok: false });
       const [n1, n2] = await both((db) => db.insertMany(Note, notes()));
       expect(n1).toEqual(n2);
       expect(new Set(n1.filter((o) => !o.ok).map((o) => (o.ok ? '' : o.code)))).toEqual(

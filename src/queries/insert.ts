@@ -30,22 +30,44 @@ export function referenceReader(ctx: QueryContext): ReferenceReader {
   };
 }
 
-/** Consecutive records bound for one database, by input position. */
+/** Records bound for one database, by input position. */
 interface Batch {
   readonly alias: string;
   readonly positions: number[];
 }
 
-/** Input order cut where the database changes or a batch is full. */
+/**
+ * The database of a record. A sharded model's record without its key goes to the first shard:
+ * the key is required, so validation refuses it there.
+ */
+function aliasOf(ctx: QueryContext, model: AnyModel, record: unknown): string {
+  const hints =
+    typeof record === 'object' && record !== null ? (record as Record<string, unknown>) : undefined;
+  const shards = ctx.shards(model);
+  const key = shards && hints?.[shards.key];
+  if (shards && (key === undefined || key === null)) return shards.databases[0] as string;
+  return ctx.writeAlias(model, hints);
+}
+
+/**
+ * Input order cut where the database changes or a batch is full. A sharded model's records are
+ * grouped by shard instead, in input order within each: records of two shards never share a
+ * unique value (equal keys share a shard), so the outcomes are the same.
+ */
 function batchesOf(ctx: QueryContext, model: AnyModel, records: readonly unknown[]): Batch[] {
   const batches: Batch[] = [];
+  const open = new Map<string, Batch>();
+  const sharded = ctx.shards(model) !== undefined;
   for (const [p, record] of records.entries()) {
-    const hints =
-      typeof record === 'object' && record !== null ? (record as Record<string, unknown>) : undefined;
-    const alias = ctx.writeAlias(model, hints);
-    const last = batches[batches.length - 1];
-    if (last && last.alias === alias && last.positions.length < INSERT_MANY_BATCH) last.positions.push(p);
-    else batches.push({ alias, positions: [p] });
+    const alias = aliasOf(ctx, model, record);
+    const last = sharded ? open.get(alias) : batches[batches.length - 1];
+    if (last && last.alias === alias && last.positions.length < INSERT_MANY_BATCH) {
+      last.positions.push(p);
+      continue;
+    }
+    const batch = { alias, positions: [p] };
+    batches.push(batch);
+    open.set(alias, batch);
   }
   return batches;
 }
