@@ -222,6 +222,30 @@ describe('the CLI on a sharded deployment', () => {
     expect(article?.shards.map((s) => s.rows)).toEqual([0, 0, 0, 0]);
   });
 
+  it('a shard failing part-way: the other shards are written, and the error says how far it got', async () => {
+    await withRaw(`sqlite:${cwd}/articles_3.db`, (raw) => raw.query('DROP TABLE articles'));
+    const db = await openDistdb({ configPath: config, cwd, env: {} });
+    opened.push(db);
+    const Article = db.model('Article');
+    expect(await db.insertMany(db.model('Writer'), [{ id: 1, name: 'w' }])).toEqual([{ ok: true, id: 1 }]);
+    const rows = Array.from({ length: 400 }, (_, i) => ({ id: i + 1, writer_id: 1, title: `t${i}` }));
+    const elsewhere = rows.filter((r) => db.writeAlias(Article, { key: r.id }) !== 'articles_3').length;
+    const err = await db.insertMany(Article, rows).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DistdbError);
+    expect((err as DistdbError).message).toBe(
+      `insertMany decided ${elsewhere} of 400 records, then: database "articles_3": no such table: articles`,
+    );
+    expect(
+      await db.count(Article, {
+        where: {
+          id: {
+            in: rows.map((r) => r.id).filter((id) => db.writeAlias(Article, { key: id }) !== 'articles_3'),
+          },
+        },
+      }),
+    ).toBe(elsewhere);
+  });
+
   it('refuses what it cannot do with one clear line', () => {
     const writer = cli('shards', 'Writer');
     expect(writer.code).toBe(2);

@@ -72,12 +72,19 @@ function batchesOf(ctx: QueryContext, model: AnyModel, records: readonly unknown
   return batches;
 }
 
+/** Where an insertMany is: outcomes by input position, and how many are decided. */
+interface Progress {
+  readonly outcomes: RecordOutcome[];
+  decided: number;
+}
+
 /**
  * Validates and inserts records in input order, in batches (one transaction each) per database
  * the router picks for each record: the first in input order wins a unique value, references
  * are checked, and every outcome is in its input position. A batch is validated while the one
  * before it commits: validation and reference checks do not depend on what earlier batches
- * wrote; unique values are decided at commit, in order.
+ * wrote; unique values are decided at commit, in order. A sharded model's shards are written
+ * at once, each its batches in order.
  */
 export async function insertRecords(
   ctx: QueryContext,
@@ -85,9 +92,44 @@ export async function insertRecords(
   records: readonly unknown[],
   call: 'insert' | 'insertMany' = 'insertMany',
 ): Promise<RecordOutcome[]> {
-  const outcomes: RecordOutcome[] = new Array(records.length);
-  const readRef = referenceReader(ctx);
+  const progress: Progress = { outcomes: new Array(records.length), decided: 0 };
   const batches = batchesOf(ctx, model, records);
+  const lanes = ctx.shards(model) ? byDatabase(batches) : [batches];
+  // Every lane runs to its end or its failure before one is reported: none is left writing.
+  const failures = await Promise.all(lanes.map((lane) => writeLane(ctx, model, records, lane, progress)));
+  const failed = failures.find((f) => f !== undefined);
+  if (failed) {
+    const total = { decided: progress.decided, total: records.length };
+    throw partly(failed.err, failed.alias, call === 'insert' ? undefined : total);
+  }
+  return progress.outcomes;
+}
+
+function byDatabase(batches: readonly Batch[]): Batch[][] {
+  const lanes = new Map<string, Batch[]>();
+  for (const b of batches) {
+    const lane = lanes.get(b.alias);
+    if (lane) lane.push(b);
+    else lanes.set(b.alias, [b]);
+  }
+  return [...lanes.values()];
+}
+
+/** Why a lane stopped: the error, and the database it was writing to, if it had got that far. */
+interface LaneFailure {
+  readonly err: unknown;
+  readonly alias: string | undefined;
+}
+
+/** Writes batches one after another, each validated while the one before commits. */
+async function writeLane(
+  ctx: QueryContext,
+  model: AnyModel,
+  records: readonly unknown[],
+  batches: readonly Batch[],
+  progress: Progress,
+): Promise<LaneFailure | undefined> {
+  const readRef = referenceReader(ctx);
   const prepare = (b: Batch) =>
     prepareRecords(
       model,
@@ -95,7 +137,6 @@ export async function insertRecords(
       readRef,
     );
   let next = batches[0] ? prepare(batches[0]) : undefined;
-  let decided = 0;
   for (const [i, batch] of batches.entries()) {
     // The batch's database once its records are written: the checks before may read others.
     let writing: string | undefined;
@@ -109,14 +150,14 @@ export async function insertRecords(
       const access = await ctx.database(batch.alias);
       const written = await guarded(access, () => commitRecords(prepared, access.conn));
       batch.positions.forEach((p, k) => {
-        outcomes[p] = written[k] as RecordOutcome;
+        progress.outcomes[p] = written[k] as RecordOutcome;
       });
-      decided += batch.positions.length;
+      progress.decided += batch.positions.length;
     } catch (err) {
-      throw partly(err, writing, call === 'insert' ? undefined : { decided, total: records.length });
+      return { err, alias: writing };
     }
   }
-  return outcomes;
+  return undefined;
 }
 
 /**
