@@ -20,8 +20,9 @@ import {
 import type { AnyModel, Model } from './models/model.js';
 import { modelNamed } from './models/schemaGraph.js';
 import { RecordApi } from './queries/api.js';
-import { placedAccess, type QueryContext } from './queries/context.js';
+import type { QueryContext } from './queries/context.js';
 import type { DatabaseFor } from './queries/database.js';
+import { placedAccess } from './queries/placedAccess.js';
 import { aliasesFor, type Placement, type Side } from './queries/placement.js';
 import { Tx } from './queries/transaction.js';
 import { checkRelations } from './routing/relations.js';
@@ -207,6 +208,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
       model: (label) => this.model(label),
       ...placedAccess(this.#placement, access),
       writer: (m, record) => access(this.writeAlias(m, record ? { record } : {})),
+      writerAt: (_m, alias) => access(alias),
       writeAlias: (m, record) => this.writeAlias(m, record ? { record } : {}),
       database: access,
     };

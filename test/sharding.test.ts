@@ -3,6 +3,8 @@
  * database: the same outcomes for the same writes, the same records for every query, the same
  * cascades; and each record is stored in the one shard its key names.
  */
+
+import { createHash } from 'node:crypto';
 import {
   type Distdb,
   fnv1a64,
@@ -20,6 +22,7 @@ import {
   Article,
   Bookmark,
   Note,
+  Story,
   shardBackends,
   useShardDeployment,
   Writer,
@@ -188,6 +191,112 @@ for (const backend of shardBackends()) {
       expect(f1).toEqual(f2);
       const [g1, g2] = await both((db) => db.find(Note, {}));
       expect(g1).toEqual(g2);
+    });
+
+    it('unique values stay unique across shards: the first in input order wins, as in one database', async () => {
+      // Emails differing in case only, on writers in different shards.
+      const writers = [13, 14, 15, 16, 17].map((id) => ({
+        id,
+        name: `W${id}`,
+        email: id % 2 ? 'Same@Example.com' : 'same@example.COM',
+      }));
+      const [w1, w2] = await both((db) => db.insertMany(Writer, writers));
+      expect(w1).toEqual(w2);
+      expect(w1.filter((o) => o.ok)).toHaveLength(1);
+      const stories = Array.from({ length: 300 }, (_, i) => ({
+        id: (i % 280) + 1,
+        writer_id: (i % 12) + 1,
+        slug: `story-${i % 250}`,
+        words: i,
+      }));
+      const [s1, s2] = await both((db) => db.insertMany(Story, stories));
+      expect(s1).toEqual(s2);
+      expect(new Set(s1.filter((o) => !o.ok).map((o) => (o.ok ? '' : o.code)))).toEqual(
+        new Set(['duplicate_slug', 'duplicate_id', 'unknown_writer']),
+      );
+      for (const q of [
+        {},
+        { where: { id: { in: [3, 99, 250, 1000] } } },
+        { where: { slug: 'story-7' } },
+        { orderBy: [{ words: 'desc' as const }], limit: 20, offset: 5 },
+      ]) {
+        const [a, b] = await both((db) => db.find(Story, q));
+        expect(a).toEqual(b);
+      }
+      const [g1, g2] = await both((db) => db.get(Story, 42, { include: ['writer'] }));
+      expect(g1).toEqual(g2);
+      expect(g1).toMatchObject({ id: 42 });
+      const [u1, u2] = await both((db) => db.update(Story, 42, { slug: 'story-43' }));
+      expect(u1).toEqual(u2);
+      expect(u1).toMatchObject({ ok: false, code: 'duplicate_slug' });
+      const [v1, v2] = await both((db) => db.update(Story, 42, { slug: 'renamed-42', words: 1 }));
+      expect(v1).toEqual(v2);
+      // The old slug is free again, the new one taken.
+      const [x1, x2] = await both((db) =>
+        db.insertMany(Story, [
+          { id: 501, writer_id: 3, slug: 'story-41', words: 0 },
+          { id: 502, writer_id: 5, slug: 'renamed-42', words: 0 },
+        ]),
+      );
+      expect(x1).toEqual(x2);
+      expect(x1.map((o) => o.ok)).toEqual([true, false]);
+    });
+
+    it('a shard key is not changed by an update; ids and slugs of deleted records are free again', async () => {
+      const { sharded } = deployment();
+      expect(await sharded.update(Story, 43, { writer_id: 2 })).toMatchObject({
+        ok: false,
+        code: 'shard_key_changed',
+      });
+      const story = await sharded.get(Story, 45);
+      const [d1, d2] = await both((db) => db.delete(Writer, (story as { writer_id: number }).writer_id));
+      expect(d1).toEqual(d2);
+      expect(d1.ok).toBe(true);
+      const again = { id: 45, writer_id: 1, slug: (story as { slug: string }).slug, words: 0 };
+      const [i1, i2] = await both((db) => db.insert(Story, again));
+      expect(i1).toEqual(i2);
+      expect(i1).toEqual({ ok: true, id: 45 });
+      expect(await sharded.get(Story, 45)).toMatchObject({ writer_id: 1 });
+    });
+
+    it('a value claimed by a writer that stopped before its record landed is taken over once the claim is old', async () => {
+      const { sharded, urls } = deployment();
+      const claim = (slug: string) => createHash('sha256').update(`Story\0slug\0${slug}`).digest('hex');
+      const old = Date.now() - 31_000;
+      await withRaw(urls.people as string, async (raw) => {
+        const p = raw.backend === 'postgres' ? ['$1', '$2'] : ['?', '?'];
+        const sql = `INSERT INTO distdb_shard_keys (claim, model, shard, owner, claimed_at) VALUES (${p[0]}, 'Story', 'articles_0', 999999, ${p[1]})`;
+        await raw.query(sql, [claim('left-behind'), old]);
+        await raw.query(sql.replace('999999', '999998'), [claim('still-landing'), Date.now() + 60_000]);
+      });
+      expect(await sharded.insert(Story, { id: 900, writer_id: 1, slug: 'left-behind', words: 1 })).toEqual({
+        ok: true,
+        id: 900,
+      });
+      expect(await sharded.get(Story, 900)).toMatchObject({ slug: 'left-behind' });
+      // A claim still within its lease is waited for: its writer may be landing it now.
+      const waiting = sharded.insert(Story, { id: 901, writer_id: 1, slug: 'still-landing', words: 1 });
+      const first = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('waiting'), 500))]);
+      expect(first).toBe('waiting');
+      await withRaw(urls.people as string, (raw) =>
+        raw.query(`DELETE FROM distdb_shard_keys WHERE owner = 999998`),
+      );
+      expect(await waiting).toEqual({ ok: true, id: 901 });
+    });
+
+    it('32 concurrent inserts of one email on writers in different shards: exactly one lands', async () => {
+      const { sharded } = deployment();
+      const racers = Array.from({ length: 32 }, (_, i) => ({
+        id: 2000 + i,
+        name: `R${i}`,
+        email: `${i % 2 ? 'RACE' : 'race'}@example.org`,
+      }));
+      const outcomes = await Promise.all(racers.map((w) => sharded.insert(Writer, w)));
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+      expect(new Set(outcomes.filter((o) => !o.ok).map((o) => (o.ok ? '' : o.code)))).toEqual(
+        new Set(['duplicate_email']),
+      );
+      expect(await sharded.count(Writer, { where: { id: { gte: 2000 } } })).toBe(1);
     });
 
     it('a transaction on one shard writes the records of that shard and refuses the others', async () => {

@@ -13,7 +13,7 @@ import { withRaw } from './support/rawdb.js';
 import { ARTICLE_SHARDS, SHARD_MODELS, SHARDING } from './support/shardSchema.js';
 
 const dir = tempDir('distdb-shard-config-');
-const aliases = ['default', 'people', ...ARTICLE_SHARDS, 'notes_a', 'notes_b'];
+const aliases = ['default', 'people', 'people_b', ...ARTICLE_SHARDS, 'notes_a', 'notes_b'];
 const databases = Object.fromEntries(aliases.map((a) => [a, `sqlite:${dir}/${a}.db`]));
 const opened: { close(): Promise<void> }[] = [];
 afterAll(async () => {
@@ -54,20 +54,21 @@ describe('sharding configuration', () => {
   it.each([
     [
       { Artikel: hash({}) },
-      'sharding.Artikel: unknown model "Artikel" (models: Writer, Article, Note, Bookmark)',
+      'sharding.Artikel: unknown model "Artikel" (models: Writer, Article, Note, Story, Bookmark)',
     ],
     [
       { Article: hash({ key: 'author' }) },
       'sharding.Article.key: "author" is not a field of Article (fields: id, writer_id',
     ],
     [
-      { Article: hash({ key: 'writer_id' }) },
-      'sharding.Article.key: Article is sharded by its primary key id only',
+      { Article: hash({ key: 'rating' }) },
+      'sharding.Article.key: Article.rating is a decimal field; a hash key is one of',
     ],
     [
-      { Writer: hash({}) },
-      'sharding.Writer: Writer.email must be unique, which only its shard key stays across shards',
+      { Note: { ...range([{ database: 'notes_a' }]), key: 'body' } },
+      'sharding.Note.key: Note.body is a text field; a range key is one of: id, integer, reference',
     ],
+    [{ Article: hash({ index: 'nowhere' }) }, 'sharding.Article.index: unknown database "nowhere"'],
     [
       { Article: hash({ strategy: 'list' }) },
       'sharding.Article.strategy must be "hash" or "range", got "list"',
@@ -86,7 +87,7 @@ describe('sharding configuration', () => {
     ],
     [
       { Article: hash({ shards: 4 }) },
-      'sharding.Article: unknown key "shards" (allowed: key, strategy, databases, ranges)',
+      'sharding.Article: unknown key "shards" (allowed: key, strategy, databases, ranges, index)',
     ],
     [
       {

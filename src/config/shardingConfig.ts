@@ -46,7 +46,7 @@ function checkRule(
   aliases: ReadonlySet<string>,
 ): Check<ShardingRule> {
   if (!isObject(given)) return { problem: `${at} must be an object, got ${typeName(given)}` };
-  const allowed = ['key', 'strategy', 'databases', 'ranges'];
+  const allowed = ['key', 'strategy', 'databases', 'ranges', 'index'];
   const extra = Object.keys(given).find((k) => !allowed.includes(k));
   if (extra) return { problem: `${at}: unknown key "${extra}" (allowed: ${allowed.join(', ')})` };
   const { key, strategy } = given;
@@ -56,17 +56,21 @@ function checkRule(
   if (keyProblem) return { problem: keyProblem };
   const uniqueProblem = checkUnique(at, model, key as string);
   if (uniqueProblem) return { problem: uniqueProblem };
+  const index = given.index === undefined ? undefined : given.index;
+  const indexProblem = index === undefined ? undefined : checkAlias(`${at}.index`, index, aliases);
+  if (indexProblem) return { problem: indexProblem };
+  const common = { key: key as string, ...(index === undefined ? {} : { index: index as string }) };
   if (strategy === 'hash') {
     if (given.ranges !== undefined) return { problem: `${at}.ranges: only a range strategy has ranges` };
     const databases = checkDatabases(`${at}.databases`, given.databases, aliases);
     if ('problem' in databases) return databases;
-    return { rule: { key: key as string, strategy, databases: databases.rule } };
+    return { rule: { ...common, strategy, databases: databases.rule } };
   }
   if (given.databases !== undefined)
     return { problem: `${at}.databases: a range strategy names its databases in ranges` };
   const ranges = checkRanges(`${at}.ranges`, given.ranges, aliases);
   if ('problem' in ranges) return ranges;
-  return { rule: { key: key as string, strategy, ranges: ranges.rule } };
+  return { rule: { ...common, strategy, ranges: ranges.rule } };
 }
 
 function describeValue(value: unknown): string {
@@ -88,20 +92,15 @@ function checkKey(at: string, model: AnyModel, key: unknown, strategy: 'hash' | 
 }
 
 /**
- * Each shard's own unique indexes keep a value unique across all shards only when it is the
- * shard key (equal keys share a shard), so the key must be the model's only unique field.
+ * Unique values other than the key's are kept in the model's global index by their text, which
+ * is the stored value's only for these kinds.
  */
+const INDEXED_KINDS = new Set(['id', 'integer', 'reference', 'text', 'email', 'enum']);
+
 function checkUnique(at: string, model: AnyModel, key: string): string | undefined {
-  const primary = model.table.primaryKey;
-  if (key !== primary) {
-    return `${at}.key: ${model.label} is sharded by its primary key ${primary} only, so that ${primary} stays unique across shards (got "${key}")`;
-  }
-  const others = uniqueFields(model).filter((f) => f.name !== key);
-  if (others.length > 0) {
-    const names = others.map((f) => f.name).join(', ');
-    return `${at}: ${model.label}.${names} must be unique, which only its shard key stays across shards`;
-  }
-  return undefined;
+  const field = uniqueFields(model).find((f) => f.name !== key && !INDEXED_KINDS.has(f.type.kind));
+  if (!field) return undefined;
+  return `${at}: ${model.label}.${field.name} is a unique ${field.type.kind} field, which the global unique index of a sharded model does not keep (it keeps ${[...INDEXED_KINDS].join(', ')})`;
 }
 
 function checkAlias(at: string, alias: unknown, aliases: ReadonlySet<string>): string | undefined {

@@ -1,15 +1,32 @@
 import type { AnyKysely, Connection, Row } from '../db/dialect.js';
 import { failedSql } from '../db/failedSql.js';
 import { DistdbError, errorMessage } from '../errors.js';
-import type { AnyModel } from '../models/model.js';
+import type { AnyModel, FieldDef } from '../models/model.js';
 import type { Shards } from '../routing/router.js';
 import { scrub } from '../secrets.js';
-import { aliasesFor, type Placement, type Side, valuesByDatabase } from './placement.js';
+import type { Side } from './placement.js';
 
 /** A database as a query uses it: its alias (for errors) and connection. */
 export interface Access {
   readonly alias: string;
   readonly conn: Connection;
+}
+
+/** Reads the rows of `ids` in `shard`, to tell a claim whose record is there from one left behind. */
+export type ShardRows = (shard: string, ids: readonly number[]) => Promise<Map<number, Row>>;
+
+/** A sharded model's global unique index: its database, the fields it keeps, the shards' rows. */
+export interface IndexAccess {
+  readonly access: Access;
+  readonly model: AnyModel;
+  readonly fields: readonly FieldDef[];
+  readonly rows: ShardRows;
+}
+
+/** The fields a sharded model's index keeps, and the index, opened on first use. */
+export interface IndexRef {
+  readonly fields: readonly FieldDef[];
+  open(): Promise<IndexAccess>;
 }
 
 /** A database and the values of a field to look for in it. */
@@ -37,29 +54,14 @@ export interface QueryContext {
    */
   groups(model: AnyModel, side: Side, field: string, values: readonly unknown[]): Promise<Group[]>;
   writer(model: AnyModel, record?: Readonly<Record<string, unknown>>): Promise<Access>;
+  /** The shard `alias` of `model` to write a record found there (by the index, say). */
+  writerAt(model: AnyModel, alias: string): Promise<Access>;
+  /** The global unique index of a sharded model with unique values other than its key's. */
+  index(model: AnyModel): IndexRef | undefined;
   /** The alias `writer` would give, found without waiting (it is asked once per record). */
   writeAlias(model: AnyModel, record?: Readonly<Record<string, unknown>>): string;
   /** The database of an alias `writeAlias` gave. */
   database(alias: string): Promise<Access>;
-}
-
-/** A context's `readers` and `groups`, from where models are and how a database is reached. */
-export function placedAccess(
-  place: Placement,
-  access: (alias: string, side: Side) => Promise<Access>,
-): Pick<QueryContext, 'shards' | 'readers' | 'groups'> {
-  return {
-    shards: (model) => place.shards(model),
-    readers: (model, keys) =>
-      Promise.all(aliasesFor(place, model, 'read', keys).map((a) => access(a, 'read'))),
-    groups: (model, side, field, values) =>
-      Promise.all(
-        [...valuesByDatabase(place, model, side, field, values)].map(async ([alias, group]) => ({
-          access: await access(alias, side),
-          values: group,
-        })),
-      ),
-  };
 }
 
 /** Ids per query of an id list: well under every backend's limit on bound values. */

@@ -6,10 +6,19 @@ import { type FindOptions, selectRecords } from './select.js';
 import { keysIn } from './shardKeys.js';
 import { whereExpression } from './where.js';
 
-/** The databases a query of `model` with `where` must ask: for a sharded model, only the shards it can touch. */
-function readersOf(ctx: QueryContext, model: AnyModel, where: unknown): Promise<Access[]> {
+/**
+ * The databases a query of `model` with `where` must ask: for a sharded model, only the shards
+ * it can touch, by the shard keys it names or, when it names ids the index keeps, their shards.
+ */
+async function readersOf(ctx: QueryContext, model: AnyModel, where: unknown): Promise<Access[]> {
   const shards = ctx.shards(model);
-  return ctx.readers(model, shards && keysIn(where, shards.key));
+  const keys = shards && keysIn(where, shards.key);
+  const primary = model.table.primaryKey;
+  const ids = shards && !keys && ctx.index(model) ? keysIn(where, primary) : undefined;
+  if (!ids) return ctx.readers(model, keys);
+  const found = await ctx.groups(model, 'read', primary, ids);
+  // None of them exists: one shard still checks the query.
+  return found.length > 0 ? found.map((g) => g.access) : ctx.readers(model, []);
 }
 
 /** Records of `model` matching `where`, with the relations of `include`. */

@@ -1,5 +1,6 @@
 import { DistdbError, errorMessage } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
+import type { Validation } from '../models/validate.js';
 import { scrub } from '../secrets.js';
 import type { RecordOutcome } from '../store/outcome.js';
 import {
@@ -9,7 +10,8 @@ import {
   prepareRecords,
   type ReferenceReader,
 } from '../store/writeRecords.js';
-import { guarded, type QueryContext } from './context.js';
+import { guarded, type IndexAccess, type QueryContext } from './context.js';
+import { claimAll, releaseOwn, takenValues } from './uniqueIndex.js';
 
 /** Records per transaction in insertMany: fewer commits (each one a sync to disk) than records. */
 export const INSERT_MANY_BATCH = 10_000;
@@ -95,8 +97,20 @@ export async function insertRecords(
   const progress: Progress = { outcomes: new Array(records.length), decided: 0 };
   const batches = batchesOf(ctx, model, records);
   const lanes = ctx.shards(model) ? byDatabase(batches) : [batches];
+  const readRef = referenceReader(ctx);
+  const fresh = (b: Batch) =>
+    prepareRecords(
+      model,
+      b.positions.map((p) => records[p]),
+      readRef,
+    );
+  const ix = ctx.index(model);
+  const claimed = ix ? await claimValues(await ix.open(), batches, fresh) : undefined;
+  const prepare = claimed ? async (b: Batch) => claimed.prepared.get(b) as PreparedBatch : fresh;
   // Every lane runs to its end or its failure before one is reported: none is left writing.
-  const failures = await Promise.all(lanes.map((lane) => writeLane(ctx, model, records, lane, progress)));
+  const failures = await Promise.all(lanes.map((lane) => writeLane(ctx, lane, prepare, progress)));
+  // A record that claimed its values and was then not written gives them back.
+  if (claimed) await claimed.releaseUnwritten(progress.outcomes);
   const failed = failures.find((f) => f !== undefined);
   if (failed) {
     const total = { decided: progress.decided, total: records.length };
@@ -121,21 +135,63 @@ interface LaneFailure {
   readonly alias: string | undefined;
 }
 
+/**
+ * Every batch prepared, then the unique values of its valid records claimed in the model's
+ * index, in input order across all shards; a record that loses a value is refused with its issue.
+ */
+async function claimValues(
+  ix: IndexAccess,
+  batches: readonly Batch[],
+  prepare: (b: Batch) => Promise<PreparedBatch>,
+): Promise<{
+  prepared: Map<Batch, PreparedBatch>;
+  releaseUnwritten(outcomes: RecordOutcome[]): Promise<void>;
+}> {
+  const prepared = new Map<Batch, PreparedBatch>();
+  const records: { position: number; shard: string; batch: PreparedBatch; k: number }[] = [];
+  for (const b of batches) {
+    const batch = await prepare(b);
+    prepared.set(b, batch);
+    for (const [k, position] of b.positions.entries()) records.push({ position, shard: b.alias, batch, k });
+  }
+  records.sort((a, b) => a.position - b.position);
+  const rowOf = (r: (typeof records)[number]) => r.batch.validations[r.k] as Validation;
+  const primary = ix.model.table.primaryKey;
+  const candidates = records
+    .filter((r) => rowOf(r).issues.length === 0)
+    .map((r) => ({ ...r, owner: Number(rowOf(r).row[primary]), row: rowOf(r).row }));
+  const { refused, won } = await claimAll(ix, candidates);
+  // Every record that does not land: its values others hold are reported as one database
+  // would, and left out of its row so that its shard does not look for them again.
+  const losing = records.filter((r) => rowOf(r).issues.length > 0 || refused.has(r.position));
+  const taken = await takenValues(
+    ix,
+    losing.map((r) => ({ position: r.position, row: rowOf(r).row })),
+    won,
+  );
+  const global = new Set(ix.fields.map((f) => f.name));
+  for (const r of losing) {
+    const v = rowOf(r);
+    const row = Object.fromEntries(Object.entries(v.row).filter(([name]) => !global.has(name)));
+    // A value given back since it was refused still refuses it: the record is decided.
+    const lost = refused.get(r.position);
+    const dup = taken.get(r.position) ?? (lost ? [lost] : []);
+    r.batch.validations[r.k] = { row, issues: [...v.issues, ...dup] };
+  }
+  const releaseUnwritten = async (outcomes: RecordOutcome[]) => {
+    for (const c of candidates)
+      if (!refused.has(c.position) && outcomes[c.position]?.ok !== true) await releaseOwn(ix, c);
+  };
+  return { prepared, releaseUnwritten };
+}
+
 /** Writes batches one after another, each validated while the one before commits. */
 async function writeLane(
   ctx: QueryContext,
-  model: AnyModel,
-  records: readonly unknown[],
   batches: readonly Batch[],
+  prepare: (b: Batch) => Promise<PreparedBatch>,
   progress: Progress,
 ): Promise<LaneFailure | undefined> {
-  const readRef = referenceReader(ctx);
-  const prepare = (b: Batch) =>
-    prepareRecords(
-      model,
-      b.positions.map((p) => records[p]),
-      readRef,
-    );
   let next = batches[0] ? prepare(batches[0]) : undefined;
   for (const [i, batch] of batches.entries()) {
     // The batch's database once its records are written: the checks before may read others.

@@ -4,6 +4,7 @@ import { scrub } from '../secrets.js';
 import { chunk } from '../util/chunk.js';
 import { type Access, build, IDS_PER_QUERY, type QueryContext, run } from './context.js';
 import { notFound } from './outcome.js';
+import { release } from './uniqueIndex.js';
 import { queryValue } from './values.js';
 
 /** What a delete did: per model label, how many records it deleted and how many it detached. */
@@ -34,8 +35,9 @@ interface Step {
 export async function deleteRecord(ctx: QueryContext, model: AnyModel, id: number): Promise<DeleteOutcome> {
   if (!Number.isSafeInteger(id))
     throw new DistdbError('usage', `delete: ${model.label} id must be an integer, got ${String(id)}`);
-  const own = await ctx.writer(model, { [primaryField(model).name]: id });
-  if ((await existingIds(own, model, primaryField(model).name, [id])).length === 0) {
+  const key = primaryField(model).name;
+  const [own] = await ctx.groups(model, 'write', key, [id]);
+  if (!own || (await existingIds(own.access, model, key, [id])).length === 0) {
     return notFound(model, id) as DeleteOutcome;
   }
   const steps: Step[] = [];
@@ -152,6 +154,9 @@ async function apply(ctx: QueryContext, id: number, steps: Step[]): Promise<Dele
     for (const step of group.steps) {
       const counts = step.clear ? detached : deleted;
       counts[step.model.label] = (counts[step.model.label] ?? 0) + step.ids.length;
+      // Deleted records give back their unique values (a crash before is tidied by the next claim).
+      const ix = step.clear ? undefined : ctx.index(step.model);
+      if (ix) await release(await ix.open(), group.access.alias, step.ids);
     }
     done.push(`"${group.access.alias}"`);
   }
@@ -165,7 +170,7 @@ async function byDatabase(ctx: QueryContext, steps: Step[]): Promise<{ access: A
     const key = primaryField(step.model).name;
     for (const shard of await ctx.groups(step.model, 'write', key, step.ids)) {
       const ids = shard.values as number[];
-      const access = await ctx.writer(step.model, { [key]: ids[0] });
+      const access = await ctx.writerAt(step.model, shard.access.alias);
       const last = groups[groups.length - 1];
       const part = { ...step, ids };
       if (last && last.access.alias === access.alias) last.steps.push(part);

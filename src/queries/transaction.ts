@@ -4,7 +4,8 @@ import { DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import type { RoutingHints, Shards } from '../routing/router.js';
 import { RecordApi } from './api.js';
-import { type Access, placedAccess, type QueryContext } from './context.js';
+import type { Access, QueryContext } from './context.js';
+import { placedAccess } from './placedAccess.js';
 import type { Placement } from './placement.js';
 
 /** What a transaction needs of the deployment it runs in. */
@@ -59,15 +60,15 @@ export class Tx<DB = AnyDatabase> extends RecordApi<DB> {
 
   protected context(): QueryContext {
     const { host, alias, conn } = this;
+    const elsewhere = (m: AnyModel, write: string) =>
+      new DistdbError(
+        'usage',
+        `${m.label} is written to database "${write}", not to "${alias}" of this transaction`,
+      );
     const writeAlias = (m: AnyModel, record?: Readonly<Record<string, unknown>>) => {
       this.#check();
       const write = host.writeAlias(m, record ? { record } : {});
-      if (write !== alias) {
-        throw new DistdbError(
-          'usage',
-          `${m.label} is written to database "${write}", not to "${alias}" of this transaction`,
-        );
-      }
+      if (write !== alias) throw elsewhere(m, write);
       return alias;
     };
     const place: Placement = {
@@ -84,6 +85,11 @@ export class Tx<DB = AnyDatabase> extends RecordApi<DB> {
       model: (label) => host.model(label),
       ...placedAccess(place, access),
       writer: async (m, record) => ({ alias: writeAlias(m, record), conn }),
+      writerAt: async (m, other) => {
+        this.#check();
+        if (other !== alias) throw elsewhere(m, other);
+        return { alias, conn };
+      },
       writeAlias,
       database: async () => {
         this.#check();

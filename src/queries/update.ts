@@ -6,9 +6,18 @@ import { type AnyModel, type FieldDef, primaryField, referenceFields } from '../
 import { unknownField, validateField } from '../models/validate.js';
 import type { RecordOutcome } from '../store/outcome.js';
 import { checkReferences as checkFieldReferences } from '../store/writeRecords.js';
-import { type Access, build, guarded, type QueryContext, queryError } from './context.js';
+import {
+  type Access,
+  build,
+  guarded,
+  type IndexAccess,
+  type IndexRef,
+  type QueryContext,
+  queryError,
+} from './context.js';
 import { referenceReader } from './insert.js';
 import { notFound, refused } from './outcome.js';
+import { claimAll, claimOf, releaseOwn } from './uniqueIndex.js';
 import { queryValue } from './values.js';
 
 /**
@@ -28,8 +37,53 @@ export async function updateRecord(
   const { values, issues } = checkPatch(model, key, id, patch);
   await checkReferences(ctx, model, values, issues);
   if (issues.length > 0) return refused(model, id, issues);
-  const access = await ctx.writer(model, { ...values, [key.name]: id });
-  return writePatch(access, model, id, values);
+  const shards = ctx.shards(model);
+  if (!shards || shards.key === key.name) {
+    const access = await ctx.writer(model, { ...values, [key.name]: id });
+    const ix = ctx.index(model);
+    return ix ? claimedPatch(await ix.open(), access, id, values) : writePatch(access, model, id, values);
+  }
+  // Sharded by another field: the index says where the record is.
+  const [found] = await ctx.groups(model, 'write', key.name, [id]);
+  if (!found) return notFound(model, id);
+  const access = await ctx.writerAt(model, found.access.alias);
+  const ix = ctx.index(model) as IndexRef;
+  return claimedPatch(await ix.open(), access, id, values, shards.key);
+}
+
+/**
+ * A patch of a model with a global unique index: the new unique values are claimed first (and
+ * given back if the write fails), the old ones given back once it is written. A patch moving
+ * the record to another shard (a new shard key) is refused with `shard_key_changed`.
+ */
+async function claimedPatch(
+  ix: IndexAccess,
+  access: Access,
+  id: number,
+  values: Row,
+  shardKey?: string,
+): Promise<RecordOutcome> {
+  const { model } = ix;
+  const [old] = (await ix.rows(access.alias, [id])).values();
+  if (!old) return notFound(model, id);
+  if (shardKey !== undefined && shardKey in values && String(values[shardKey]) !== String(old[shardKey])) {
+    const message = `${shardKey} cannot be changed: it places the record in its shard`;
+    return { ok: false, id, code: 'shard_key_changed', message };
+  }
+  const changed = ix.fields.filter(
+    (f) => f.name in values && claimOf(model, f, values[f.name]) !== claimOf(model, f, old[f.name]),
+  );
+  const candidate = { position: 0, shard: access.alias, owner: id, row: pick(values, changed) };
+  const lost = (await claimAll({ ...ix, fields: changed }, [candidate])).refused.get(0);
+  if (lost) return refused(model, id, [lost]);
+  const outcome = await writePatch(access, model, id, values);
+  if (!outcome.ok) await releaseOwn({ ...ix, fields: changed }, candidate);
+  else await releaseOwn({ ...ix, fields: changed }, { ...candidate, row: pick(old, changed) });
+  return outcome;
+}
+
+function pick(row: Row, fields: readonly FieldDef[]): Row {
+  return Object.fromEntries(fields.map((f) => [f.name, row[f.name] ?? null]));
 }
 
 function checkPatch(

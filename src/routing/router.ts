@@ -7,11 +7,15 @@ export interface RoutingHints {
   readonly key?: unknown;
 }
 
-/** A model spread over several databases: its shard key, every database holding it, the rule's name. */
+/**
+ * A model spread over several databases: its shard key, every database holding it, the rule's
+ * name, and the database of its global unique index (unique values other than the key's).
+ */
 export interface Shards {
   readonly key: string;
   readonly databases: readonly string[];
   readonly label: string;
+  readonly index: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Router, Shards } from './router.js';
+import { FALLBACK_ALIAS } from './routerChain.js';
 
 /** One range of a range-sharded model: keys below `below` (the last range: every key left). */
 export interface ShardRange {
@@ -9,10 +10,12 @@ export interface ShardRange {
 /**
  * How one model is spread over databases. `hash`: a stable hash of the key picks one of
  * `databases` (see shardIndex); `range`: the first range whose `below` is above the key.
+ * `index`: the database of its global unique index (default `default`).
  */
-export type ShardingRule =
-  | { readonly key: string; readonly strategy: 'hash'; readonly databases: readonly string[] }
-  | { readonly key: string; readonly strategy: 'range'; readonly ranges: readonly ShardRange[] };
+export type ShardingRule = { readonly key: string; readonly index?: string } & (
+  | { readonly strategy: 'hash'; readonly databases: readonly string[] }
+  | { readonly strategy: 'range'; readonly ranges: readonly ShardRange[] }
+);
 
 /** Model label → its rule. */
 export type Sharding = Readonly<Record<string, ShardingRule>>;
@@ -98,7 +101,13 @@ export function shardRouter(sharding: Sharding, name = 'ShardRouter'): Router {
     dbForWrite: route,
     shards: (model): Shards | undefined => {
       const rule = ruleOf(model);
-      return rule && { key: rule.key, databases: ruleDatabases(rule), label: ruleLabel(rule) };
+      if (!rule) return undefined;
+      return {
+        key: rule.key,
+        databases: ruleDatabases(rule),
+        label: ruleLabel(rule),
+        index: rule.index ?? FALLBACK_ALIAS,
+      };
     },
     allowMigrate: (alias, model) => {
       const rule = ruleOf(model);

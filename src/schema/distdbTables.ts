@@ -81,3 +81,23 @@ export const BATCH_JOURNAL_TABLE: TableDef = {
   ],
   indexes: [{ name: 'distdb_batches_run_idx', columns: ['run_id', 'model', 'seq'] }],
 };
+
+/**
+ * The global unique index of sharded models, kept in one database per model (`index` of its
+ * rule): one row per unique value a record of a sharded model holds (and per id, when the
+ * shard key is another field), keyed by a digest of the model, field and value, naming the
+ * shard and the record that holds it. A shard's own indexes cannot see the others' values.
+ */
+export const SHARD_KEYS_TABLE: TableDef = {
+  name: 'distdb_shard_keys',
+  primaryKey: 'claim',
+  columns: [
+    { name: 'claim', type: { kind: 'varchar', length: 64 } },
+    { name: 'model', type: { kind: 'varchar', length: MODEL_NAME_LENGTH } },
+    { name: 'shard', type: { kind: 'varchar', length: 64 } },
+    { name: 'owner', type: { kind: 'bigint' } },
+    /** Milliseconds since the epoch: a claim whose record never landed is taken over once old. */
+    { name: 'claimed_at', type: { kind: 'bigint' } },
+  ],
+  indexes: [{ name: 'distdb_shard_keys_owner_idx', columns: ['model', 'shard', 'owner'] }],
+};

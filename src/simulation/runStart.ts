@@ -3,7 +3,9 @@ import type { HeldLock } from '../db/dialect.js';
 import type { Distdb } from '../distdb.js';
 import { advisedError, DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
+import { globalFields } from '../queries/uniqueIndex.js';
 import type { RunStore } from '../runs/runStore.js';
+import { SHARD_KEYS_TABLE } from '../schema/distdbTables.js';
 import {
   type JournaledBatch,
   type JournalRun,
@@ -60,8 +62,24 @@ export async function resetModels(
       if (await conn.tableExists(m.table.name))
         removed[m.table.name] = (removed[m.table.name] ?? 0) + (await conn.truncate(m.table.name));
     });
+    await forgetShard(db, m, alias);
   }
   return removed;
+}
+
+/** An emptied shard's records give back their unique values in the model's index. */
+async function forgetShard(db: Distdb, m: AnyModel, alias: string): Promise<void> {
+  const shards = db.shards(m);
+  if (!shards || globalFields(m, shards).length === 0) return;
+  await db.inDatabase(shards.index, async (conn) => {
+    if (!(await conn.tableExists(SHARD_KEYS_TABLE.name))) return;
+    const q = (await conn.kysely())
+      .deleteFrom(SHARD_KEYS_TABLE.name)
+      .where('model', '=', m.label)
+      .where('shard', '=', alias)
+      .compile();
+    await conn.runCompiled(q.sql, q.parameters);
+  });
 }
 
 async function prepareTables(db: Distdb, options: SimulateOptions): Promise<void> {
