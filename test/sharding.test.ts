@@ -297,6 +297,22 @@ for (const backend of shardBackends()) {
         new Set(['duplicate_email']),
       );
       expect(await sharded.count(Writer, { where: { id: { gte: 2000 } } })).toBe(1);
+      // Two deployments on the same servers' databases (two processes, say), 16 writers each.
+      // (Two in one process on one SQLite file would wait on each other's locks in one thread.)
+      if (backend.name === 'sqlite') return;
+      const other = await deployment().reopen();
+      try {
+        const writers = Array.from({ length: 32 }, (_, i) => ({
+          id: 3000 + i,
+          name: `Q${i}`,
+          email: `${i % 3 ? 'BOTH' : 'both'}@example.org`,
+        }));
+        const raced = await Promise.all(writers.map((w, i) => (i % 2 ? other : sharded).insert(Writer, w)));
+        expect(raced.filter((o) => o.ok)).toHaveLength(1);
+        expect(await sharded.count(Writer, { where: { id: { gte: 3000 } } })).toBe(1);
+      } finally {
+        await other.close();
+      }
     });
 
     it('a transaction on one shard writes the records of that shard and refuses the others', async () => {

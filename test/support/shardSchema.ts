@@ -130,6 +130,8 @@ export function shardBackends(): ShardBackend[] {
 
 export interface ShardDeployment {
   readonly sharded: Distdb;
+  /** Another distdb on the sharded databases (closed by the caller). */
+  reopen(): Promise<Distdb>;
   readonly plain: Distdb;
   readonly dir: string;
   readonly urls: Record<string, string>;
@@ -156,18 +158,15 @@ export function useShardDeployment(backend: ShardBackend): () => ShardDeployment
       rmSync(dir, { recursive: true, force: true });
     };
     const common = { models: SHARD_MODELS, migrations: 'migrations', env: {}, cwd: dir };
-    const sharded = await openDistdb({
-      ...common,
-      databases: dbs.sharded,
-      routes: { Bookmark: 'people' },
-      sharding: SHARDING,
-    });
+    const reopen = () =>
+      openDistdb({ ...common, databases: dbs.sharded, routes: { Bookmark: 'people' }, sharding: SHARDING });
+    const sharded = await reopen();
     const plain = await openDistdb({ ...common, databases: dbs.plain, routes: PLAIN_ROUTES });
     await sharded.makeMigrations();
     for (const db of [sharded, plain])
       for (const r of await db.migrate())
         if (r.status !== 'ok') throw new Error(`migrate ${r.alias}: ${r.error}`);
-    deployment = { sharded, plain, dir, urls: dbs.sharded };
+    deployment = { sharded, reopen, plain, dir, urls: dbs.sharded };
   });
   afterAll(async () => {
     await deployment?.sharded.close();
