@@ -41,11 +41,18 @@ interface Held {
   readonly claimedAt: number;
 }
 
-function claimsOf(ix: IndexAccess, c: Candidate): { claim: string; field: FieldDef }[] {
-  return ix.fields.flatMap((field) => {
+/** Each candidate's claims, computed once: a candidate is asked about them in every round. */
+const claimCache = new WeakMap<object, { claim: string; field: FieldDef }[]>();
+
+function claimsOf(ix: IndexAccess, c: { row: Row }): { claim: string; field: FieldDef }[] {
+  const known = claimCache.get(c);
+  if (known) return known;
+  const claims = ix.fields.flatMap((field) => {
     const value = c.row[field.name];
     return value === undefined || value === null ? [] : [{ claim: claimOf(ix.model, field, value), field }];
   });
+  claimCache.set(c, claims);
+  return claims;
 }
 
 async function heldClaims(ix: IndexAccess, claims: readonly string[]): Promise<Map<string, Held>> {
@@ -170,7 +177,7 @@ export async function takenValues(
   records: readonly { position: number; row: Row }[],
   won: ReadonlyMap<string, number>,
 ): Promise<Map<number, Issue[]>> {
-  const asked = records.flatMap((r) => claimsOf(ix, { ...r, shard: '', owner: 0 }).map((x) => ({ ...x, r })));
+  const asked = records.flatMap((r) => claimsOf(ix, r).map((x) => ({ ...x, r })));
   const held = await heldClaims(
     ix,
     asked.filter((a) => !won.has(a.claim)).map((a) => a.claim),
