@@ -15,9 +15,12 @@ const RECHECK_MS = 25;
 /** Digests per statement. */
 const KEYS_PER_QUERY = 1_000;
 
-/** The fields a sharded model's shards cannot keep unique themselves: all but the shard key. */
+/**
+ * The fields a sharded model's shards cannot keep unique themselves: all but the shard key,
+ * unless that compares case-insensitively (values differing in case hash to different shards).
+ */
 export function globalFields(model: AnyModel, shards: Shards): FieldDef[] {
-  return uniqueFields(model).filter((f) => f.name !== shards.key);
+  return uniqueFields(model).filter((f) => f.name !== shards.key || f.caseInsensitive);
 }
 
 /** The digest naming one value of one field: equal values (folded when case-insensitive) share it. */
