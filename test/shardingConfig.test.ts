@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DistdbError, openDistdb } from 'distdb';
+import { DistdbError, defineModel, f, openDistdb } from 'distdb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli } from './support/cli.js';
 import { tempDir } from './support/deployments.js';
@@ -142,6 +142,43 @@ describe('sharding configuration', () => {
     expect((err as DistdbError).message).toContain(
       'routes: model Article is sharded, so sharding says where it is',
     );
+  });
+});
+
+describe('a model sharded by a case-insensitive unique key', () => {
+  it('keeps it unique across shards, though its spellings hash to different shards', async () => {
+    const Member = defineModel({
+      name: 'Member',
+      table: 'members',
+      fields: { id: f.id(), email: f.email({ unique: 'ci' }) },
+    });
+    const here = tempDir('distdb-shard-ci-');
+    const shards = ['m0', 'm1', 'm2', 'm3'];
+    const db = await openDistdb({
+      models: [Member],
+      databases: Object.fromEntries(['default', ...shards].map((a) => [a, `sqlite:${here}/${a}.db`])),
+      sharding: { Member: { key: 'email', strategy: 'hash', databases: shards } },
+      migrations: `${here}/migrations`,
+      env: {},
+      cwd: here,
+    });
+    opened.push(db);
+    await db.makeMigrations();
+    await db.migrate();
+    const spellings = ['Ann@Example.org', 'ann@example.org', 'ANN@EXAMPLE.ORG', 'ann@Example.ORG'];
+    expect(new Set(spellings.map((email) => db.writeAlias(Member, { key: email }))).size).toBeGreaterThan(1);
+    const outcomes = await db.insertMany(
+      Member,
+      spellings.map((email, i) => ({ id: i + 1, email })),
+    );
+    expect(outcomes.map((o) => (o.ok ? 'ok' : o.code))).toEqual([
+      'ok',
+      'duplicate_email',
+      'duplicate_email',
+      'duplicate_email',
+    ]);
+    expect(await db.count(Member)).toBe(1);
+    expect(await db.get(Member, 1)).toEqual({ id: 1, email: 'Ann@Example.org' });
   });
 });
 
