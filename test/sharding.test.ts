@@ -85,6 +85,9 @@ const QUERIES: { name: string; options: ArticleQuery }[] = [
     name: 'title then published_at',
     options: { orderBy: [{ title: 'asc' }, { published_at: 'desc' }], limit: 80 },
   },
+  // Upper case before lower in code point order; one server shard's collation says otherwise.
+  { name: 'title, offset 3 limit 10', options: { orderBy: [{ title: 'asc' }], limit: 10, offset: 3 } },
+  { name: 'title desc, limit 10', options: { orderBy: [{ title: 'desc' }, { id: 'desc' }], limit: 10 } },
   {
     name: 'where status and score range',
     options: { where: { status: 'draft', score: { gte: 20, lt: 60 } } },

@@ -77,6 +77,11 @@ export interface Dialect {
   connect(url: DatabaseUrl, options?: ConnectOptions): Promise<Connection>;
   /** A table, column or index name as this backend quotes it: SQL words are names too. */
   quoteId(name: string): string;
+  /**
+   * A text column as an ORDER BY term comparing byte for byte (UTF-8, so by code point), whatever
+   * the column's or database's collation: results merged from several databases need one order.
+   */
+  binaryOrder(column: string): string;
   /** Throws a config error for a URL this backend cannot use, without connecting. */
   checkUrl(url: DatabaseUrl): void;
   /** A driver error that is a constraint refusing one row (unique, check, not null), as its outcome. */

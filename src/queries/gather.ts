@@ -7,7 +7,8 @@ type Rec = Record<string, unknown>;
 /**
  * Records of `model` from several databases (the shards a query may touch), merged into the
  * order one database would give them: each is asked for its first offset + limit records in
- * that order, in parallel, and offset and limit then apply to the merged list.
+ * that order, in parallel, and offset and limit then apply to the merged list. Text is ordered
+ * byte for byte in each (code point order), whatever each database's collation.
  */
 export async function gatherRecords(
   accesses: readonly Access[],
@@ -19,7 +20,12 @@ export async function gatherRecords(
   const each = limit === undefined ? undefined : Math.min(Number.MAX_SAFE_INTEGER, limit + offset);
   const lists = await Promise.all(
     accesses.map((a) =>
-      selectRecords(a, model, { where: options.where, orderBy: options.orderBy, limit: each }),
+      selectRecords(a, model, {
+        where: options.where,
+        orderBy: options.orderBy,
+        limit: each,
+        binaryText: true,
+      }),
     ),
   );
   const merged = lists.flat().sort(comparator(model, orderTerms(model, options.orderBy)));

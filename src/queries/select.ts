@@ -14,6 +14,14 @@ export interface FindOptions {
   readonly limit?: number;
   readonly offset?: number;
   readonly include?: readonly string[];
+  /** Text ordered byte for byte whatever the collation, for results merged across databases. */
+  readonly binaryText?: boolean;
+}
+
+const TEXT_KINDS = new Set(['text', 'email', 'enum']);
+
+function kindOf(model: AnyModel, field: string): string | undefined {
+  return model.fields.find((f) => f.name === field)?.type.kind;
 }
 
 // LIMIT is required before OFFSET on SQLite and MySQL: "all of them".
@@ -38,7 +46,12 @@ export async function selectRecords(
     for (const [field, direction] of order) {
       if (model.fields.find((f) => f.name === field)?.optional)
         s = s.orderBy(sql`${sql.ref(field)} is null`, direction === 'asc' ? 'desc' : 'asc');
-      s = s.orderBy(field, direction);
+      s = s.orderBy(
+        options.binaryText && TEXT_KINDS.has(kindOf(model, field) ?? '')
+          ? sql.raw(access.conn.dialect.binaryOrder(field))
+          : field,
+        direction,
+      );
     }
     if (limit !== undefined || offset !== undefined) s = s.limit(limit ?? NO_LIMIT).offset(offset ?? 0);
     return s;

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { type Distdb, defineModel, f, openDistdb } from 'distdb';
+import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { serverDatabases, tempDir } from './deployments.js';
 import { POSTGRES_NODES, SERVERS, type ServerBackend, serverAvailable } from './servers.js';
@@ -107,25 +109,52 @@ export function shardBackends(): ShardBackend[] {
       databases: async () => {
         const [n0, n1, n2] = POSTGRES_NODES as [ServerBackend, ServerBackend, ServerBackend];
         const a = await serverDatabases(n0, ['default', 'people', 'articles_0', 'notes_a']);
-        const b = await serverDatabases(n1, ['articles_1', 'people_b']);
+        const b = await serverDatabases(n1, ['people_b']);
+        // One shard whose database orders text by English rules, not by code point.
+        const english = await icuDatabase(n1, 'en-US');
         const c = await serverDatabases(n2, ['articles_2']);
         const m = await serverDatabases(mysql, ['articles_3', 'notes_b']);
         const p = await serverDatabases(n0, PLAIN_ALIASES);
         const { drop: _a, ...ua } = a;
         const { drop: _b, ...ub } = b;
         const { drop: _c, ...uc } = c;
+        ub.articles_1 = english.url;
         const { drop: _m, ...um } = m;
         const { drop: _p, ...plain } = p;
         return {
           sharded: { ...ua, ...ub, ...uc, ...um },
           plain,
           drop: async () => {
-            for (const d of [a, b, c, m, p]) await d.drop();
+            for (const d of [a, b, english, c, m, p]) await d.drop();
           },
         };
       },
     },
   ];
+}
+
+/** A PostgreSQL database whose collation is an ICU locale's. */
+async function icuDatabase(
+  server: ServerBackend,
+  locale: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `distdb_t_${randomBytes(4).toString('hex')}_icu`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: `${server.adminUrl}/postgres` });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(
+    `CREATE DATABASE ${name} LOCALE_PROVIDER icu ICU_LOCALE '${locale}' LOCALE 'C.UTF-8' TEMPLATE template0`,
+  );
+  return {
+    url: `${server.adminUrl}/${name}`,
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
 }
 
 export interface ShardDeployment {

@@ -11,6 +11,7 @@ export const mysqlDialect: Dialect = {
   capabilities: { transactionalDdl: false, embedded: false, overlappingWrites: false },
   // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
   quoteId,
+  binaryOrder: (column) => `${quoteId(column)} COLLATE utf8mb4_bin`,
   ddl: async (op) => (await import('./ddl.js')).ddl(op),
   connect(url, options) {
     return MysqlConnection.open(mysqlDialect, url, options);

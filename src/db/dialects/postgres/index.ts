@@ -9,6 +9,7 @@ export const postgresDialect: Dialect = {
   capabilities: { transactionalDdl: true, embedded: false, overlappingWrites: true },
   // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
   quoteId,
+  binaryOrder: (column) => `${quoteId(column)} COLLATE "C"`,
   ddl: async (op) => (await import('./ddl.js')).ddl(op),
   connect(url, options) {
     return PostgresConnection.open(postgresDialect, url, options);

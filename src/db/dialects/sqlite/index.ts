@@ -11,6 +11,7 @@ export const sqliteDialect: Dialect = {
   capabilities: { transactionalDdl: true, embedded: true, overlappingWrites: false },
   // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
   quoteId,
+  binaryOrder: (column) => `${quoteId(column)} COLLATE BINARY`,
   ddl: async (op) => (await import('./ddl.js')).ddl(op),
   async connect(url, options) {
     return new SqliteConnection(sqliteDialect, url, options);
