@@ -31,7 +31,8 @@ export async function findRecords(
   const [only] = accesses;
   const records =
     accesses.length === 1 && only
-      ? await selectRecords(only, model, options)
+      ? // A sharded model orders text one way, however many shards a query asks.
+        await selectRecords(only, model, { ...options, binaryText: ctx.shards(model) !== undefined })
       : await gatherRecords(accesses, model, options);
   if (options.include?.length) await includeRelations(ctx, model, records, options.include);
   return records;
