@@ -1,10 +1,12 @@
-import type { Connection } from '../db/dialect.js';
+import type { Connection, Row } from '../db/dialect.js';
 import type { AnyModel, FieldDef } from '../models/model.js';
 import { SHARD_KEYS_TABLE } from '../schema/distdbTables.js';
+import { chunk } from '../util/chunk.js';
 import {
   type Access,
   build,
   type Group,
+  IDS_PER_QUERY,
   type IndexAccess,
   type IndexRef,
   type QueryContext,
@@ -79,13 +81,12 @@ async function openIndex(
     fields,
     rows: async (shard, ids) => {
       const at = await access(shard, 'read');
-      const q = await build(at, (k) =>
-        k
-          .selectFrom(model.table.name)
-          .selectAll()
-          .where(key, 'in', [...ids]),
-      );
-      return new Map((await run(at, q)).rows.map((r) => [Number(r[key]), r]));
+      const found = new Map<number, Row>();
+      for (const part of chunk([...ids], IDS_PER_QUERY)) {
+        const q = await build(at, (k) => k.selectFrom(model.table.name).selectAll().where(key, 'in', part));
+        for (const r of (await run(at, q)).rows) found.set(Number(r[key]), r);
+      }
+      return found;
     },
   };
 }

@@ -110,17 +110,14 @@ export async function release(ix: IndexAccess, shard: string, owners: readonly n
 /** Whether the record a claim names is in its shard and holds the value. */
 async function standing(ix: IndexAccess, clashes: { held: Held; field: FieldDef }[]): Promise<Set<string>> {
   const alive = new Set<string>();
-  const byShard = new Map<string, Held[]>();
-  for (const { held } of clashes) byShard.set(held.shard, [...(byShard.get(held.shard) ?? []), held]);
+  const byShard = new Map<string, number[]>();
+  for (const { held } of clashes) {
+    const owners = byShard.get(held.shard);
+    if (owners) owners.push(held.owner);
+    else byShard.set(held.shard, [held.owner]);
+  }
   const rows = new Map<string, Map<number, Row>>();
-  for (const [shard, held] of byShard)
-    rows.set(
-      shard,
-      await ix.rows(
-        shard,
-        held.map((h) => h.owner),
-      ),
-    );
+  for (const [shard, owners] of byShard) rows.set(shard, await ix.rows(shard, [...new Set(owners)]));
   for (const { held, field } of clashes) {
     const row = rows.get(held.shard)?.get(held.owner);
     if (row && claimOf(ix.model, field, row[field.name]) === held.claim) alive.add(held.claim);
