@@ -23,7 +23,7 @@ import { RecordApi } from './queries/api.js';
 import type { QueryContext } from './queries/context.js';
 import type { DatabaseFor } from './queries/database.js';
 import { placedAccess } from './queries/placedAccess.js';
-import { aliasesFor, type Placement, type Side } from './queries/placement.js';
+import { aliasesFor, placementOf, type Side } from './queries/placement.js';
 import { Tx } from './queries/transaction.js';
 import { checkRelations } from './routing/relations.js';
 import type { RoutingHints, Shards } from './routing/router.js';
@@ -156,15 +156,12 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     return aliasesFor(this.#placement, model, side, undefined).map((a) => this.checkAlias(a));
   }
 
-  readonly #placement: Placement = {
-    shards: (m) => this.shards(m),
-    alias: (m, side, hints) => (side === 'read' ? this.readAlias(m, hints) : this.writeAlias(m, hints)),
-  };
+  readonly #placement = placementOf(this);
 
   /** A sharded model has no database of its own: a read or write of it names its key. */
   #routed(model: AnyModel, decision: { value: string; router: string }): string {
-    const shards = this.shards(model);
-    if (shards && decision.router === 'fallback') {
+    const shards = decision.router === 'fallback' ? this.shards(model) : undefined;
+    if (shards) {
       throw new DistdbError(
         'usage',
         `${model.label} is sharded by ${shards.key} (${shards.databases.join(', ')}): which shard depends on the ${shards.key} of a record`,

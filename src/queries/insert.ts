@@ -1,6 +1,7 @@
 import { DistdbError, errorMessage } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import type { Validation } from '../models/validate.js';
+import type { Shards } from '../routing/router.js';
 import { scrub } from '../secrets.js';
 import type { RecordOutcome } from '../store/outcome.js';
 import {
@@ -42,10 +43,9 @@ interface Batch {
  * The database of a record. A sharded model's record without its key goes to the first shard:
  * the key is required, so validation refuses it there.
  */
-function aliasOf(ctx: QueryContext, model: AnyModel, record: unknown): string {
+function aliasOf(ctx: QueryContext, model: AnyModel, shards: Shards | undefined, record: unknown): string {
   const hints =
     typeof record === 'object' && record !== null ? (record as Record<string, unknown>) : undefined;
-  const shards = ctx.shards(model);
   const key = shards && hints?.[shards.key];
   if (shards && (key === undefined || key === null)) return shards.databases[0] as string;
   return ctx.writeAlias(model, hints);
@@ -59,10 +59,10 @@ function aliasOf(ctx: QueryContext, model: AnyModel, record: unknown): string {
 function batchesOf(ctx: QueryContext, model: AnyModel, records: readonly unknown[]): Batch[] {
   const batches: Batch[] = [];
   const open = new Map<string, Batch>();
-  const sharded = ctx.shards(model) !== undefined;
+  const shards = ctx.shards(model);
   for (const [p, record] of records.entries()) {
-    const alias = aliasOf(ctx, model, record);
-    const last = sharded ? open.get(alias) : batches[batches.length - 1];
+    const alias = aliasOf(ctx, model, shards, record);
+    const last = shards ? open.get(alias) : batches[batches.length - 1];
     if (last && last.alias === alias && last.positions.length < INSERT_MANY_BATCH) {
       last.positions.push(p);
       continue;

@@ -10,6 +10,18 @@ export interface Placement {
 
 export type Side = 'read' | 'write';
 
+/** The placement of a deployment that routes reads and writes and knows its sharded models. */
+export function placementOf(host: {
+  shards(model: AnyModel): Shards | undefined;
+  readAlias(model: AnyModel, hints?: RoutingHints): string;
+  writeAlias(model: AnyModel, hints?: RoutingHints): string;
+}): Placement {
+  return {
+    shards: (m) => host.shards(m),
+    alias: (m, side, hints) => (side === 'read' ? host.readAlias(m, hints) : host.writeAlias(m, hints)),
+  };
+}
+
 /**
  * The databases a query of `model` asks: its own; for a sharded model, the shards of `keys`
  * (values of the shard key), or every shard when the query does not say which keys.

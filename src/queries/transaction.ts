@@ -6,7 +6,7 @@ import type { RoutingHints, Shards } from '../routing/router.js';
 import { RecordApi } from './api.js';
 import type { Access, QueryContext } from './context.js';
 import { placedAccess } from './placedAccess.js';
-import type { Placement } from './placement.js';
+import { placementOf } from './placement.js';
 
 /** What a transaction needs of the deployment it runs in. */
 export interface TxHost {
@@ -71,10 +71,7 @@ export class Tx<DB = AnyDatabase> extends RecordApi<DB> {
       if (write !== alias) throw elsewhere(m, write);
       return alias;
     };
-    const place: Placement = {
-      shards: (m) => host.shards(m),
-      alias: (m, side, hints) => (side === 'read' ? host.readAlias(m, hints) : host.writeAlias(m, hints)),
-    };
+    const place = placementOf(host);
     // What this transaction's database holds is read in it, its own writes included.
     const access = async (other: string): Promise<Access> => {
       this.#check();
