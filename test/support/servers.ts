@@ -60,7 +60,7 @@ function probeScript(s: ServerBackend): string {
 }
 
 export async function describeServers(): Promise<string[]> {
-  return SERVERS.map((s) =>
+  return [...SERVERS, ...POSTGRES_NODES].map((s) =>
     serverAvailable(s)
       ? `[distdb tests] ${s.backend}: running server suites against ${shown(s.adminUrl)}`
       : `[distdb tests] NOTICE: ${s.backend} server not reachable at ${shown(s.adminUrl)}: its suites are SKIPPED (set CI=true to make this a failure)`,
