@@ -22,6 +22,7 @@ import { modelNamed } from './models/schemaGraph.js';
 import { RecordApi } from './queries/api.js';
 import type { QueryContext } from './queries/context.js';
 import type { DatabaseFor } from './queries/database.js';
+import { IdBlocks } from './queries/idBlocks.js';
 import { placedAccess } from './queries/placedAccess.js';
 import { aliasesFor, placementOf, type Side } from './queries/placement.js';
 import { Tx } from './queries/transaction.js';
@@ -157,6 +158,8 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   readonly #placement = placementOf(this);
+  /** The generated ids this deployment has drawn and not yet given. */
+  readonly idBlocks = new IdBlocks();
 
   /** A sharded model has no database of its own: a read or write of it names its key. */
   #routed(model: AnyModel, decision: { value: string; router: string }): string {
@@ -203,7 +206,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     return {
       models: this.models,
       model: (label) => this.model(label),
-      ...placedAccess(this.#placement, access),
+      ...placedAccess(this.#placement, access, this.idBlocks),
       writer: (m, record) => access(this.writeAlias(m, record ? { record } : {})),
       writerAt: (_m, alias) => access(alias),
       writeAlias: (m, record) => this.writeAlias(m, record ? { record } : {}),

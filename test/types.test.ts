@@ -96,6 +96,16 @@ describe('inferred record types', () => {
     expect(records).toHaveLength(4);
   });
 
+  it('a generated id may be left out on write and is always there on read', () => {
+    const Ticket = defineModel({
+      name: 'Ticket',
+      table: 'tickets',
+      fields: { id: f.id({ generated: true }), title: f.text() },
+    });
+    expectTypeOf<InferInput<typeof Ticket>>().toEqualTypeOf<{ title: string; id?: number }>();
+    expectTypeOf<InferRecord<typeof Ticket>>().toEqualTypeOf<{ id: number; title: string }>();
+  });
+
   it("the shop's records are inferred from its declarations too", () => {
     expectTypeOf<User>().toEqualTypeOf<{ id: number; name: string; email: string }>();
     expectTypeOf<Order>().toEqualTypeOf<{

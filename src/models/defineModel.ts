@@ -27,7 +27,8 @@ export type RecordOf<F extends Fields> = Simplify<
   }
 >;
 
-type Skippable<F> = IsOptional<F> extends true ? true : HasDefault<F>;
+type IsGenerated<F> = OptionsOf<F> extends { readonly generated: true } ? true : false;
+type Skippable<F> = IsOptional<F> extends true ? true : IsGenerated<F> extends true ? true : HasDefault<F>;
 
 /** The record as written: fields with a default, and optional ones, may be left out. */
 export type InputOf<F extends Fields> = Simplify<

@@ -45,6 +45,11 @@ const field = <TOut, TIn, TOptions, TTarget = unknown, TStored = TOut>(
   ...(target ? { target } : {}),
 });
 
+export interface IdOptions extends Omit<FieldOptions<number>, 'optional' | 'default' | 'unique'> {
+  /** Records may come without an id: distdb draws one in blocks, unique across shards. */
+  readonly generated?: boolean;
+}
+
 export interface TextOptions extends FieldOptions<string> {
   readonly minLength?: number;
   readonly maxLength?: number;
@@ -83,9 +88,12 @@ const patternSource = (p: RegExp | string | undefined) => (p instanceof RegExp ?
 
 /** Field builders: `f.text({ maxLength: 100 })`, `f.ref(Author)`, … */
 export const f = {
-  /** The primary key: a positive integer, given by the record. */
-  id: <const O extends Omit<FieldOptions<number>, 'optional' | 'default' | 'unique'>>(options?: O) =>
-    field<number, number, O>({ kind: 'id' }, options),
+  /**
+   * The primary key: a positive integer, given by the record; with `generated: true` a record
+   * may leave it out, and distdb gives it one, unique across every database of the model.
+   */
+  id: <const O extends IdOptions>(options?: O) =>
+    field<number, number, O>({ kind: 'id', ...(options?.generated ? { generated: true } : {}) }, options),
   integer: <const O extends NumberOptions>(options?: O) =>
     field<number, number, O>({ kind: 'integer', min: options?.min, max: options?.max }, options),
   text: <const O extends TextOptions>(options?: O) =>

@@ -6,7 +6,11 @@ import type { FailureCode } from './failureCodes.js';
  * constraint, generated test data and (for references) the cross-database existence check.
  */
 export type FieldKind =
-  | { readonly kind: 'id' }
+  | {
+      readonly kind: 'id';
+      /** Records may come without an id: distdb draws one (see queries/idBlocks). */
+      readonly generated?: boolean;
+    }
   | { readonly kind: 'integer'; readonly min?: number; readonly max?: number }
   | {
       readonly kind: 'text';

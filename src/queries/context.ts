@@ -10,6 +10,8 @@ import type { Side } from './placement.js';
 export interface Access {
   readonly alias: string;
   readonly conn: Connection;
+  /** Set for the database of an open transaction: work there is part of it. */
+  readonly inTransaction?: boolean;
 }
 
 /** Reads the rows of `ids` in `shard`, to tell a claim whose record is there from one left behind. */
@@ -56,6 +58,8 @@ export interface QueryContext {
   writer(model: AnyModel, record?: Readonly<Record<string, unknown>>): Promise<Access>;
   /** The shard `alias` of `model` to write a record found there (by the index, say). */
   writerAt(model: AnyModel, alias: string): Promise<Access>;
+  /** `count` fresh ids of a model whose ids are generated, unique across its databases. */
+  ids(model: AnyModel, count: number): Promise<number[]>;
   /** The global unique index of a sharded model with unique values other than its key's. */
   index(model: AnyModel): IndexRef | undefined;
   /** The alias `writer` would give, found without waiting (it is asked once per record). */

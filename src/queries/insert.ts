@@ -12,6 +12,7 @@ import {
   type ReferenceReader,
 } from '../store/writeRecords.js';
 import { guarded, type IndexAccess, type QueryContext } from './context.js';
+import { withIds } from './idBlocks.js';
 import { claimAll, releaseOwn, takenValues } from './uniqueIndex.js';
 
 /** Records per transaction in insertMany: fewer commits (each one a sync to disk) than records. */
@@ -91,9 +92,10 @@ interface Progress {
 export async function insertRecords(
   ctx: QueryContext,
   model: AnyModel,
-  records: readonly unknown[],
+  input: readonly unknown[],
   call: 'insert' | 'insertMany' = 'insertMany',
 ): Promise<RecordOutcome[]> {
+  const records = await withIds(model, input, (n) => ctx.ids(model, n));
   const progress: Progress = { outcomes: new Array(records.length), decided: 0 };
   const batches = batchesOf(ctx, model, records);
   const lanes = ctx.shards(model) ? byDatabase(batches) : [batches];

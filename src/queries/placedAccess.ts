@@ -1,4 +1,4 @@
-import type { Connection, Row } from '../db/dialect.js';
+import type { Row } from '../db/dialect.js';
 import type { AnyModel, FieldDef } from '../models/model.js';
 import { SHARD_KEYS_TABLE } from '../schema/distdbTables.js';
 import { chunk } from '../util/chunk.js';
@@ -12,6 +12,8 @@ import {
   type QueryContext,
   run,
 } from './context.js';
+import { drawBlock, highestId, type IdBlocks, type IdSource } from './idBlocks.js';
+import { ensureOwnTable } from './ownTables.js';
 import { aliasesFor, type Placement, type Side, valuesByDatabase } from './placement.js';
 import { globalFields, locate } from './uniqueIndex.js';
 
@@ -21,9 +23,11 @@ type Reach = (alias: string, side: Side) => Promise<Access>;
 export function placedAccess(
   place: Placement,
   access: Reach,
-): Pick<QueryContext, 'shards' | 'readers' | 'groups' | 'index'> {
+  blocks: IdBlocks,
+): Pick<QueryContext, 'shards' | 'readers' | 'groups' | 'index' | 'ids'> {
   const index = (model: AnyModel) => indexOf(place, access, model);
   return {
+    ids: (model, count) => idsOf(place, access, blocks, model, count),
     shards: (model) => place.shards(model),
     readers: (model, keys) =>
       Promise.all(aliasesFor(place, model, 'read', keys).map((a) => access(a, 'read'))),
@@ -44,26 +48,31 @@ export function placedAccess(
   };
 }
 
+/**
+ * Ids drawn where the model's index is (a sharded model) or in its own database. Inside a
+ * transaction of that database they are drawn in the transaction and not kept for later: a
+ * rollback gives them back.
+ */
+async function idsOf(place: Placement, access: Reach, blocks: IdBlocks, model: AnyModel, count: number) {
+  const shards = place.shards(model);
+  const source: IdSource = {
+    access: await access(shards ? shards.index : place.alias(model, 'write'), 'write'),
+    highest: async () =>
+      highestId(
+        model,
+        await Promise.all(aliasesFor(place, model, 'write', undefined).map((a) => access(a, 'write'))),
+      ),
+  };
+  if (!source.access.inTransaction) return blocks.take(model, count, (n) => drawBlock(source, model, n));
+  const first = await drawBlock(source, model, count);
+  return Array.from({ length: count }, (_, i) => first + i);
+}
+
 function indexOf(place: Placement, access: Reach, model: AnyModel): IndexRef | undefined {
   const shards = place.shards(model);
   const fields = shards ? globalFields(model, shards) : [];
   if (!shards || fields.length === 0) return undefined;
   return { fields, open: () => openIndex(access, model, shards.index, fields) };
-}
-
-/** Index databases whose table is known to be there. */
-const ready = new WeakSet<Connection>();
-
-/** The index's table, made on first use (under the migration lock, so two processes make it once). */
-async function ensureTable(conn: Connection): Promise<void> {
-  if (ready.has(conn)) return;
-  if (!(await conn.tableExists(SHARD_KEYS_TABLE.name))) {
-    await conn.withLock('distdb_migrate', async () => {
-      for (const sql of await conn.dialect.ddl({ kind: 'createTable', table: SHARD_KEYS_TABLE }))
-        await conn.execute(sql);
-    });
-  }
-  ready.add(conn);
 }
 
 async function openIndex(
@@ -73,7 +82,7 @@ async function openIndex(
   fields: readonly FieldDef[],
 ): Promise<IndexAccess> {
   const ia = await access(alias, 'write');
-  await ensureTable(ia.conn);
+  await ensureOwnTable(ia.conn, SHARD_KEYS_TABLE);
   const key = model.table.primaryKey;
   return {
     access: ia,

@@ -5,6 +5,7 @@ import type { AnyModel } from '../models/model.js';
 import type { RoutingHints, Shards } from '../routing/router.js';
 import { RecordApi } from './api.js';
 import type { Access, QueryContext } from './context.js';
+import type { IdBlocks } from './idBlocks.js';
 import { placedAccess } from './placedAccess.js';
 import { placementOf } from './placement.js';
 
@@ -16,6 +17,8 @@ export interface TxHost {
   writeAlias(model: AnyModel, hints?: RoutingHints): string;
   shards(model: AnyModel): Shards | undefined;
   connection(alias: string): Promise<Connection>;
+  /** The ids the deployment has drawn and not yet given. */
+  readonly idBlocks: IdBlocks;
   checkSchema(model?: AnyModel): Promise<void>;
 }
 
@@ -75,12 +78,14 @@ export class Tx<DB = AnyDatabase> extends RecordApi<DB> {
     // What this transaction's database holds is read in it, its own writes included.
     const access = async (other: string): Promise<Access> => {
       this.#check();
-      return other === alias ? { alias, conn } : { alias: other, conn: await host.connection(other) };
+      return other === alias
+        ? { alias, conn, inTransaction: true }
+        : { alias: other, conn: await host.connection(other) };
     };
     return {
       models: host.models,
       model: (label) => host.model(label),
-      ...placedAccess(place, access),
+      ...placedAccess(place, access, host.idBlocks),
       writer: async (m, record) => ({ alias: writeAlias(m, record), conn }),
       writerAt: async (m, other) => {
         this.#check();

@@ -101,3 +101,17 @@ export const SHARD_KEYS_TABLE: TableDef = {
   ],
   indexes: [{ name: 'distdb_shard_keys_owner_idx', columns: ['model', 'shard', 'owner'] }],
 };
+
+/**
+ * Where generated ids come from (`f.id({ generated: true })`): per model, the next id not yet
+ * handed out. A process takes a block of ids at a time, so ids are unique across every database
+ * of the model without a round trip per record.
+ */
+export const ID_BLOCKS_TABLE: TableDef = {
+  name: 'distdb_id_blocks',
+  primaryKey: 'model',
+  columns: [
+    { name: 'model', type: { kind: 'varchar', length: MODEL_NAME_LENGTH } },
+    { name: 'next_id', type: { kind: 'bigint' } },
+  ],
+};

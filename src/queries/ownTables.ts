@@ -1,0 +1,19 @@
+import type { Connection } from '../db/dialect.js';
+import type { TableDef } from '../schema/tableDef.js';
+
+/** distdb's own tables known to be in a database, by connection. */
+const ready = new WeakMap<Connection, Set<string>>();
+
+/** One of distdb's own tables, made on first use (under the migration lock, so two processes make it once). */
+export async function ensureOwnTable(conn: Connection, table: TableDef): Promise<void> {
+  const known = ready.get(conn) ?? new Set<string>();
+  ready.set(conn, known);
+  if (known.has(table.name)) return;
+  if (!(await conn.tableExists(table.name))) {
+    await conn.withLock('distdb_migrate', async () => {
+      if (await conn.tableExists(table.name)) return;
+      for (const sql of await conn.dialect.ddl({ kind: 'createTable', table })) await conn.execute(sql);
+    });
+  }
+  known.add(table.name);
+}
