@@ -28,6 +28,9 @@ import {
   Writer,
 } from './support/shardSchema.js';
 
+/** Records an indexed insertMany claims at a time (CLAIM_WINDOW of src/queries/insert.ts). */
+const CLAIM_WINDOW = 50_000;
+
 const WRITERS = Array.from({ length: 12 }, (_, i) => ({
   id: i + 1,
   name: `Writer ${i + 1}`,
@@ -245,6 +248,31 @@ for (const backend of shardBackends()) {
       expect(x1.map((o) => o.ok)).toEqual([true, false]);
     });
 
+    it('an insertMany past one claim window decides values across windows as one database', async () => {
+      const n = CLAIM_WINDOW + 10;
+      const writers = Array.from({ length: n }, (_, i) => ({
+        id: 100_000 + i,
+        name: `Bulk ${i}`,
+        email: `bulk${i}@example.com`,
+      }));
+      // Refused in the first window (bad name): its email is free for the second.
+      writers[CLAIM_WINDOW - 2] = { ...(writers[CLAIM_WINDOW - 2] as (typeof writers)[number]), name: '' };
+      const at = (i: number) => writers[i] as (typeof writers)[number];
+      writers[CLAIM_WINDOW + 1] = { ...at(CLAIM_WINDOW + 1), email: 'BULK10@example.com' };
+      writers[CLAIM_WINDOW + 2] = { ...at(CLAIM_WINDOW + 2), email: at(CLAIM_WINDOW - 2).email };
+      writers[CLAIM_WINDOW + 3] = { ...at(CLAIM_WINDOW + 3), id: 100_020 };
+      const [a, b] = await both((db) => db.insertMany(Writer, writers));
+      expect(a).toEqual(b);
+      const refusedAt = a.flatMap((o, i) => (o.ok ? [] : [[i, o.code]]));
+      expect(refusedAt).toEqual([
+        [CLAIM_WINDOW - 2, 'invalid_name'],
+        [CLAIM_WINDOW + 1, 'duplicate_email'],
+        [CLAIM_WINDOW + 3, 'duplicate_id'],
+      ]);
+      const [c1, c2] = await both((db) => db.count(Writer));
+      expect(c1).toBe(c2);
+    });
+
     it('a shard key is not changed by an update; ids and slugs of deleted records are free again', async () => {
       const { sharded } = deployment();
       expect(await sharded.update(Story, 43, { writer_id: 2 })).toMatchObject({
@@ -299,7 +327,7 @@ for (const backend of shardBackends()) {
       expect(new Set(outcomes.filter((o) => !o.ok).map((o) => (o.ok ? '' : o.code)))).toEqual(
         new Set(['duplicate_email']),
       );
-      expect(await sharded.count(Writer, { where: { id: { gte: 2000 } } })).toBe(1);
+      expect(await sharded.count(Writer, { where: { id: { gte: 2000, lt: 3000 } } })).toBe(1);
       // Two deployments on the same servers' databases (two processes, say), 16 writers each.
       // (Two in one process on one SQLite file would wait on each other's locks in one thread.)
       if (backend.name === 'sqlite') return;
@@ -312,7 +340,7 @@ for (const backend of shardBackends()) {
         }));
         const raced = await Promise.all(writers.map((w, i) => (i % 2 ? other : sharded).insert(Writer, w)));
         expect(raced.filter((o) => o.ok)).toHaveLength(1);
-        expect(await sharded.count(Writer, { where: { id: { gte: 3000 } } })).toBe(1);
+        expect(await sharded.count(Writer, { where: { id: { gte: 3000, lt: 4000 } } })).toBe(1);
       } finally {
         await other.close();
       }

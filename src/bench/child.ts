@@ -5,6 +5,7 @@ import { simulate } from '../simulation/simulate.js';
 import { runLibraryJob } from './libraryJob.js';
 import { plainLimit } from './plainLimit.js';
 import { rawBaseline } from './rawBaseline.js';
+import { runShardedJob } from './shardedJob.js';
 import type { BenchJob, ChildResult } from './types.js';
 
 /**
@@ -12,6 +13,7 @@ import type { BenchJob, ChildResult } from './types.js';
  */
 async function main(job: BenchJob): Promise<ChildResult> {
   if (job.kind === 'library') return runLibraryJob(job);
+  if (job.kind === 'sharded') return runShardedJob(job);
   if (job.kind === 'raw' || job.kind === 'limit') {
     const r =
       job.kind === 'raw'

@@ -42,6 +42,12 @@ export function userRecords(n: number): UserRecord[] {
   return gen.rangeOf('users', 0, n).map((g) => g.record as UserRecord);
 }
 
+/** Products 1..n, all valid. */
+export function productRecords(n: number): object[] {
+  const gen = new Generator({ seed: 7, invalidRatio: 0, counts: { products: n } });
+  return gen.rangeOf('products', 0, n).map((g) => g.record as object);
+}
+
 /** Users seeded for `find`: half as many as the orders found, each found order's user among them. */
 export const seededUsers = (found: number) => Math.max(1, Math.floor(found / 2));
 /** Orders seeded for `find`: twice the orders found. */

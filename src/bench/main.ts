@@ -7,13 +7,15 @@ import pg from 'pg';
 import { openDistdb } from '../distdb.js';
 import { shopSchema } from '../examples/shop/schema.js';
 import { type LibraryRow, libraryRows, libraryTable } from './libraryRows.js';
+import { shardedRows, shardedTable } from './shardedRows.js';
 import { measureSize, median, SIZE_HEADER, type SizeDeployment } from './sizeRows.js';
 import type { BenchJob, ChildResult } from './types.js';
 
 /**
  * `npm run bench`: distdb against the plain-driver limit and the like-for-like raw baseline,
  * measured in the same run, per backend, at several sizes and thread counts; the canonical run's whole-process time; peak RSS;
- * then the library API's rows beside their plain-driver equivalents (libraryRows.ts). Prints a
+ * then the library API's rows beside their plain-driver equivalents (libraryRows.ts), and a
+ * sharded model beside the same model in one database (shardedRows.ts). Prints a
  * table and writes bench-results/bench-<time>.json. Targets are reported, not asserted.
  */
 interface BenchArgs {
@@ -183,12 +185,14 @@ async function main(): Promise<void> {
     }
   }
   for (const line of libraryTable(library, REPEAT, QUICK)) log(line);
+  const sharded = await shardedRows({ repeat: REPEAT, quick: QUICK, runChild });
+  if (sharded) for (const line of shardedTable(sharded, REPEAT)) log(line);
   const outDir = 'bench-results';
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(
     file,
-    `${JSON.stringify({ quick: QUICK, repeat: REPEAT, results, canonical, library }, null, 2)}\n`,
+    `${JSON.stringify({ quick: QUICK, repeat: REPEAT, results, canonical, library, sharded }, null, 2)}\n`,
   );
   log(`wrote ${file}`);
 }

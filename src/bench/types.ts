@@ -23,7 +23,20 @@ export type BenchJob =
       readonly threads: number;
       readonly spec: GeneratorSpec;
     }
-  | LibraryJob;
+  | LibraryJob
+  | ShardedJob;
+
+/**
+ * One sharded-row measurement (shardedRows.ts): insertMany of a shop model's records into a
+ * deployment, with the model sharded (`sharding` set) or in one database.
+ */
+export interface ShardedJob {
+  readonly kind: 'sharded';
+  readonly model: 'User' | 'Product';
+  readonly urls: Record<string, string>;
+  readonly sharding?: Record<string, unknown>;
+  readonly records: number;
+}
 
 /** One library-API measurement (libraryRows.ts): distdb's call, or the plain driver's equivalent. */
 export interface LibraryJob {

@@ -18,6 +18,12 @@ import { claimAll, releaseOwn, takenValues } from './uniqueIndex.js';
 /** Records per transaction in insertMany: fewer commits (each one a sync to disk) than records. */
 export const INSERT_MANY_BATCH = 10_000;
 
+/**
+ * Records of an indexed sharded model an insertMany claims and writes at a time: its memory stays
+ * bounded, and a window's claims are settled (landed, or given back) before the next one asks.
+ */
+export const CLAIM_WINDOW = 50_000;
+
 /** References are looked up where each referenced model is read: in a sharded one, in the shards of the values. */
 export function referenceReader(ctx: QueryContext): ReferenceReader {
   return async (label) => {
@@ -57,12 +63,12 @@ function aliasOf(ctx: QueryContext, model: AnyModel, shards: Shards | undefined,
  * grouped by shard instead, in input order within each: records of two shards never share a
  * unique value (equal keys share a shard), so the outcomes are the same.
  */
-function batchesOf(ctx: QueryContext, model: AnyModel, records: readonly unknown[]): Batch[] {
+function batchesOf(ctx: QueryContext, model: AnyModel, window: Window): Batch[] {
   const batches: Batch[] = [];
   const open = new Map<string, Batch>();
   const shards = ctx.shards(model);
-  for (const [p, record] of records.entries()) {
-    const alias = aliasOf(ctx, model, shards, record);
+  for (let p = window.from; p < window.to; p++) {
+    const alias = aliasOf(ctx, model, shards, window.records[p]);
     const last = shards ? open.get(alias) : batches[batches.length - 1];
     if (last && last.alias === alias && last.positions.length < INSERT_MANY_BATCH) {
       last.positions.push(p);
@@ -87,7 +93,8 @@ interface Progress {
  * are checked, and every outcome is in its input position. A batch is validated while the one
  * before it commits: validation and reference checks do not depend on what earlier batches
  * wrote; unique values are decided at commit, in order. A sharded model's shards are written
- * at once, each its batches in order.
+ * at once, each its batches in order; with a global index, window by window (CLAIM_WINDOW).
+ * Records of a model with generated ids that come without one are given one first.
  */
 export async function insertRecords(
   ctx: QueryContext,
@@ -97,28 +104,53 @@ export async function insertRecords(
 ): Promise<RecordOutcome[]> {
   const records = await withIds(model, input, (n) => ctx.ids(model, n));
   const progress: Progress = { outcomes: new Array(records.length), decided: 0 };
-  const batches = batchesOf(ctx, model, records);
+  const indexed = ctx.index(model);
+  const ix = indexed ? await indexed.open() : undefined;
+  const step = ix ? CLAIM_WINDOW : records.length;
+  for (let from = 0; from < records.length; from += step) {
+    const window = { records, from, to: Math.min(records.length, from + step) };
+    const failed = await insertWindow(ctx, model, window, progress, ix).catch(
+      (err: unknown): LaneFailure => ({ err, alias: undefined }),
+    );
+    if (failed) {
+      const total = { decided: progress.decided, total: records.length };
+      throw partly(failed.err, failed.alias, call === 'insert' ? undefined : total);
+    }
+  }
+  return progress.outcomes;
+}
+
+/** Records `from` up to `to` of an insertMany's. */
+interface Window {
+  readonly records: readonly unknown[];
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The records of a window claimed (for an indexed model), then written, lane by lane. */
+async function insertWindow(
+  ctx: QueryContext,
+  model: AnyModel,
+  window: Window,
+  progress: Progress,
+  ix: IndexAccess | undefined,
+): Promise<LaneFailure | undefined> {
+  const batches = batchesOf(ctx, model, window);
   const lanes = ctx.shards(model) ? byDatabase(batches) : [batches];
   const readRef = referenceReader(ctx);
   const fresh = (b: Batch) =>
     prepareRecords(
       model,
-      b.positions.map((p) => records[p]),
+      b.positions.map((p) => window.records[p]),
       readRef,
     );
-  const ix = ctx.index(model);
-  const claimed = ix ? await claimValues(await ix.open(), batches, fresh) : undefined;
+  const claimed = ix ? await claimValues(ix, batches, fresh) : undefined;
   const prepare = claimed ? async (b: Batch) => claimed.prepared.get(b) as PreparedBatch : fresh;
   // Every lane runs to its end or its failure before one is reported: none is left writing.
   const failures = await Promise.all(lanes.map((lane) => writeLane(ctx, lane, prepare, progress)));
   // A record that claimed its values and was then not written gives them back.
   if (claimed) await claimed.releaseUnwritten(progress.outcomes);
-  const failed = failures.find((f) => f !== undefined);
-  if (failed) {
-    const total = { decided: progress.decided, total: records.length };
-    throw partly(failed.err, failed.alias, call === 'insert' ? undefined : total);
-  }
-  return progress.outcomes;
+  return failures.find((f) => f !== undefined);
 }
 
 function byDatabase(batches: readonly Batch[]): Batch[][] {

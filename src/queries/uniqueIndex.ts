@@ -14,6 +14,8 @@ export const CLAIM_LEASE_MS = 30_000;
 const RECHECK_MS = 25;
 /** Digests per statement. */
 const KEYS_PER_QUERY = 1_000;
+/** Claims per insert: a batch of this size goes in as one plain INSERT when none is taken. */
+const CLAIMS_PER_INSERT = 10_000;
 
 /**
  * The fields a sharded model's shards cannot keep unique themselves: all but the shard key,
@@ -44,18 +46,30 @@ interface Held {
   readonly claimedAt: number;
 }
 
-/** Each candidate's claims, computed once: a candidate is asked about them in every round. */
-const claimCache = new WeakMap<object, { claim: string; field: FieldDef }[]>();
+type Claims = { claim: string; field: FieldDef }[];
 
-function claimsOf(ix: IndexAccess, c: { row: Row }): { claim: string; field: FieldDef }[] {
-  const known = claimCache.get(c);
-  if (known) return known;
-  const claims = ix.fields.flatMap((field) => {
+/** The claims of a record's unique values (none for absent ones). */
+function claimsOf(ix: IndexAccess, c: { row: Row }): Claims {
+  return ix.fields.flatMap((field) => {
     const value = c.row[field.name];
     return value === undefined || value === null ? [] : [{ claim: claimOf(ix.model, field, value), field }];
   });
-  claimCache.set(c, claims);
-  return claims;
+}
+
+/**
+ * `claimsOf`, computed once per candidate for one claimAll: a candidate is asked about them in
+ * every round. A plain map, dropped with the call (a weak map's entries cost the collector more).
+ */
+function memoClaims(ix: IndexAccess): (c: Candidate) => Claims {
+  const known = new Map<Candidate, Claims>();
+  return (c) => {
+    let claims = known.get(c);
+    if (!claims) {
+      claims = claimsOf(ix, c);
+      known.set(c, claims);
+    }
+    return claims;
+  };
 }
 
 async function heldClaims(ix: IndexAccess, claims: readonly string[]): Promise<Map<string, Held>> {
@@ -159,9 +173,10 @@ export async function claimAll(
 ): Promise<{ refused: Map<number, Issue>; won: Map<string, number> }> {
   const refused = new Map<number, Issue>();
   const won = new Map<string, Candidate>();
+  const claims = memoClaims(ix);
   let pending = [...candidates];
   while (pending.length > 0) {
-    const round = await claimRound(ix, pending, won, refused);
+    const round = await claimRound(ix, claims, pending, won, refused);
     if (round.length === pending.length) await new Promise((r) => setTimeout(r, RECHECK_MS));
     pending = round;
   }
@@ -199,15 +214,16 @@ export async function takenValues(
 /** One round: returns the candidates to try again (a value still being landed elsewhere, or one an earlier candidate of this round asked for). */
 async function claimRound(
   ix: IndexAccess,
+  claimsOf: (c: Candidate) => Claims,
   pending: readonly Candidate[],
   won: Map<string, Candidate>,
   refused: Map<number, Issue>,
 ): Promise<Candidate[]> {
-  const { trying, later } = firstAskers(ix, pending, won, refused);
+  const { trying, later } = firstAskers(claimsOf, pending, won, refused);
   const now = Date.now();
-  const { taken, held } = await insertClaims(ix, trying, now);
+  const { taken, held } = await insertClaims(ix, claimsOf, trying, now);
   const clashes = trying.flatMap((c) =>
-    claimsOf(ix, c).flatMap(({ claim, field }) => {
+    claimsOf(c).flatMap(({ claim, field }) => {
       const h = held.get(claim);
       return taken.has(claim) && h && !(h.shard === c.shard && h.owner === c.owner)
         ? [{ held: h, field, c }]
@@ -218,7 +234,7 @@ async function claimRound(
   const lost = new Set<Candidate>();
   // A value whose claim was given back between the insert and the look: asked for again.
   const waiting = new Set(
-    trying.filter((c) => claimsOf(ix, c).some((x) => taken.has(x.claim) && !held.has(x.claim))),
+    trying.filter((c) => claimsOf(c).some((x) => taken.has(x.claim) && !held.has(x.claim))),
   );
   for (const { held: h, field, c } of clashes) {
     if (lost.has(c)) continue;
@@ -231,7 +247,7 @@ async function claimRound(
   for (const c of trying) {
     if (lost.has(c)) await releaseOwn(ix, c);
     else if (waiting.has(c)) again.push(c);
-    else for (const x of claimsOf(ix, c)) won.set(x.claim, c);
+    else for (const x of claimsOf(c)) won.set(x.claim, c);
   }
   return again.sort((a, b) => a.position - b.position);
 }
@@ -241,7 +257,7 @@ async function claimRound(
  * candidate of the call won is refused, one that shares a value with an asker waits its turn.
  */
 function firstAskers(
-  ix: IndexAccess,
+  claimsOf: (c: Candidate) => Claims,
   pending: readonly Candidate[],
   won: ReadonlyMap<string, Candidate>,
   refused: Map<number, Issue>,
@@ -250,7 +266,7 @@ function firstAskers(
   const trying: Candidate[] = [];
   const later: Candidate[] = [];
   for (const c of pending) {
-    const claims = claimsOf(ix, c);
+    const claims = claimsOf(c);
     const winner = claims.find((x) => won.has(x.claim));
     if (winner) refused.set(c.position, duplicate(winner.field, c.row[winner.field.name]));
     else if (claims.some((x) => asked.has(x.claim))) later.push(c);
@@ -265,11 +281,12 @@ function firstAskers(
 /** Inserts the askers' claims in order; the values already claimed, and who holds them. */
 async function insertClaims(
   ix: IndexAccess,
+  claimsOf: (c: Candidate) => Claims,
   trying: readonly Candidate[],
   now: number,
 ): Promise<{ taken: Set<string>; held: Map<string, Held> }> {
   const rows = trying.flatMap((c) =>
-    claimsOf(ix, c).map((x) => ({
+    claimsOf(c).map((x) => ({
       claim: x.claim,
       model: ix.model.label,
       shard: c.shard,
@@ -277,7 +294,9 @@ async function insertClaims(
       claimed_at: now,
     })),
   );
-  const writes = rows.length > 0 ? await ix.access.conn.insertBatch(KEYS, rows) : [];
+  // Askers of one round share no value, so the parts may go in at once, each as one statement.
+  const parts = chunk(rows, CLAIMS_PER_INSERT);
+  const writes = (await Promise.all(parts.map((part) => ix.access.conn.insertBatch(KEYS, part)))).flat();
   const taken = new Set(rows.filter((_, i) => !writes[i]?.ok).map((r) => r.claim));
   return { taken, held: await heldClaims(ix, [...taken]) };
 }
