@@ -66,7 +66,8 @@ export interface RunReport {
   recordsPerSecond: number;
   totals: Counts & { successRate: number };
   databases: Record<string, DatabaseReport>;
-  models: Record<string, Counts & { database: string }>;
+  /** `database`: the model's database; for a sharded model its shards, comma-separated, also listed in `shards`. */
+  models: Record<string, Counts & { database: string; shards?: string[] }>;
   threadStats: ThreadReport[];
   failuresByCode: Partial<Record<FailureCode, number>>;
   /** Exact number of failed records; `failures` may hold fewer for large runs. */

@@ -1,8 +1,10 @@
 import type { FailureCode } from '../models/failureCodes.js';
 import type { AnyModel } from '../models/model.js';
+import type { Sharding } from '../routing/sharding.js';
 import type { JournalRun } from '../store/journal.js';
 import type { GeneratorSpec } from './datasets/generator.js';
 import type { IdSnapshot } from './idSnapshot.js';
+import type { PartCount } from './shardParts.js';
 
 /** Everything a worker needs, passed as plain data at start. */
 /** A thread started without its init (prebootWorkers) gets it as its first message. */
@@ -19,10 +21,12 @@ export interface WorkerInit {
   readonly generator?: string;
   /** Alias → URL; secrets stay inside the process. */
   readonly databases: Readonly<Record<string, string>>;
-  /** Model name → alias it writes to. */
+  /** Model name → alias it writes to (unsharded models). */
   readonly writeAlias: Readonly<Record<string, string>>;
-  /** Model label → alias it is read from (for reference checks). */
+  /** Model label → alias it is read from (for reference checks); sharded models are not here. */
   readonly readAlias: Readonly<Record<string, string>>;
+  /** Model label → its sharding rule: its batches are written to its shards, each its part. */
+  readonly sharding?: Sharding;
   /** The run's shared write turns and key digests (see CommitTurns). */
   readonly sync: SharedArrayBuffer;
   readonly maxRetries: number;
@@ -87,6 +91,8 @@ export interface BatchResult {
   /** Wall-clock time of the commit (ms since epoch). */
   readonly committedAt: number;
   readonly retries: number;
+  /** A sharded model's batch: what each shard's part held and decided. */
+  readonly shards?: readonly PartCount[];
   /** For generated records: intended outcomes by code (`ok` for success) and disagreements. */
   readonly expected?: Record<string, number>;
   /** The first few disagreements; `mismatchCount` counts them all. */

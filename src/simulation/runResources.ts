@@ -35,8 +35,9 @@ export async function referenceSnapshots(
   }
   const out: Record<string, IdSnapshot> = {};
   for (const [label, count] of references) {
-    if (count < SNAPSHOT_MIN_REFERENCES) continue;
     const target = db.model(label);
+    // References into a sharded model are looked up in their shards (see shardedExistence).
+    if (count < SNAPSHOT_MIN_REFERENCES || db.shards(target)) continue;
     const snapshot = await db.inDatabase(db.readAlias(target), (conn) =>
       takeIdSnapshot(conn, target.table, count * 8),
     );
@@ -70,7 +71,7 @@ export async function connectionBudget(
   db: Distdb,
   threads: number,
 ): Promise<{ maxConnectedWorkers: number; notices: string[] }> {
-  const aliases = new Set(db.models.flatMap((m) => [db.writeAlias(m), db.readAlias(m)]));
+  const aliases = new Set(db.models.flatMap((m) => [...db.aliasesOf(m), ...db.aliasesOf(m, 'read')]));
   const servers = new Map<string, { available: number; aliases: number }>();
   for (const alias of aliases) {
     const headroom = await db.inDatabase(alias, (conn) => conn.connectionHeadroom());

@@ -9,6 +9,7 @@ import { SHARD_KEYS_TABLE } from '../schema/distdbTables.js';
 import {
   type JournaledBatch,
   type JournalRun,
+  mergeShardJournals,
   outcomesFromJournal,
   readRunJournal,
 } from '../store/journal.js';
@@ -101,12 +102,17 @@ async function prepareTables(db: Distdb, options: SimulateOptions): Promise<void
     if (n > 0) {
       throw advisedError(
         'conflict',
-        `table ${m.table.name} in database "${db.writeAlias(m)}" already holds ${n} ${n === 1 ? 'row' : 'rows'}`,
+        `table ${m.table.name} in ${whereIs(db, m)} already holds ${n} ${n === 1 ? 'row' : 'rows'}`,
         'rows_exist',
         "existing: 'append' keeps them, existing: 'reset' empties them first",
       );
     }
   }
+}
+
+function whereIs(db: Distdb, m: AnyModel): string {
+  const aliases = db.aliasesOf(m);
+  return aliases.length === 1 ? `database "${aliases[0]}"` : `its shards (${aliases.join(', ')})`;
 }
 
 /** Prepares the tables and records a new run. */
@@ -161,7 +167,12 @@ async function readJournals(
   const done: Record<string, number> = {};
   const journaled: JournaledBatch[] = [];
   for (const m of db.models) {
-    const batches = await db.inDatabase(db.writeAlias(m), (conn) => readRunJournal(conn, run, m.name));
+    const aliases = db.aliasesOf(m);
+    const perShard = await Promise.all(
+      aliases.map((alias) => db.inDatabase(alias, (conn) => readRunJournal(conn, run, m.name))),
+    );
+    // A sharded model's batch is done once each shard journaled its part.
+    const batches = aliases.length === 1 ? (perShard[0] ?? []) : mergeShardJournals(aliases, perShard);
     // Batches of a model commit in order, so the journal holds a prefix of them.
     if (batches.some((b, i) => b.seq !== i)) {
       throw new DistdbError(
@@ -199,6 +210,7 @@ export async function journaledResult(
     busyMs: 0,
     committedAt: 0,
     retries: 0,
+    ...(batch.parts ? { shards: batch.parts } : {}),
   };
 }
 

@@ -17,7 +17,8 @@ interface DatabaseInfo {
  * report lists at most `failureCap` of them, with examples of every code.
  */
 export class RunStats {
-  readonly #models = new Map<string, { database: string; attempted: number; succeeded: number }>();
+  /** Per model: its databases (its shards, for a sharded one) and its counts. */
+  readonly #models = new Map<string, { databases: string[]; attempted: number; succeeded: number }>();
   readonly #databases = new Map<
     string,
     { attempted: number; succeeded: number; retries: number; histogram: Histogram }
@@ -36,15 +37,16 @@ export class RunStats {
   constructor(
     private readonly info: {
       databases: DatabaseInfo[];
-      modelDatabase: Record<string, string>;
+      /** Model name → the databases it writes (one, or its shards). */
+      modelDatabase: Record<string, string[]>;
       threads: number;
       failureCap: number;
       /** Precedence of the schema's failure codes (see codeRanks). */
       codeRank: (code: FailureCode) => number;
     },
   ) {
-    for (const [model, database] of Object.entries(info.modelDatabase)) {
-      this.#models.set(model, { database, attempted: 0, succeeded: 0 });
+    for (const [model, databases] of Object.entries(info.modelDatabase)) {
+      this.#models.set(model, { databases, attempted: 0, succeeded: 0 });
     }
     for (const db of info.databases) {
       this.#databases.set(db.alias, { attempted: 0, succeeded: 0, retries: 0, histogram: new Histogram() });
@@ -81,13 +83,18 @@ export class RunStats {
     if (model) {
       model.attempted += result.attempted;
       model.succeeded += result.succeeded;
-      const db = this.#databases.get(model.database);
-      if (db) {
-        db.attempted += result.attempted;
-        db.succeeded += result.succeeded;
-        db.retries += result.retries;
-        if (timed) db.histogram.add(result.latencyMs, result.attempted);
-      }
+      // A sharded model's batch counts to each shard its part; its retries to the first.
+      const parts = result.shards ?? [
+        { alias: model.databases[0] as string, attempted: result.attempted, succeeded: result.succeeded },
+      ];
+      parts.forEach((part, i) => {
+        const db = this.#databases.get(part.alias);
+        if (!db) return;
+        db.attempted += part.attempted;
+        db.succeeded += part.succeeded;
+        if (i === 0) db.retries += result.retries;
+        if (timed && part.attempted > 0) db.histogram.add(result.latencyMs, part.attempted);
+      });
     }
     const t = this.#threads[result.thread - 1];
     if (t) {
@@ -213,9 +220,11 @@ export class RunStats {
     for (const [name, m] of this.#models) {
       attempted += m.attempted;
       succeeded += m.succeeded;
-      const { database } = m;
+      const { databases } = m;
       models[name] = {
-        database,
+        // A sharded model names its shards, in its rule's order.
+        database: databases.join(','),
+        ...(databases.length > 1 ? { shards: databases } : {}),
         attempted: m.attempted,
         succeeded: m.succeeded,
         failed: m.attempted - m.succeeded,
@@ -238,7 +247,7 @@ export class RunStats {
       databases[info.alias] = {
         backend: info.backend,
         url: info.url,
-        models: [...this.#models].filter(([, m]) => m.database === info.alias).map(([n]) => n),
+        models: [...this.#models].filter(([, m]) => m.databases.includes(info.alias)).map(([n]) => n),
         attempted: d.attempted,
         succeeded: d.succeeded,
         failed: d.attempted - d.succeeded,

@@ -4,9 +4,11 @@ import type { Distdb } from '../distdb.js';
 import { DistdbError, databaseError, errorMessage } from '../errors.js';
 import { codeRanks } from '../models/failureCodes.js';
 import type { AnyModel } from '../models/model.js';
+import { globalFields } from '../queries/uniqueIndex.js';
 import type { RunReport } from '../reporting/report.js';
 import { RunStore } from '../runs/runStore.js';
 import { scrub } from '../secrets.js';
+import { fairShares } from '../util/fairShares.js';
 import { pausePoint } from '../util/pausePoint.js';
 import { VERSION } from '../version.js';
 import { createTurns } from './commitTurns.js';
@@ -47,13 +49,18 @@ function checkThreads(threads: number): number {
 }
 
 /** A run writes each model's batches to one database: a sharded model is refused before anything starts. */
-function refuseSharded(db: Distdb): void {
+/**
+ * A sharded model whose unique values its shards cannot keep alone (see globalFields) needs the
+ * global unique index, which batches do not claim yet.
+ */
+function refuseIndexed(db: Distdb): void {
   for (const m of db.models) {
     const shards = db.shards(m);
-    if (shards) {
+    const fields = shards ? globalFields(m, shards) : [];
+    if (shards && fields.length > 0) {
       throw new DistdbError(
         'usage',
-        `simulate writes each model to one database, and ${m.label} is sharded over ${shards.databases.join(', ')}`,
+        `simulate writes sharded models whose shards keep their unique values alone; ${m.label} is sharded by ${shards.key} and its ${fields.map((f) => f.name).join(', ')} must be unique across shards`,
       );
     }
   }
@@ -69,23 +76,31 @@ function refuseSharded(db: Distdb): void {
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   if (options.threads !== undefined) checkThreads(options.threads);
   const { models } = db;
-  refuseSharded(db);
+  refuseIndexed(db);
   const sync = createTurns(models.map((m) => m.name));
-  const modelDatabase = Object.fromEntries(models.map((m) => [m.name, db.writeAlias(m)]));
+  const unsharded = models.filter((m) => !db.shards(m));
+  const modelDatabase = Object.fromEntries(unsharded.map((m) => [m.name, db.writeAlias(m)]));
   const threads = options.threads ?? DEFAULT_THREADS;
   const workerInit = {
     models,
     ...(db.config.generator ? { generator: db.config.generator } : {}),
     databases: Object.fromEntries(Object.entries(db.config.databases).map(([a, u]) => [a, u.raw])),
     writeAlias: modelDatabase,
-    readAlias: Object.fromEntries(models.map((m) => [m.label, db.readAlias(m)])),
+    readAlias: Object.fromEntries(unsharded.map((m) => [m.label, db.readAlias(m)])),
+    sharding: db.config.sharding,
     maxRetries: options.maxRetries ?? 5,
     ...workerCache(threads),
   };
   // A thread takes a while to boot: for embedded databases (no connection limits to learn
   // first) the first threads start now and boot while tables are checked and the run recorded.
   const early: StartedWorker[] = [];
-  if (options.resume === undefined && (await allEmbedded(db, Object.values(modelDatabase)))) {
+  if (
+    options.resume === undefined &&
+    (await allEmbedded(
+      db,
+      models.flatMap((m) => db.aliasesOf(m)),
+    ))
+  ) {
     for (let thread = 1; thread <= Math.min(threads, EARLY_THREADS); thread++) {
       early.push(startWorker({ ...workerInit, thread, sync, closeIdle: false }));
     }
@@ -132,7 +147,7 @@ interface Started {
 
 async function runStarted(db: Distdb, s: Started): Promise<RunReport> {
   const { options, store, start, startedAt } = s;
-  const stats = await newStats(db, start, options, s.pool.workerInit.writeAlias);
+  const stats = await newStats(db, start, options);
   const stopped = new AbortController();
   const log = new FailureLog(store, start.run.id, (err) => stopped.abort(err));
   // Without its lock the run could be taken over while it writes: it stops instead.
@@ -192,20 +207,15 @@ function runError(err: unknown): DistdbError {
     : new DistdbError('runtime', `simulation failed: ${scrub(errorMessage(err))}`, { cause: err });
 }
 
-async function newStats(
-  db: Distdb,
-  start: RunStart,
-  options: SimulateOptions,
-  modelDatabase: Readonly<Record<string, string>>,
-): Promise<RunStats> {
+async function newStats(db: Distdb, start: RunStart, options: SimulateOptions): Promise<RunStats> {
   const databases = [];
-  for (const alias of new Set(Object.values(modelDatabase))) {
+  for (const alias of new Set(db.models.flatMap((m) => db.aliasesOf(m)))) {
     const conn = await db.connection(alias);
     databases.push({ alias, backend: conn.dialect.backend, url: conn.url.redacted });
   }
   return new RunStats({
     databases,
-    modelDatabase,
+    modelDatabase: Object.fromEntries(db.models.map((m) => [m.name, db.aliasesOf(m)])),
     threads: start.threads,
     failureCap: options.failureCap ?? 1000,
     codeRank: codeRanks(db.models),
@@ -233,7 +243,7 @@ async function execute(db: Distdb, x: Execution): Promise<void> {
   const budget = await connectionBudget(db, start.threads);
   x.outcome.notices.push(...budget.notices);
   await pausePoint('run-recorded');
-  const progress = progressReporter(x);
+  const progress = progressReporter(db, x);
   x.outcome.workersStarted = await dispatch({
     maxConnectedWorkers: budget.maxConnectedWorkers,
     threads: start.threads,
@@ -258,7 +268,7 @@ async function execute(db: Distdb, x: Execution): Promise<void> {
 }
 
 /** Calls `onProgress` at most every 100 ms, and once more when every record is decided. */
-function progressReporter(x: Execution): (result: BatchResult) => void {
+function progressReporter(db: Distdb, x: Execution): (result: BatchResult) => void {
   const { onProgress } = x.options;
   if (!onProgress) return () => {};
   const models = x.pool.workerInit.models;
@@ -266,8 +276,15 @@ function progressReporter(x: Execution): (result: BatchResult) => void {
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   const perDatabase: Record<string, number> = {};
   for (const m of models) {
-    const alias = x.pool.workerInit.writeAlias[m.name] as string;
-    perDatabase[alias] = (perDatabase[alias] ?? 0) + (sizes[m.name] ?? 0);
+    // A sharded model's records are counted to its shards in even shares (hashing spreads them so).
+    const aliases = db.aliasesOf(m);
+    fairShares(
+      aliases.map(() => Number.POSITIVE_INFINITY),
+      sizes[m.name] ?? 0,
+    ).forEach((n, i) => {
+      const alias = aliases[i] as string;
+      perDatabase[alias] = (perDatabase[alias] ?? 0) + n;
+    });
   }
   let last = 0;
   return () => {

@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Connection } from '../db/dialect.js';
-import { openConnection } from '../db/open.js';
-import { parseDatabaseUrl, redactUrl } from '../db/url.js';
-import { DistdbError, databaseError, errorMessage, namedAfter } from '../errors.js';
+import { DistdbError, errorMessage } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
-import { registerSecrets, scrub } from '../secrets.js';
+import { ruleDatabases } from '../routing/sharding.js';
+import { scrub } from '../secrets.js';
 import { outcomesFromJournal, readJournal } from '../store/journal.js';
 import { type BatchKeys, batchKeys, deferredRows } from '../store/keyDigest.js';
 import type { RecordOutcome } from '../store/outcome.js';
@@ -24,8 +23,10 @@ import { type GeneratedRecord, loadGenerator } from './datasets/generator.js';
 import { snapshotCheck } from './idSnapshot.js';
 import { Lane } from './lane.js';
 import type { BatchResult, BatchTask, FromWorker, ToWorker, WorkerInit } from './messages.js';
+import { commitParts, type Part, type PartCount, partsOf, shardedExistence } from './shardParts.js';
 import { tally } from './tally.js';
 import { threadStart } from './threadStart.js';
+import { WorkerDatabases } from './workerDatabases.js';
 
 const port = parentPort;
 if (!port) throw new Error('distdb worker must run in a worker thread');
@@ -37,7 +38,6 @@ const turns = new CommitTurns(
 );
 const modelByName = new Map(init.models.map((m) => [m.name, m]));
 const modelByLabel = new Map(init.models.map((m) => [m.label, m]));
-const connections = new Map<string, Promise<Connection>>();
 /** Model label → snapshot of its ids, for the current phase (see IdSnapshot). */
 const references = new Map<string, ExistenceCheck>();
 
@@ -45,24 +45,11 @@ function send(msg: FromWorker): void {
   port?.postMessage(msg);
 }
 
-/** Each worker opens its own connections, one per database it touches. */
-function connection(alias: string | undefined): Promise<Connection> {
-  if (alias === undefined) throw new Error('no database routed');
-  let conn = connections.get(alias);
-  if (!conn) {
-    const raw = init.databases[alias];
-    if (raw === undefined) throw new Error(`unknown database ${alias}`);
-    const url = parseDatabaseUrl(raw, `database "${alias}"`);
-    registerSecrets(url.secrets);
-    conn = openConnection(url, { poolSize: 1, cacheKb: init.cacheKb, sharedWriter: init.sharedWriter }).catch(
-      (err: unknown) => {
-        throw namedAfter(alias, err);
-      },
-    );
-    connections.set(alias, conn);
-  }
-  return conn;
-}
+const databases = new WorkerDatabases(init);
+const connection = (alias: string | undefined) => databases.connection(alias);
+const retrying = <T>(conn: Connection, retries: { count: number }, step: () => Promise<T>) =>
+  databases.retrying(conn, retries, step);
+const inDatabases = (aliases: readonly string[], err: unknown) => databases.inDatabases(aliases, err);
 
 /** A batch validated and checked, waiting for its write turn. */
 interface Prepared {
@@ -83,19 +70,8 @@ interface Prepared {
   readonly start: number;
   readonly busyMs: number;
   readonly retries: { count: number };
-}
-
-/** Bounded retries of transient failures (deadlock, serialization, busy, connection reset). */
-async function retrying<T>(conn: Connection, retries: { count: number }, step: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      return await step();
-    } catch (err) {
-      if (retries.count >= init.maxRetries || !conn.dialect.isTransient(err)) throw err;
-      retries.count++;
-      await new Promise((r) => setTimeout(r, 10 * 2 ** Math.min(retries.count, 7)));
-    }
-  }
+  /** A sharded model's batch, cut by shard. */
+  readonly parts?: readonly Part[];
 }
 
 async function prepare(task: BatchTask): Promise<Prepared> {
@@ -103,7 +79,9 @@ async function prepare(task: BatchTask): Promise<Prepared> {
   const start = performance.now();
   const model = modelByName.get(task.model);
   if (!model) throw new Error(`unknown model ${task.model}`);
-  const writeAlias = init.writeAlias[model.name] as string;
+  const rule = init.sharding?.[model.label];
+  // A sharded model's first shard stands for its backend (retries, write-ahead) here.
+  const writeAlias = rule ? (ruleDatabases(rule)[0] as string) : (init.writeAlias[model.name] as string);
   const conn = await connection(writeAlias);
   let generated: GeneratedRecord[] | undefined;
   let records = task.records ?? [];
@@ -125,14 +103,18 @@ async function prepare(task: BatchTask): Promise<Prepared> {
       async (label) => {
         const target = modelByLabel.get(label);
         if (!target) throw new Error(`unknown model ${label}`);
-        return { model: target, check: references.get(label) ?? (await connection(init.readAlias[label])) };
+        const sharded = init.sharding?.[label];
+        const check =
+          references.get(label) ??
+          (sharded ? shardedExistence(sharded, connection) : await connection(init.readAlias[label]));
+        return { model: target, check };
       },
       task.rejected,
     ),
   ).catch((err: unknown) => {
     throw inDatabases(Object.values(init.readAlias), err);
   });
-  const overlapping = conn.dialect.capabilities.overlappingWrites;
+  const overlapping = !rule && conn.dialect.capabilities.overlappingWrites;
   const rows = overlapping ? rowsToInsert(batch) : [];
   const keys = overlapping ? batchKeys(model.table, rows) : undefined;
   const busyMs = performance.now() - start;
@@ -150,6 +132,7 @@ async function prepare(task: BatchTask): Promise<Prepared> {
     start,
     busyMs,
     retries,
+    ...(rule ? { parts: partsOf(batch, records, rule) } : {}),
   };
 }
 
@@ -158,22 +141,31 @@ async function commit(p: Prepared, ahead: WriteAhead | undefined): Promise<Batch
   const commitStart = performance.now();
   const journal = { run: task.run, seq: task.seq, firstIndex: task.firstIndex, thread: init.thread };
   let outcomes: RecordOutcome[];
+  let shards: PartCount[] | undefined;
   try {
-    // A retried commit first asks the journal: if the earlier attempt did commit (only its
-    // acknowledgement was lost), its recorded outcome stands and nothing is written twice.
-    outcomes = await retrying(conn, retries, async () => {
-      const committed =
-        retries.count > 0 ? await readJournal(conn, task.run, model.name, task.seq) : undefined;
-      if (committed) return outcomesFromJournal(committed, records.length);
-      return commitRecords(p.batch, conn, journal, ahead);
-    });
+    if (p.parts) {
+      const writer = {
+        connection,
+        retrying: <T>(c: Connection, step: () => Promise<T>) => retrying(c, retries, step),
+      };
+      ({ outcomes, counts: shards } = await commitParts(p.parts, journal, records.length, writer));
+    } else {
+      // A retried commit first asks the journal: if the earlier attempt did commit (only its
+      // acknowledgement was lost), its recorded outcome stands and nothing is written twice.
+      outcomes = await retrying(conn, retries, async () => {
+        const committed =
+          retries.count > 0 ? await readJournal(conn, task.run, model.name, task.seq) : undefined;
+        if (committed) return outcomesFromJournal(committed, records.length);
+        return commitRecords(p.batch, conn, journal, ahead);
+      });
+    }
     // Written ahead, the batch commits only at its turn (a retry may have found it journaled).
     if (ahead) await turns.turn(model.name, task.seq);
   } catch (err) {
     if (err instanceof Aborted) throw err;
     // Later batches of this model must not write past a batch that failed.
     turns.abort();
-    throw inDatabases([p.writeAlias], err);
+    throw inDatabases(p.parts ? p.parts.map((x) => x.alias) : [p.writeAlias], err);
   }
   turns.done(model.name, task.seq);
   await pausePoint(`batch-committed:${model.name}:${task.seq}`);
@@ -193,17 +185,8 @@ async function commit(p: Prepared, ahead: WriteAhead | undefined): Promise<Batch
     busyMs: p.busyMs + (end - commitStart),
     committedAt: Date.now(),
     retries: retries.count,
+    ...(shards ? { shards } : {}),
   };
-}
-
-/** A driver error as a one-line message naming the database(s) involved, URL redacted. */
-function inDatabases(aliases: readonly string[], err: unknown): unknown {
-  if (err instanceof DistdbError) return err;
-  const databases = [...new Set(aliases)].map((alias) => {
-    const raw = init.databases[alias];
-    return { alias, url: raw === undefined ? '?' : redactUrl(raw).redacted };
-  });
-  return databaseError(databases, err);
 }
 
 /**
@@ -213,7 +196,7 @@ function inDatabases(aliases: readonly string[], err: unknown): unknown {
 async function writeTurn(p: Prepared): Promise<WriteAhead | undefined> {
   const { model, task } = p;
   const turn = () => turns.turn(model.name, task.seq);
-  if (!p.conn.dialect.capabilities.overlappingWrites) {
+  if (p.parts || !p.conn.dialect.capabilities.overlappingWrites) {
     await turn();
     return undefined;
   }
@@ -255,17 +238,11 @@ async function handle(task: BatchTask): Promise<void> {
   } finally {
     held--;
   }
-  if (init.closeIdle && held === 0) await closeConnections();
-}
-
-async function closeConnections(): Promise<void> {
-  const open = [...connections.values()];
-  connections.clear();
-  await Promise.all(open.map(async (c) => (await c.catch(() => undefined))?.close()));
+  if (init.closeIdle && held === 0) await databases.close();
 }
 
 async function stop(): Promise<void> {
-  await closeConnections();
+  await databases.close();
   port?.close();
 }
 
@@ -291,7 +268,11 @@ start.listen(onMessage);
 
 // Connect up front so an unreachable database is reported before any record is sent (unless
 // connections are rationed, then they are opened per use).
-Promise.all(init.closeIdle ? [] : Object.values(init.writeAlias).map((alias) => connection(alias)))
+const written = [
+  ...Object.values(init.writeAlias),
+  ...Object.values(init.sharding ?? {}).flatMap(ruleDatabases),
+];
+Promise.all(init.closeIdle ? [] : [...new Set(written)].map((alias) => connection(alias)))
   .then(() => send({ type: 'ready', thread: init.thread }))
   .catch((err) => {
     turns.abort();

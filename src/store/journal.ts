@@ -13,6 +13,8 @@ export interface JournaledBatch {
   readonly attempted: number;
   readonly succeeded: number;
   readonly failures: { index: number; id: string | number | null; code: FailureCode; message: string }[];
+  /** A sharded model's batch: what each shard's part of it held (see mergeShardJournals). */
+  readonly parts?: readonly { alias: string; attempted: number; succeeded: number }[];
 }
 
 /**
@@ -35,6 +37,13 @@ export interface JournalEntry {
   readonly seq: number;
   readonly firstIndex: number;
   readonly thread: number;
+  /**
+   * A shard's part of a sharded model's batch: the positions in the batch of its records (the
+   * outcomes given are theirs, in this order). Each shard journals its part, empty or not.
+   */
+  readonly positions?: readonly number[];
+  /** The shard whose part it is (pause points name it). */
+  readonly shard?: string;
 }
 
 function key(run: JournalRun, model: string, seq: number): string {
@@ -48,7 +57,16 @@ export async function writeJournal(
   outcomes: readonly RecordOutcome[],
 ): Promise<void> {
   const failures = outcomes.flatMap((o, i) =>
-    o.ok ? [] : [{ index: entry.firstIndex + i, id: o.id, code: o.code, message: o.message }],
+    o.ok
+      ? []
+      : [
+          {
+            index: entry.firstIndex + (entry.positions?.[i] ?? i),
+            id: o.id,
+            code: o.code,
+            message: o.message,
+          },
+        ],
   );
   const [w] = await tx.insertBatch(BATCH_JOURNAL_TABLE, [
     {
@@ -123,4 +141,35 @@ export function outcomesFromJournal(batch: JournaledBatch, count: number): Recor
   for (const f of batch.failures)
     outcomes[f.index - batch.firstIndex] = { ok: false, id: f.id, code: f.code, message: f.message };
   return outcomes;
+}
+
+/**
+ * A sharded model's batches from its shards' journals (one list per shard, `aliases` in the
+ * same order): a batch is committed once every shard journaled its part, and is then one batch
+ * whose failures are all its parts'. Batches commit in order, so at most the last is partly there.
+ */
+export function mergeShardJournals(
+  aliases: readonly string[],
+  perShard: readonly (readonly JournaledBatch[])[],
+): JournaledBatch[] {
+  const bySeq = perShard.map((list) => new Map(list.map((b) => [b.seq, b])));
+  const first = perShard[0] ?? [];
+  const merged: JournaledBatch[] = [];
+  for (const b of first) {
+    const parts = bySeq.map((m) => m.get(b.seq));
+    if (parts.some((x) => x === undefined)) continue;
+    const all = parts as JournaledBatch[];
+    merged.push({
+      ...b,
+      attempted: all.reduce((n, x) => n + x.attempted, 0),
+      succeeded: all.reduce((n, x) => n + x.succeeded, 0),
+      failures: all.flatMap((x) => x.failures).sort((x, y) => x.index - y.index),
+      parts: all.map((x, i) => ({
+        alias: aliases[i] as string,
+        attempted: x.attempted,
+        succeeded: x.succeeded,
+      })),
+    });
+  }
+  return merged;
 }

@@ -120,7 +120,8 @@ export async function commitRecords(
     const outcomes = await writeAndDecide(batch, tx, ahead);
     if (journal) {
       await writeJournal(tx, batch.model, journal, outcomes);
-      await pausePoint(`batch-written:${batch.model.name}:${journal.seq}`);
+      const part = journal.shard === undefined ? '' : `@${journal.shard}`;
+      await pausePoint(`batch-written:${batch.model.name}:${journal.seq}${part}`);
     }
     return outcomes;
   });
