@@ -13,8 +13,10 @@ import { runCliAsync, sleep } from './support/processes.js';
 import { POSTGRES_NODES, SERVERS, type ServerBackend, serverAvailable } from './support/servers.js';
 
 const ORDER_SHARDS = ['orders_0', 'orders_1', 'orders_2', 'orders_3'];
-/** Orders hash-sharded by id over four databases; products range-sharded by id over two. */
+/** Users hash-sharded by id over two databases, orders over four; products range-sharded by id over two. */
 const SHARDING = {
+  // Emails are unique across both shards: the global unique index (in default) keeps them.
+  User: { key: 'id', strategy: 'hash', databases: ['users', 'users_b'] },
   Order: { key: 'id', strategy: 'hash', databases: ORDER_SHARDS },
   Product: {
     key: 'id',
@@ -22,7 +24,7 @@ const SHARDING = {
     ranges: [{ below: 1000, database: 'products_a' }, { database: 'products_b' }],
   },
 };
-const SHARDED_ALIASES = ['default', 'users', 'products_a', 'products_b', ...ORDER_SHARDS];
+const SHARDED_ALIASES = ['default', 'users', 'users_b', 'products_a', 'products_b', ...ORDER_SHARDS];
 const PLAIN_ALIASES = ['default', 'users', 'products', 'orders'];
 const GENERATED = ['--dataset', 'generated', '--records', '20000', '--seed', '11', '--invalid-ratio', '0.1'];
 
@@ -55,7 +57,7 @@ const BACKENDS: Backend[] = [
       const [n0, n1, n2] = POSTGRES_NODES as [ServerBackend, ServerBackend, ServerBackend];
       const parts = [
         await serverDatabases(n0, ['default', 'users', 'products_a', 'orders_0']),
-        await serverDatabases(n1, ['orders_1']),
+        await serverDatabases(n1, ['orders_1', 'users_b']),
         await serverDatabases(n2, ['orders_2']),
         await serverDatabases(mysql, ['orders_3', 'products_b']),
       ];
@@ -165,47 +167,54 @@ for (const backend of BACKENDS) {
       }
     });
 
-    it('killed inside a batch that some shards have committed, the run resumes into the same databases', async () => {
-      const plain = await simulate('plain', ['--reset', '--yes', '--threads', '2', ...GENERATED]);
-      // Stopped inside the transaction of one shard's part of order batch 1 while the other
-      // shards commit theirs, then killed.
-      const run = startPaused(
-        ['simulate', '--reset', '--yes', '--no-progress', '--threads', '2', ...GENERATED],
-        {
-          cwd: dirs.sharded,
-          at: 'batch-written:order:1@orders_2',
-        },
-      );
-      await run.paused();
-      await sleep(500);
-      run.running.child.kill('SIGKILL');
-      await run.running.done;
-      run.resume();
-      const runs = await runCliAsync(['runs', '--json'], { cwd: dirs.sharded });
-      const killed = (JSON.parse(runs.stdout) as { id: number; status: string }[]).find(
-        (r) => r.status !== 'completed',
-      );
-      expect(killed).toBeDefined();
-      const db = await openDistdb({ cwd: dirs.sharded, env: {} });
-      opened.push(db);
-      const before = await db.count(db.model('Order'));
-      expect(before).toBeGreaterThan(0);
-      expect(before).toBeLessThan(plain.models.order?.succeeded ?? 0);
-      // Batch 1 of the orders is journaled (so committed) in some shards and not in others.
-      const journaled = await Promise.all(
-        ORDER_SHARDS.map(async (a) => {
-          const rows = await (await db.connection(a)).query(
-            'SELECT seq FROM distdb_batches WHERE run_id = ? AND model = ? AND seq = ?',
-            [killed?.id ?? 0, 'order', 1],
-          );
-          return rows.length;
-        }),
-      );
-      expect(journaled).toEqual([1, 1, 0, 1]);
-      const resumed = await simulate('sharded', ['--resume', String(killed?.id)]);
-      expect(resumed.resumed).toBe(true);
-      expect(outcome(resumed)).toEqual(outcome(plain));
-      expect(await stored('sharded')).toEqual(await stored('plain'));
-    });
+    it.each([
+      { model: 'order', shards: ORDER_SHARDS, stopped: 'orders_2', left: [1, 1, 0, 1] },
+      // Users claim their emails in the index before their parts are written.
+      { model: 'user', shards: ['users', 'users_b'], stopped: 'users_b', left: [1, 0] },
+    ])(
+      'killed inside a $model batch that some shards have committed, the run resumes into the same databases',
+      async ({ model, shards, stopped, left }) => {
+        const plain = await simulate('plain', ['--reset', '--yes', '--threads', '2', ...GENERATED]);
+        // Stopped inside the transaction of one shard's part of batch 1 while the other shards
+        // commit theirs, then killed.
+        const run = startPaused(
+          ['simulate', '--reset', '--yes', '--no-progress', '--threads', '2', ...GENERATED],
+          {
+            cwd: dirs.sharded,
+            at: `batch-written:${model}:1@${stopped}`,
+          },
+        );
+        await run.paused();
+        await sleep(500);
+        run.running.child.kill('SIGKILL');
+        await run.running.done;
+        run.resume();
+        const runs = await runCliAsync(['runs', '--json'], { cwd: dirs.sharded });
+        const killed = (JSON.parse(runs.stdout) as { id: number; status: string }[]).find(
+          (r) => r.status !== 'completed',
+        );
+        expect(killed).toBeDefined();
+        const db = await openDistdb({ cwd: dirs.sharded, env: {} });
+        opened.push(db);
+        const before = await db.count(db.model(model));
+        expect(before).toBeGreaterThan(0);
+        expect(before).toBeLessThan(plain.models[model]?.succeeded ?? 0);
+        // Batch 1 is journaled (so committed) in some shards and not in others.
+        const journaled = await Promise.all(
+          shards.map(async (a) => {
+            const rows = await (await db.connection(a)).query(
+              'SELECT seq FROM distdb_batches WHERE run_id = ? AND model = ? AND seq = ?',
+              [killed?.id ?? 0, model, 1],
+            );
+            return rows.length;
+          }),
+        );
+        expect(journaled).toEqual(left);
+        const resumed = await simulate('sharded', ['--resume', String(killed?.id)]);
+        expect(resumed.resumed).toBe(true);
+        expect(outcome(resumed)).toEqual(outcome(plain));
+        expect(await stored('sharded')).toEqual(await stored('plain'));
+      },
+    );
   });
 }

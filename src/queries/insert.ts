@@ -41,7 +41,7 @@ export function referenceReader(ctx: QueryContext): ReferenceReader {
 }
 
 /** Records bound for one database, by input position. */
-interface Batch {
+export interface Batch {
   readonly alias: string;
   readonly positions: number[];
 }
@@ -173,7 +173,7 @@ interface LaneFailure {
  * Every batch prepared, then the unique values of its valid records claimed in the model's
  * index, in input order across all shards; a record that loses a value is refused with its issue.
  */
-async function claimValues(
+export async function claimValues(
   ix: IndexAccess,
   batches: readonly Batch[],
   prepare: (b: Batch) => Promise<PreparedBatch>,

@@ -75,7 +75,8 @@ function indexOf(place: Placement, access: Reach, model: AnyModel): IndexRef | u
   return { fields, open: () => openIndex(access, model, shards.index, fields) };
 }
 
-async function openIndex(
+/** A sharded model's index in database `alias`, its table made on first use. */
+export async function openIndex(
   access: Reach,
   model: AnyModel,
   alias: string,

@@ -21,7 +21,7 @@ const CLAIMS_PER_INSERT = 10_000;
  * The fields a sharded model's shards cannot keep unique themselves: all but the shard key,
  * unless that compares case-insensitively (values differing in case hash to different shards).
  */
-export function globalFields(model: AnyModel, shards: Shards): FieldDef[] {
+export function globalFields(model: AnyModel, shards: Pick<Shards, 'key'>): FieldDef[] {
   return uniqueFields(model).filter((f) => f.name !== shards.key || f.caseInsensitive);
 }
 

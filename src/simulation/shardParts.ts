@@ -1,4 +1,9 @@
 import type { Connection, SqlValue } from '../db/dialect.js';
+import type { IndexAccess } from '../queries/context.js';
+import { type Batch, claimValues } from '../queries/insert.js';
+import { openIndex } from '../queries/placedAccess.js';
+import { globalFields } from '../queries/uniqueIndex.js';
+import { FALLBACK_ALIAS } from '../routing/routerChain.js';
 import { ruleDatabases, type ShardingRule, shardOf } from '../routing/sharding.js';
 import { type JournalEntry, type JournalRun, readJournal } from '../store/journal.js';
 import type { RecordOutcome } from '../store/outcome.js';
@@ -55,12 +60,37 @@ export interface PartWriter {
 }
 
 /**
+ * A sharded batch at its write turn: its unique values claimed in the model's global index when
+ * its shards cannot keep them alone, its parts written, and the values of records that did not
+ * land given back.
+ */
+export async function commitSharded(
+  parts: readonly Part[],
+  rule: ShardingRule,
+  entry: JournalEntry & { readonly run: JournalRun },
+  count: number,
+  writer: PartWriter,
+): Promise<{ outcomes: RecordOutcome[]; counts: PartCount[] }> {
+  const model = parts[0]?.batch.model;
+  const fields = model ? globalFields(model, rule) : [];
+  const reach = async (alias: string) => ({ alias, conn: await writer.connection(alias) });
+  const index =
+    model && fields.length > 0
+      ? await openIndex(reach, model, rule.index ?? FALLBACK_ALIAS, fields)
+      : undefined;
+  const claimed = index ? await claimParts(index, parts) : undefined;
+  const written = await commitParts(parts, entry, count, writer);
+  await claimed?.releaseUnwritten(written.outcomes);
+  return written;
+}
+
+/**
  * Writes every part at once, each in one transaction of its shard with its journal entry, and
  * returns the batch's outcomes in batch order. A part its shard has journaled already (an
  * earlier attempt, or a run interrupted in the middle of this batch) is not written again: its
  * journaled outcomes stand.
  */
-export async function commitParts(
+async function commitParts(
   parts: readonly Part[],
   entry: JournalEntry & { readonly run: JournalRun },
   count: number,
@@ -132,4 +162,16 @@ export function shardedExistence(
       return found;
     },
   };
+}
+
+/**
+ * Claims the unique values of a batch's valid records in the model's global index, in batch
+ * order across its parts (the batch's write turn puts batches in dataset order): a record that
+ * loses a value is refused in its part with the issue one database gives. Its
+ * `releaseUnwritten` gives back the values of records that did not land, once written.
+ */
+function claimParts(ix: IndexAccess, parts: readonly Part[]) {
+  const batches: Batch[] = parts.map((p) => ({ alias: p.alias, positions: [...p.positions] }));
+  const prepared = new Map(batches.map((b, i) => [b, parts[i]?.batch as PreparedBatch]));
+  return claimValues(ix, batches, async (b) => prepared.get(b) as PreparedBatch);
 }

@@ -4,7 +4,6 @@ import type { Distdb } from '../distdb.js';
 import { DistdbError, databaseError, errorMessage } from '../errors.js';
 import { codeRanks } from '../models/failureCodes.js';
 import type { AnyModel } from '../models/model.js';
-import { globalFields } from '../queries/uniqueIndex.js';
 import type { RunReport } from '../reporting/report.js';
 import { RunStore } from '../runs/runStore.js';
 import { scrub } from '../secrets.js';
@@ -50,23 +49,6 @@ function checkThreads(threads: number): number {
 
 /** A run writes each model's batches to one database: a sharded model is refused before anything starts. */
 /**
- * A sharded model whose unique values its shards cannot keep alone (see globalFields) needs the
- * global unique index, which batches do not claim yet.
- */
-function refuseIndexed(db: Distdb): void {
-  for (const m of db.models) {
-    const shards = db.shards(m);
-    const fields = shards ? globalFields(m, shards) : [];
-    if (shards && fields.length > 0) {
-      throw new DistdbError(
-        'usage',
-        `simulate writes sharded models whose shards keep their unique values alone; ${m.label} is sharded by ${shards.key} and its ${fields.map((f) => f.name).join(', ')} must be unique across shards`,
-      );
-    }
-  }
-}
-
-/**
  * Runs every record of the dataset through `threads` worker threads. Users and products are
  * written in parallel; orders start once every user and product is decided, so an order is never
  * judged before the records it references. Within a model, batches commit in dataset order (see
@@ -76,7 +58,6 @@ function refuseIndexed(db: Distdb): void {
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   if (options.threads !== undefined) checkThreads(options.threads);
   const { models } = db;
-  refuseIndexed(db);
   const sync = createTurns(models.map((m) => m.name));
   const unsharded = models.filter((m) => !db.shards(m));
   const modelDatabase = Object.fromEntries(unsharded.map((m) => [m.name, db.writeAlias(m)]));

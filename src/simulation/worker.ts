@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Connection } from '../db/dialect.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
-import { ruleDatabases } from '../routing/sharding.js';
+import { ruleDatabases, type ShardingRule } from '../routing/sharding.js';
 import { scrub } from '../secrets.js';
 import { outcomesFromJournal, readJournal } from '../store/journal.js';
 import { type BatchKeys, batchKeys, deferredRows } from '../store/keyDigest.js';
@@ -23,7 +23,7 @@ import { type GeneratedRecord, loadGenerator } from './datasets/generator.js';
 import { snapshotCheck } from './idSnapshot.js';
 import { Lane } from './lane.js';
 import type { BatchResult, BatchTask, FromWorker, ToWorker, WorkerInit } from './messages.js';
-import { commitParts, type Part, type PartCount, partsOf, shardedExistence } from './shardParts.js';
+import { commitSharded, type Part, type PartCount, partsOf, shardedExistence } from './shardParts.js';
 import { tally } from './tally.js';
 import { threadStart } from './threadStart.js';
 import { WorkerDatabases } from './workerDatabases.js';
@@ -148,7 +148,8 @@ async function commit(p: Prepared, ahead: WriteAhead | undefined): Promise<Batch
         connection,
         retrying: <T>(c: Connection, step: () => Promise<T>) => retrying(c, retries, step),
       };
-      ({ outcomes, counts: shards } = await commitParts(p.parts, journal, records.length, writer));
+      const rule = init.sharding?.[model.label] as ShardingRule;
+      ({ outcomes, counts: shards } = await commitSharded(p.parts, rule, journal, records.length, writer));
     } else {
       // A retried commit first asks the journal: if the earlier attempt did commit (only its
       // acknowledgement was lost), its recorded outcome stands and nothing is written twice.
