@@ -74,6 +74,31 @@ const BACKENDS: Backend[] = [
   },
 ];
 
+/**
+ * A shop dataset with every kind of refusal: emails repeated in another case (the first in file
+ * order wins), repeated ids, bad names and prices, orders of unknown users and products.
+ */
+function datasetOf(users: number, products: number, orders: number) {
+  return {
+    users: Array.from({ length: users }, (_, i) => ({
+      id: i % 997 === 5 ? i : i + 1,
+      name: i % 211 === 0 ? ' ' : `User ${i}`,
+      email: i % 101 === 7 ? `U${i - 7}@EXAMPLE.com` : `u${i}@example.com`,
+    })),
+    products: Array.from({ length: products }, (_, i) => ({
+      id: i + 1,
+      name: `Product ${i}`,
+      price: i % 307 === 3 ? '-1.00' : `${(i % 900) + 1}.${String(i % 100).padStart(2, '0')}`,
+    })),
+    orders: Array.from({ length: orders }, (_, i) => ({
+      id: i % 1009 === 9 ? i : i + 1,
+      user_id: i % 503 === 1 ? users + 5 : (i % users) + 1,
+      product_id: i % 401 === 2 ? products + 5 : (i % products) + 1,
+      quantity: (i % 7) + 1,
+    })),
+  };
+}
+
 interface Report {
   models: Record<
     string,
@@ -165,6 +190,25 @@ for (const backend of BACKENDS) {
         for (const a of ORDER_SHARDS) expect(sharded.databases[a]?.succeeded ?? 0).toBeGreaterThan(1000);
         expect(await stored('sharded')).toEqual(rows);
       }
+    });
+
+    it('a 200,000-record dataset file gives the outcome of one database', async () => {
+      const file = `${dir}/dataset.json`;
+      writeFileSync(file, JSON.stringify(datasetOf(60_000, 40_000, 100_000)));
+      const plain = await simulate('plain', ['--reset', '--yes', '--threads', '2', '--dataset', file]);
+      const sharded = await simulate('sharded', ['--reset', '--yes', '--threads', '4', '--dataset', file]);
+      expect(outcome(sharded)).toEqual(outcome(plain));
+      const codes = Object.keys(plain.failuresByCode);
+      for (const code of [
+        'duplicate_email',
+        'duplicate_id',
+        'invalid_name',
+        'invalid_price',
+        'unknown_user',
+        'unknown_product',
+      ])
+        expect(codes).toContain(code);
+      expect(await stored('sharded')).toEqual(await stored('plain'));
     });
 
     it.each([

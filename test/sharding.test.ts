@@ -209,6 +209,15 @@ for (const backend of shardBackends()) {
       const [w1, w2] = await both((db) => db.insertMany(Writer, writers));
       expect(w1).toEqual(w2);
       expect(w1.filter((o) => o.ok)).toHaveLength(1);
+      // A record refused for its repeated id holds none of its other values: the next one takes them.
+      const again = [
+        { id: 30, name: 'First', email: 'first30@example.com' },
+        { id: 30, name: 'Repeated id', email: 'taken-by-no-one@example.com' },
+        { id: 31, name: 'Next', email: 'TAKEN-by-no-one@example.com' },
+      ];
+      const [r1, r2] = await both((db) => db.insertMany(Writer, again));
+      expect(r1).toEqual(r2);
+      expect(r1.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['ok', 'duplicate_id', 'ok']);
       const stories = Array.from({ length: 300 }, (_, i) => ({
         id: (i % 280) + 1,
         writer_id: (i % 12) + 1,

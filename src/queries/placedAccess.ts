@@ -33,7 +33,9 @@ export function placedAccess(
       Promise.all(aliasesFor(place, model, 'read', keys).map((a) => access(a, 'read'))),
     groups: async (model, side, field, values) => {
       const ix = index(model);
-      const indexed = ix?.fields.find((f) => f.name === field);
+      // The shard key's values are placed by the rule itself; the index places the others.
+      const indexed =
+        field === place.shards(model)?.key ? undefined : ix?.fields.find((f) => f.name === field);
       const groups =
         ix && indexed
           ? await locate(await ix.open(), indexed, values)

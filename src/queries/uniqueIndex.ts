@@ -18,11 +18,14 @@ const KEYS_PER_QUERY = 1_000;
 const CLAIMS_PER_INSERT = 10_000;
 
 /**
- * The fields a sharded model's shards cannot keep unique themselves: all but the shard key,
- * unless that compares case-insensitively (values differing in case hash to different shards).
+ * The fields a sharded model's index keeps: none when its shards keep every unique value
+ * themselves (the only unique field is the shard key, compared exactly). Otherwise all of them,
+ * the key too: a record refused for its key (a repeated id) must not win its other values, as in
+ * one database, where it holds none; so every unique value is decided in one place, in order.
  */
 export function globalFields(model: AnyModel, shards: Pick<Shards, 'key'>): FieldDef[] {
-  return uniqueFields(model).filter((f) => f.name !== shards.key || f.caseInsensitive);
+  const unique = uniqueFields(model);
+  return unique.some((f) => f.name !== shards.key || f.caseInsensitive) ? unique : [];
 }
 
 /** The digest naming one value of one field: equal values (folded when case-insensitive) share it. */
