@@ -29,7 +29,7 @@ import {
 } from './support/shardSchema.js';
 
 /** Records an indexed insertMany claims at a time (CLAIM_WINDOW of src/queries/insert.ts). */
-const CLAIM_WINDOW = 50_000;
+const CLAIM_WINDOW = 10_000;
 
 const WRITERS = Array.from({ length: 12 }, (_, i) => ({
   id: i + 1,

@@ -25,7 +25,12 @@ async function main(job: BenchJob): Promise<ChildResult> {
       maxRssMb: process.resourceUsage().maxRSS / 1024,
     };
   }
-  const db = await openDistdb({ urls: job.urls, env: {}, defaultSchema: shopSchema });
+  const db = await openDistdb({
+    urls: job.urls,
+    env: {},
+    defaultSchema: shopSchema,
+    ...(job.sharding ? { sharding: job.sharding } : {}),
+  });
   try {
     const report = await simulate(db, {
       threads: job.threads,

@@ -1,14 +1,19 @@
 import pg from 'pg';
+import { DEFAULT_ALIAS } from '../config/defaults.js';
 import { openDistdb } from '../distdb.js';
+import { split } from '../examples/shop/generator.js';
+import { SHOP_MODELS } from '../examples/shop/models.js';
 import { shopSchema } from '../examples/shop/schema.js';
+import type { AnyModel } from '../models/model.js';
 import { SHARD_KEYS_TABLE } from '../schema/distdbTables.js';
-import type { ChildResult, ShardedJob } from './types.js';
+import type { BenchJob, ChildResult, ShardedJob } from './types.js';
 
 /**
- * The sharded rows of `npm run bench`: insertMany of a million valid shop records with the
- * model hash-sharded by id over four PostgreSQL databases on three servers, beside the same
- * call into one database, in the same run. Product has no unique field but its id, so its
- * shards decide alone; User's case-insensitive email goes through the global unique index.
+ * The sharded rows of `npm run bench`: a million shop records with one model hash-sharded by id
+ * over four PostgreSQL databases on three servers, beside the same work on one database per
+ * model, in the same run: insertMany of valid records, and simulate of a generated dataset.
+ * Product and Order have no unique field but their id, so their shards decide alone; User's
+ * case-insensitive email goes through the global unique index.
  */
 const NODES = (
   process.env.DISTDB_BENCH_POSTGRES_NODES ??
@@ -17,19 +22,79 @@ const NODES = (
 const SHARDS = ['shard_0', 'shard_1', 'shard_2', 'shard_3'];
 /** Which server each shard is on: two on the first, one on each of the others. */
 const SERVER_OF = [0, 0, 1, 2];
-const SINGLE = ['default', 'users', 'products', 'orders'];
-const SHARDING = Object.fromEntries(
-  ['User', 'Product'].map((m) => [m, { key: 'id', strategy: 'hash', databases: SHARDS }]),
-);
+/** Each shop model's database is named after its table, as its default route says. */
+const MODEL_ALIASES = [DEFAULT_ALIAS, ...SHOP_MODELS.map((m) => m.table.name)];
+const shopModel = (label: string) => SHOP_MODELS.find((m) => m.label === label) as AnyModel;
+/** `label` sharded over the four shards by its id. */
+const byId = (label: string) => ({
+  [label]: { key: shopModel(label).table.primaryKey, strategy: 'hash', databases: SHARDS },
+});
+/** The databases of a layout with `label` sharded: its own database is not one of them. */
+const without = (urls: Record<string, string>, label: string) =>
+  Object.fromEntries(Object.entries(urls).filter(([alias]) => alias !== shopModel(label).table.name));
 /** Sharded throughput over one database's wanted on this machine, where the servers share two cores. */
 const GOAL = 0.9;
-const MODELS: { model: ShardedJob['model']; what: string }[] = [
-  { model: 'Product', what: 'insertMany(Product), shards decide' },
-  { model: 'User', what: 'insertMany(User), email in index' },
+const SIMULATE_THREADS = 4;
+
+/** One row: a job run on both layouts, the sharded one with `sharding`. */
+interface Case {
+  readonly model: string;
+  readonly what: string;
+  readonly sharding: Record<string, unknown>;
+  job(urls: Record<string, string>, records: number, sharding?: Record<string, unknown>): BenchJob;
+}
+
+const insertMany =
+  (model: ShardedJob['model']) =>
+  (urls: Record<string, string>, records: number, sharding?: Record<string, unknown>): BenchJob => ({
+    kind: 'sharded',
+    model,
+    urls,
+    records,
+    ...(sharding ? { sharding } : {}),
+  });
+
+const simulateJob = (
+  urls: Record<string, string>,
+  records: number,
+  sharding?: Record<string, unknown>,
+): BenchJob => ({
+  kind: 'distdb',
+  urls,
+  threads: SIMULATE_THREADS,
+  spec: { seed: 7, invalidRatio: 0.1, counts: split(records) },
+  ...(sharding ? { sharding } : {}),
+});
+
+const CASES: Case[] = [
+  {
+    model: 'Product',
+    what: 'insertMany(Product), shards decide',
+    sharding: byId('Product'),
+    job: insertMany('Product'),
+  },
+  {
+    model: 'User',
+    what: 'insertMany(User), email in index',
+    sharding: byId('User'),
+    job: insertMany('User'),
+  },
+  {
+    model: 'Order',
+    what: `simulate, Order sharded, ${SIMULATE_THREADS} threads`,
+    sharding: byId('Order'),
+    job: simulateJob,
+  },
+  {
+    model: 'User',
+    what: `simulate, User sharded, ${SIMULATE_THREADS} threads`,
+    sharding: byId('User'),
+    job: simulateJob,
+  },
 ];
 
 export interface ShardedRow {
-  readonly model: ShardedJob['model'];
+  readonly model: string;
   readonly what: string;
   readonly records: number;
   readonly sharded: ChildResult;
@@ -43,7 +108,7 @@ export interface ShardedRow {
 export interface ShardedContext {
   readonly repeat: number;
   readonly quick: boolean;
-  runChild(job: ShardedJob): ChildResult;
+  runChild(job: BenchJob): ChildResult;
 }
 
 async function admin<T>(server: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -74,11 +139,9 @@ async function createDatabases(): Promise<{
   };
   const first = NODES[0] as string;
   const single: Record<string, string> = {};
-  for (const a of SINGLE) single[a] = await create(first, `one_${a}`);
-  const sharded: Record<string, string> = {
-    default: await create(first, 'sh_default'),
-    orders: await create(first, 'sh_orders'),
-  };
+  const sharded: Record<string, string> = {};
+  for (const a of MODEL_ALIASES) single[a] = await create(first, `one_${a}`);
+  for (const a of MODEL_ALIASES) sharded[a] = await create(first, `sh_${a}`);
   for (const [i, alias] of SHARDS.entries())
     sharded[alias] = await create(NODES[SERVER_OF[i] as number] as string, alias);
   const drop = async () => {
@@ -88,12 +151,8 @@ async function createDatabases(): Promise<{
   return { single, sharded, drop };
 }
 
-/** Migrates, or empties the two models' tables (on every shard) and the global index. */
-async function prepare(
-  urls: Record<string, string>,
-  sharding: Record<string, unknown> | undefined,
-  empty: boolean,
-) {
+/** Migrates, then empties every model table (on each shard) and the global index. */
+async function prepare(urls: Record<string, string>, sharding: Record<string, unknown> | undefined) {
   const db = await openDistdb({
     urls,
     env: {},
@@ -101,16 +160,11 @@ async function prepare(
     ...(sharding ? { sharding } : {}),
   });
   try {
-    if (!empty) {
-      for (const r of await db.migrate())
-        if (r.status === 'failed') throw new Error(`migrate ${r.alias}: ${r.error}`);
-      return;
-    }
-    for (const label of ['User', 'Product']) {
-      const m = db.model(label);
+    for (const r of await db.migrate())
+      if (r.status === 'failed') throw new Error(`migrate ${r.alias}: ${r.error}`);
+    for (const m of db.models)
       for (const alias of db.aliasesOf(m)) await (await db.connection(alias)).truncate(m.table.name);
-    }
-    const index = await db.connection('default');
+    const index = await db.connection(DEFAULT_ALIAS);
     if (await index.tableExists(SHARD_KEYS_TABLE.name)) await index.truncate(SHARD_KEYS_TABLE.name);
   } finally {
     await db.close();
@@ -133,24 +187,21 @@ export async function shardedRows(ctx: ShardedContext): Promise<ShardedRow[] | u
   const records = ctx.quick ? 100_000 : 1_000_000;
   const dbs = await createDatabases();
   try {
-    await prepare(dbs.single, undefined, false);
-    await prepare(dbs.sharded, SHARDING, false);
     const rows: ShardedRow[] = [];
-    for (const { model, what } of MODELS) {
+    for (const c of CASES) {
       const runs = { single: [] as ChildResult[], sharded: [] as ChildResult[] };
       for (let i = 0; i < ctx.repeat; i++) {
-        await prepare(dbs.single, undefined, true);
-        runs.single.push(ctx.runChild({ kind: 'sharded', model, urls: dbs.single, records }));
-        await prepare(dbs.sharded, SHARDING, true);
-        runs.sharded.push(
-          ctx.runChild({ kind: 'sharded', model, urls: dbs.sharded, sharding: SHARDING, records }),
-        );
+        await prepare(dbs.single, undefined);
+        runs.single.push(ctx.runChild(c.job(dbs.single, records)));
+        const urls = without(dbs.sharded, c.model);
+        await prepare(urls, c.sharding);
+        runs.sharded.push(ctx.runChild(c.job(urls, records, c.sharding)));
       }
       const sharded = medianOf(runs.sharded);
       const single = medianOf(runs.single);
       rows.push({
-        model,
-        what,
+        model: c.model,
+        what: c.what,
         records,
         sharded,
         shardedRuns: runs.sharded,
@@ -172,7 +223,8 @@ export function shardedTable(rows: readonly ShardedRow[], repeat: number): strin
   const runs = repeat === 1 ? 'one run' : `median of ${repeat} runs`;
   const lines = [
     `sharded vs one database, PostgreSQL (${runs} each): hash by id over 4 databases on 3 servers (ports ${hosts}) vs all in one database on the first`,
-    '  both sides are distdb insertMany of the same valid generated records, each run from empty tables',
+    '  both sides are distdb doing the same with the same records, each run from empty tables: insertMany of valid',
+    `  generated records, or simulate of a generated shop dataset (10% invalid); one model sharded per row`,
     'model     operation                              records  sharded rec/s  one-db rec/s  ratio  goal  mismatches  RSS MB',
   ];
   for (const r of rows) {

@@ -22,6 +22,8 @@ export type BenchJob =
       readonly urls: Record<string, string>;
       readonly threads: number;
       readonly spec: GeneratorSpec;
+      /** Sharding rules of the deployment (shardedRows.ts). */
+      readonly sharding?: Record<string, unknown>;
     }
   | LibraryJob
   | ShardedJob;

@@ -22,7 +22,7 @@ export const INSERT_MANY_BATCH = 10_000;
  * Records of an indexed sharded model an insertMany claims and writes at a time: its memory stays
  * bounded, and a window's claims are settled (landed, or given back) before the next one asks.
  */
-export const CLAIM_WINDOW = 50_000;
+export const CLAIM_WINDOW = 10_000;
 
 /** References are looked up where each referenced model is read: in a sharded one, in the shards of the values. */
 export function referenceReader(ctx: QueryContext): ReferenceReader {
