@@ -225,3 +225,30 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('generated ids, first drawn in a transaction that rolls back', () => {
+  it('leave no trace: the next draw makes the table again and starts at 1', async () => {
+    const dir = tempDir('distdb-ids-tx-');
+    try {
+      const made = await (BACKENDS[0] as Backend).urls(dir);
+      writeConfig(dir, made.urls);
+      const db = await openDistdb({ env: {}, cwd: dir });
+      try {
+        await db.makeMigrations();
+        await db.migrate();
+        const Memo = db.model('Memo');
+        await expect(
+          db.transaction('default', async (tx) => {
+            expect((await tx.insert(Memo, { body: 'gone' })).ok).toBe(true);
+            throw new Error('undo');
+          }),
+        ).rejects.toThrow('undo');
+        expect(await db.insert(Memo, { body: 'kept' })).toEqual({ ok: true, id: 1 });
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -20,7 +20,7 @@ export interface IdSource {
  */
 export async function drawBlock(source: IdSource, model: AnyModel, count: number): Promise<number> {
   const { access } = source;
-  await ensureOwnTable(access.conn, BLOCKS);
+  await ensureOwnTable(access.conn, BLOCKS, access.inTransaction);
   const inTurn = <T>(work: (conn: Connection) => Promise<T>) =>
     access.inTransaction ? work(access.conn) : access.conn.transaction(work);
   for (let attempt = 1; ; attempt++) {

@@ -4,8 +4,16 @@ import type { TableDef } from '../schema/tableDef.js';
 /** distdb's own tables known to be in a database, by connection. */
 const ready = new WeakMap<Connection, Set<string>>();
 
-/** One of distdb's own tables, made on first use (under the migration lock, so two processes make it once). */
-export async function ensureOwnTable(conn: Connection, table: TableDef): Promise<void> {
+/**
+ * One of distdb's own tables, made on first use (under the migration lock, so two processes make
+ * it once). Made inside an open transaction (`inTransaction`), it is not remembered: a rollback
+ * takes it away again.
+ */
+export async function ensureOwnTable(
+  conn: Connection,
+  table: TableDef,
+  inTransaction = false,
+): Promise<void> {
   const known = ready.get(conn) ?? new Set<string>();
   ready.set(conn, known);
   if (known.has(table.name)) return;
@@ -15,5 +23,5 @@ export async function ensureOwnTable(conn: Connection, table: TableDef): Promise
       for (const sql of await conn.dialect.ddl({ kind: 'createTable', table })) await conn.execute(sql);
     });
   }
-  known.add(table.name);
+  if (!inTransaction) known.add(table.name);
 }
