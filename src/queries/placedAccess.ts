@@ -85,7 +85,7 @@ export async function openIndex(
   fields: readonly FieldDef[],
 ): Promise<IndexAccess> {
   const ia = await access(alias, 'write');
-  await ensureOwnTable(ia.conn, SHARD_KEYS_TABLE);
+  await ensureOwnTable(ia.conn, SHARD_KEYS_TABLE, ia.inTransaction);
   const key = model.table.primaryKey;
   return {
     access: ia,
