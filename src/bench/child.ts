@@ -1,11 +1,9 @@
-import { openDistdb } from '../distdb.js';
-import { shopSchema } from '../examples/shop/schema.js';
 import { Histogram } from '../simulation/histogram.js';
 import { simulate } from '../simulation/simulate.js';
 import { runLibraryJob } from './libraryJob.js';
 import { plainLimit } from './plainLimit.js';
 import { rawBaseline } from './rawBaseline.js';
-import { runShardedJob } from './shardedJob.js';
+import { openShop, runShardedJob } from './shardedJob.js';
 import type { BenchJob, ChildResult } from './types.js';
 
 /**
@@ -25,12 +23,7 @@ async function main(job: BenchJob): Promise<ChildResult> {
       maxRssMb: process.resourceUsage().maxRSS / 1024,
     };
   }
-  const db = await openDistdb({
-    urls: job.urls,
-    env: {},
-    defaultSchema: shopSchema,
-    ...(job.sharding ? { sharding: job.sharding } : {}),
-  });
+  const db = await openShop(job.urls, job.sharding);
   try {
     const report = await simulate(db, {
       threads: job.threads,

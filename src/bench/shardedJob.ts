@@ -4,17 +4,17 @@ import { shopSchema } from '../examples/shop/schema.js';
 import { productRecords, userRecords } from './libraryData.js';
 import type { ChildResult, ShardedJob } from './types.js';
 
+/** The shop deployment of a bench job: its databases, and its sharding rules if any. */
+export function openShop(urls: Record<string, string>, sharding?: Record<string, unknown>) {
+  return openDistdb({ urls, env: {}, defaultSchema: shopSchema, ...(sharding ? { sharding } : {}) });
+}
+
 /**
  * insertMany of valid generated records of one shop model, sharded or in one database, in its
  * own process. Connecting, the schema check and generating the records come before the clock.
  */
 export async function runShardedJob(job: ShardedJob): Promise<ChildResult> {
-  const db = await openDistdb({
-    urls: job.urls,
-    env: {},
-    defaultSchema: shopSchema,
-    ...(job.sharding ? { sharding: job.sharding } : {}),
-  });
+  const db = await openShop(job.urls, job.sharding);
   try {
     const model = db.model(job.model);
     await db.checkSchema();

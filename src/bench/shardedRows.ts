@@ -1,11 +1,10 @@
 import pg from 'pg';
 import { DEFAULT_ALIAS } from '../config/defaults.js';
-import { openDistdb } from '../distdb.js';
 import { split } from '../examples/shop/generator.js';
 import { SHOP_MODELS } from '../examples/shop/models.js';
-import { shopSchema } from '../examples/shop/schema.js';
 import type { AnyModel } from '../models/model.js';
 import { SHARD_KEYS_TABLE } from '../schema/distdbTables.js';
+import { openShop } from './shardedJob.js';
 import type { BenchJob, ChildResult, ShardedJob } from './types.js';
 
 /**
@@ -153,12 +152,7 @@ async function createDatabases(): Promise<{
 
 /** Migrates, then empties every model table (on each shard) and the global index. */
 async function prepare(urls: Record<string, string>, sharding: Record<string, unknown> | undefined) {
-  const db = await openDistdb({
-    urls,
-    env: {},
-    defaultSchema: shopSchema,
-    ...(sharding ? { sharding } : {}),
-  });
+  const db = await openShop(urls, sharding);
   try {
     for (const r of await db.migrate())
       if (r.status === 'failed') throw new Error(`migrate ${r.alias}: ${r.error}`);
