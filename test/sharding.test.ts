@@ -218,6 +218,21 @@ for (const backend of shardBackends()) {
       const [r1, r2] = await both((db) => db.insertMany(Writer, again));
       expect(r1).toEqual(r2);
       expect(r1.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['ok', 'duplicate_id', 'ok']);
+      // Across calls too: a record repeating a stored id holds none of its other values, and the
+      // stored record keeps its claims (every writer holds exactly its id and its email).
+      const later = [
+        { id: 30, name: 'Stored id', email: 'again30@example.com' },
+        { id: 32, name: 'Next', email: 'AGAIN30@example.com' },
+      ];
+      const [l1, l2] = await both((db) => db.insertMany(Writer, later));
+      expect(l1).toEqual(l2);
+      expect(l1.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['duplicate_id', 'ok']);
+      const { sharded } = deployment();
+      const claims = await (await sharded.connection('default')).query(
+        'SELECT COUNT(*) AS n FROM distdb_shard_keys WHERE model = ?',
+        ['Writer'],
+      );
+      expect(Number(claims[0]?.n)).toBe(2 * (await sharded.count(Writer)));
       const stories = Array.from({ length: 300 }, (_, i) => ({
         id: (i % 280) + 1,
         writer_id: (i % 12) + 1,

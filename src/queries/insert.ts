@@ -11,9 +11,10 @@ import {
   prepareRecords,
   type ReferenceReader,
 } from '../store/writeRecords.js';
+import { claimAll } from './claims.js';
 import { guarded, type IndexAccess, type QueryContext } from './context.js';
 import { withIds } from './idBlocks.js';
-import { claimAll, releaseOwn, takenValues } from './uniqueIndex.js';
+import { releaseOwn, takenValues } from './uniqueIndex.js';
 
 /** Records per transaction in insertMany: fewer commits (each one a sync to disk) than records. */
 export const INSERT_MANY_BATCH = 10_000;
@@ -194,7 +195,7 @@ export async function claimValues(
   const candidates = records
     .filter((r) => rowOf(r).issues.length === 0)
     .map((r) => ({ ...r, owner: Number(rowOf(r).row[primary]), row: rowOf(r).row }));
-  const { refused, won } = await claimAll(ix, candidates);
+  const { refused, won, held } = await claimAll(ix, candidates);
   // Every record that does not land: its values others hold are reported as one database
   // would, and left out of its row so that its shard does not look for them again.
   const losing = records.filter((r) => rowOf(r).issues.length > 0 || refused.has(r.position));
@@ -214,7 +215,8 @@ export async function claimValues(
   }
   const releaseUnwritten = async (outcomes: RecordOutcome[]) => {
     for (const c of candidates)
-      if (!refused.has(c.position) && outcomes[c.position]?.ok !== true) await releaseOwn(ix, c);
+      if (!refused.has(c.position) && outcomes[c.position]?.ok !== true)
+        await releaseOwn(ix, c, held.get(c.position));
   };
   return { prepared, releaseUnwritten };
 }

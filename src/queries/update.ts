@@ -6,6 +6,7 @@ import { type AnyModel, type FieldDef, primaryField, referenceFields } from '../
 import { unknownField, validateField } from '../models/validate.js';
 import type { RecordOutcome } from '../store/outcome.js';
 import { checkReferences as checkFieldReferences } from '../store/writeRecords.js';
+import { claimAll } from './claims.js';
 import {
   type Access,
   build,
@@ -17,7 +18,7 @@ import {
 } from './context.js';
 import { referenceReader } from './insert.js';
 import { notFound, refused } from './outcome.js';
-import { claimAll, claimOf, releaseOwn } from './uniqueIndex.js';
+import { claimOf, releaseOwn } from './uniqueIndex.js';
 import { queryValue } from './values.js';
 
 /**
