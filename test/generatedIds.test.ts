@@ -205,24 +205,50 @@ for (const backend of BACKENDS) {
       expect(fresh).toEqual({ ok: true, id: 101 });
     });
 
-    it('in a transaction of the database the ids are drawn from, a rollback gives them back', async () => {
+    it('in a transaction of the database the ids are drawn from, ids stay unique whatever rolls back', async () => {
       const before = await nextId('Memo');
+      let rolledBack: unknown;
       await expect(
         db.transaction('default', async (tx) => {
           const o = await tx.insert(Memo, { body: 'rolled back' });
           expect(o.ok).toBe(true);
+          rolledBack = o.id;
           throw new Error('undo');
         }),
       ).rejects.toThrow('undo');
-      expect(await nextId('Memo')).toBe(before);
+      // SQLite's transaction holds the file: its ids were drawn in it, and the rollback gave them
+      // back. A server's are drawn outside it, as a sequence's: the rollback leaves a gap.
+      if (backend.name === 'sqlite') expect(await nextId('Memo')).toBe(before);
       const kept = await db.transaction('default', (tx) =>
         tx.insertMany(Memo, [{ body: 'a' }, { body: 'b' }]),
       );
       expect(kept.every((o) => o.ok)).toBe(true);
-      expect(await nextId('Memo')).toBe(before + 2);
-      const ids = (await db.find(Memo)).map((m) => m.id);
+      const stored = await db.find(Memo);
+      const ids = stored.map((m) => m.id);
       expect(new Set(ids).size).toBe(ids.length);
+      expect(stored.some((m) => m.body === 'rolled back')).toBe(false);
+      if (backend.name !== 'sqlite') expect(kept.map((o) => o.id)).not.toContain(rolledBack);
     });
+
+    it.skipIf(backend.name === 'sqlite')(
+      'a transaction that drew ids holds no lock on them: others draw meanwhile',
+      async () => {
+        const other = await reopen();
+        let drawn: unknown;
+        await db.transaction('default', async (tx) => {
+          expect(
+            (
+              await tx.insertMany(
+                Memo,
+                Array.from({ length: 1500 }, () => ({ body: 'in tx' })),
+              )
+            )[0]?.ok,
+          ).toBe(true);
+          drawn = (await other.insertMany(Memo, [{ body: 'meanwhile' }]))[0];
+        });
+        expect(drawn).toMatchObject({ ok: true });
+      },
+    );
   });
 }
 

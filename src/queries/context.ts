@@ -12,6 +12,11 @@ export interface Access {
   readonly conn: Connection;
   /** Set for the database of an open transaction: work there is part of it. */
   readonly inTransaction?: boolean;
+  /**
+   * For the database of an open transaction: its connection outside the transaction (the same
+   * one where a backend has one session per database, as SQLite).
+   */
+  readonly outside?: Connection;
 }
 
 /** Reads the rows of `ids` in `shard`, to tell a claim whose record is there from one left behind. */

@@ -15,14 +15,15 @@ export interface IdSource {
 
 /**
  * Reserves `count` ids in the model's row of the blocks table and returns the first: one
- * statement that moves the row on, in a transaction of its own (or in the caller's, when the
- * source is a transaction's database). The row is made on first use, after the highest id held.
+ * UPDATE that moves the row on and a read of it, in a transaction of their own (a savepoint of
+ * the caller's, when the source is a transaction's). The row is made on first use, after the
+ * highest id held.
  */
 export async function drawBlock(source: IdSource, model: AnyModel, count: number): Promise<number> {
   const { access } = source;
   await ensureOwnTable(access.conn, BLOCKS, access.inTransaction);
-  const inTurn = <T>(work: (conn: Connection) => Promise<T>) =>
-    access.inTransaction ? work(access.conn) : access.conn.transaction(work);
+  // Inside an open transaction this is a savepoint: a failed step undoes only itself.
+  const inTurn = <T>(work: (conn: Connection) => Promise<T>) => access.conn.transaction(work);
   for (let attempt = 1; ; attempt++) {
     const start = await inTurn((conn) => moveOn({ ...access, conn }, model, count));
     if (start !== undefined) return start;

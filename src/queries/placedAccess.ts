@@ -51,14 +51,16 @@ export function placedAccess(
 }
 
 /**
- * Ids drawn where the model's index is (a sharded model) or in its own database. Inside a
- * transaction of that database they are drawn in the transaction and not kept for later: a
- * rollback gives them back.
+ * Ids drawn where the model's index is (a sharded model) or in its own database. From inside a
+ * transaction of that database they are drawn outside it, as a sequence's are (a rollback leaves
+ * a gap, and no lock is held until it ends); where the database has no other connection than
+ * the transaction's, in it, and not kept for later: a rollback gives them back.
  */
 async function idsOf(place: Placement, access: Reach, blocks: IdBlocks, model: AnyModel, count: number) {
   const shards = place.shards(model);
+  const at = await access(shards ? shards.index : place.alias(model, 'write'), 'write');
   const source: IdSource = {
-    access: await access(shards ? shards.index : place.alias(model, 'write'), 'write'),
+    access: at.outside && at.outside !== at.conn ? { alias: at.alias, conn: at.outside } : at,
     highest: async () =>
       highestId(
         model,

@@ -79,7 +79,7 @@ export class Tx<DB = AnyDatabase> extends RecordApi<DB> {
     const access = async (other: string): Promise<Access> => {
       this.#check();
       return other === alias
-        ? { alias, conn, inTransaction: true }
+        ? { alias, conn, inTransaction: true, outside: await host.connection(alias) }
         : { alias: other, conn: await host.connection(other) };
     };
     return {
