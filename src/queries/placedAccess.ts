@@ -33,9 +33,10 @@ export function placedAccess(
       Promise.all(aliasesFor(place, model, 'read', keys).map((a) => access(a, 'read'))),
     groups: async (model, side, field, values) => {
       const ix = index(model);
-      // The shard key's values are placed by the rule itself; the index places the others.
-      const indexed =
-        field === place.shards(model)?.key ? undefined : ix?.fields.find((f) => f.name === field);
+      // The shard key's values are placed by the rule itself (but a case-insensitive key's
+      // spellings hash apart); the index places the others.
+      const kept = ix?.fields.find((f) => f.name === field);
+      const indexed = field === place.shards(model)?.key && !kept?.caseInsensitive ? undefined : kept;
       const groups =
         ix && indexed
           ? await locate(await ix.open(), indexed, values)

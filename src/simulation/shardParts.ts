@@ -78,15 +78,20 @@ export async function commitSharded(
     model && fields.length > 0
       ? await openIndex(reach, model, rule.index ?? FALLBACK_ALIAS, fields)
       : undefined;
-  const claimed = index ? await claimParts(index, parts) : undefined;
+  // Claiming again after a transient failure is safe: the claims it made are its own.
+  const claimed = index
+    ? await writer.retrying(index.access.conn, () => claimParts(index, parts))
+    : undefined;
   const written = await commitParts(parts, entry, count, writer);
+  // Records of a part that failed are not written either: their values go back before the error.
   await claimed?.releaseUnwritten(written.outcomes);
+  if (written.failed !== undefined) throw written.failed.reason;
   return written;
 }
 
 /**
  * Writes every part at once, each in one transaction of its shard with its journal entry, and
- * returns the batch's outcomes in batch order. A part its shard has journaled already (an
+ * returns the batch's outcomes in batch order (and the first failure, if a part failed). A part its shard has journaled already (an
  * earlier attempt, or a run interrupted in the middle of this batch) is not written again: its
  * journaled outcomes stand.
  */
@@ -95,9 +100,10 @@ async function commitParts(
   entry: JournalEntry & { readonly run: JournalRun },
   count: number,
   writer: PartWriter,
-): Promise<{ outcomes: RecordOutcome[]; counts: PartCount[] }> {
+): Promise<{ outcomes: RecordOutcome[]; counts: PartCount[]; failed?: PromiseRejectedResult }> {
   const outcomes: RecordOutcome[] = new Array(count);
-  const counts = await Promise.all(
+  // Every part runs to its end or its failure before one is reported: none is left writing.
+  const settled = await Promise.allSettled(
     parts.map(async (part): Promise<PartCount> => {
       const conn = await writer.connection(part.alias);
       const model = part.batch.model;
@@ -116,7 +122,9 @@ async function commitParts(
       };
     }),
   );
-  return { outcomes, counts };
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const counts = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  return { outcomes, counts, ...(failed ? { failed } : {}) };
 }
 
 /** A journaled part's outcomes in part order: its failures (by dataset index); the rest succeeded. */
