@@ -4,7 +4,7 @@
  * (some shards committed their part, one did not) resumes into the same databases; the report
  * shows each shard as its own database.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type Distdb, openDistdb } from 'distdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverDatabases, tempDir } from './support/deployments.js';
@@ -241,10 +241,6 @@ for (const backend of BACKENDS) {
           },
         );
         await run.paused();
-        await sleep(500);
-        run.running.child.kill('SIGKILL');
-        await run.running.done;
-        run.resume();
         const runs = await runCliAsync(['runs', '--json'], { cwd: dirs.sharded });
         const killed = (JSON.parse(runs.stdout) as { id: number; status: string }[]).find(
           (r) => r.status !== 'completed',
@@ -252,24 +248,49 @@ for (const backend of BACKENDS) {
         expect(killed).toBeDefined();
         const db = await openDistdb({ cwd: dirs.sharded, env: {} });
         opened.push(db);
+        // Batch 1's journal entries, shard by shard: committed parts have one.
+        const journaled = () =>
+          Promise.all(
+            shards.map(async (a) => {
+              const rows = await (await db.connection(a)).query(
+                'SELECT seq FROM distdb_batches WHERE run_id = ? AND model = ? AND seq = ?',
+                [killed?.id ?? 0, model, 1],
+              );
+              return rows.length;
+            }),
+          );
+        // The other shards commit their parts while one waits in its transaction.
+        for (const t = Date.now(); Date.now() - t < 20_000; await sleep(20))
+          if ((await journaled()).every((n, i) => n === (left[i] as number))) break;
+        run.running.child.kill('SIGKILL');
+        await run.running.done;
+        run.resume();
         const before = await db.count(db.model(model));
         expect(before).toBeGreaterThan(0);
         expect(before).toBeLessThan(plain.models[model]?.succeeded ?? 0);
-        // Batch 1 is journaled (so committed) in some shards and not in others.
-        const journaled = await Promise.all(
-          shards.map(async (a) => {
-            const rows = await (await db.connection(a)).query(
-              'SELECT seq FROM distdb_batches WHERE run_id = ? AND model = ? AND seq = ?',
-              [killed?.id ?? 0, model, 1],
-            );
-            return rows.length;
-          }),
-        );
-        expect(journaled).toEqual(left);
+        expect(await journaled()).toEqual(left);
+        // Resumed under another sharding, the batches would be cut otherwise: refused.
+        const config = `${dirs.sharded}/distdb.config.json`;
+        const kept = readFileSync(config, 'utf8');
+        const moved = JSON.parse(kept) as { sharding: Record<string, { databases?: string[] }> };
+        moved.sharding.Order?.databases?.reverse();
+        writeFileSync(config, JSON.stringify(moved));
+        const refused = await runCliAsync(['simulate', '--resume', String(killed?.id), '--no-progress'], {
+          cwd: dirs.sharded,
+        });
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toContain(`cannot resume run ${killed?.id}: the sharding of Order differs`);
+        writeFileSync(config, kept);
         const resumed = await simulate('sharded', ['--resume', String(killed?.id)]);
         expect(resumed.resumed).toBe(true);
         expect(outcome(resumed)).toEqual(outcome(plain));
         expect(await stored('sharded')).toEqual(await stored('plain'));
+        // The index holds each stored user's id and email, and nothing else.
+        const claims = await (await db.connection('default')).query(
+          'SELECT COUNT(*) AS n FROM distdb_shard_keys WHERE model = ?',
+          ['User'],
+        );
+        expect(Number(claims[0]?.n)).toBe(2 * (await db.count(db.model('user'))));
       },
     );
   });

@@ -102,10 +102,10 @@ export class RunStore {
    * proves it gone; runs without a key go by their owner's pid. Two resumers race on the owner
    * column, which also catches a run that finished after it was read.
    */
-  async claimForResume(id: number): Promise<OwnedRun & { plan: RunPlan; threads: number }> {
+  async claimForResume(id: number): Promise<OwnedRun & { plan: RunPlan; threads: number; config: unknown }> {
     return this.#guard(async () => {
       const rows = await this.conn.query(
-        `SELECT status, owner, plan, threads, run_key FROM ${RUNS_TABLE.name} WHERE id = ?`,
+        `SELECT status, owner, plan, threads, run_key, config FROM ${RUNS_TABLE.name} WHERE id = ?`,
         [id],
       );
       const row = rows[0];
@@ -132,7 +132,8 @@ export class RunStore {
         throw err;
       }
       const plan = JSON.parse(String(row.plan)) as RunPlan;
-      return { run: { id, key }, lock, plan, threads: Number(row.threads) };
+      const config: unknown = JSON.parse(String(row.config));
+      return { run: { id, key }, lock, plan, threads: Number(row.threads), config };
     });
   }
 

@@ -149,6 +149,7 @@ export async function resumeRun(
   const claimed = await store.claimForResume(options.resume);
   const { run, lock, plan } = claimed;
   try {
+    checkSameSharding(db, run.id, claimed.config);
     const dataset = options.dataset
       ? normalizedDataset(options.dataset)
       : datasetFromOrigin(db, plan.origin, run.id);
@@ -158,6 +159,32 @@ export async function resumeRun(
     await lock.release();
     throw err;
   }
+}
+
+/**
+ * A run's batches are cut by the sharding it started with: resumed under another, records would
+ * be looked for, and written, where the first attempt did not put them.
+ */
+function checkSameSharding(db: Distdb, runId: number, stored: unknown): void {
+  const then = (stored as { sharding?: Record<string, unknown> } | null)?.sharding ?? {};
+  const now: Record<string, unknown> = db.config.sharding;
+  const models = [...new Set([...Object.keys(then), ...Object.keys(now)])];
+  const changed = models.filter((m) => canonicalJson(then[m]) !== canonicalJson(now[m]));
+  if (changed.length > 0) {
+    throw new DistdbError(
+      'usage',
+      `cannot resume run ${runId}: the sharding of ${changed.join(', ')} differs from the one it started with`,
+    );
+  }
+}
+
+/** JSON with object keys in order, so that equal values compare equal as text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value ?? null, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 async function readJournals(
