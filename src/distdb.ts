@@ -158,7 +158,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   readonly #placement = placementOf(this);
-  /** The generated ids this deployment has drawn and not yet given. */
+  /** The generated ids this deployment has drawn and not yet given (for its transactions; not an API). */
   readonly idBlocks = new IdBlocks();
 
   /** A sharded model has no database of its own: a read or write of it names its key. */

@@ -47,13 +47,13 @@ function checkThreads(threads: number): number {
   return threads;
 }
 
-/** A run writes each model's batches to one database: a sharded model is refused before anything starts. */
 /**
  * Runs every record of the dataset through `threads` worker threads. Users and products are
  * written in parallel; orders start once every user and product is decided, so an order is never
  * judged before the records it references. Within a model, batches commit in dataset order (see
  * CommitTurns), which makes the outcome independent of the thread count. Every batch is
- * journaled with its rows, so an interrupted run can be finished with `resume`.
+ * journaled with its rows, so an interrupted run can be finished with `resume`. A sharded
+ * model's batch is written to its shards at once, each its part (see shardParts).
  */
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   if (options.threads !== undefined) checkThreads(options.threads);
@@ -257,7 +257,8 @@ function progressReporter(db: Distdb, x: Execution): (result: BatchResult) => vo
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   const perDatabase: Record<string, number> = {};
   for (const m of models) {
-    // A sharded model's records are counted to its shards in even shares (hashing spreads them so).
+    // A progress estimate: a sharded model's records counted to its shards in even shares, as a
+    // hash spreads them (a range rule's shares are not known before the records are read).
     const aliases = db.aliasesOf(m);
     fairShares(
       aliases.map(() => Number.POSITIVE_INFINITY),

@@ -74,6 +74,17 @@ interface Prepared {
   readonly parts?: readonly Part[];
 }
 
+/** Where references into model `label` are looked up: its snapshot, its shards, or its database. */
+async function readReference(label: string): Promise<{ model: AnyModel; check: ExistenceCheck }> {
+  const target = modelByLabel.get(label);
+  if (!target) throw new Error(`unknown model ${label}`);
+  const sharded = init.sharding?.[label];
+  const check =
+    references.get(label) ??
+    (sharded ? shardedExistence(sharded, connection) : await connection(init.readAlias[label]));
+  return { model: target, check };
+}
+
 async function prepare(task: BatchTask): Promise<Prepared> {
   if (turns.aborted) throw new Aborted();
   const start = performance.now();
@@ -97,20 +108,7 @@ async function prepare(task: BatchTask): Promise<Prepared> {
   }
   const retries = { count: 0 };
   const batch = await retrying(conn, retries, () =>
-    prepareRecords(
-      model,
-      records,
-      async (label) => {
-        const target = modelByLabel.get(label);
-        if (!target) throw new Error(`unknown model ${label}`);
-        const sharded = init.sharding?.[label];
-        const check =
-          references.get(label) ??
-          (sharded ? shardedExistence(sharded, connection) : await connection(init.readAlias[label]));
-        return { model: target, check };
-      },
-      task.rejected,
-    ),
+    prepareRecords(model, records, readReference, task.rejected),
   ).catch((err: unknown) => {
     throw inDatabases(Object.values(init.readAlias), err);
   });
