@@ -2,7 +2,7 @@ import type { Connection } from '../db/dialect.js';
 import { type AnyModel, primaryField } from '../models/model.js';
 import { ID_BLOCKS_TABLE as BLOCKS } from '../schema/distdbTables.js';
 import { type Access, build, run } from './context.js';
-import { ensureOwnTable } from './ownTables.js';
+import { ensureOwnTableAt } from './ownTables.js';
 
 /** Ids a process takes at a time: one round trip per thousand single inserts, and per insertMany. */
 export const ID_BLOCK = 1000;
@@ -21,7 +21,7 @@ export interface IdSource {
  */
 export async function drawBlock(source: IdSource, model: AnyModel, count: number): Promise<number> {
   const { access } = source;
-  await ensureOwnTable(access.conn, BLOCKS, access.inTransaction);
+  await ensureOwnTableAt(access, BLOCKS);
   // Inside an open transaction this is a savepoint: a failed step undoes only itself.
   const inTurn = <T>(work: (conn: Connection) => Promise<T>) => access.conn.transaction(work);
   for (let attempt = 1; ; attempt++) {

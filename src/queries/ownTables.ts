@@ -1,5 +1,6 @@
 import type { Connection } from '../db/dialect.js';
 import type { TableDef } from '../schema/tableDef.js';
+import type { Access } from './context.js';
 
 /** distdb's own tables known to be in a database, by connection. */
 const ready = new WeakMap<Connection, Set<string>>();
@@ -24,4 +25,14 @@ export async function ensureOwnTable(
     });
   }
   if (!inTransaction) known.add(table.name);
+}
+
+/**
+ * distdb's own `table` in the database of `access`. From inside a transaction it is made on the
+ * database's connection outside it when there is one: DDL would end a MySQL transaction.
+ */
+export function ensureOwnTableAt(access: Access, table: TableDef): Promise<void> {
+  const apart = access.outside !== undefined && access.outside !== access.conn;
+  if (apart) return ensureOwnTable(access.outside as Connection, table);
+  return ensureOwnTable(access.conn, table, access.inTransaction);
 }

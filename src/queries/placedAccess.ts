@@ -13,7 +13,7 @@ import {
   run,
 } from './context.js';
 import { drawBlock, highestId, type IdBlocks, type IdSource } from './idBlocks.js';
-import { ensureOwnTable } from './ownTables.js';
+import { ensureOwnTableAt } from './ownTables.js';
 import { aliasesFor, type Placement, type Side, valuesByDatabase } from './placement.js';
 import { globalFields, locate } from './uniqueIndex.js';
 
@@ -88,7 +88,7 @@ export async function openIndex(
   fields: readonly FieldDef[],
 ): Promise<IndexAccess> {
   const ia = await access(alias, 'write');
-  await ensureOwnTable(ia.conn, SHARD_KEYS_TABLE, ia.inTransaction);
+  await ensureOwnTableAt(ia, SHARD_KEYS_TABLE);
   const key = model.table.primaryKey;
   return {
     access: ia,
