@@ -5,6 +5,7 @@ import { SHOP_MODELS } from '../examples/shop/models.js';
 import type { AnyModel } from '../models/model.js';
 import { SHARD_KEYS_TABLE } from '../schema/distdbTables.js';
 import { openShop } from './shardedJob.js';
+import { medianRun } from './sizeRows.js';
 import type { BenchJob, ChildResult, ShardedJob } from './types.js';
 
 /**
@@ -165,11 +166,6 @@ async function prepare(urls: Record<string, string>, sharding: Record<string, un
   }
 }
 
-const medianOf = (runs: readonly ChildResult[]): ChildResult =>
-  [...runs].sort((a, b) => a.recordsPerSecond - b.recordsPerSecond)[
-    Math.floor((runs.length - 1) / 2)
-  ] as ChildResult;
-
 /** Both layouts in turn, `repeat` times each, from empty tables; undefined when a server is not reachable. */
 export async function shardedRows(ctx: ShardedContext): Promise<ShardedRow[] | undefined> {
   for (const server of NODES) {
@@ -191,8 +187,8 @@ export async function shardedRows(ctx: ShardedContext): Promise<ShardedRow[] | u
         await prepare(urls, c.sharding);
         runs.sharded.push(ctx.runChild(c.job(urls, records, c.sharding)));
       }
-      const sharded = medianOf(runs.sharded);
-      const single = medianOf(runs.single);
+      const sharded = medianRun(runs.sharded);
+      const single = medianRun(runs.single);
       rows.push({
         model: c.model,
         what: c.what,

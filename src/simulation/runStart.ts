@@ -2,6 +2,7 @@ import { publicConfig } from '../config/config.js';
 import type { HeldLock } from '../db/dialect.js';
 import type { Distdb } from '../distdb.js';
 import { advisedError, DistdbError } from '../errors.js';
+import { same } from '../migrations/tableCompare.js';
 import type { AnyModel } from '../models/model.js';
 import { globalFields } from '../queries/uniqueIndex.js';
 import type { RunStore } from '../runs/runStore.js';
@@ -169,22 +170,13 @@ function checkSameSharding(db: Distdb, runId: number, stored: unknown): void {
   const then = (stored as { sharding?: Record<string, unknown> } | null)?.sharding ?? {};
   const now: Record<string, unknown> = db.config.sharding;
   const models = [...new Set([...Object.keys(then), ...Object.keys(now)])];
-  const changed = models.filter((m) => canonicalJson(then[m]) !== canonicalJson(now[m]));
+  const changed = models.filter((m) => !same(then[m], now[m]));
   if (changed.length > 0) {
     throw new DistdbError(
       'usage',
       `cannot resume run ${runId}: the sharding of ${changed.join(', ')} differs from the one it started with`,
     );
   }
-}
-
-/** JSON with object keys in order, so that equal values compare equal as text. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value ?? null, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
 
 async function readJournals(
