@@ -224,7 +224,13 @@ for (const backend of BACKENDS) {
     });
 
     it.each([
-      { model: 'order', shards: ORDER_SHARDS, stopped: 'orders_2', left: [1, 1, 0, 1] },
+      // A thread writes one SQLite database at a time: the shard after the stopped one waits.
+      {
+        model: 'order',
+        shards: ORDER_SHARDS,
+        stopped: 'orders_2',
+        left: backend.name === 'sqlite' ? [1, 1, 0, 0] : [1, 1, 0, 1],
+      },
       // Users claim their emails in the index before their parts are written.
       { model: 'user', shards: ['users', 'users_b'], stopped: 'users_b', left: [1, 0] },
     ])(

@@ -22,6 +22,7 @@ import { fileLockHeld, holdFileLock, lockPath } from './fileLock.js';
 import { quoteId } from './ident.js';
 import { Session } from './session.js';
 import { safeNumbers } from './values.js';
+import { writeTurn } from './writeTurn.js';
 
 /** Prepared statements a connection keeps. */
 const STATEMENT_CACHE = 256;
@@ -150,10 +151,12 @@ export class SqliteConnection implements Connection {
     sql: string,
     params: readonly SqlValue[] = [],
   ): Promise<{ changes: number; insertId?: number }> {
-    return this.#session.exclusive(() => {
-      const r = noted(sql, () => this.#prepare(sql).run(...params));
-      return { changes: r.changes, insertId: Number(r.lastInsertRowid) };
-    });
+    return writeTurn(() =>
+      this.#session.exclusive(() => {
+        const r = noted(sql, () => this.#prepare(sql).run(...params));
+        return { changes: r.changes, insertId: Number(r.lastInsertRowid) };
+      }),
+    );
   }
 
   /**
@@ -165,7 +168,7 @@ export class SqliteConnection implements Connection {
     // The next writer is likely another connection, which makes these pages stale: give the
     // memory back now rather than hold a cache per connection.
     const shrink = this.#sharedWriter ? () => this.#db.pragma('shrink_memory') : undefined;
-    return this.#session.transaction('BEGIN IMMEDIATE', () => fn(this), shrink);
+    return writeTurn(() => this.#session.transaction('BEGIN IMMEDIATE', () => fn(this), shrink));
   }
 
   // SQLite's write lock is database-wide and cross-process, and its DDL is transactional, so a
@@ -218,13 +221,14 @@ export class SqliteConnection implements Connection {
     return (await this.execute(`DELETE FROM ${quoteId(table)}`)).changes;
   }
 
-  runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
-    return this.#session.exclusive(() =>
-      noted(sql, () => {
-        const stmt = this.#prepare(sql);
-        if (stmt.reader) return { rows: safeNumbers(stmt.all(...params) as Row[]), changes: 0 };
-        return { rows: [], changes: stmt.run(...params).changes };
-      }),
+  async runCompiled(sql: string, params: readonly unknown[]): Promise<{ rows: Row[]; changes: number }> {
+    const stmt = noted(sql, () => this.#prepare(sql));
+    if (stmt.reader)
+      return this.#session.exclusive(() =>
+        noted(sql, () => ({ rows: safeNumbers(stmt.all(...params) as Row[]), changes: 0 })),
+      );
+    return writeTurn(() =>
+      this.#session.exclusive(() => noted(sql, () => ({ rows: [], changes: stmt.run(...params).changes }))),
     );
   }
 
