@@ -5,31 +5,31 @@ import { loadConfig } from './config/loadConfig.js';
 import type { AnyDatabase, Connection } from './db/dialect.js';
 import { openConnection } from './db/open.js';
 import { dialectFor } from './db/registry.js';
-import { advisedError, DistdbError, databaseError, namedAfter } from './errors.js';
-import { driftOf, type MakeMigrationsResult, makeMigrations } from './migrations/makeMigrations.js';
-import { readMigrationFiles } from './migrations/migrationFiles.js';
-import { allMigrations, type Migration } from './migrations/migrations.js';
+import { DistdbError, databaseError, namedAfter } from './errors.js';
+import type { MakeMigrationsResult } from './migrations/makeMigrations.js';
+import { MigrationSet } from './migrations/migrationSet.js';
 import {
   checkAppliedFiles,
   type DatabaseMigrations,
   type MigrateResult,
-  type MigrationPlan,
   migrateDatabase,
   migrationStatus,
 } from './migrations/migrator.js';
-import type { AnyModel, Model } from './models/model.js';
+import type { AnyModel } from './models/model.js';
 import { modelNamed } from './models/schemaGraph.js';
 import { RecordApi } from './queries/api.js';
 import type { QueryContext } from './queries/context.js';
 import type { DatabaseFor } from './queries/database.js';
+import { writeAccess } from './queries/fence.js';
 import { IdBlocks } from './queries/idBlocks.js';
+import { LayoutCache } from './queries/layoutCache.js';
 import { placedAccess } from './queries/placedAccess.js';
-import { aliasesFor, placementOf, type Side } from './queries/placement.js';
+import { aliasesFor, ownedIn, placementOf, type Side } from './queries/placement.js';
 import { Tx } from './queries/transaction.js';
 import { checkRelations } from './routing/relations.js';
 import type { RoutingHints, Shards } from './routing/router.js';
 import { RouterChain } from './routing/routerChain.js';
-import { shardRouter } from './routing/sharding.js';
+import { type Sharding, shardRouter } from './routing/sharding.js';
 import { tableRouter } from './routing/tableRouter.js';
 
 export type OpenOptions = ConfigInput;
@@ -46,18 +46,33 @@ export type TypedOpenOptions<M extends readonly AnyModel[]> = Omit<OpenOptions, 
 export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   readonly router: RouterChain;
   readonly #connections = new Map<string, Promise<Connection>>();
-  #files: readonly Migration[] | undefined;
   #closed = false;
-  #drift: readonly string[] | undefined;
+  readonly #migrations: MigrationSet;
 
   private constructor(readonly config: DistdbConfig) {
     super();
+    this.#migrations = new MigrationSet(config.migrations, config.models);
+    this.#layouts = new LayoutCache(config.sharding, async () =>
+      (await this.databaseExists(DEFAULT_ALIAS)) ? this.connection(DEFAULT_ALIAS) : undefined,
+    );
     this.router = new RouterChain([
       ...config.routers,
-      shardRouter(config.sharding),
+      shardRouter(() => this.#layouts.rules),
       tableRouter(config.routes),
     ]);
     checkRelations(this.router, config.models);
+  }
+
+  readonly #layouts: LayoutCache;
+
+  /** The sharding rules in force: the configured ones, with the layouts reshards published in `default`. */
+  get sharding(): Sharding {
+    return this.#layouts.rules;
+  }
+
+  /** Reads the shard layouts in force again (after a reshard, say). */
+  refreshLayouts(): Promise<void> {
+    return this.#layouts.refresh();
   }
 
   /** The schema's models, each after the models it references. */
@@ -80,7 +95,9 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   static async open<const M extends readonly AnyModel[] = readonly AnyModel[]>(
     options: TypedOpenOptions<M> = {},
   ): Promise<Distdb<DatabaseFor<M>>> {
-    return new Distdb<DatabaseFor<M>>(await loadConfig(options));
+    const db = new Distdb<DatabaseFor<M>>(await loadConfig(options));
+    await db.refreshLayouts();
+    return db;
   }
 
   get aliases(): string[] {
@@ -173,16 +190,6 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     return this.checkAlias(decision.value);
   }
 
-  /** The first records of `model` in primary-key order. */
-  async list<R, I, Rel>(
-    model: Model<R, I, Rel>,
-    options: { limit?: number; offset?: number } = {},
-  ): Promise<R[]> {
-    const limit = Math.max(0, Math.floor(options.limit ?? 100));
-    const offset = Math.max(0, Math.floor(options.offset ?? 0));
-    return this.find(model, { limit, offset });
-  }
-
   /**
    * Runs `fn` in one transaction of the database of `alias`: the model calls of `tx` run in
    * it (models written elsewhere are refused), and a throw rolls it back.
@@ -207,30 +214,29 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
       models: this.models,
       model: (label) => this.model(label),
       ...placedAccess(this.#placement, access, this.idBlocks),
-      writer: (m, record) => access(this.writeAlias(m, record ? { record } : {})),
-      writerAt: (_m, alias) => access(alias),
+      writer: async (m, record) =>
+        writeAccess(this.shards(m), m, await access(this.writeAlias(m, record ? { record } : {}))),
+      writerAt: async (m, alias) => writeAccess(this.shards(m), m, await access(alias)),
       writeAlias: (m, record) => this.writeAlias(m, record ? { record } : {}),
       database: access,
+      relayout: (m, version) => this.#layouts.moved(m.label, version),
+      owned: (m, alias) => ownedIn(this.#placement, m, alias),
     };
   }
 
-  protected beforeWrite(model: AnyModel): Promise<void> {
-    return this.checkSchema(model);
+  protected async beforeWrite(model: AnyModel): Promise<void> {
+    await this.checkSchema(model);
+    await this.beforeRead(model);
+  }
+
+  protected override async beforeRead(model: AnyModel): Promise<void> {
+    if (this.shards(model)) await this.#layouts.fresh();
   }
 
   /** The migration files, read once (again after makeMigrations). */
-  #migrationFiles(): readonly Migration[] {
-    this.#files ??= readMigrationFiles(this.config.migrations);
-    return this.#files;
-  }
-
-  #plan(): MigrationPlan {
-    return { migrations: allMigrations(this.#migrationFiles()), models: this.models.map((m) => m.label) };
-  }
-
   async migrate(options: { database?: string } = {}): Promise<MigrateResult[]> {
     const aliases = options.database ? [this.checkAlias(options.database)] : this.aliases;
-    const plan = this.#plan();
+    const plan = this.#migrations.plan();
     // An applied file that changed, or files whose steps cannot apply in order, stop migrate
     // before it changes any database.
     for (const alias of aliases)
@@ -244,7 +250,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
 
   async showMigrations(options: { database?: string } = {}): Promise<DatabaseMigrations[]> {
     const aliases = options.database ? [this.checkAlias(options.database)] : this.aliases;
-    const plan = this.#plan();
+    const plan = this.#migrations.plan();
     const out: DatabaseMigrations[] = [];
     for (const alias of aliases)
       out.push(await migrationStatus(await this.connection(alias), this.router, alias, plan));
@@ -253,31 +259,17 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
 
   /** Writes the next migration file of `config.migrations` with what changed in the models, if anything. */
   async makeMigrations(options: { name?: string } = {}): Promise<MakeMigrationsResult> {
-    try {
-      return makeMigrations(this.config.migrations, this.models, options);
-    } finally {
-      this.#files = undefined;
-      this.#drift = undefined;
-    }
+    return this.#migrations.make(options);
   }
 
   /** Labels of the models whose tables differ from what their migration files build. */
   async schemaDrift(): Promise<readonly string[]> {
-    this.#drift ??= driftOf(this.#migrationFiles(), this.models);
-    return this.#drift;
+    return this.#migrations.drift();
   }
 
   /** Refuses a model (any, when none is given) that differs from its migrations. */
   async checkSchema(model?: AnyModel): Promise<void> {
-    const drift = await this.schemaDrift();
-    const label = model ? drift.find((l) => l === model.label) : drift[0];
-    if (label !== undefined)
-      throw advisedError(
-        'config',
-        `model ${label} differs from its migrations`,
-        'schema_drift',
-        'make a migration for it (makeMigrations)',
-      );
+    this.#migrations.check(model);
   }
 
   /** Models whose tables live in `alias` (by the write route, or as one of its shards). */

@@ -56,8 +56,14 @@ export interface ConfigInput {
   readonly migrations?: string;
 }
 
-/** The configuration with secrets removed, as stored with runs and shown in reports. */
-export function publicConfig(config: DistdbConfig): {
+/**
+ * The configuration with secrets removed, as stored with runs and shown in reports; `sharding`
+ * is the rules in force (the layouts reshards published), which a resumed run must find again.
+ */
+export function publicConfig(
+  config: DistdbConfig,
+  sharding: Sharding = config.sharding,
+): {
   databases: Record<string, string>;
   routes: Record<string, string>;
   sharding?: Sharding;
@@ -65,6 +71,6 @@ export function publicConfig(config: DistdbConfig): {
   return {
     databases: Object.fromEntries(Object.entries(config.databases).map(([a, u]) => [a, u.redacted])),
     routes: { ...config.routes },
-    ...(Object.keys(config.sharding).length > 0 ? { sharding: config.sharding } : {}),
+    ...(Object.keys(sharding).length > 0 ? { sharding } : {}),
   };
 }

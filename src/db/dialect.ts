@@ -82,6 +82,14 @@ export interface Dialect {
    * the column's or database's collation: results merged from several databases need one order.
    */
   binaryOrder(column: string): string;
+  /**
+   * The statements that make every insert, update and delete of `table` add the row's id to
+   * `distdb_reshard_changes` in the writing transaction (`install`, rerunnable), and that stop
+   * it (`remove`): how a reshard learns what changed after it copied a row.
+   */
+  captureSql(table: TableDef): { install: string[]; remove: string[] };
+  /** What ends a SELECT that locks the rows it reads against writers until the transaction ends. */
+  readonly shareLock: string;
   /** Throws a config error for a URL this backend cannot use, without connecting. */
   checkUrl(url: DatabaseUrl): void;
   /** A driver error that is a constraint refusing one row (unique, check, not null), as its outcome. */

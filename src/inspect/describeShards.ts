@@ -15,6 +15,8 @@ export interface ShardedModel {
   readonly model: string;
   /** `hash(id)` or `range(id)`. */
   readonly rule: string;
+  /** The version of the layout in force: 1 as configured, one more after each reshard. */
+  readonly version: number;
   readonly rows: number;
   readonly shards: ShardDescription[];
 }
@@ -42,6 +44,7 @@ export async function describeShards(db: Distdb, model?: AnyModel): Promise<Shar
     out.push({
       model: m.label,
       rule: shards.label,
+      version: shards.version,
       rows,
       shards: counted.map((s) => ({ ...s, share: rows === 0 ? 0 : s.rows / rows })),
     });

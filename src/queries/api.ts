@@ -4,6 +4,7 @@ import { DistdbError } from '../errors.js';
 import type { AnyModel, Model } from '../models/model.js';
 import type { RecordOutcome } from '../store/outcome.js';
 import type { QueryContext } from './context.js';
+import { isLayoutChange } from './fence.js';
 import { countRecords, findRecords } from './find.js';
 import { insertRecords } from './insert.js';
 import { type DeleteOutcome, deleteRecord } from './remove.js';
@@ -36,6 +37,26 @@ export abstract class RecordApi<DB = AnyDatabase> {
   protected abstract context(): QueryContext;
   /** Refuses a write to a model that differs from its migrations. */
   protected abstract beforeWrite(model: AnyModel): Promise<void>;
+  /** Before a read: a deployment makes sure the shard layouts it routes by are fresh. */
+  protected beforeRead(_model: AnyModel): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * Runs a write; one a reshard's switch turned away before anything was written is routed
+   * again once the new layout is in force.
+   */
+  async #routed<T>(model: AnyModel, write: (ctx: QueryContext) => Promise<T>): Promise<T> {
+    for (;;) {
+      const ctx = this.context();
+      const version = ctx.shards(model)?.version;
+      try {
+        return await write(ctx);
+      } catch (err) {
+        if (version === undefined || !isLayoutChange(err) || !(await ctx.relayout(model, version))) throw err;
+      }
+    }
+  }
 
   /** Validates and inserts one record: `{ok: true, id}` or `{ok: false, id, code, message}`. */
   async insert<R, I, Rel>(model: Model<R, I, Rel>, record: NoInfer<I>): Promise<RecordOutcome> {
@@ -69,13 +90,25 @@ export abstract class RecordApi<DB = AnyDatabase> {
     model: Model<R, I, Rel>,
     options: FindOptions<R, I, Rel, N> = {},
   ): Promise<WithRelations<R, Rel, N>[]> {
+    await this.beforeRead(model as AnyModel);
     return (await findRecords(this.context(), model as AnyModel, options)) as WithRelations<R, Rel, N>[];
+  }
+
+  /** The first records of `model` in primary-key order. */
+  async list<R, I, Rel>(
+    model: Model<R, I, Rel>,
+    options: { limit?: number; offset?: number } = {},
+  ): Promise<R[]> {
+    const limit = Math.max(0, Math.floor(options.limit ?? 100));
+    const offset = Math.max(0, Math.floor(options.offset ?? 0));
+    return this.find(model, { limit, offset });
   }
 
   async count<R, I, Rel>(
     model: Model<R, I, Rel>,
     options: { readonly where?: Where<I> } = {},
   ): Promise<number> {
+    await this.beforeRead(model as AnyModel);
     return countRecords(this.context(), model as AnyModel, options.where);
   }
 
@@ -86,13 +119,13 @@ export abstract class RecordApi<DB = AnyDatabase> {
     patch: Patch<NoInfer<I>>,
   ): Promise<RecordOutcome> {
     await this.beforeWrite(model as AnyModel);
-    return updateRecord(this.context(), model as AnyModel, id, patch);
+    return this.#routed(model as AnyModel, (ctx) => updateRecord(ctx, model as AnyModel, id, patch));
   }
 
   /** Refused with `referenced` while referenced; cascades and clears as the references say. */
   async delete<R, I, Rel>(model: Model<R, I, Rel>, id: number): Promise<DeleteOutcome> {
     await this.beforeWrite(model as AnyModel);
-    return deleteRecord(this.context(), model as AnyModel, id);
+    return this.#routed(model as AnyModel, (ctx) => deleteRecord(ctx, model as AnyModel, id));
   }
 
   /**

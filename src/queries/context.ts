@@ -71,6 +71,13 @@ export interface QueryContext {
   writeAlias(model: AnyModel, record?: Readonly<Record<string, unknown>>): string;
   /** The database of an alias `writeAlias` gave. */
   database(alias: string): Promise<Access>;
+  /**
+   * After a write was turned away because `model`'s layout is no longer `version`: waits for
+   * the layout in force to move on; false when the write should not be tried again.
+   */
+  relayout(model: AnyModel, version: number): Promise<boolean>;
+  /** While moved rows are still in their old shards, the rows of `alias` it keeps (placement.ownedIn). */
+  owned(model: AnyModel, alias: string): ((row: Readonly<Record<string, unknown>>) => boolean) | undefined;
 }
 
 /** Ids per query of an id list: well under every backend's limit on bound values. */

@@ -29,11 +29,12 @@ export async function findRecords(
 ): Promise<Record<string, unknown>[]> {
   const accesses = await readersOf(ctx, model, options.where);
   const [only] = accesses;
+  const strays = ctx.shards(model)?.strays === true;
   const records =
-    accesses.length === 1 && only
+    accesses.length === 1 && only && !strays
       ? // A sharded model orders text one way, however many shards a query asks.
         await selectRecords(only, model, { ...options, binaryText: ctx.shards(model) !== undefined })
-      : await gatherRecords(accesses, model, options);
+      : await gatherRecords(accesses, model, options, (alias) => ctx.owned(model, alias));
   if (options.include?.length) await includeRelations(ctx, model, records, options.include);
   return records;
 }
@@ -41,6 +42,8 @@ export async function findRecords(
 export async function countRecords(ctx: QueryContext, model: AnyModel, where: unknown): Promise<number> {
   const counts = await Promise.all(
     (await readersOf(ctx, model, where)).map(async (access) => {
+      const owned = ctx.owned(model, access.alias);
+      if (owned) return (await gatherRecords([access], model, { where }, () => owned)).length;
       const q = await build(access, (k) => {
         let s = k.selectFrom(model.table.name).select((eb) => eb.fn.countAll().as('n'));
         if (where !== undefined) s = s.where((eb) => whereExpression(eb, model, access.conn, where));

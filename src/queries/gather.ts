@@ -14,22 +14,36 @@ export async function gatherRecords(
   accesses: readonly Access[],
   model: AnyModel,
   options: FindOptions,
+  owned?: (alias: string) => ((r: Rec) => boolean) | undefined,
 ): Promise<Rec[]> {
   const limit = count('limit', options.limit);
   const offset = count('offset', options.offset) ?? 0;
   const each = limit === undefined ? undefined : Math.min(Number.MAX_SAFE_INTEGER, limit + offset);
-  const lists = await Promise.all(
-    accesses.map((a) =>
-      selectRecords(a, model, {
-        where: options.where,
-        orderBy: options.orderBy,
-        limit: each,
-        binaryText: true,
-      }),
-    ),
-  );
+  const asked = { where: options.where, orderBy: options.orderBy, binaryText: true };
+  const lists = await Promise.all(accesses.map((a) => ownedRecords(a, model, asked, each, owned?.(a.alias))));
   const merged = lists.flat().sort(comparator(model, orderTerms(model, options.orderBy)));
   return merged.slice(offset, limit === undefined ? undefined : offset + limit);
+}
+
+/**
+ * The first `each` records of one database in the query's order; with `keep`, of those it
+ * keeps (the rest moved to another shard): asked for twice as many until enough are kept or
+ * the database has no more.
+ */
+async function ownedRecords(
+  access: Access,
+  model: AnyModel,
+  options: FindOptions,
+  each: number | undefined,
+  keep: ((r: Rec) => boolean) | undefined,
+): Promise<Rec[]> {
+  if (!keep) return selectRecords(access, model, { ...options, limit: each });
+  for (let ask = each; ; ask = Math.min(Number.MAX_SAFE_INTEGER, (ask as number) * 2)) {
+    const rows = await selectRecords(access, model, { ...options, limit: ask });
+    const kept = rows.filter(keep);
+    if (ask === undefined || each === undefined || rows.length < ask || kept.length >= each)
+      return kept.slice(0, each);
+  }
 }
 
 /** The order selectRecords asks of a database, as a comparison of records read back. */

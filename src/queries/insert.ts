@@ -13,6 +13,7 @@ import {
 } from '../store/writeRecords.js';
 import { claimAll } from './claims.js';
 import { guarded, type IndexAccess, type QueryContext } from './context.js';
+import { isLayoutChange } from './fence.js';
 import { withIds } from './idBlocks.js';
 import { releaseOwn, takenValues } from './uniqueIndex.js';
 
@@ -68,7 +69,7 @@ function batchesOf(ctx: QueryContext, model: AnyModel, window: Window): Batch[] 
   const batches: Batch[] = [];
   const open = new Map<string, Batch>();
   const shards = ctx.shards(model);
-  for (let p = window.from; p < window.to; p++) {
+  for (const p of window.positions) {
     const alias = aliasOf(ctx, model, shards, window.records[p]);
     const last = shards ? open.get(alias) : batches[batches.length - 1];
     if (last && last.alias === alias && last.positions.length < INSERT_MANY_BATCH) {
@@ -109,11 +110,19 @@ export async function insertRecords(
   const ix = indexed ? await indexed.open() : undefined;
   const step = ix ? CLAIM_WINDOW : records.length;
   for (let from = 0; from < records.length; from += step) {
-    const window = { records, from, to: Math.min(records.length, from + step) };
-    const failed = await insertWindow(ctx, model, window, progress, ix).catch(
-      (err: unknown): LaneFailure => ({ err, alias: undefined }),
-    );
-    if (failed) {
+    const to = Math.min(records.length, from + step);
+    let positions = Array.from({ length: to - from }, (_, k) => from + k);
+    for (;;) {
+      const version = ctx.shards(model)?.version;
+      const failed = await insertWindow(ctx, model, { records, positions }, progress, ix).catch(
+        (err: unknown): LaneFailure => ({ err, alias: undefined }),
+      );
+      if (!failed) break;
+      // Turned away by a reshard's switch: what was not written is routed by the new layout.
+      if (version !== undefined && isLayoutChange(failed.err) && (await ctx.relayout(model, version))) {
+        positions = positions.filter((p) => progress.outcomes[p] === undefined);
+        continue;
+      }
       const total = { decided: progress.decided, total: records.length };
       throw partly(failed.err, failed.alias, call === 'insert' ? undefined : total);
     }
@@ -121,11 +130,10 @@ export async function insertRecords(
   return progress.outcomes;
 }
 
-/** Records `from` up to `to` of an insertMany's. */
+/** Some of an insertMany's records, by input position, in input order. */
 interface Window {
   readonly records: readonly unknown[];
-  readonly from: number;
-  readonly to: number;
+  readonly positions: readonly number[];
 }
 
 /** The records of a window claimed (for an indexed model), then written, lane by lane. */
@@ -148,7 +156,7 @@ async function insertWindow(
   const claimed = ix ? await claimValues(ix, batches, fresh) : undefined;
   const prepare = claimed ? async (b: Batch) => claimed.prepared.get(b) as PreparedBatch : fresh;
   // Every lane runs to its end or its failure before one is reported: none is left writing.
-  const failures = await Promise.all(lanes.map((lane) => writeLane(ctx, lane, prepare, progress)));
+  const failures = await Promise.all(lanes.map((lane) => writeLane(ctx, model, lane, prepare, progress)));
   // A record that claimed its values and was then not written gives them back.
   if (claimed) await claimed.releaseUnwritten(progress.outcomes);
   return failures.find((f) => f !== undefined);
@@ -224,6 +232,7 @@ export async function claimValues(
 /** Writes batches one after another, each validated while the one before commits. */
 async function writeLane(
   ctx: QueryContext,
+  model: AnyModel,
   batches: readonly Batch[],
   prepare: (b: Batch) => Promise<PreparedBatch>,
   progress: Progress,
@@ -239,7 +248,7 @@ async function writeLane(
       // Settled here if this commit throws; awaited at the next turn otherwise.
       next?.catch(() => {});
       writing = batch.alias;
-      const access = await ctx.database(batch.alias);
+      const access = await ctx.writerAt(model, batch.alias);
       const written = await guarded(access, () => commitRecords(prepared, access.conn));
       batch.positions.forEach((p, k) => {
         progress.outcomes[p] = written[k] as RecordOutcome;

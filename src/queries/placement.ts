@@ -64,3 +64,19 @@ export function valuesByDatabase(
   }
   return groups;
 }
+
+/**
+ * While a reshard's cleanup is under way (`strays`), the rows of `model` in `alias` that the
+ * layout in force places there; otherwise undefined (every row is where it belongs).
+ */
+export function ownedIn(
+  place: Placement,
+  model: AnyModel,
+  alias: string,
+): ((row: Readonly<Record<string, unknown>>) => boolean) | undefined {
+  const shards = place.shards(model);
+  if (!shards?.strays) return undefined;
+  const { key } = shards;
+  // Only a model sharded by its primary key is resharded; a row read without its key is kept.
+  return (row) => row[key] === undefined || place.alias(model, 'read', { key: row[key] }) === alias;
+}

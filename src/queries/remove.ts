@@ -3,6 +3,7 @@ import { type AnyModel, primaryField, type ReferenceField, referenceFields } fro
 import { scrub } from '../secrets.js';
 import { chunk } from '../util/chunk.js';
 import { type Access, build, IDS_PER_QUERY, type QueryContext, run } from './context.js';
+import { isLayoutChange } from './fence.js';
 import { notFound } from './outcome.js';
 import { release } from './uniqueIndex.js';
 import { queryValue } from './values.js';
@@ -87,7 +88,10 @@ async function referencingIds(
   const found: number[] = [];
   let alias: string | undefined;
   for (const group of await ctx.groups(m, 'write', field.name, ids)) {
-    const here = await existingIds(group.access, m, field.name, group.values as number[]);
+    const ids = await existingIds(group.access, m, field.name, group.values as number[]);
+    const owned = ctx.owned(m, group.access.alias);
+    const key = m.table.primaryKey;
+    const here = owned ? ids.filter((id) => owned({ [key]: id })) : ids;
     if (here.length > 0) alias ??= group.access.alias;
     found.push(...here);
   }
@@ -137,6 +141,8 @@ async function apply(ctx: QueryContext, id: number, steps: Step[]): Promise<Dele
         for (const step of group.steps) await runStep({ alias: group.access.alias, conn: tx }, step);
       });
     } catch (err) {
+      // Turned away by a reshard's switch before anything was applied: the caller routes it again.
+      if (i === 0 && isLayoutChange(err)) throw err;
       const left = groups
         .slice(i)
         .map((g) => `"${g.access.alias}"`)

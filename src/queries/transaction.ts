@@ -5,9 +5,10 @@ import type { AnyModel } from '../models/model.js';
 import type { RoutingHints, Shards } from '../routing/router.js';
 import { RecordApi } from './api.js';
 import type { Access, QueryContext } from './context.js';
+import { writeAccess } from './fence.js';
 import type { IdBlocks } from './idBlocks.js';
 import { placedAccess } from './placedAccess.js';
-import { placementOf } from './placement.js';
+import { ownedIn, placementOf } from './placement.js';
 
 /** What a transaction needs of the deployment it runs in. */
 export interface TxHost {
@@ -86,17 +87,20 @@ export class Tx<DB = AnyDatabase> extends RecordApi<DB> {
       models: host.models,
       model: (label) => host.model(label),
       ...placedAccess(place, access, host.idBlocks),
-      writer: async (m, record) => ({ alias: writeAlias(m, record), conn }),
+      writer: async (m, record) => writeAccess(host.shards(m), m, await access(writeAlias(m, record))),
       writerAt: async (m, other) => {
         this.#check();
         if (other !== alias) throw elsewhere(m, other);
-        return { alias, conn };
+        return writeAccess(host.shards(m), m, await access(alias));
       },
       writeAlias,
       database: async () => {
         this.#check();
         return { alias, conn };
       },
+      // A write turned away by a reshard's switch fails the transaction: it is not tried again.
+      relayout: async () => false,
+      owned: (m, other) => ownedIn(place, m, other),
     };
   }
 

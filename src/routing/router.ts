@@ -16,6 +16,13 @@ export interface Shards {
   readonly databases: readonly string[];
   readonly label: string;
   readonly index: string;
+  /** The version of the layout in force (1 until the model is resharded). */
+  readonly version: number;
+  /**
+   * Set while some shards still hold rows that moved to another (a reshard's cleanup is under
+   * way): a read keeps only the rows of each shard that the layout places there.
+   */
+  readonly strays?: boolean;
 }
 
 /**

@@ -12,7 +12,16 @@ export interface ShardRange {
  * `databases` (see shardIndex); `range`: the first range whose `below` is above the key.
  * `index`: the database of its global unique index (default `default`).
  */
-export type ShardingRule = { readonly key: string; readonly index?: string } & (
+export type ShardingRule = {
+  readonly key: string;
+  readonly index?: string;
+  /** The layout's version: 1 as configured, one more at each reshard (kept in `default`). */
+  readonly version?: number;
+  /** Set while moved rows are still in their old shards, after a reshard's switch. */
+  readonly strays?: boolean;
+  /** While a reshard copies: the databases of the layout it moves to, migrated before it copies. */
+  readonly next?: readonly string[];
+} & (
   | { readonly strategy: 'hash'; readonly databases: readonly string[] }
   | { readonly strategy: 'range'; readonly ranges: readonly ShardRange[] }
 );
@@ -87,8 +96,11 @@ export function ruleLabel(rule: ShardingRule): string {
  * shard; one without it abstains, and `shards` names every database the model may be read from.
  * A model is migrated on each of its shards and nowhere else.
  */
-export function shardRouter(sharding: Sharding, name = 'ShardRouter'): Router {
-  const ruleOf = (model: string) => (Object.hasOwn(sharding, model) ? sharding[model] : undefined);
+export function shardRouter(rules: Sharding | (() => Sharding), name = 'ShardRouter'): Router {
+  const ruleOf = (model: string) => {
+    const sharding = typeof rules === 'function' ? rules() : rules;
+    return Object.hasOwn(sharding, model) ? sharding[model] : undefined;
+  };
   const route = (model: string, hints: { record?: Readonly<Record<string, unknown>>; key?: unknown }) => {
     const rule = ruleOf(model);
     if (!rule) return undefined;
@@ -107,11 +119,13 @@ export function shardRouter(sharding: Sharding, name = 'ShardRouter'): Router {
         databases: ruleDatabases(rule),
         label: ruleLabel(rule),
         index: rule.index ?? FALLBACK_ALIAS,
+        version: rule.version ?? 1,
+        ...(rule.strays ? { strays: true } : {}),
       };
     },
     allowMigrate: (alias, model) => {
       const rule = ruleOf(model);
-      return rule ? ruleDatabases(rule).includes(alias) : undefined;
+      return rule ? ruleDatabases(rule).includes(alias) || rule.next?.includes(alias) === true : undefined;
     },
     // distdb checks references into and out of a sharded model itself, in whichever shard.
     allowRelation: (a, b) => (ruleOf(a) || ruleOf(b) ? true : undefined),

@@ -115,3 +115,51 @@ export const ID_BLOCKS_TABLE: TableDef = {
     { name: 'next_id', type: { kind: 'bigint' } },
   ],
 };
+
+/**
+ * Kept in `default`: the hash layout in force for each model distdb has resharded (a model
+ * without a row has its configured layout, version 1), and the reshard moving it, if any.
+ * `state` is `stable`, `moving` (a reshard is copying into `next`) or `cleaning` (the new layout
+ * is in force; moved rows are still in their old shards). `job` holds the reshard's progress.
+ */
+export const SHARD_LAYOUTS_TABLE: TableDef = {
+  name: 'distdb_shard_layouts',
+  primaryKey: 'model',
+  columns: [
+    { name: 'model', type: { kind: 'varchar', length: MODEL_NAME_LENGTH } },
+    { name: 'version', type: { kind: 'integer' } },
+    { name: 'databases', type: { kind: 'text' } },
+    { name: 'state', type: { kind: 'varchar', length: 20 } },
+    { name: 'job', type: { kind: 'text' }, nullable: true },
+    { name: 'updated_at', type: { kind: 'varchar', length: 40 } },
+  ],
+};
+
+/**
+ * Kept in each shard of a model being resharded: the layout version writes to this shard must
+ * have been routed by. Every write transaction of a sharded model reads it with a shared lock,
+ * so the switch to a new layout waits for writes in flight and turns later ones away.
+ */
+export const SHARD_EPOCHS_TABLE: TableDef = {
+  name: 'distdb_shard_epochs',
+  primaryKey: 'model',
+  columns: [
+    { name: 'model', type: { kind: 'varchar', length: MODEL_NAME_LENGTH } },
+    { name: 'version', type: { kind: 'integer' } },
+  ],
+};
+
+/**
+ * Kept in each old shard while a reshard copies: the id of every row written, filled by
+ * triggers in the writing transaction, so the copy can catch up with what changed after it
+ * read a row.
+ */
+export const RESHARD_CHANGES_TABLE: TableDef = {
+  name: 'distdb_reshard_changes',
+  primaryKey: 'seq',
+  columns: [
+    { name: 'seq', type: { kind: 'serial' } },
+    { name: 'model', type: { kind: 'varchar', length: MODEL_NAME_LENGTH } },
+    { name: 'row_id', type: { kind: 'bigint' } },
+  ],
+};

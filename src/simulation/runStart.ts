@@ -131,7 +131,7 @@ export async function startNewRun(
     startedAt: new Date(start.startedAt).toISOString(),
     dataset: dataset.name,
     threads,
-    config: publicConfig(db.config),
+    config: publicConfig(db.config, db.sharding),
     plan,
   });
   return { run, lock, dataset, plan, threads, done: {}, journaled: [] };
@@ -168,7 +168,7 @@ export async function resumeRun(
  */
 function checkSameSharding(db: Distdb, runId: number, stored: unknown): void {
   const then = (stored as { sharding?: Record<string, unknown> } | null)?.sharding ?? {};
-  const now: Record<string, unknown> = db.config.sharding;
+  const now: Record<string, unknown> = db.sharding;
   const models = [...new Set([...Object.keys(then), ...Object.keys(now)])];
   const changed = models.filter((m) => !same(then[m], now[m]));
   if (changed.length > 0) {

@@ -1,5 +1,6 @@
 import type { Connection, SqlValue } from '../db/dialect.js';
 import type { IndexAccess } from '../queries/context.js';
+import { fencedAccess } from '../queries/fence.js';
 import { type Batch, claimValues } from '../queries/insert.js';
 import { openIndex } from '../queries/placedAccess.js';
 import { globalFields } from '../queries/uniqueIndex.js';
@@ -82,7 +83,7 @@ export async function commitSharded(
   const claimed = index
     ? await writer.retrying(index.access.conn, () => claimParts(index, parts))
     : undefined;
-  const written = await commitParts(parts, entry, count, writer);
+  const written = await commitParts(parts, entry, count, writer, rule.version ?? 1);
   // Records of a part that failed are not written either: their values go back before the error.
   await claimed?.releaseUnwritten(written.outcomes);
   if (written.failed !== undefined) throw written.failed.reason;
@@ -100,6 +101,7 @@ async function commitParts(
   entry: JournalEntry & { readonly run: JournalRun },
   count: number,
   writer: PartWriter,
+  version: number,
 ): Promise<{ outcomes: RecordOutcome[]; counts: PartCount[]; failed?: PromiseRejectedResult }> {
   const outcomes: RecordOutcome[] = new Array(count);
   // Every part runs to its end or its failure before one is reported: none is left writing.
@@ -107,10 +109,13 @@ async function commitParts(
     parts.map(async (part): Promise<PartCount> => {
       const conn = await writer.connection(part.alias);
       const model = part.batch.model;
+      // A reshard's switch turns away a part routed by the layout before it: the run stops.
+      const fenced = await fencedAccess({ alias: part.alias, conn }, model, version);
       const written = await writer.retrying(conn, async () => {
         const done = await readJournal(conn, entry.run, model.name, entry.seq);
         if (done) return journaledPart(part, done.failures, entry.firstIndex);
-        return commitRecords(part.batch, conn, { ...entry, positions: part.positions, shard: part.alias });
+        const at = { ...entry, positions: part.positions, shard: part.alias };
+        return commitRecords(part.batch, fenced.conn, at);
       });
       part.positions.forEach((p, k) => {
         outcomes[p] = written[k] as RecordOutcome;

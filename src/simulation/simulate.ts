@@ -68,7 +68,7 @@ export async function simulate(db: Distdb, options: SimulateOptions = {}): Promi
     databases: Object.fromEntries(Object.entries(db.config.databases).map(([a, u]) => [a, u.raw])),
     writeAlias: modelDatabase,
     readAlias: Object.fromEntries(unsharded.map((m) => [m.label, db.readAlias(m)])),
-    sharding: db.config.sharding,
+    sharding: db.sharding,
     maxRetries: options.maxRetries ?? 5,
     ...workerCache(threads),
   };

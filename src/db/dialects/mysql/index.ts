@@ -1,4 +1,5 @@
 import type { Dialect } from '../../dialect.js';
+import { captureSql } from './capture.js';
 import { MysqlConnection, mysqlPoolConfig } from './connection.js';
 import { isTemporaryRefusal, isTransient, rowFailure } from './errors.js';
 import { quoteId } from './ident.js';
@@ -12,6 +13,8 @@ export const mysqlDialect: Dialect = {
   // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
   quoteId,
   binaryOrder: (column) => `${quoteId(column)} COLLATE utf8mb4_bin`,
+  captureSql,
+  shareLock: ' LOCK IN SHARE MODE',
   ddl: async (op) => (await import('./ddl.js')).ddl(op),
   connect(url, options) {
     return MysqlConnection.open(mysqlDialect, url, options);

@@ -1,4 +1,5 @@
 import type { Dialect } from '../../dialect.js';
+import { captureSql } from './capture.js';
 import { PostgresConnection, postgresConfig } from './connection.js';
 import { isTemporaryRefusal, isTransient, rowFailure } from './errors.js';
 import { quoteId } from './ident.js';
@@ -10,6 +11,8 @@ export const postgresDialect: Dialect = {
   // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
   quoteId,
   binaryOrder: (column) => `${quoteId(column)} COLLATE "C"`,
+  captureSql,
+  shareLock: ' FOR SHARE',
   ddl: async (op) => (await import('./ddl.js')).ddl(op),
   connect(url, options) {
     return PostgresConnection.open(postgresDialect, url, options);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Dialect } from '../../dialect.js';
+import { captureSql } from './capture.js';
 import { SqliteConnection, sqlitePath } from './connection.js';
 import { isBusy, rowFailure } from './errors.js';
 import { quoteId } from './ident.js';
@@ -12,6 +13,9 @@ export const sqliteDialect: Dialect = {
   // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
   quoteId,
   binaryOrder: (column) => `${quoteId(column)} COLLATE BINARY`,
+  captureSql,
+  // A write transaction holds the whole database, so what it reads stays as read.
+  shareLock: '',
   ddl: async (op) => (await import('./ddl.js')).ddl(op),
   async connect(url, options) {
     return new SqliteConnection(sqliteDialect, url, options);

@@ -1,0 +1,71 @@
+import type { Connection } from '../db/dialect.js';
+import type { Sharding } from '../routing/sharding.js';
+import { inForce, readLayouts } from './layouts.js';
+
+/** How old the layouts a process routes by may be before it reads them again from `default`. */
+export const LAYOUT_TTL_MS = 1000;
+
+/** How long a write turned away by a reshard's switch waits for the new layout before failing. */
+export const SWITCH_WAIT_MS = 30_000;
+
+const POLL_MS = 25;
+
+/**
+ * The sharding rules a deployment routes by: the configured ones, with the hash layouts
+ * `default` keeps in force, read again when older than LAYOUT_TTL_MS or when a shard says the
+ * layout has moved on.
+ */
+export class LayoutCache {
+  #rules: Sharding;
+  #readAt = 0;
+  #reading: Promise<void> | undefined;
+  readonly #hashed: boolean;
+
+  constructor(
+    readonly configured: Sharding,
+    private readonly source: () => Promise<Connection | undefined>,
+  ) {
+    this.#rules = configured;
+    this.#hashed = Object.values(configured).some((r) => r.strategy === 'hash');
+  }
+
+  get rules(): Sharding {
+    return this.#rules;
+  }
+
+  /** Reads the stored layouts now (one read at a time; callers meanwhile share it). */
+  refresh(): Promise<void> {
+    if (!this.#hashed) return Promise.resolve();
+    this.#reading ??= (async () => {
+      try {
+        const conn = await this.source();
+        const stored = conn ? await readLayouts(conn) : new Map();
+        this.#rules = inForce(this.configured, stored);
+        this.#readAt = Date.now();
+      } finally {
+        this.#reading = undefined;
+      }
+    })();
+    return this.#reading;
+  }
+
+  /** Reads the layouts again when they are older than `maxAgeMs`. */
+  async fresh(maxAgeMs = LAYOUT_TTL_MS): Promise<void> {
+    if (this.#hashed && Date.now() - this.#readAt > maxAgeMs) await this.refresh();
+  }
+
+  /**
+   * Waits (up to `waitMs`) for the layout of `label` in force to be another than `version`, or
+   * for no reshard of it to be under way (one given up lets its old shards go again).
+   */
+  async moved(label: string, version: number, waitMs = SWITCH_WAIT_MS): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      await this.refresh();
+      const rule = this.#rules[label];
+      if ((rule?.version ?? 1) !== version || rule?.next === undefined) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+}
