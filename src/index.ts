@@ -43,6 +43,8 @@ export type { OrderBy } from './queries/select.js';
 export type { Tx } from './queries/transaction.js';
 export type { Condition, Where } from './queries/where.js';
 export type { RunReport } from './reporting/report.js';
+export { type ReshardOptions, type ReshardResult, reshard } from './reshard/reshard.js';
+export type { MoveCheck, Verification } from './reshard/verify.js';
 export type { Router, RoutingHints, Shards } from './routing/router.js';
 export { RouterChain } from './routing/routerChain.js';
 export {

@@ -15,6 +15,7 @@ const FLOORS: Record<string, number> = {
   runs: 2,
   reporting: 2,
   inspect: 2,
+  reshard: 2,
   examples: 2,
   cli: 3,
   bench: 3,

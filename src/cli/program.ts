@@ -7,6 +7,7 @@ import { makeMigrationsCommand } from './commands/makemigrations.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reportCommand } from './commands/report.js';
 import { resetCommand } from './commands/reset.js';
+import { reshardCommand } from './commands/reshard.js';
 import { routesCommand } from './commands/routes.js';
 import { runsCommand } from './commands/runs.js';
 import { shardsCommand } from './commands/shards.js';
@@ -45,6 +46,7 @@ export function buildProgram(io: Io): Command {
   resetCommand(program, io);
   databasesCommand(program, io);
   shardsCommand(program, io);
+  reshardCommand(program, io);
   findCommand(program, io);
   runsCommand(program, io);
   reportCommand(program, io);

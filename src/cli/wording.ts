@@ -6,6 +6,7 @@ const ADVICE: Readonly<Record<string, string>> = {
   confirm_reset: 'pass --yes to confirm',
   no_canonical: 'pass --dataset FILE or --dataset generated',
   schema_drift: 'run `distdb makemigrations`',
+  reshard_unfinished: 'finish it with `distdb reshard MODEL --resume` or give it up with `--abort`',
 };
 
 /** The error as the command line says it: the library's fact with the command's advice. */

@@ -1,0 +1,87 @@
+import type { Distdb } from '../distdb.js';
+import { shardIndex } from '../routing/sharding.js';
+import { pausePoint } from '../util/pausePoint.js';
+import type { ReshardPlan } from './plan.js';
+import {
+  consumeChanges,
+  insertCopies,
+  pendingChanges,
+  recordsOf,
+  replaceCopies,
+  scanRecords,
+} from './rows.js';
+
+/** The database of the new layout that holds the record with id `id`. */
+export function targetOf(plan: ReshardPlan, id: unknown): string {
+  return plan.to[shardIndex(id, plan.to.length)] as string;
+}
+
+/** Records (or ids) by the database of the new layout they move to; those that stay are left out. */
+function moving<T>(
+  plan: ReshardPlan,
+  from: string,
+  items: readonly T[],
+  id: (x: T) => unknown,
+): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const to = targetOf(plan, id(item));
+    if (to === from) continue;
+    const list = out.get(to);
+    if (list) list.push(item);
+    else out.set(to, [item]);
+  }
+  return out;
+}
+
+/**
+ * Copies the rows of old shard `from` that move, in id order from `after` on, into their new
+ * databases; `save` keeps the last id copied, so an interrupted copy goes on from there.
+ * Returns how many rows it copied.
+ */
+export async function copyShard(
+  db: Distdb,
+  plan: ReshardPlan,
+  from: string,
+  after: number,
+  save: (last: number) => Promise<void>,
+): Promise<number> {
+  const source = { alias: from, conn: await db.connection(from) };
+  const key = plan.model.table.primaryKey;
+  let last = after;
+  let copied = 0;
+  for (;;) {
+    const records = await scanRecords(source, plan.model, last);
+    const end = records[records.length - 1];
+    if (!end) return copied;
+    for (const [to, list] of moving(plan, from, records, (r) => r[key])) {
+      await insertCopies(await db.connection(to), plan.model, list);
+      copied += list.length;
+    }
+    last = Number(end[key]);
+    await save(last);
+    await pausePoint(`reshard-copied:${from}`);
+  }
+}
+
+/**
+ * Applies the changes old shard `from` logged to the copies of the rows that move: each such
+ * id's copy becomes the row as it is now in `from`, or goes when the row is gone. Runs until
+ * fewer than `until` changes are left; returns how many ids it applied.
+ */
+export async function catchUpShard(db: Distdb, plan: ReshardPlan, from: string, until = 1): Promise<number> {
+  const conn = await db.connection(from);
+  const source = { alias: from, conn };
+  let applied = 0;
+  for (;;) {
+    const { ids, seqs } = await pendingChanges(conn, plan.model);
+    if (seqs.length === 0) return applied;
+    for (const [to, group] of moving(plan, from, ids, (id) => id)) {
+      const now = await recordsOf(source, plan.model, group);
+      await replaceCopies(await db.connection(to), plan.model, group, now);
+      applied += group.length;
+    }
+    await consumeChanges(conn, seqs);
+    if (seqs.length < until) return applied;
+  }
+}
