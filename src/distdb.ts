@@ -219,7 +219,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
       writerAt: async (m, alias) => writeAccess(this.shards(m), m, await access(alias)),
       writeAlias: (m, record) => this.writeAlias(m, record ? { record } : {}),
       database: access,
-      relayout: (m, version) => this.#layouts.moved(m.label, version),
+      relayout: (m, version, since) => this.#layouts.moved(m.label, version, since),
       owned: (m, alias) => ownedIn(this.#placement, m, alias),
     };
   }

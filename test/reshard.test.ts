@@ -159,8 +159,16 @@ for (const backend of RESHARD_BACKENDS) {
       ];
       const to = NEW_SHARDS.join(',');
       await killAt(['reshard', 'Post', '--to', to], { cwd: dir, at: 'reshard-copied:posts_1' });
+      // A copy changed behind the reshard's back: the verify finds it and copies it again.
+      const spoiled = seed.find((r) => shardIndex(r.id, 4) === 0 && shardIndex(r.id, 6) >= 4) as Rec;
+      const spoiledIn = NEW_SHARDS[shardIndex(spoiled.id, 6)] as string;
+      await withRaw(urls[spoiledIn] as string, async (raw) => {
+        await raw.query("UPDATE posts SET body = 'changed behind its back' WHERE id = ?", [spoiled.id]);
+        const [copy] = await raw.query('SELECT body FROM posts WHERE id = ?', [spoiled.id]);
+        expect(copy?.body).toBe('changed behind its back');
+      });
       await killAt(['reshard', 'Post', '--resume'], { cwd: dir, at: 'reshard-fenced' });
-      // The old shards are fenced: a write to one waits for the switch, then goes by the new layout.
+      // The old shards are fenced: a write to one waits until the resumed reshard lets it go.
       const held = await reopen();
       const heldId = firstMoving(3_000_000);
       let landed = false;
@@ -203,6 +211,7 @@ for (const backend of RESHARD_BACKENDS) {
       expect(result.to).toEqual({ version: 2, databases: NEW_SHARDS });
       expect(result.verification.ok).toBe(true);
       expect(result.verification.moves).toHaveLength(8);
+      expect(result.verification.repairedBuckets).toBe(1);
       expect(result.fenceMs).toBeLessThan(30_000);
       // Writing goes on a while by the new layout, then stops.
       await new Promise((r) => setTimeout(r, 500));

@@ -47,13 +47,16 @@ export abstract class RecordApi<DB = AnyDatabase> {
    * again once the new layout is in force.
    */
   async #routed<T>(model: AnyModel, write: (ctx: QueryContext) => Promise<T>): Promise<T> {
+    let heldSince: number | undefined;
     for (;;) {
       const ctx = this.context();
       const version = ctx.shards(model)?.version;
       try {
         return await write(ctx);
       } catch (err) {
-        if (version === undefined || !isLayoutChange(err) || !(await ctx.relayout(model, version))) throw err;
+        if (version === undefined || !isLayoutChange(err)) throw err;
+        heldSince ??= Date.now();
+        if (!(await ctx.relayout(model, version, heldSince))) throw err;
       }
     }
   }

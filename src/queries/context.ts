@@ -72,10 +72,11 @@ export interface QueryContext {
   /** The database of an alias `writeAlias` gave. */
   database(alias: string): Promise<Access>;
   /**
-   * After a write was turned away because `model`'s layout is no longer `version`: waits for
-   * the layout in force to move on; false when the write should not be tried again.
+   * After a write was turned away because `model`'s layout is no longer `version` (first at
+   * `heldSince`): waits for the layout in force to move on; false when the write should not be
+   * tried again.
    */
-  relayout(model: AnyModel, version: number): Promise<boolean>;
+  relayout(model: AnyModel, version: number, heldSince: number): Promise<boolean>;
   /** While moved rows are still in their old shards, the rows of `alias` it keeps (placement.ownedIn). */
   owned(model: AnyModel, alias: string): ((row: Readonly<Record<string, unknown>>) => boolean) | undefined;
 }

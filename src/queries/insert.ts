@@ -112,6 +112,7 @@ export async function insertRecords(
   for (let from = 0; from < records.length; from += step) {
     const to = Math.min(records.length, from + step);
     let positions = Array.from({ length: to - from }, (_, k) => from + k);
+    let heldSince: number | undefined;
     for (;;) {
       const version = ctx.shards(model)?.version;
       const failed = await insertWindow(ctx, model, { records, positions }, progress, ix).catch(
@@ -119,7 +120,12 @@ export async function insertRecords(
       );
       if (!failed) break;
       // Turned away by a reshard's switch: what was not written is routed by the new layout.
-      if (version !== undefined && isLayoutChange(failed.err) && (await ctx.relayout(model, version))) {
+      heldSince ??= Date.now();
+      if (
+        version !== undefined &&
+        isLayoutChange(failed.err) &&
+        (await ctx.relayout(model, version, heldSince))
+      ) {
         positions = positions.filter((p) => progress.outcomes[p] === undefined);
         continue;
       }

@@ -9,6 +9,8 @@ export const LAYOUT_TTL_MS = 1000;
 export const SWITCH_WAIT_MS = 30_000;
 
 const POLL_MS = 25;
+/** A write held by a switch is tried again at least this often: the switch may have been given up. */
+const RETRY_MS = 1000;
 
 /**
  * The sharding rules a deployment routes by: the configured ones, with the hash layouts
@@ -55,16 +57,18 @@ export class LayoutCache {
   }
 
   /**
-   * Waits (up to `waitMs`) for the layout of `label` in force to be another than `version`, or
-   * for no reshard of it to be under way (one given up lets its old shards go again).
+   * For a write turned away at `heldSince` because the layout of `label` is no longer
+   * `version`: waits until another layout is in force, no reshard of it is under way, or a
+   * second has passed (a switch given up or resumed lets the old shards go), and says whether
+   * to try again; false once the write has waited SWITCH_WAIT_MS.
    */
-  async moved(label: string, version: number, waitMs = SWITCH_WAIT_MS): Promise<boolean> {
-    const deadline = Date.now() + waitMs;
+  async moved(label: string, version: number, heldSince: number): Promise<boolean> {
+    const retry = Date.now() + RETRY_MS;
     for (;;) {
+      if (Date.now() - heldSince > SWITCH_WAIT_MS) return false;
       await this.refresh();
       const rule = this.#rules[label];
-      if ((rule?.version ?? 1) !== version || rule?.next === undefined) return true;
-      if (Date.now() > deadline) return false;
+      if ((rule?.version ?? 1) !== version || rule?.next === undefined || Date.now() > retry) return true;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }

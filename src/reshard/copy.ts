@@ -1,4 +1,5 @@
 import type { Distdb } from '../distdb.js';
+import type { Access } from '../queries/context.js';
 import { shardIndex } from '../routing/sharding.js';
 import { pausePoint } from '../util/pausePoint.js';
 import type { ReshardPlan } from './plan.js';
@@ -6,6 +7,7 @@ import {
   consumeChanges,
   insertCopies,
   pendingChanges,
+  type Rec,
   recordsOf,
   replaceCopies,
   scanRecords,
@@ -66,22 +68,61 @@ export async function copyShard(
 
 /**
  * Applies the changes old shard `from` logged to the copies of the rows that move: each such
- * id's copy becomes the row as it is now in `from`, or goes when the row is gone. Runs until
- * fewer than `until` changes are left; returns how many ids it applied.
+ * id's copy becomes the row as it is now in `from`, or goes when the row is gone (`applied`
+ * hears of them). Runs until fewer than `until` changes are left; returns how many it applied.
  */
-export async function catchUpShard(db: Distdb, plan: ReshardPlan, from: string, until = 1): Promise<number> {
+export async function catchUpShard(
+  db: Distdb,
+  plan: ReshardPlan,
+  from: string,
+  until = 1,
+  applied: (ids: readonly number[]) => void = () => {},
+): Promise<number> {
   const conn = await db.connection(from);
   const source = { alias: from, conn };
-  let applied = 0;
+  let count = 0;
   for (;;) {
     const { ids, seqs } = await pendingChanges(conn, plan.model);
-    if (seqs.length === 0) return applied;
+    if (seqs.length === 0) return count;
     for (const [to, group] of moving(plan, from, ids, (id) => id)) {
       const now = await recordsOf(source, plan.model, group);
       await replaceCopies(await db.connection(to), plan.model, group, now);
-      applied += group.length;
+      applied(group);
+      count += group.length;
     }
     await consumeChanges(conn, seqs);
-    if (seqs.length < until) return applied;
+    if (seqs.length < until) return count;
+  }
+}
+
+/**
+ * Copies again, replacing what is there, every moving row with an id in [low, high): the copies
+ * of a bucket the verify found different become the rows as they are (writes are held).
+ */
+export async function recopyRange(db: Distdb, plan: ReshardPlan, low: number, high: number): Promise<void> {
+  const key = plan.model.table.primaryKey;
+  const wanted = new Map<string, Rec[]>(plan.added.map((a) => [a, []]));
+  for (const from of plan.from) {
+    const source = { alias: from, conn: await db.connection(from) };
+    for (const [to, list] of moving(plan, from, await rangeOf(source, plan, low, high), (r) => r[key]))
+      wanted.get(to)?.push(...list);
+  }
+  for (const [to, records] of wanted) {
+    const target = { alias: to, conn: await db.connection(to) };
+    const there = (await rangeOf(target, plan, low, high)).map((r) => Number(r[key]));
+    const ids = [...new Set([...there, ...records.map((r) => Number(r[key]))])];
+    await replaceCopies(target.conn, plan.model, ids, records);
+  }
+}
+
+async function rangeOf(access: Access, plan: ReshardPlan, low: number, high: number): Promise<Rec[]> {
+  const key = plan.model.table.primaryKey;
+  const out: Rec[] = [];
+  for (let last = low - 1; ; ) {
+    const records = await scanRecords(access, plan.model, last, undefined, high);
+    out.push(...records);
+    const end = records[records.length - 1];
+    if (!end) return out;
+    last = Number(end[key]);
   }
 }

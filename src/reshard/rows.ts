@@ -12,16 +12,23 @@ export const SCAN_ROWS = 5_000;
 
 export type Rec = Record<string, unknown>;
 
-/** The records of `model` in one database with an id above `after`, in id order, `limit` of them. */
+/** The records of `model` in one database with an id above `after` and below `below`, in id order, `limit` of them. */
 export async function scanRecords(
   access: Access,
   model: AnyModel,
   after: number,
   limit = SCAN_ROWS,
+  below = Number.MAX_SAFE_INTEGER,
 ): Promise<Rec[]> {
   const key = model.table.primaryKey;
   const q = await build(access, (k) =>
-    k.selectFrom(model.table.name).selectAll().where(key, '>', after).orderBy(key).limit(limit),
+    k
+      .selectFrom(model.table.name)
+      .selectAll()
+      .where(key, '>', after)
+      .where(key, '<', below)
+      .orderBy(key)
+      .limit(limit),
   );
   return (await run(access, q)).rows.map((r) => toRecord(model, r, access.conn) as Rec);
 }

@@ -5,11 +5,19 @@ import { LAYOUT_TTL_MS } from '../queries/layoutCache.js';
 import { ensureOwnTable } from '../queries/ownTables.js';
 import { RESHARD_CHANGES_TABLE } from '../schema/distdbTables.js';
 import { pausePoint } from '../util/pausePoint.js';
-import { catchUpShard, copyShard, targetOf } from './copy.js';
+import { catchUpShard, copyShard, recopyRange, targetOf } from './copy.js';
 import type { JobStore } from './job.js';
 import type { ReshardPlan } from './plan.js';
 import { deleteIds, dropChanges, scanRecords } from './rows.js';
-import { verifyMove } from './verify.js';
+import {
+  bucketOf,
+  differing,
+  dropBuckets,
+  type Tallies,
+  tallyMoves,
+  VERIFY_BUCKET,
+  verdict,
+} from './verify.js';
 
 /** Changes left in a shard's queue below which catching up stops and the switch begins. */
 const SWITCH_BELOW = 500;
@@ -29,6 +37,21 @@ async function eachOf<T>(
   const out: T[] = [];
   for (const alias of aliases) out.push(await work(alias));
   return out;
+}
+
+/**
+ * Tallies `buckets` again; copies that still differ (or rows misplaced) are copied again, bucket
+ * by bucket, and checked once more. The verification counts both kinds of bucket.
+ */
+async function recheck(db: Distdb, plan: ReshardPlan, tallies: Tallies, buckets: Set<number>) {
+  dropBuckets(tallies, buckets);
+  const misplaced = await tallyMoves(db, plan, tallies, [...buckets]);
+  const bad = new Set([...differing(tallies), ...misplaced.keys()]);
+  for (const b of bad) await recopyRange(db, plan, b * VERIFY_BUCKET, (b + 1) * VERIFY_BUCKET);
+  dropBuckets(tallies, bad);
+  const left = await tallyMoves(db, plan, tallies, [...bad]);
+  const stray = [...left.values()].reduce((a, b) => a + b, 0);
+  return verdict(plan, tallies, stray, buckets.size, bad.size);
 }
 
 /**
@@ -84,25 +107,43 @@ export async function copyStep(db: Distdb, plan: ReshardPlan, store: JobStore): 
   await store.update(() => ({ step: 'switch' }));
 }
 
-async function catchUp(db: Distdb, plan: ReshardPlan, store: JobStore, until: number): Promise<void> {
+async function catchUp(
+  db: Distdb,
+  plan: ReshardPlan,
+  store: JobStore,
+  until: number,
+  note?: (ids: readonly number[]) => void,
+): Promise<void> {
   await eachOf(db, plan.from, async (from) => {
-    const applied = await catchUpShard(db, plan, from, until);
+    const applied = await catchUpShard(db, plan, from, until, note);
     await store.update((job) => ({ changesApplied: job.changesApplied + applied }));
   });
 }
 
 /**
- * Holds writes to the old shards (their epoch moves to the new version, which waits for the
- * writes in flight), applies the last changes, verifies the copies and publishes the new
- * layout in `default`; writes held meanwhile then go by it. If the copies differ, the old
- * shards are let go again and the reshard stays in its copy step.
+ * Verifies every copy while writes go on (tallies per id bucket), then holds writes to the old
+ * shards (their epoch moves to the new version, which waits for the writes in flight), applies
+ * the last changes, checks again only the buckets a change touched since (or that differed),
+ * and publishes the new layout in `default`; writes held meanwhile then go by it. If the
+ * copies differ, the old shards are let go again and the reshard stays in its copy step.
  */
 export async function switchStep(db: Distdb, plan: ReshardPlan, store: JobStore): Promise<void> {
+  // A switch an interruption cut short lets the old shards go first: writes must not wait
+  // for the verify that reads every row.
+  await setEpochs(db, plan, plan.from, plan.version);
+  const tallies: Tallies = new Map();
+  const touched = new Set<number>();
+  const note = (ids: readonly number[]) => {
+    for (const id of ids) touched.add(bucketOf(id));
+  };
+  const misplacedBefore = await tallyMoves(db, plan, tallies);
+  await catchUp(db, plan, store, SWITCH_BELOW, note);
   const started = Date.now();
   await setEpochs(db, plan, plan.from, plan.version + 1);
   await pausePoint('reshard-fenced');
-  await catchUp(db, plan, store, 1);
-  const verification = await verifyMove(db, plan);
+  await catchUp(db, plan, store, 1, note);
+  const again = new Set([...touched, ...differing(tallies), ...misplacedBefore.keys()]);
+  const verification = await recheck(db, plan, tallies, again);
   if (!verification.ok) {
     await setEpochs(db, plan, plan.from, plan.version);
     await store.update(() => ({ step: 'copy', verification }));

@@ -57,7 +57,11 @@ function summary(r: ReshardResult): string {
       m.checksum.slice(0, 16),
       m.same ? 'same' : 'DIFFERENT',
     ]);
-    lines.push(textTable(['from', 'to', 'rows', 'copies', 'sha-256', 'check'], rows, ''));
+    lines.push(textTable(['from', 'to', 'rows', 'copies', 'checksum', 'check'], rows, ''));
+    const v = r.verification;
+    lines.push(
+      `checked again with writes held: ${v.recheckedBuckets} id buckets; copied again: ${v.repairedBuckets}`,
+    );
   }
   lines.push(`removed ${r.rowsRemoved} moved rows from their old shards`);
   return `${lines.join('\n')}\n`;
