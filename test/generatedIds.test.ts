@@ -8,9 +8,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type AnyModel, type Distdb, openDistdb } from 'distdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverDatabases, tempDir } from './support/deployments.js';
+import { tempDir } from './support/deployments.js';
 import { withRaw } from './support/rawdb.js';
-import { POSTGRES_NODES, SERVERS, type ServerBackend, serverAvailable } from './support/servers.js';
+import { type SpreadBackend, spreadBackends } from './support/spread.js';
 
 const SHARDS = ['t_0', 't_1', 't_2', 't_3'];
 const DIST = resolve(import.meta.dirname, '../dist/index.js');
@@ -73,38 +73,7 @@ process.stdout.write(JSON.stringify(outcomes.map((o) => (o.ok ? o.id : o.code)))
   );
 }
 
-interface Backend {
-  readonly name: string;
-  readonly available: boolean;
-  urls(dir: string): Promise<{ urls: Record<string, string>; drop(): Promise<void> }>;
-}
-
-const mysql = SERVERS.find((s) => s.backend === 'mysql') as ServerBackend;
-const BACKENDS: Backend[] = [
-  {
-    name: 'sqlite',
-    available: true,
-    urls: async (dir) => ({
-      urls: Object.fromEntries(['default', ...SHARDS].map((a) => [a, `sqlite:${dir}/${a}.db`])),
-      drop: async () => {},
-    }),
-  },
-  {
-    name: 'three PostgreSQL servers and MariaDB',
-    available: POSTGRES_NODES.every(serverAvailable) && serverAvailable(mysql),
-    urls: async () => {
-      const [n0, n1, n2] = POSTGRES_NODES as [ServerBackend, ServerBackend, ServerBackend];
-      const parts = [
-        await serverDatabases(n0, ['default', 't_0']),
-        await serverDatabases(n1, ['t_1']),
-        await serverDatabases(n2, ['t_2']),
-        await serverDatabases(mysql, ['t_3']),
-      ];
-      const urls = Object.assign({}, ...parts.map(({ drop: _, ...u }) => u));
-      return { urls, drop: async () => void (await Promise.all(parts.map((p) => p.drop()))) };
-    },
-  },
-];
+const BACKENDS = spreadBackends([['default', 't_0'], ['t_1'], ['t_2'], ['t_3']]);
 
 for (const backend of BACKENDS) {
   describe.skipIf(!backend.available)(`generated ids on ${backend.name}`, () => {
@@ -256,7 +225,7 @@ describe('generated ids, first drawn in a transaction that rolls back', () => {
   it('leave no trace: the next draw makes the table again and starts at 1', async () => {
     const dir = tempDir('distdb-ids-tx-');
     try {
-      const made = await (BACKENDS[0] as Backend).urls(dir);
+      const made = await (BACKENDS[0] as SpreadBackend).urls(dir);
       writeConfig(dir, made.urls);
       const db = await openDistdb({ env: {}, cwd: dir });
       try {

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { serverDatabases } from './deployments.js';
-import { POSTGRES_NODES, SERVERS, type ServerBackend, serverAvailable } from './servers.js';
+import { spreadBackends } from './spread.js';
 
 const DIST = resolve(import.meta.dirname, '../../dist/index.js');
 
@@ -42,40 +41,13 @@ export const sharding = { Post: { key: 'id', strategy: 'hash', databases: ${JSON
   );
 }
 
-export interface ReshardBackend {
-  readonly name: string;
-  readonly available: boolean;
-  urls(dir: string): Promise<{ urls: Record<string, string>; drop(): Promise<void> }>;
-}
-
-const mysql = SERVERS.find((s) => s.backend === 'mysql') as ServerBackend;
-
 /** SQLite files; and the old shards on three PostgreSQL servers and MariaDB, the new ones on two of the servers. */
-export const RESHARD_BACKENDS: ReshardBackend[] = [
-  {
-    name: 'sqlite',
-    available: true,
-    urls: async (dir) => ({
-      urls: Object.fromEntries(['default', ...NEW_SHARDS].map((a) => [a, `sqlite:${dir}/${a}.db`])),
-      drop: async () => {},
-    }),
-  },
-  {
-    name: 'three PostgreSQL servers and MariaDB',
-    available: POSTGRES_NODES.every(serverAvailable) && serverAvailable(mysql),
-    urls: async () => {
-      const [n0, n1, n2] = POSTGRES_NODES as [ServerBackend, ServerBackend, ServerBackend];
-      const parts = [
-        await serverDatabases(n0, ['default', 'posts_0', 'posts_4']),
-        await serverDatabases(n1, ['posts_1', 'posts_5']),
-        await serverDatabases(n2, ['posts_2']),
-        await serverDatabases(mysql, ['posts_3']),
-      ];
-      const urls = Object.assign({}, ...parts.map(({ drop: _, ...u }) => u));
-      return { urls, drop: async () => void (await Promise.all(parts.map((p) => p.drop()))) };
-    },
-  },
-];
+export const RESHARD_BACKENDS = spreadBackends([
+  ['default', 'posts_0', 'posts_4'],
+  ['posts_1', 'posts_5'],
+  ['posts_2'],
+  ['posts_3'],
+]);
 
 /** One acknowledged write of a writer process, as it logged it. */
 export type Ack =
