@@ -195,6 +195,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
    * it (models written elsewhere are refused), and a throw rolls it back.
    */
   async transaction<T>(alias: string, fn: (tx: Tx<DB>) => Promise<T>): Promise<T> {
+    await this.#layouts.fresh();
     const conn = await this.connection(alias);
     return conn.transaction((txConn) => Tx.run(this, alias, txConn, fn));
   }
@@ -216,7 +217,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
       ...placedAccess(this.#placement, access, this.idBlocks),
       writer: async (m, record) =>
         writeAccess(this.shards(m), m, await access(this.writeAlias(m, record ? { record } : {}))),
-      writerAt: async (m, alias) => writeAccess(this.shards(m), m, await access(alias)),
+      writerAt: async (m, alias, version) => writeAccess(this.shards(m), m, await access(alias), version),
       writeAlias: (m, record) => this.writeAlias(m, record ? { record } : {}),
       database: access,
       relayout: (m, version, since) => this.#layouts.moved(m.label, version, since),
@@ -229,8 +230,9 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     await this.beforeRead(model);
   }
 
-  protected override async beforeRead(model: AnyModel): Promise<void> {
-    if (this.shards(model)) await this.#layouts.fresh();
+  /** Any call may reach a sharded model (a reference, an include, a cascade): layouts are kept fresh for all. */
+  protected override async beforeRead(_model: AnyModel): Promise<void> {
+    await this.#layouts.fresh();
   }
 
   /** The migration files, read once (again after makeMigrations). */

@@ -149,6 +149,10 @@ for (const backend of RESHARD_BACKENDS) {
     it('4 → 6 under two writing processes, killed at four points and resumed: every acknowledged write is stored once, where the new layout puts it', async () => {
       const db = await reopen();
       const Post = db.model('Post');
+      const Tag = db.model('Tag');
+      // Opened before the reshard, and never reading Posts itself, it still finds them after.
+      const early = await reopen();
+      expect(await early.count(Tag)).toBe(0);
       const seed = seedPosts();
       expect((await db.insertMany(Post, seed)).every((o) => o.ok)).toBe(true);
       const stop = join(dir, 'stop');
@@ -252,6 +256,10 @@ for (const backend of RESHARD_BACKENDS) {
         await withRaw(urls[alias] as string, async (raw) => {
           expect(await raw.query('SELECT seq FROM distdb_reshard_changes')).toEqual([]);
         });
+      const movedPost = seed.find((r) => shardIndex(r.id, 6) >= 4) as Rec;
+      expect((await early.insert(Tag, { id: 1, post_id: movedPost.id, label: 'moved' })).ok).toBe(true);
+      const [tag] = await early.find(Tag, { include: ['post'] });
+      expect((tag?.post as Rec | null)?.id).toBe(movedPost.id);
     }, 300_000);
   });
 }

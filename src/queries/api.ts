@@ -4,7 +4,7 @@ import { DistdbError } from '../errors.js';
 import type { AnyModel, Model } from '../models/model.js';
 import type { RecordOutcome } from '../store/outcome.js';
 import type { QueryContext } from './context.js';
-import { isLayoutChange } from './fence.js';
+import { layoutChangeOf } from './fence.js';
 import { countRecords, findRecords } from './find.js';
 import { insertRecords } from './insert.js';
 import { type DeleteOutcome, deleteRecord } from './remove.js';
@@ -46,17 +46,18 @@ export abstract class RecordApi<DB = AnyDatabase> {
    * Runs a write; one a reshard's switch turned away before anything was written is routed
    * again once the new layout is in force.
    */
-  async #routed<T>(model: AnyModel, write: (ctx: QueryContext) => Promise<T>): Promise<T> {
+  async #routed<T>(write: (ctx: QueryContext) => Promise<T>): Promise<T> {
     let heldSince: number | undefined;
     for (;;) {
       const ctx = this.context();
-      const version = ctx.shards(model)?.version;
       try {
         return await write(ctx);
       } catch (err) {
-        if (version === undefined || !isLayoutChange(err)) throw err;
+        // The model turned away may be another than `model` (a delete's cascade, say).
+        const changed = layoutChangeOf(err);
+        if (!changed) throw err;
         heldSince ??= Date.now();
-        if (!(await ctx.relayout(model, version, heldSince))) throw err;
+        if (!(await ctx.relayout(ctx.model(changed.model), changed.version, heldSince))) throw err;
       }
     }
   }
@@ -122,13 +123,13 @@ export abstract class RecordApi<DB = AnyDatabase> {
     patch: Patch<NoInfer<I>>,
   ): Promise<RecordOutcome> {
     await this.beforeWrite(model as AnyModel);
-    return this.#routed(model as AnyModel, (ctx) => updateRecord(ctx, model as AnyModel, id, patch));
+    return this.#routed((ctx) => updateRecord(ctx, model as AnyModel, id, patch));
   }
 
   /** Refused with `referenced` while referenced; cascades and clears as the references say. */
   async delete<R, I, Rel>(model: Model<R, I, Rel>, id: number): Promise<DeleteOutcome> {
     await this.beforeWrite(model as AnyModel);
-    return this.#routed(model as AnyModel, (ctx) => deleteRecord(ctx, model as AnyModel, id));
+    return this.#routed((ctx) => deleteRecord(ctx, model as AnyModel, id));
   }
 
   /**

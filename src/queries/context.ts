@@ -61,8 +61,11 @@ export interface QueryContext {
    */
   groups(model: AnyModel, side: Side, field: string, values: readonly unknown[]): Promise<Group[]>;
   writer(model: AnyModel, record?: Readonly<Record<string, unknown>>): Promise<Access>;
-  /** The shard `alias` of `model` to write a record found there (by the index, say). */
-  writerAt(model: AnyModel, alias: string): Promise<Access>;
+  /**
+   * The shard `alias` of `model` to write a record found there (by the index, say); `version`
+   * is the layout it was routed by, when that was before this call (the layout in force now).
+   */
+  writerAt(model: AnyModel, alias: string, version?: number): Promise<Access>;
   /** `count` fresh ids of a model whose ids are generated, unique across its databases. */
   ids(model: AnyModel, count: number): Promise<number[]>;
   /** The global unique index of a sharded model with unique values other than its key's. */

@@ -11,11 +11,26 @@ const T = SHARD_EPOCHS_TABLE.name;
 /** Why a write was turned away by a shard: the model's layout changed since it was routed. */
 export const LAYOUT_CHANGED = 'layout_changed';
 
-export function isLayoutChange(err: unknown): boolean {
-  for (let e = err; e instanceof Error; e = e.cause) {
-    if (e instanceof DistdbError && e.reason === LAYOUT_CHANGED) return true;
+/** A write turned away by a shard: which model, and the layout version it was routed by. */
+export class LayoutChanged extends DistdbError {
+  constructor(
+    message: string,
+    alias: string,
+    readonly model: string,
+    readonly version: number,
+  ) {
+    super('conflict', message, { alias, reason: LAYOUT_CHANGED });
   }
-  return false;
+}
+
+/** The layout change that turned a write away, wherever it is in the error's causes. */
+export function layoutChangeOf(err: unknown): LayoutChanged | undefined {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof LayoutChanged) return e;
+  return undefined;
+}
+
+export function isLayoutChange(err: unknown): boolean {
+  return layoutChangeOf(err) !== undefined;
 }
 
 /**
@@ -29,10 +44,11 @@ async function checkEpoch(tx: Connection, alias: string, model: AnyModel, versio
   ]);
   // No row: this shard has never been part of a reshard of the model, so any layout has it.
   if (row === undefined || Number(row.version) === version) return;
-  throw new DistdbError(
-    'conflict',
+  throw new LayoutChanged(
     `database "${alias}": ${model.label} is now at layout version ${row.version}, not ${version}`,
-    { alias, reason: LAYOUT_CHANGED },
+    alias,
+    model.label,
+    version,
   );
 }
 
@@ -72,8 +88,13 @@ export async function fencedAccess(access: Access, model: AnyModel, version: num
 }
 
 /** How a write reaches `access`: fenced for a shard of a sharded model, as it is otherwise. */
-export function writeAccess(shards: Shards | undefined, model: AnyModel, access: Access): Promise<Access> {
-  return shards ? fencedAccess(access, model, shards.version) : Promise.resolve(access);
+export function writeAccess(
+  shards: Shards | undefined,
+  model: AnyModel,
+  access: Access,
+  version = shards?.version,
+): Promise<Access> {
+  return shards ? fencedAccess(access, model, version ?? shards.version) : Promise.resolve(access);
 }
 
 /**

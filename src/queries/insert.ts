@@ -115,6 +115,7 @@ export async function insertRecords(
     let heldSince: number | undefined;
     for (;;) {
       const version = ctx.shards(model)?.version;
+      // insertWindow routes by `version`: it reads the layout before its first await.
       const failed = await insertWindow(ctx, model, { records, positions }, progress, ix).catch(
         (err: unknown): LaneFailure => ({ err, alias: undefined }),
       );
@@ -150,6 +151,8 @@ async function insertWindow(
   progress: Progress,
   ix: IndexAccess | undefined,
 ): Promise<LaneFailure | undefined> {
+  // Routed and fenced by one layout, whichever is read while the lanes write.
+  const version = ctx.shards(model)?.version;
   const batches = batchesOf(ctx, model, window);
   const lanes = ctx.shards(model) ? byDatabase(batches) : [batches];
   const readRef = referenceReader(ctx);
@@ -162,10 +165,14 @@ async function insertWindow(
   const claimed = ix ? await claimValues(ix, batches, fresh) : undefined;
   const prepare = claimed ? async (b: Batch) => claimed.prepared.get(b) as PreparedBatch : fresh;
   // Every lane runs to its end or its failure before one is reported: none is left writing.
-  const failures = await Promise.all(lanes.map((lane) => writeLane(ctx, model, lane, prepare, progress)));
+  const failures = await Promise.all(
+    lanes.map((lane) => writeLane(ctx, { model, version }, lane, prepare, progress)),
+  );
   // A record that claimed its values and was then not written gives them back.
   if (claimed) await claimed.releaseUnwritten(progress.outcomes);
-  return failures.find((f) => f !== undefined);
+  // Another failure first: a lane whose commit was not acknowledged may have written its batch.
+  const failed = failures.filter((f) => f !== undefined);
+  return failed.find((f) => !isLayoutChange(f.err)) ?? failed[0];
 }
 
 function byDatabase(batches: readonly Batch[]): Batch[][] {
@@ -238,7 +245,7 @@ export async function claimValues(
 /** Writes batches one after another, each validated while the one before commits. */
 async function writeLane(
   ctx: QueryContext,
-  model: AnyModel,
+  routed: { readonly model: AnyModel; readonly version: number | undefined },
   batches: readonly Batch[],
   prepare: (b: Batch) => Promise<PreparedBatch>,
   progress: Progress,
@@ -254,7 +261,7 @@ async function writeLane(
       // Settled here if this commit throws; awaited at the next turn otherwise.
       next?.catch(() => {});
       writing = batch.alias;
-      const access = await ctx.writerAt(model, batch.alias);
+      const access = await ctx.writerAt(routed.model, batch.alias, routed.version);
       const written = await guarded(access, () => commitRecords(prepared, access.conn));
       batch.positions.forEach((p, k) => {
         progress.outcomes[p] = written[k] as RecordOutcome;

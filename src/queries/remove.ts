@@ -174,9 +174,11 @@ async function byDatabase(ctx: QueryContext, steps: Step[]): Promise<{ access: A
   const groups: { access: Access; steps: Step[] }[] = [];
   for (const step of steps) {
     const key = primaryField(step.model).name;
+    // Fenced by the layout the records were placed by, whatever is read meanwhile.
+    const version = ctx.shards(step.model)?.version;
     for (const shard of await ctx.groups(step.model, 'write', key, step.ids)) {
       const ids = shard.values as number[];
-      const access = await ctx.writerAt(step.model, shard.access.alias);
+      const access = await ctx.writerAt(step.model, shard.access.alias, version);
       const last = groups[groups.length - 1];
       const part = { ...step, ids };
       if (last && last.access.alias === access.alias) last.steps.push(part);

@@ -88,10 +88,10 @@ export class Tx<DB = AnyDatabase> extends RecordApi<DB> {
       model: (label) => host.model(label),
       ...placedAccess(place, access, host.idBlocks),
       writer: async (m, record) => writeAccess(host.shards(m), m, await access(writeAlias(m, record))),
-      writerAt: async (m, other) => {
+      writerAt: async (m, other, version) => {
         this.#check();
         if (other !== alias) throw elsewhere(m, other);
-        return writeAccess(host.shards(m), m, await access(alias));
+        return writeAccess(host.shards(m), m, await access(alias), version);
       },
       writeAlias,
       database: async () => {

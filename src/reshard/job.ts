@@ -3,8 +3,11 @@ import type { AnyModel } from '../models/model.js';
 import { type StoredLayout, writeLayout } from '../queries/layouts.js';
 import type { Verification } from './verify.js';
 
-/** Where a reshard is: copying (and catching up), switching, or cleaning up after the switch. */
-export type ReshardStep = 'copy' | 'switch' | 'cleanup';
+/**
+ * Where a reshard is: copying (and catching up), switching, cleaning up after the switch, or
+ * being given up (an abort that must be finished before anything else).
+ */
+export type ReshardStep = 'copy' | 'switch' | 'cleanup' | 'aborting';
 
 /** A reshard's progress, kept in `default` with the layout after every step and copied chunk. */
 export interface ReshardJob {
@@ -62,7 +65,9 @@ export class JobStore {
 
   #write(): Promise<void> {
     const snapshot = this.layout;
-    this.#queue = this.#queue.then(() => writeLayout(this.home, snapshot));
-    return this.#queue;
+    // A failed write fails its caller; the writes after it are still made.
+    const written = this.#queue.catch(() => {}).then(() => writeLayout(this.home, snapshot));
+    this.#queue = written;
+    return written;
   }
 }

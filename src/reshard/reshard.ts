@@ -51,6 +51,11 @@ export async function reshard(db: Distdb, model: AnyModel, options: ReshardOptio
     const open = stored && stored.state !== 'stable' ? stored : undefined;
     if (options.abort || options.resume) {
       if (!open) throw refused('reshard_none', `no reshard of ${model.label} is under way`);
+      if (options.resume && (open.job as ReshardJob).step === 'aborting')
+        throw refused(
+          'reshard_aborting',
+          `the reshard of ${model.label} is being given up: abort it again to finish`,
+        );
       const store = new JobStore(home, model, open);
       return options.abort ? await abortMove(db, model, store) : await runMove(db, model, store);
     }

@@ -33,10 +33,26 @@ async function eachOf<T>(
   work: (alias: string) => Promise<T>,
 ): Promise<T[]> {
   const conns = await Promise.all(aliases.map((a) => db.connection(a)));
-  if (!conns.some((c) => c.dialect.capabilities.embedded)) return Promise.all(aliases.map((a) => work(a)));
-  const out: T[] = [];
-  for (const alias of aliases) out.push(await work(alias));
-  return out;
+  if (conns.some((c) => c.dialect.capabilities.embedded)) {
+    const out: T[] = [];
+    for (const alias of aliases) out.push(await work(alias));
+    return out;
+  }
+  // Every database's work ends before a failure is reported: none goes on after the lock is let go.
+  const settled = await Promise.allSettled(aliases.map((a) => work(a)));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** Work done while writes to the old shards are held: if it fails, they are let go again. */
+async function fenced<T>(db: Distdb, plan: ReshardPlan, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    await setEpochs(db, plan, plan.from, plan.version).catch(() => {});
+    throw err;
+  }
 }
 
 /**
@@ -140,10 +156,12 @@ export async function switchStep(db: Distdb, plan: ReshardPlan, store: JobStore)
   await catchUp(db, plan, store, SWITCH_BELOW, note);
   const started = Date.now();
   await setEpochs(db, plan, plan.from, plan.version + 1);
-  await pausePoint('reshard-fenced');
-  await catchUp(db, plan, store, 1, note);
-  const again = new Set([...touched, ...differing(tallies), ...misplacedBefore.keys()]);
-  const verification = await recheck(db, plan, tallies, again);
+  const verification = await fenced(db, plan, async () => {
+    await pausePoint('reshard-fenced');
+    await catchUp(db, plan, store, 1, note);
+    const again = new Set([...touched, ...differing(tallies), ...misplacedBefore.keys()]);
+    return recheck(db, plan, tallies, again);
+  });
   if (!verification.ok) {
     await setEpochs(db, plan, plan.from, plan.version);
     await store.update(() => ({ step: 'copy', verification }));
@@ -205,6 +223,8 @@ async function removeMoved(db: Distdb, plan: ReshardPlan, from: string): Promise
  * begun), their triggers and queues removed, and the copies deleted from the new databases.
  */
 export async function abortStep(db: Distdb, plan: ReshardPlan, store: JobStore): Promise<void> {
+  // Marked first: a reshard half given up (its triggers gone) must not be resumed.
+  await store.update(() => ({ step: 'aborting' }));
   await setEpochs(db, plan, plan.from, plan.version);
   await eachOf(db, plan.from, async (from) => {
     const conn = await db.connection(from);

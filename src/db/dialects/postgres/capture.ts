@@ -1,11 +1,12 @@
 import type { TableDef } from '../../../schema/tableDef.js';
+import { captureName } from '../shared/captureTriggers.js';
 import { quoteId } from './ident.js';
 
 const CHANGES = 'distdb_reshard_changes';
 
 /** A row trigger calling one function per table; both made with OR REPLACE, so rerunnable. */
 export function captureSql(table: TableDef): { install: string[]; remove: string[] } {
-  const fn = quoteId(`distdb_capture_${table.name}`);
+  const fn = quoteId(captureName('distdb_capture_', table.name));
   const t = quoteId(table.name);
   const model = `'${table.name.replaceAll("'", "''")}'`;
   const key = quoteId(table.primaryKey);
