@@ -96,7 +96,8 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     options: TypedOpenOptions<M> = {},
   ): Promise<Distdb<DatabaseFor<M>>> {
     const db = new Distdb<DatabaseFor<M>>(await loadConfig(options));
-    await db.refreshLayouts();
+    // Read now where it can be: opening needs no database, and a call of a sharded model reads it again.
+    await db.#layouts.fresh(false);
     return db;
   }
 
@@ -195,7 +196,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
    * it (models written elsewhere are refused), and a throw rolls it back.
    */
   async transaction<T>(alias: string, fn: (tx: Tx<DB>) => Promise<T>): Promise<T> {
-    await this.#layouts.fresh();
+    await this.#layouts.fresh(false);
     const conn = await this.connection(alias);
     return conn.transaction((txConn) => Tx.run(this, alias, txConn, fn));
   }
@@ -231,8 +232,8 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   /** Any call may reach a sharded model (a reference, an include, a cascade): layouts are kept fresh for all. */
-  protected override async beforeRead(_model: AnyModel): Promise<void> {
-    await this.#layouts.fresh();
+  protected override async beforeRead(model: AnyModel): Promise<void> {
+    await this.#layouts.fresh(this.shards(model) !== undefined);
   }
 
   /** The migration files, read once (again after makeMigrations). */

@@ -263,3 +263,45 @@ for (const backend of RESHARD_BACKENDS) {
     }, 300_000);
   });
 }
+
+describe('the layout in force when default cannot be read', () => {
+  it('opening and calls of unsharded models go on; a call of a sharded model fails naming default', async () => {
+    const dir = tempDir('distdb-layouts-');
+    const urls: Record<string, string> = Object.fromEntries(
+      NEW_SHARDS.map((a) => [a, `sqlite:${dir}/${a}.db`]),
+    );
+    writeReshardConfig(dir, urls);
+    // Tags live in posts_0 here. Each config is its own file: a config module loads once per process.
+    const configFor = (name: string, defaultUrl: string) => {
+      const path = join(dir, `${name}.config.mjs`);
+      writeFileSync(
+        path,
+        `import { Post, Tag } from './models.mjs';
+export const models = [Post, Tag];
+export const databases = ${JSON.stringify({ ...urls, default: defaultUrl })};
+export const routes = { Tag: 'posts_0' };
+export const sharding = { Post: { key: 'id', strategy: 'hash', databases: ${JSON.stringify(OLD_SHARDS)} } };
+`,
+      );
+      return path;
+    };
+    const setup = await openDistdb({
+      env: {},
+      cwd: dir,
+      configPath: configFor('reachable', `sqlite:${dir}/default.db`),
+    });
+    await setup.makeMigrations();
+    for (const r of await setup.migrate()) if (r.status !== 'ok') throw new Error(`${r.alias}: ${r.error}`);
+    expect((await setup.insert(setup.model('Post'), { id: 1, author: 'a', score: 1 })).ok).toBe(true);
+    await setup.close();
+    const unreachable = configFor('unreachable', 'postgres://nobody@127.0.0.1:1/none');
+    const db = await openDistdb({ env: {}, cwd: dir, configPath: unreachable });
+    try {
+      expect(await db.count(db.model('Tag'))).toBe(0);
+      await expect(db.count(db.model('Post'))).rejects.toThrow(/database "default"/);
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

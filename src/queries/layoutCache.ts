@@ -20,6 +20,7 @@ const RETRY_MS = 1000;
 export class LayoutCache {
   #rules: Sharding;
   #readAt = 0;
+  #failedAt = 0;
   #reading: Promise<void> | undefined;
   readonly #hashed: boolean;
 
@@ -51,9 +52,21 @@ export class LayoutCache {
     return this.#reading;
   }
 
-  /** Reads the layouts again when they are older than `maxAgeMs`. */
-  async fresh(maxAgeMs = LAYOUT_TTL_MS): Promise<void> {
-    if (this.#hashed && Date.now() - this.#readAt > maxAgeMs) await this.refresh();
+  /**
+   * Reads the layouts again when they are older than LAYOUT_TTL_MS. `needed`: the call is of a
+   * sharded model, and fails if `default` cannot be read; any other goes on by the layouts it
+   * has (its writes to a shard are fenced all the same), and tries again a lifetime later.
+   */
+  async fresh(needed: boolean): Promise<void> {
+    const now = Date.now();
+    if (!this.#hashed || now - this.#readAt <= LAYOUT_TTL_MS) return;
+    if (!needed && now - this.#failedAt <= LAYOUT_TTL_MS) return;
+    try {
+      await this.refresh();
+    } catch (err) {
+      this.#failedAt = Date.now();
+      if (needed) throw err;
+    }
   }
 
   /**
