@@ -42,14 +42,18 @@ export async function findRecords(
 export async function countRecords(ctx: QueryContext, model: AnyModel, where: unknown): Promise<number> {
   const counts = await Promise.all(
     (await readersOf(ctx, model, where)).map(async (access) => {
+      // While moved rows are still here, only their keys are read, and those the shard keeps counted.
       const owned = ctx.owned(model, access.alias);
-      if (owned) return (await gatherRecords([access], model, { where }, () => owned)).length;
+      const key = ctx.shards(model)?.key ?? model.table.primaryKey;
       const q = await build(access, (k) => {
-        let s = k.selectFrom(model.table.name).select((eb) => eb.fn.countAll().as('n'));
+        let s = k
+          .selectFrom(model.table.name)
+          .select((eb) => (owned ? eb.ref(key).as('k') : eb.fn.countAll().as('n')));
         if (where !== undefined) s = s.where((eb) => whereExpression(eb, model, access.conn, where));
         return s;
       });
       const { rows } = await run(access, q);
+      if (owned) return rows.filter((r) => owned({ [key]: r.k })).length;
       return Number(rows[0]?.n ?? 0);
     }),
   );
