@@ -47,6 +47,8 @@ export async function reshard(db: Distdb, model: AnyModel, options: ReshardOptio
   const lock = await home.holdLock('distdb_reshard');
   if (!lock) throw refused('reshard_running', 'another reshard of this deployment is running');
   try {
+    // The layout this reshard starts from is the one in force now, not what was read before the lock.
+    await db.refreshLayouts();
     const stored = (await readLayouts(home)).get(model.label);
     const open = stored && stored.state !== 'stable' ? stored : undefined;
     if (options.abort || options.resume) {
