@@ -5,12 +5,12 @@ import { pausePoint } from '../util/pausePoint.js';
 import type { ReshardPlan } from './plan.js';
 import {
   consumeChanges,
+  eachChunk,
   insertCopies,
   pendingChanges,
   type Rec,
   recordsOf,
   replaceCopies,
-  scanRecords,
 } from './rows.js';
 
 /** The database of the new layout that holds the record with id `id`. */
@@ -50,20 +50,21 @@ export async function copyShard(
 ): Promise<number> {
   const source = { alias: from, conn: await db.connection(from) };
   const key = plan.model.table.primaryKey;
-  let last = after;
   let copied = 0;
-  for (;;) {
-    const records = await scanRecords(source, plan.model, last);
-    const end = records[records.length - 1];
-    if (!end) return copied;
-    for (const [to, list] of moving(plan, from, records, (r) => r[key])) {
-      await insertCopies(await db.connection(to), plan.model, list);
-      copied += list.length;
-    }
-    last = Number(end[key]);
-    await save(last);
-    await pausePoint(`reshard-copied:${from}`);
-  }
+  await eachChunk(
+    source,
+    plan.model,
+    async (records, last) => {
+      for (const [to, list] of moving(plan, from, records, (r) => r[key])) {
+        await insertCopies(await db.connection(to), plan.model, list);
+        copied += list.length;
+      }
+      await save(last);
+      await pausePoint(`reshard-copied:${from}`);
+    },
+    after,
+  );
+  return copied;
 }
 
 /**
@@ -116,13 +117,7 @@ export async function recopyRange(db: Distdb, plan: ReshardPlan, low: number, hi
 }
 
 async function rangeOf(access: Access, plan: ReshardPlan, low: number, high: number): Promise<Rec[]> {
-  const key = plan.model.table.primaryKey;
   const out: Rec[] = [];
-  for (let last = low - 1; ; ) {
-    const records = await scanRecords(access, plan.model, last, undefined, high);
-    out.push(...records);
-    const end = records[records.length - 1];
-    if (!end) return out;
-    last = Number(end[key]);
-  }
+  await eachChunk(access, plan.model, (records) => void out.push(...records), low - 1, high);
+  return out;
 }

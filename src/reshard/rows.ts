@@ -33,6 +33,27 @@ export async function scanRecords(
   return (await run(access, q)).rows.map((r) => toRecord(model, r, access.conn) as Rec);
 }
 
+/**
+ * Every record of `model` in one database with an id in (after, below), in id order, handed to
+ * `visit` SCAN_ROWS at a time; each chunk is visited before the next is read.
+ */
+export async function eachChunk(
+  access: Access,
+  model: AnyModel,
+  visit: (records: Rec[], last: number) => Promise<void> | void,
+  after = Number.MIN_SAFE_INTEGER,
+  below = Number.MAX_SAFE_INTEGER,
+): Promise<void> {
+  const key = model.table.primaryKey;
+  for (let last = after; ; ) {
+    const records = await scanRecords(access, model, last, SCAN_ROWS, below);
+    const end = records[records.length - 1];
+    if (!end) return;
+    last = Number(end[key]);
+    await visit(records, last);
+  }
+}
+
 /** The records of `model` among `ids` in one database. */
 export async function recordsOf(access: Access, model: AnyModel, ids: readonly number[]): Promise<Rec[]> {
   const key = model.table.primaryKey;

@@ -8,7 +8,7 @@ import { pausePoint } from '../util/pausePoint.js';
 import { catchUpShard, copyShard, recopyRange, targetOf } from './copy.js';
 import type { JobStore } from './job.js';
 import type { ReshardPlan } from './plan.js';
-import { deleteIds, dropChanges, scanRecords } from './rows.js';
+import { deleteIds, dropChanges, eachChunk } from './rows.js';
 import {
   bucketOf,
   differing,
@@ -206,16 +206,13 @@ async function removeMoved(db: Distdb, plan: ReshardPlan, from: string): Promise
   const access = { alias: from, conn: await db.connection(from) };
   const key = plan.model.table.primaryKey;
   let removed = 0;
-  for (let last = Number.MIN_SAFE_INTEGER; ; ) {
-    const records = await scanRecords(access, plan.model, last);
-    const end = records[records.length - 1];
-    if (!end) return removed;
+  await eachChunk(access, plan.model, async (records) => {
     const gone = records.map((r) => Number(r[key])).filter((id) => targetOf(plan, id) !== from);
     await deleteIds(access, plan.model, gone);
     removed += gone.length;
-    last = Number(end[key]);
     await pausePoint(`reshard-removed:${from}`);
-  }
+  });
+  return removed;
 }
 
 /**

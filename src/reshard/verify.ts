@@ -4,7 +4,7 @@ import type { AnyModel } from '../models/model.js';
 import { shardIndex } from '../routing/sharding.js';
 import { targetOf } from './copy.js';
 import type { ReshardPlan } from './plan.js';
-import { type Rec, scanRecords } from './rows.js';
+import { eachChunk, type Rec } from './rows.js';
 
 /** Rows moving from one old shard to one new database: counted and summed on both sides. */
 export interface MoveCheck {
@@ -56,7 +56,7 @@ function add(t: Tallies, key: string, model: AnyModel, r: Rec): void {
   t.set(key, found);
 }
 
-/** Every record of `model` in `alias` with an id in [low, high), in id order, SCAN_ROWS at a time. */
+/** Every record of `model` in `alias` with an id in [low, high), in id order. */
 async function eachRecord(
   db: Distdb,
   model: AnyModel,
@@ -66,14 +66,7 @@ async function eachRecord(
   high = Number.MAX_SAFE_INTEGER,
 ): Promise<void> {
   const access = { alias, conn: await db.connection(alias) };
-  const key = model.table.primaryKey;
-  for (let last = low - 1; ; ) {
-    const records = await scanRecords(access, model, last, undefined, high);
-    for (const r of records) visit(r);
-    const end = records[records.length - 1];
-    if (!end) return;
-    last = Number(end[key]);
-  }
+  await eachChunk(access, model, (records) => records.forEach(visit), low - 1, high);
 }
 
 /**
