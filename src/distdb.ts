@@ -24,7 +24,7 @@ import { writeAccess } from './queries/fence.js';
 import { IdBlocks } from './queries/idBlocks.js';
 import { LayoutCache } from './queries/layoutCache.js';
 import { placedAccess } from './queries/placedAccess.js';
-import { aliasesFor, ownedIn, placementOf, type Side } from './queries/placement.js';
+import { aliasesFor, placementOf, type Side } from './queries/placement.js';
 import { Tx } from './queries/transaction.js';
 import { checkRelations } from './routing/relations.js';
 import type { RoutingHints, Shards } from './routing/router.js';
@@ -222,7 +222,6 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
       writeAlias: (m, record) => this.writeAlias(m, record ? { record } : {}),
       database: access,
       relayout: (m, version, since) => this.#layouts.moved(m.label, version, since),
-      owned: (m, alias) => ownedIn(this.#placement, m, alias),
     };
   }
 

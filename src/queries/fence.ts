@@ -4,7 +4,7 @@ import type { AnyModel } from '../models/model.js';
 import type { Shards } from '../routing/router.js';
 import { SHARD_EPOCHS_TABLE } from '../schema/distdbTables.js';
 import type { Access } from './context.js';
-import { ensureOwnTableAt } from './ownTables.js';
+import { ensureOwnTableAt, putOwnRow } from './ownTables.js';
 
 const T = SHARD_EPOCHS_TABLE.name;
 
@@ -92,7 +92,7 @@ export function writeAccess(
   shards: Shards | undefined,
   model: AnyModel,
   access: Access,
-  version = shards?.version,
+  version?: number,
 ): Promise<Access> {
   return shards ? fencedAccess(access, model, version ?? shards.version) : Promise.resolve(access);
 }
@@ -103,14 +103,7 @@ export function writeAccess(
  */
 export async function setEpoch(conn: Connection, model: AnyModel, version: number): Promise<void> {
   await ensureOwnTableAt({ alias: '', conn }, SHARD_EPOCHS_TABLE);
-  await conn.transaction(async (tx) => {
-    const { changes } = await tx.execute(`UPDATE ${T} SET version = ? WHERE model = ?`, [
-      version,
-      model.label,
-    ]);
-    if (changes === 0)
-      await tx.execute(`INSERT INTO ${T} (model, version) VALUES (?, ?)`, [model.label, version]);
-  });
+  await putOwnRow(conn, SHARD_EPOCHS_TABLE, { model: model.label, version });
 }
 
 /** Takes the epoch of `model` out of a shard (a reshard was given up before its switch). */

@@ -1,7 +1,7 @@
 import type { Connection } from '../db/dialect.js';
 import type { Sharding, ShardingRule } from '../routing/sharding.js';
 import { SHARD_LAYOUTS_TABLE } from '../schema/distdbTables.js';
-import { ensureOwnTable } from './ownTables.js';
+import { ensureOwnTable, putOwnRow } from './ownTables.js';
 
 /** What a model's stored layout says: `moving` while a reshard copies, `cleaning` once switched. */
 export type LayoutState = 'stable' | 'moving' | 'cleaning';
@@ -38,23 +38,13 @@ export async function readLayouts(conn: Connection): Promise<Map<string, StoredL
 /** Stores a model's layout (and its reshard's progress) in place of the one before. */
 export async function writeLayout(conn: Connection, layout: StoredLayout): Promise<void> {
   await ensureOwnTable(conn, SHARD_LAYOUTS_TABLE);
-  const values = [
-    layout.version,
-    JSON.stringify(layout.databases),
-    layout.state,
-    layout.job === undefined ? null : JSON.stringify(layout.job),
-    new Date().toISOString(),
-  ];
-  await conn.transaction(async (tx) => {
-    const { changes } = await tx.execute(
-      `UPDATE ${T} SET version = ?, databases = ?, state = ?, job = ?, updated_at = ? WHERE model = ?`,
-      [...values, layout.model],
-    );
-    if (changes === 0)
-      await tx.execute(
-        `INSERT INTO ${T} (version, databases, state, job, updated_at, model) VALUES (?, ?, ?, ?, ?, ?)`,
-        [...values, layout.model],
-      );
+  await putOwnRow(conn, SHARD_LAYOUTS_TABLE, {
+    model: layout.model,
+    version: layout.version,
+    databases: JSON.stringify(layout.databases),
+    state: layout.state,
+    job: layout.job === undefined ? null : JSON.stringify(layout.job),
+    updated_at: new Date().toISOString(),
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Connection } from '../db/dialect.js';
+import type { Connection, SqlValue } from '../db/dialect.js';
 import type { TableDef } from '../schema/tableDef.js';
 import type { Access } from './context.js';
 
@@ -35,4 +35,22 @@ export function ensureOwnTableAt(access: Access, table: TableDef): Promise<void>
   const apart = access.outside !== undefined && access.outside !== access.conn;
   if (apart) return ensureOwnTable(access.outside as Connection, table);
   return ensureOwnTable(access.conn, table, access.inTransaction);
+}
+
+/**
+ * Stores `row` in distdb's own `table` in place of the row with its primary key, in one
+ * transaction (an UPDATE, then an INSERT when there was none): portable to every backend.
+ */
+export async function putOwnRow(conn: Connection, table: TableDef, row: Readonly<Record<string, SqlValue>>) {
+  const key = table.primaryKey;
+  const names = Object.keys(row).filter((n) => n !== key);
+  const values = [...names.map((n) => row[n] ?? null), row[key] ?? null];
+  await conn.transaction(async (tx) => {
+    const set = names.map((n) => `${n} = ?`).join(', ');
+    const { changes } = await tx.execute(`UPDATE ${table.name} SET ${set} WHERE ${key} = ?`, values);
+    if (changes === 0) {
+      const marks = values.map(() => '?').join(', ');
+      await tx.execute(`INSERT INTO ${table.name} (${[...names, key].join(', ')}) VALUES (${marks})`, values);
+    }
+  });
 }

@@ -14,7 +14,7 @@ import {
 } from './context.js';
 import { drawBlock, highestId, type IdBlocks, type IdSource } from './idBlocks.js';
 import { ensureOwnTableAt } from './ownTables.js';
-import { aliasesFor, type Placement, type Side, valuesByDatabase } from './placement.js';
+import { aliasesFor, ownedIn, type Placement, type Side, valuesByDatabase } from './placement.js';
 import { globalFields, locate } from './uniqueIndex.js';
 
 type Reach = (alias: string, side: Side) => Promise<Access>;
@@ -24,11 +24,12 @@ export function placedAccess(
   place: Placement,
   access: Reach,
   blocks: IdBlocks,
-): Pick<QueryContext, 'shards' | 'readers' | 'groups' | 'index' | 'ids'> {
+): Pick<QueryContext, 'shards' | 'readers' | 'groups' | 'index' | 'ids' | 'owned'> {
   const index = (model: AnyModel) => indexOf(place, access, model);
   return {
     ids: (model, count) => idsOf(place, access, blocks, model, count),
     shards: (model) => place.shards(model),
+    owned: (model, alias) => ownedIn(place, model, alias),
     readers: (model, keys) =>
       Promise.all(aliasesFor(place, model, 'read', keys).map((a) => access(a, 'read'))),
     groups: async (model, side, field, values) => {

@@ -8,7 +8,7 @@ import type { Access, QueryContext } from './context.js';
 import { writeAccess } from './fence.js';
 import type { IdBlocks } from './idBlocks.js';
 import { placedAccess } from './placedAccess.js';
-import { ownedIn, placementOf } from './placement.js';
+import { placementOf } from './placement.js';
 
 /** What a transaction needs of the deployment it runs in. */
 export interface TxHost {
@@ -100,7 +100,6 @@ export class Tx<DB = AnyDatabase> extends RecordApi<DB> {
       },
       // A write turned away by a reshard's switch fails the transaction: it is not tried again.
       relayout: async () => false,
-      owned: (m, other) => ownedIn(place, m, other),
     };
   }
 

@@ -58,6 +58,16 @@ export function planReshard(db: Distdb, model: AnyModel, to: readonly string[]):
       'reshard_layout',
       `--to must be the ${from.length} databases of ${model.label} in their order (${from.join(', ')}), then the ones to add`,
     );
-  const added = to.slice(from.length);
-  return { model, rule, version: rule.version ?? 1, from, to, added };
+  return movePlan(model, rule, rule.version ?? 1, from, to);
+}
+
+/** The reshard of `model` from layout `version` on `from` to the next on `to` (`from`, then the added ones). */
+export function movePlan(
+  model: AnyModel,
+  rule: ReshardPlan['rule'],
+  version: number,
+  from: readonly string[],
+  to: readonly string[],
+): ReshardPlan {
+  return { model, rule, version, from, to, added: to.slice(from.length) };
 }

@@ -4,7 +4,7 @@ import { advisedError, DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import { readLayouts } from '../queries/layouts.js';
 import { JobStore, type ReshardJob } from './job.js';
-import { planReshard, type ReshardPlan, reshardableRule } from './plan.js';
+import { movePlan, planReshard, type ReshardPlan, reshardableRule } from './plan.js';
 import { scanRecords } from './rows.js';
 import { abortStep, cleanupStep, copyStep, switchStep } from './steps.js';
 import type { Verification } from './verify.js';
@@ -100,15 +100,7 @@ export async function reshard(db: Distdb, model: AnyModel, options: ReshardOptio
 
 /** The plan a stored job follows. */
 function planOf(db: Distdb, model: AnyModel, job: ReshardJob): ReshardPlan {
-  const rule = reshardableRule(db, model);
-  return {
-    model,
-    rule,
-    version: job.version - 1,
-    from: job.from,
-    to: job.to,
-    added: job.to.slice(job.from.length),
-  };
+  return movePlan(model, reshardableRule(db, model), job.version - 1, job.from, job.to);
 }
 
 /** A database added by the layout must not hold records of the model yet: they would be taken for copies. */

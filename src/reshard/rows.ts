@@ -4,6 +4,7 @@ import type { AnyModel } from '../models/model.js';
 import { toRecord } from '../models/toRecord.js';
 import { validateRecord } from '../models/validate.js';
 import { type Access, build, IDS_PER_QUERY, run } from '../queries/context.js';
+import { selectRecords } from '../queries/select.js';
 import { RESHARD_CHANGES_TABLE } from '../schema/distdbTables.js';
 import { chunk } from '../util/chunk.js';
 
@@ -58,10 +59,8 @@ export async function eachChunk(
 export async function recordsOf(access: Access, model: AnyModel, ids: readonly number[]): Promise<Rec[]> {
   const key = model.table.primaryKey;
   const out: Rec[] = [];
-  for (const part of chunk([...ids], IDS_PER_QUERY)) {
-    const q = await build(access, (k) => k.selectFrom(model.table.name).selectAll().where(key, 'in', part));
-    for (const r of (await run(access, q)).rows) out.push(toRecord(model, r, access.conn) as Rec);
-  }
+  for (const part of chunk([...ids], IDS_PER_QUERY))
+    out.push(...(await selectRecords(access, model, { where: { [key]: { in: part } } })));
   return out;
 }
 
@@ -94,13 +93,8 @@ export async function replaceCopies(
   ids: readonly number[],
   records: readonly Rec[],
 ): Promise<void> {
-  const key = model.table.primaryKey;
   await conn.transaction(async (tx) => {
-    const at = { alias: '', conn: tx };
-    for (const part of chunk([...ids], IDS_PER_QUERY)) {
-      const q = await build(at, (k) => k.deleteFrom(model.table.name).where(key, 'in', part));
-      await run(at, q);
-    }
+    await deleteIds({ alias: '', conn: tx }, model, ids);
     if (records.length > 0) await tx.insertBatch(model.table, rowsOf(model, records));
   });
 }
