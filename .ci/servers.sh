@@ -27,6 +27,18 @@ ensure_cluster orders_node 5434 --auth=trust
 # Local socket connections stay trusted so this script can create the role.
 ensure_cluster secure_node 5435 --auth-local=trust --auth-host=scram-sha-256
 
+# Two-phase commit (`atomic`) needs prepared transactions on the servers its tests use; 5435
+# keeps the default (0), so a test sees the error that names the setting.
+for spec in main:5432 users_node:5433 orders_node:5434; do
+  name=${spec%%:*} port=${spec##*:}
+  for _ in $(seq 1 30); do psql -h 127.0.0.1 -p "$port" -U postgres -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
+  if [ "$(psql -h 127.0.0.1 -p "$port" -U postgres -Atc 'SHOW max_prepared_transactions')" = 0 ]; then
+    log "enabling prepared transactions on PostgreSQL $port"
+    psql -q -h 127.0.0.1 -p "$port" -U postgres -c 'ALTER SYSTEM SET max_prepared_transactions = 100'
+    pg_ctlcluster --skip-systemctl-redirect "$PGVER" "$name" restart
+  fi
+done
+
 start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >/dev/null || true
 
 wait_for() {

@@ -1,20 +1,22 @@
 import type { Kysely } from 'kysely';
+import type { AtomicTx } from './atomic/atomicTx.js';
+import { type AtomicOptions, type AtomicStats, Coordinator } from './atomic/coordinator.js';
+import {
+  type RecoveryHost,
+  type RecoveryResult,
+  recoverAbandoned,
+  recoverAtomic,
+  recoveryHostOf,
+} from './atomic/recover.js';
 import type { ConfigInput, DistdbConfig } from './config/config.js';
 import { DEFAULT_ALIAS } from './config/defaults.js';
 import { loadConfig } from './config/loadConfig.js';
+import { Connections } from './db/connections.js';
 import type { AnyDatabase, Connection } from './db/dialect.js';
-import { openConnection } from './db/open.js';
-import { dialectFor } from './db/registry.js';
-import { DistdbError, databaseError, namedAfter } from './errors.js';
+import { DistdbError, databaseError } from './errors.js';
 import type { MakeMigrationsResult } from './migrations/makeMigrations.js';
-import { MigrationSet } from './migrations/migrationSet.js';
-import {
-  checkAppliedFiles,
-  type DatabaseMigrations,
-  type MigrateResult,
-  migrateDatabase,
-  migrationStatus,
-} from './migrations/migrator.js';
+import { MigrationSet, type MigrationTargets } from './migrations/migrationSet.js';
+import type { DatabaseMigrations, MigrateResult } from './migrations/migrator.js';
 import type { AnyModel } from './models/model.js';
 import { modelNamed } from './models/schemaGraph.js';
 import { RecordApi } from './queries/api.js';
@@ -45,12 +47,12 @@ export type TypedOpenOptions<M extends readonly AnyModel[]> = Omit<OpenOptions, 
  */
 export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   readonly router: RouterChain;
-  readonly #connections = new Map<string, Promise<Connection>>();
-  #closed = false;
+  readonly #connections: Connections;
   readonly #migrations: MigrationSet;
 
   private constructor(readonly config: DistdbConfig) {
     super();
+    this.#connections = new Connections(config.databases, (alias) => this.checkAlias(alias));
     this.#migrations = new MigrationSet(config.migrations, config.models);
     this.#layouts = new LayoutCache(config.sharding, async () =>
       (await this.databaseExists(DEFAULT_ALIAS)) ? this.connection(DEFAULT_ALIAS) : undefined,
@@ -98,6 +100,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     const db = new Distdb<DatabaseFor<M>>(await loadConfig(options));
     // Read now where it can be: opening needs no database, and a call of a sharded model reads it again.
     await db.#layouts.fresh(false);
+    db.#recovery = recoverAbandoned(db.#recoveryHost()).catch(() => undefined);
     return db;
   }
 
@@ -117,31 +120,12 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   /** Whether the database of `alias` exists; asking never creates it (reading commands use this). */
-  async databaseExists(alias: string): Promise<boolean> {
-    this.checkAlias(alias);
-    if (this.#connections.has(alias)) return true;
-    const url = this.config.databases[alias];
-    if (!url) return false;
-    const dialect = await dialectFor(url);
-    return dialect.exists?.(url) ?? true;
+  databaseExists(alias: string): Promise<boolean> {
+    return this.#connections.exists(alias);
   }
 
   connection(alias: string): Promise<Connection> {
-    if (this.#closed)
-      return Promise.reject(new DistdbError('usage', 'this distdb is closed: open another one to go on'));
-    this.checkAlias(alias);
-    let conn = this.#connections.get(alias);
-    if (!conn) {
-      const url = this.config.databases[alias];
-      if (!url) throw new DistdbError('usage', `unknown database alias "${alias}"`);
-      conn = openConnection(url).catch((err: unknown) => {
-        throw namedAfter(alias, err);
-      });
-      // A failed connect is not cached: the next call tries again.
-      conn.catch(() => this.#connections.delete(alias));
-      this.#connections.set(alias, conn);
-    }
-    return conn;
+    return this.#connections.get(alias);
   }
 
   /**
@@ -201,6 +185,33 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     return conn.transaction((txConn) => Tx.run(this, alias, txConn, fn));
   }
 
+  readonly #coordinator = new Coordinator(this, DEFAULT_ALIAS);
+  /** Transactions a crash left in doubt, resolved in the background once the deployment is open. */
+  #recovery: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `fn` as one transaction of every database its calls reach: all of its writes commit,
+   * or none (two-phase commit where several databases are written).
+   */
+  async atomic<T>(fn: (tx: AtomicTx<DB>) => Promise<T>, options?: AtomicOptions): Promise<T> {
+    await this.#layouts.fresh(false);
+    return this.#coordinator.run(fn, options);
+  }
+
+  /** What this deployment's `atomic` calls came to. */
+  get atomicStats(): Readonly<AtomicStats> {
+    return this.#coordinator.stats;
+  }
+
+  /** Commits or rolls back every transaction across databases a crashed process left in doubt. */
+  recover(): Promise<RecoveryResult> {
+    return recoverAtomic(this.#recoveryHost());
+  }
+
+  #recoveryHost(): RecoveryHost {
+    return recoveryHostOf(this, DEFAULT_ALIAS, this.#coordinator.id);
+  }
+
   /**
    * Kysely on the database of `alias` (the default database when none is given), typed with
    * the tables of every declared model (`D` narrows it); values are the backend's own.
@@ -237,26 +248,16 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
 
   /** The migration files, read once (again after makeMigrations). */
   async migrate(options: { database?: string } = {}): Promise<MigrateResult[]> {
-    const aliases = options.database ? [this.checkAlias(options.database)] : this.aliases;
-    const plan = this.#migrations.plan();
-    // An applied file that changed, or files whose steps cannot apply in order, stop migrate
-    // before it changes any database.
-    for (const alias of aliases)
-      await checkAppliedFiles(await this.connection(alias), this.router, alias, plan);
-    await this.schemaDrift();
-    const results: MigrateResult[] = [];
-    for (const alias of aliases)
-      results.push(await migrateDatabase(await this.connection(alias), this.router, alias, plan));
-    return results;
+    return this.#migrations.migrate(this.#migrationTargets(options.database));
   }
 
   async showMigrations(options: { database?: string } = {}): Promise<DatabaseMigrations[]> {
-    const aliases = options.database ? [this.checkAlias(options.database)] : this.aliases;
-    const plan = this.#migrations.plan();
-    const out: DatabaseMigrations[] = [];
-    for (const alias of aliases)
-      out.push(await migrationStatus(await this.connection(alias), this.router, alias, plan));
-    return out;
+    return this.#migrations.status(this.#migrationTargets(options.database));
+  }
+
+  #migrationTargets(database: string | undefined): MigrationTargets {
+    const aliases = database ? [this.checkAlias(database)] : this.aliases;
+    return { aliases, router: this.router, connection: (a) => this.connection(a) };
   }
 
   /** Writes the next migration file of `config.migrations` with what changed in the models, if anything. */
@@ -280,10 +281,9 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    const conns = [...this.#connections.values()];
-    this.#connections.clear();
-    await Promise.all(conns.map(async (c) => (await c.catch(() => undefined))?.close()));
+    await this.#recovery;
+    await this.#coordinator.close();
+    await this.#connections.close();
   }
 }
 

@@ -90,6 +90,11 @@ export interface Dialect {
   captureSql(table: TableDef): { install: string[]; remove: string[] };
   /** What ends a SELECT that locks the rows it reads against writers until the transaction ends. */
   readonly shareLock: string;
+  /**
+   * What ends a SELECT that locks the rows it reads against other writers and lockers until the
+   * transaction ends (empty where a write transaction holds the whole database, as SQLite's).
+   */
+  readonly updateLock: string;
   /** Throws a config error for a URL this backend cannot use, without connecting. */
   checkUrl(url: DatabaseUrl): void;
   /** A driver error that is a constraint refusing one row (unique, check, not null), as its outcome. */
@@ -135,6 +140,8 @@ export interface DriverSession {
    * session (SQLite), serialized against other writers where the backend needs it.
    */
   transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T>;
+  /** Two-phase commit on this database, where the backend has it (the servers). */
+  readonly twoPhase?: TwoPhase;
   /** Runs `fn` while holding a named, cross-process lock on this database. */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /**
@@ -145,6 +152,38 @@ export interface DriverSession {
   /** Whether a session (of this process or any other) holds the lock `name` of `holdLock` now. */
   lockHeld(name: string): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** A transaction that stays open across calls until one of its ends is called (once). */
+export interface OpenTransaction {
+  /** Runs statements in the transaction (a `transaction()` inside it is a savepoint). */
+  readonly conn: Connection;
+  /**
+   * Phase one: afterwards the transaction outlives this session, and a server restart, until it
+   * is ended, by `commit`/`rollback` here or by its id from any session (TwoPhase).
+   */
+  prepare(): Promise<void>;
+  /** Commits the transaction: in one phase, or the second phase once it is prepared. */
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+/**
+ * Two-phase commit: a transaction prepared under a global id (ASCII letters, digits and `-`) is
+ * committed or rolled back later by that id, from any session.
+ */
+export interface TwoPhase {
+  /** A transaction that may be prepared as `xid`; a lock it waits for longer than `lockWaitMs` fails the statement. */
+  begin(xid: string, lockWaitMs: number): Promise<OpenTransaction>;
+  /** The ids starting with `prefix` of the transactions prepared here and not yet ended. */
+  prepared(prefix: string): Promise<string[]>;
+  /** Phase two; false when no transaction of that id is prepared here (it was ended already). */
+  commitPrepared(xid: string): Promise<boolean>;
+  rollbackPrepared(xid: string): Promise<boolean>;
+  /** A failure inside such a transaction worth running it again for: a deadlock, a lock wait that ran out. */
+  retryable(err: unknown): boolean;
+  /** What to change on the server when a failure of `prepare` says it has two-phase commit turned off. */
+  disabledBy(err: unknown): string | undefined;
 }
 
 /** What the database says about itself. */

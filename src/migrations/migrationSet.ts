@@ -1,9 +1,25 @@
+import type { Connection } from '../db/dialect.js';
 import { advisedError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
+import type { RouterChain } from '../routing/routerChain.js';
 import { driftOf, type MakeMigrationsResult, makeMigrations } from './makeMigrations.js';
 import { readMigrationFiles } from './migrationFiles.js';
 import { allMigrations, type Migration } from './migrations.js';
-import type { MigrationPlan } from './migrator.js';
+import {
+  checkAppliedFiles,
+  type DatabaseMigrations,
+  type MigrateResult,
+  type MigrationPlan,
+  migrateDatabase,
+  migrationStatus,
+} from './migrator.js';
+
+/** The databases a migration command works on, and how it reaches them. */
+export interface MigrationTargets {
+  readonly aliases: readonly string[];
+  readonly router: RouterChain;
+  connection(alias: string): Promise<Connection>;
+}
 
 /**
  * A deployment's migrations: its files, read once (again after makeMigrations), and which of
@@ -54,5 +70,28 @@ export class MigrationSet {
         'schema_drift',
         'make a migration for it (makeMigrations)',
       );
+  }
+
+  /**
+   * Applies what each database lacks. An applied file that changed, or files whose steps cannot
+   * apply in order, stop it before it changes any database.
+   */
+  async migrate(to: MigrationTargets): Promise<MigrateResult[]> {
+    const plan = this.plan();
+    for (const alias of to.aliases)
+      await checkAppliedFiles(await to.connection(alias), to.router, alias, plan);
+    this.drift();
+    const results: MigrateResult[] = [];
+    for (const alias of to.aliases)
+      results.push(await migrateDatabase(await to.connection(alias), to.router, alias, plan));
+    return results;
+  }
+
+  async status(to: MigrationTargets): Promise<DatabaseMigrations[]> {
+    const plan = this.plan();
+    const out: DatabaseMigrations[] = [];
+    for (const alias of to.aliases)
+      out.push(await migrationStatus(await to.connection(alias), to.router, alias, plan));
+    return out;
   }
 }

@@ -17,6 +17,8 @@ export interface Access {
    * one where a backend has one session per database, as SQLite).
    */
   readonly outside?: Connection;
+  /** Reads lock the rows they return until the transaction ends (inside `atomic`). */
+  readonly lockReads?: boolean;
 }
 
 /** Reads the rows of `ids` in `shard`, to tell a claim whose record is there from one left behind. */

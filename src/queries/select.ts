@@ -54,7 +54,8 @@ export async function selectRecords(
       );
     }
     if (limit !== undefined || offset !== undefined) s = s.limit(limit ?? NO_LIMIT).offset(offset ?? 0);
-    return s;
+    const lock = access.lockReads ? access.conn.dialect.updateLock : '';
+    return lock ? s.modifyEnd(sql.raw(lock)) : s;
   });
   const { rows } = await run(access, q);
   return rows.map((r) => toRecord(model, r, access.conn) as Record<string, unknown>);

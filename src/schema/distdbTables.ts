@@ -163,3 +163,32 @@ export const RESHARD_CHANGES_TABLE: TableDef = {
     { name: 'row_id', type: { kind: 'bigint' } },
   ],
 };
+
+/**
+ * Kept in `default`: each process that has coordinated a transaction across databases
+ * (`atomic`), until it closes. One whose lock is no longer held died: its transactions may be
+ * in doubt, and opening the deployment resolves them.
+ */
+export const ATOMIC_COORDINATORS_TABLE: TableDef = {
+  name: 'distdb_atomic_coordinators',
+  primaryKey: 'coordinator',
+  columns: [
+    { name: 'coordinator', type: { kind: 'varchar', length: 40 } },
+    { name: 'started_at', type: { kind: 'varchar', length: 40 } },
+  ],
+};
+
+/**
+ * The coordinator log: a transaction across databases is committed once its row is stored
+ * (in `default`, or in the one database taking part without two-phase commit, in its own
+ * transaction). No row: rolled back. `participants` lists the prepared branches (alias, xid).
+ */
+export const ATOMIC_LOG_TABLE: TableDef = {
+  name: 'distdb_atomic_log',
+  primaryKey: 'txid',
+  columns: [
+    { name: 'txid', type: { kind: 'varchar', length: 64 } },
+    { name: 'participants', type: { kind: 'text' } },
+    { name: 'decided_at', type: { kind: 'varchar', length: 40 } },
+  ],
+};

@@ -13,6 +13,7 @@ import {
   timeoutMs,
 } from '../shared/server.js';
 import type { ServerTraits } from '../shared/serverConnection.js';
+import { MYSQL_TWO_PHASE } from './twoPhase.js';
 
 /**
  * Every session: strict (a bad value is an error, never silently coerced), `||` concatenates as
@@ -88,4 +89,5 @@ export const MYSQL: ServerTraits = {
   textLength:
     'SELECT character_maximum_length AS n FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?',
   defaultPort: '3306',
+  twoPhase: MYSQL_TWO_PHASE,
 };

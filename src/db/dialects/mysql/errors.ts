@@ -1,7 +1,7 @@
 import { columnOfConstraint, type TableDef } from '../../../schema/tableDef.js';
 import type { RowWrite } from '../../dialect.js';
 
-interface MysqlErrorLike {
+export interface MysqlErrorLike {
   code?: string;
   errno?: number;
   sqlMessage?: string;
@@ -77,7 +77,7 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 /** The driver's error, also where distdb wrapped it (connection errors keep it in `cause`). */
-function driverError(err: unknown): MysqlErrorLike | null {
+export function driverError(err: unknown): MysqlErrorLike | null {
   const e = err as (MysqlErrorLike & { cause?: MysqlErrorLike }) | null;
   return e?.errno === undefined && e?.cause ? e.cause : e;
 }

@@ -15,6 +15,7 @@ export const mysqlDialect: Dialect = {
   binaryOrder: (column) => `${quoteId(column)} COLLATE utf8mb4_bin`,
   captureSql,
   shareLock: ' LOCK IN SHARE MODE',
+  updateLock: ' FOR UPDATE',
   ddl: async (op) => (await import('./ddl.js')).ddl(op),
   connect(url, options) {
     return MysqlConnection.open(mysqlDialect, url, options);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ConnectionOptions } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
-import { type LockSession, watchSession } from '../shared/serverConnection.js';
+import { type LockSession, watchSession } from '../shared/lockSession.js';
 
 const LOCK_TIMEOUT_SECONDS = 60;
 

@@ -15,6 +15,7 @@ import {
 } from '../shared/server.js';
 import type { ServerTraits } from '../shared/serverConnection.js';
 import { timestamptzToIso } from './timestamps.js';
+import { POSTGRES_TWO_PHASE } from './twoPhase.js';
 
 function sslOption(url: DatabaseUrl, params: URLSearchParams): pg.PoolConfig['ssl'] {
   const mode = params.get('sslmode') ?? 'disable';
@@ -177,4 +178,5 @@ export const POSTGRES: ServerTraits = {
   textLength:
     'SELECT character_maximum_length AS n FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?',
   defaultPort: '5432',
+  twoPhase: POSTGRES_TWO_PHASE,
 };

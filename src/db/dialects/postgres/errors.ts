@@ -56,7 +56,7 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 /** The driver's code, also where distdb wrapped the error (connection errors keep it in `cause`). */
-function codeOf(err: unknown): string | undefined {
+export function codeOf(err: unknown): string | undefined {
   const e = err as (PgErrorLike & { cause?: PgErrorLike }) | null;
   const code = e?.code ?? e?.cause?.code;
   return typeof code === 'string' ? code : undefined;

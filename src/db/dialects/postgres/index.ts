@@ -13,6 +13,7 @@ export const postgresDialect: Dialect = {
   binaryOrder: (column) => `${quoteId(column)} COLLATE "C"`,
   captureSql,
   shareLock: ' FOR SHARE',
+  updateLock: ' FOR UPDATE',
   ddl: async (op) => (await import('./ddl.js')).ddl(op),
   connect(url, options) {
     return PostgresConnection.open(postgresDialect, url, options);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { type LockSession, watchSession } from '../shared/serverConnection.js';
+import { type LockSession, watchSession } from '../shared/lockSession.js';
 import { isLockTimeout } from './errors.js';
 
 /**

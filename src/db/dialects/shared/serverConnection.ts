@@ -10,12 +10,15 @@ import {
   type Row,
   type RowWrite,
   type SqlValue,
+  type TwoPhase,
 } from '../../dialect.js';
 import { noteFailedSql } from '../../failedSql.js';
 import { whileRefused } from '../../retry.js';
 import type { DatabaseUrl } from '../../url.js';
 import { chunk } from './insertPlan.js';
+import { type LockSession, releaseSession } from './lockSession.js';
 import { connectionError, parseServerUrl } from './server.js';
+import { type OpenClient, type TwoPhaseSql, twoPhaseOf } from './twoPhase.js';
 import { decodeDecimalText } from './values.js';
 
 const EXISTING_CHUNK = 1000;
@@ -30,47 +33,7 @@ export interface ServerTraits {
   readonly textLength: string;
   /** Named by `connectionHeadroom` where the URL names no port. */
   readonly defaultPort: string;
-}
-
-/**
- * A session of its own holding one named lock, outside the pool: `withLock`'s `fn` keeps every
- * pool connection, and a lock held for a whole run does not take a pool slot away.
- */
-export interface LockSession {
-  /** Waits for the lock (`withLock`); false when it was not granted in time. */
-  acquire(): Promise<boolean>;
-  /** Takes the lock of `holdLock` if it is free now; false when another session holds it. */
-  tryAcquire(): Promise<boolean>;
-  release(): Promise<unknown>;
-  end(): Promise<unknown>;
-  /** Aborted when the session's connection closes before `end()`: its locks went with it. */
-  readonly lost: AbortSignal;
-}
-
-/** What a driver's connection emits when it goes: an error, and `end` (also after our own end). */
-interface Closable {
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  on(event: 'end', listener: () => void): unknown;
-}
-
-/**
- * Watches a lock session's connection: `lost` aborts when it closes before `ending()` was called.
- * Listening also keeps a connection error from being an uncaught 'error' event.
- */
-export function watchSession(conn: Closable): { lost: AbortSignal; ending(): void } {
-  const lost = new AbortController();
-  let ending = false;
-  const gone = (reason: Error) => {
-    if (!ending && !lost.signal.aborted) lost.abort(reason);
-  };
-  conn.on('error', gone);
-  conn.on('end', () => gone(new Error('the server closed the connection')));
-  return {
-    lost: lost.signal,
-    ending: () => {
-      ending = true;
-    },
-  };
+  readonly twoPhase: TwoPhaseSql;
 }
 
 /**
@@ -88,6 +51,7 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   /** Whether this transaction view may still be used. */
   #open = true;
   #kysely: Promise<AnyKysely> | undefined;
+  #twoPhase: TwoPhase | undefined;
 
   protected constructor(
     readonly dialect: Dialect,
@@ -153,6 +117,48 @@ export abstract class ServerConnection<P, C, R> implements Connection {
       noteFailedSql(err, sql);
       throw err;
     });
+  }
+
+  /** On the pool only: a transaction view cannot begin another transaction beside its own. */
+  get twoPhase(): TwoPhase | undefined {
+    if (this.client) return undefined;
+    this.#twoPhase ??= twoPhaseOf(
+      {
+        open: (begin) => this.#openClient(begin),
+        query: (q, params) => this.query(q, params),
+        execute: (q) => this.execute(q),
+      },
+      this.#traits.twoPhase,
+      (err) => this.dialect.isTransient(err),
+    );
+    return this.#twoPhase;
+  }
+
+  /** A client with `begin` sent on it, kept out of the pool until `end` (a failed `end` discards it). */
+  async #openClient(begin: readonly string[]): Promise<OpenClient> {
+    const client = await this.checkOut();
+    const tx = this.view(client, 1);
+    let ended = false;
+    const send = async (statements: readonly string[]) => {
+      if (ended) throw new DistdbError('runtime', 'transaction used after it ended');
+      try {
+        for (const statement of statements) await this.send(client, statement, []);
+      } catch (err) {
+        // The server ends what the session left open (not prepared) when the client is discarded.
+        ended = true;
+        tx.#open = false;
+        this.checkIn(client, err instanceof Error ? err : new Error(String(err)));
+        throw err;
+      }
+    };
+    const end = async (statements: readonly string[]) => {
+      tx.#open = false;
+      await send(statements);
+      ended = true;
+      this.checkIn(client, undefined);
+    };
+    await send(begin);
+    return { conn: tx, send, end };
   }
 
   kysely(): Promise<AnyKysely> {
@@ -286,13 +292,4 @@ export abstract class ServerConnection<P, C, R> implements Connection {
     if (this.client) return;
     await this.endPool();
   }
-}
-
-/** Unlocks, then ends the session (which would drop the lock anyway); never throws. */
-function releaseSession(session: LockSession): Promise<void> {
-  return session
-    .release()
-    .catch(() => {})
-    .finally(() => session.end().catch(() => {}))
-    .then(() => {});
 }

@@ -16,6 +16,7 @@ export const sqliteDialect: Dialect = {
   captureSql,
   // A write transaction holds the whole database, so what it reads stays as read.
   shareLock: '',
+  updateLock: '',
   ddl: async (op) => (await import('./ddl.js')).ddl(op),
   async connect(url, options) {
     return new SqliteConnection(sqliteDialect, url, options);

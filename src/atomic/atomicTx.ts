@@ -1,0 +1,63 @@
+import type { Kysely } from 'kysely';
+import type { AnyDatabase } from '../db/dialect.js';
+import { DistdbError } from '../errors.js';
+import type { AnyModel } from '../models/model.js';
+import { RecordApi } from '../queries/api.js';
+import type { Access, QueryContext } from '../queries/context.js';
+import { writeAccess } from '../queries/fence.js';
+import { placedAccess } from '../queries/placedAccess.js';
+import { placementOf, type Side } from '../queries/placement.js';
+import type { TxHost } from '../queries/transaction.js';
+import type { Attempt } from './attempt.js';
+
+/**
+ * The record operations of one `atomic` callback: every database they reach joins the
+ * transaction on first use, and its reads lock the rows they return until it ends.
+ */
+export class AtomicTx<DB = AnyDatabase> extends RecordApi<DB> {
+  constructor(
+    private readonly host: TxHost,
+    private readonly attempt: Attempt,
+  ) {
+    super();
+  }
+
+  async #access(alias: string, side: Side): Promise<Access> {
+    const part = await this.attempt.join(alias, side === 'write');
+    // Without two-phase commit (SQLite) the database has no connection beside the transaction's.
+    const outside = part.twoPhase ? part.pool : part.open.conn;
+    return { alias, conn: part.open.conn, inTransaction: true, outside, lockReads: true };
+  }
+
+  protected context(): QueryContext {
+    const { host } = this;
+    const access = (alias: string, side: Side) => this.#access(alias, side);
+    const writeAlias = (m: AnyModel, record?: Readonly<Record<string, unknown>>) =>
+      host.writeAlias(m, record ? { record } : {});
+    return {
+      models: host.models,
+      model: (label) => host.model(label),
+      ...placedAccess(placementOf(host), access, host.idBlocks),
+      writer: async (m, record) =>
+        writeAccess(host.shards(m), m, await access(writeAlias(m, record), 'write')),
+      writerAt: async (m, alias, version) =>
+        writeAccess(host.shards(m), m, await access(alias, 'write'), version),
+      writeAlias,
+      database: (alias) => access(alias, 'write'),
+      // A write turned away by a reshard's switch fails the transaction, which may be run again.
+      relayout: async () => false,
+    };
+  }
+
+  protected beforeWrite(model: AnyModel): Promise<void> {
+    return this.host.checkSchema(model);
+  }
+
+  /** Kysely is not offered inside `atomic`: its statements would bypass the transaction's databases. */
+  async using<D = DB>(): Promise<Kysely<D>> {
+    throw new DistdbError(
+      'usage',
+      'atomic: use the model calls of tx (Kysely is offered by transaction(alias, fn))',
+    );
+  }
+}

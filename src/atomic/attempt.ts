@@ -1,0 +1,229 @@
+import type { Connection, OpenTransaction, TwoPhase } from '../db/dialect.js';
+import { DistdbError, errorMessage } from '../errors.js';
+import { pausePoint } from '../util/pausePoint.js';
+import { heldOpenFor } from './heldOpen.js';
+import { type Branch, branchXid, ensureLog, forgetDecision, recordDecision } from './log.js';
+
+/** One database taking part: its transaction, its branch id where it can be prepared, whether it was written. */
+interface Part {
+  readonly alias: string;
+  readonly pool: Connection;
+  readonly open: OpenTransaction;
+  readonly twoPhase: TwoPhase | undefined;
+  readonly xid: string;
+  wrote: boolean;
+}
+
+/** What an attempt needs of the deployment: its databases, and where decisions are logged. */
+export interface AttemptHost {
+  connection(alias: string): Promise<Connection>;
+  /** The coordinator log's database (`default`). */
+  readonly logAlias: string;
+  readonly lockWaitMs: number;
+}
+
+/** How an attempt ended: committed (some branches may wait for recovery), or rolled back. */
+export interface Ending {
+  readonly committed: boolean;
+  /** Branches committed by decision but not yet by their database (unreachable in phase 2). */
+  readonly inDoubt: readonly Branch[];
+  /** Takes the decision out of the log, once every branch has committed. */
+  forget(): Promise<void>;
+}
+
+const nothing = async () => {};
+
+const PHASE_TWO_TRIES = 3;
+
+/**
+ * One run of an `atomic` callback: each database joined on first use, in a transaction that
+ * can be prepared where the backend has two-phase commit. At most one database without it may
+ * take part: it commits last, with the decision in its own transaction.
+ */
+export class Attempt {
+  readonly #parts = new Map<string, Promise<Part>>();
+  #ended = false;
+
+  constructor(
+    private readonly host: AttemptHost,
+    readonly txid: string,
+  ) {}
+
+  /** The transaction of `alias` (begun now if it is the first use); `write` marks it written. */
+  async join(alias: string, write: boolean): Promise<Part> {
+    if (this.#ended) throw new DistdbError('runtime', 'atomic transaction used after it ended');
+    let part = this.#parts.get(alias);
+    if (!part) {
+      part = this.#begin(alias, this.#parts.size);
+      this.#parts.set(alias, part);
+    }
+    const p = await part;
+    if (write) p.wrote = true;
+    return p;
+  }
+
+  async #begin(alias: string, n: number): Promise<Part> {
+    const pool = await this.host.connection(alias);
+    const twoPhase = pool.twoPhase;
+    const xid = branchXid(this.txid, n);
+    if (twoPhase) {
+      const open = await twoPhase.begin(xid, this.host.lockWaitMs);
+      return { alias, pool, open, twoPhase, xid, wrote: false };
+    }
+    const other = await this.#withoutTwoPhase(alias);
+    if (other)
+      throw new DistdbError(
+        'usage',
+        `atomic: "${other}" and "${alias}" are both ${pool.dialect.backend} databases, which have no two-phase commit: one such database at most may take part in an atomic transaction`,
+      );
+    await ensureLog(pool);
+    return { alias, pool, open: await heldOpenFor(pool), twoPhase: undefined, xid, wrote: false };
+  }
+
+  async #withoutTwoPhase(except: string): Promise<string | undefined> {
+    for (const [alias, part] of this.#parts) {
+      if (alias === except) continue;
+      const p = await part.catch(() => undefined);
+      if (p && !p.twoPhase) return alias;
+    }
+    return undefined;
+  }
+
+  /** Every database the attempt joined, once every join has settled (a failed one is left out). */
+  async #joined(): Promise<Part[]> {
+    const settled = await Promise.allSettled(this.#parts.values());
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  /** Whether `err` (or what caused it) is a deadlock or lock wait timeout of a database taken part. */
+  async retryable(err: unknown): Promise<boolean> {
+    const parts = await this.#joined();
+    for (let e: unknown = err; e instanceof Error; e = e.cause) {
+      const cause = e;
+      if (parts.some((p) => p.twoPhase?.retryable(cause) ?? p.pool.dialect.isTransient(cause))) return true;
+    }
+    return false;
+  }
+
+  /** Rolls back every database still open; never throws (a session gone has rolled back). */
+  async rollback(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    await Promise.allSettled((await this.#joined()).map((p) => p.open.rollback()));
+  }
+
+  /**
+   * Commits every database, or none. Read-only ones first (their locks are no longer needed);
+   * one written database commits alone; several are prepared, the decision is stored, then
+   * each commits. A failure before the decision rolls every database back and is thrown.
+   */
+  async commit(): Promise<Ending> {
+    if (this.#ended) throw new DistdbError('runtime', 'atomic transaction ended already');
+    const parts = await this.#joined();
+    const readers = parts.filter((p) => !p.wrote);
+    const writers = parts.filter((p) => p.wrote);
+    try {
+      for (const r of await Promise.allSettled(readers.map((p) => p.open.commit())))
+        if (r.status === 'rejected') throw r.reason;
+      if (writers.length <= 1) {
+        this.#ended = true;
+        await writers[0]?.open.commit();
+        return { committed: true, inDoubt: [], forget: nothing };
+      }
+    } catch (err) {
+      await this.rollback();
+      throw err;
+    }
+    return this.#twoPhases(writers);
+  }
+
+  async #twoPhases(writers: readonly Part[]): Promise<Ending> {
+    this.#ended = true;
+    const last = writers.find((p) => !p.twoPhase);
+    const prepared = writers.filter((p) => p.twoPhase);
+    const branches: Branch[] = prepared.map((p) => ({ alias: p.alias, xid: p.xid }));
+    await this.#prepare(prepared, last);
+    await pausePoint('atomic-prepared');
+    try {
+      if (last) {
+        await recordDecision(last.open.conn, this.txid, branches);
+        await last.open.commit();
+      } else {
+        const log = await this.host.connection(this.host.logAlias);
+        await ensureLog(log);
+        await recordDecision(log, this.txid, branches);
+      }
+    } catch (err) {
+      // Not stored (a SQLite commit either happened or threw): the prepared branches go back.
+      await Promise.allSettled(prepared.map((p) => undoPrepared(p)));
+      throw err;
+    }
+    await pausePoint('atomic-decided');
+    const inDoubt = await this.#phaseTwo(prepared);
+    const forget = () => this.#forget(last);
+    if (inDoubt.length === 0) await forget().catch(() => {});
+    return { committed: true, inDoubt, forget };
+  }
+
+  /** Phase one on every two-phase branch at once; any failure rolls every branch back. */
+  async #prepare(prepared: readonly Part[], last: Part | undefined): Promise<void> {
+    const results = await Promise.allSettled(prepared.map((p) => p.open.prepare()));
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed < 0) return;
+    // A branch whose prepare failed may still have been prepared (the answer was lost).
+    await Promise.allSettled([
+      ...prepared.map((p, i) =>
+        results[i]?.status === 'fulfilled' ? undoPrepared(p) : p.twoPhase?.rollbackPrepared(p.xid),
+      ),
+      last?.open.rollback(),
+    ]);
+    const part = prepared[failed] as Part;
+    const err = (results[failed] as PromiseRejectedResult).reason;
+    const fix = part.twoPhase?.disabledBy(err);
+    if (fix)
+      throw new DistdbError('config', `database "${part.alias}" (${part.pool.url.redacted}): ${fix}`, {
+        cause: err,
+      });
+    throw new DistdbError('query', `database "${part.alias}": prepare failed: ${errorMessage(err)}`, {
+      cause: err,
+      alias: part.alias,
+    });
+  }
+
+  /** Commits each prepared branch, trying again a little; those that stay out are left to recovery. */
+  async #phaseTwo(prepared: readonly Part[]): Promise<Branch[]> {
+    const left: Branch[] = [];
+    await Promise.all(
+      prepared.map(async (p) => {
+        // On its own session first: MariaDB keeps a prepared branch bound to it.
+        if (
+          await p.open.commit().then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
+        for (let tries = 1; ; tries++) {
+          try {
+            await p.twoPhase?.commitPrepared(p.xid);
+            return;
+          } catch {
+            if (tries === PHASE_TWO_TRIES) break;
+            await new Promise((r) => setTimeout(r, 100 * 3 ** tries));
+          }
+        }
+        left.push({ alias: p.alias, xid: p.xid });
+      }),
+    );
+    return left;
+  }
+
+  async #forget(last: Part | undefined): Promise<void> {
+    await forgetDecision(last ? last.pool : await this.host.connection(this.host.logAlias), this.txid);
+  }
+}
+
+/** Rolls a prepared branch back on its own session, else by its id from another. */
+async function undoPrepared(p: Part): Promise<void> {
+  await p.open.rollback().catch(() => p.twoPhase?.rollbackPrepared(p.xid));
+}

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection, HeldLock } from '../db/dialect.js';
+import { DistdbError } from '../errors.js';
+import type { TxHost } from '../queries/transaction.js';
+import { AtomicTx } from './atomicTx.js';
+import { Attempt, type Ending } from './attempt.js';
+import { type Branch, coordinatorLock, forgetCoordinator, registerCoordinator, txidOf } from './log.js';
+
+export interface AtomicOptions {
+  /** Runs of the whole callback after a deadlock or a lock wait that ran out (default 0). */
+  readonly retries?: number;
+  /** How long one statement waits for a lock before it fails (default 2,000 ms). */
+  readonly lockWaitMs?: number;
+}
+
+/** What this deployment's `atomic` calls came to. */
+export interface AtomicStats {
+  committed: number;
+  rolledBack: number;
+  /** Callbacks run again after a retryable failure. */
+  retried: number;
+  /** Branches committed by decision whose database did not answer in phase 2 (recovery commits them). */
+  inDoubt: number;
+}
+
+const DEFAULT_LOCK_WAIT_MS = 2_000;
+const RETRY_LATER_MS = 1_000;
+
+/**
+ * A deployment's coordinator of transactions across databases: registered in the log's
+ * database (with a lock it holds while alive) before its first one, so that recovery can tell
+ * its transactions in progress from those a crash left in doubt.
+ */
+export class Coordinator {
+  readonly id = randomBytes(5).toString('hex');
+  readonly stats: AtomicStats = { committed: 0, rolledBack: 0, retried: 0, inDoubt: 0 };
+  #seq = 0;
+  #registered: Promise<HeldLock> | undefined;
+  readonly #later = new Set<Promise<void>>();
+
+  constructor(
+    private readonly host: TxHost,
+    /** The coordinator log's database. */
+    private readonly logAlias: string,
+  ) {}
+
+  async run<T, DB>(fn: (tx: AtomicTx<DB>) => Promise<T>, options: AtomicOptions = {}): Promise<T> {
+    const retries = options.retries ?? 0;
+    if (!Number.isSafeInteger(retries) || retries < 0)
+      throw new DistdbError('usage', `atomic: retries must be a whole number, got ${retries}`);
+    await this.#register();
+    const attemptHost = {
+      connection: (alias: string) => this.host.connection(alias),
+      logAlias: this.logAlias,
+      lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+    };
+    for (let round = 0; ; round++) {
+      const attempt = new Attempt(attemptHost, txidOf(this.id, ++this.#seq));
+      try {
+        const result = await fn(new AtomicTx<DB>(this.host, attempt));
+        this.#ended(await attempt.commit());
+        return result;
+      } catch (err) {
+        await attempt.rollback();
+        if (round < retries && (await attempt.retryable(err))) {
+          this.stats.retried++;
+          continue;
+        }
+        this.stats.rolledBack++;
+        throw err;
+      }
+    }
+  }
+
+  #ended(ending: Ending): void {
+    this.stats.committed++;
+    if (ending.inDoubt.length === 0) return;
+    this.stats.inDoubt += ending.inDoubt.length;
+    const later: Promise<void> = this.#commitLater(ending.inDoubt, ending.forget).finally(() =>
+      this.#later.delete(later),
+    );
+    this.#later.add(later);
+  }
+
+  /** Phase two again, every second, for branches whose database did not answer; then the decision goes. */
+  async #commitLater(branches: readonly Branch[], forget: () => Promise<void>): Promise<void> {
+    let left = [...branches];
+    while (left.length > 0 && this.#registered) {
+      await new Promise((r) => setTimeout(r, RETRY_LATER_MS).unref());
+      const tried = await Promise.all(left.map((b) => this.#commitPrepared(b)));
+      left = left.filter((_, i) => !tried[i]);
+    }
+    if (left.length === 0) {
+      this.stats.inDoubt -= branches.length;
+      await forget().catch(() => {});
+    }
+  }
+
+  async #commitPrepared(b: Branch): Promise<boolean> {
+    try {
+      await (await this.host.connection(b.alias)).twoPhase?.commitPrepared(b.xid);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #register(): Promise<HeldLock> {
+    if (!this.#registered) {
+      const registering = this.#take();
+      this.#registered = registering;
+      registering.catch(() => {
+        if (this.#registered === registering) this.#registered = undefined;
+      });
+    }
+    return this.#registered;
+  }
+
+  async #take(): Promise<HeldLock> {
+    const conn: Connection = await this.host.connection(this.logAlias);
+    const lock = await conn.holdLock(coordinatorLock(this.id));
+    if (!lock) throw new DistdbError('runtime', `atomic: coordinator ${this.id} is registered already`);
+    try {
+      await registerCoordinator(conn, this.id);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+    return lock;
+  }
+
+  /** Leaves the log: its row goes once nothing of it is in doubt (recovery finishes the rest). */
+  async close(): Promise<void> {
+    const registered = this.#registered;
+    if (!registered) return;
+    this.#registered = undefined;
+    const lock = await registered.catch(() => undefined);
+    if (!lock) return;
+    if (this.stats.inDoubt === 0)
+      await forgetCoordinator(await this.host.connection(this.logAlias), this.id).catch(() => {});
+    await lock.release();
+  }
+}
