@@ -53,6 +53,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   private constructor(readonly config: DistdbConfig) {
     super();
     this.#connections = new Connections(config.databases, (alias) => this.checkAlias(alias));
+    this.#coordinator = new Coordinator(this, DEFAULT_ALIAS, config.databases);
     this.#migrations = new MigrationSet(config.migrations, config.models);
     this.#layouts = new LayoutCache(config.sharding, async () =>
       (await this.databaseExists(DEFAULT_ALIAS)) ? this.connection(DEFAULT_ALIAS) : undefined,
@@ -185,7 +186,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     return conn.transaction((txConn) => Tx.run(this, alias, txConn, fn));
   }
 
-  readonly #coordinator = new Coordinator(this, DEFAULT_ALIAS);
+  readonly #coordinator: Coordinator;
   /** Transactions a crash left in doubt, resolved in the background once the deployment is open. */
   #recovery: Promise<unknown> = Promise.resolve();
 

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, HeldLock } from '../db/dialect.js';
+import { dialectFor } from '../db/registry.js';
+import type { DatabaseUrl } from '../db/url.js';
 import { DistdbError } from '../errors.js';
 import type { TxHost } from '../queries/transaction.js';
+import { Slots } from '../util/slots.js';
 import { AtomicTx } from './atomicTx.js';
 import { Attempt, type Ending } from './attempt.js';
 import { type Branch, coordinatorLock, forgetCoordinator, registerCoordinator, txidOf } from './log.js';
@@ -25,6 +28,8 @@ export interface AtomicStats {
 
 const DEFAULT_LOCK_WAIT_MS = 2_000;
 const RETRY_LATER_MS = 1_000;
+/** In flight at once where no database has a pool (embedded files only). */
+const MAX_IN_FLIGHT = 64;
 
 /**
  * A deployment's coordinator of transactions across databases: registered in the log's
@@ -38,17 +43,46 @@ export class Coordinator {
   #registered: Promise<HeldLock> | undefined;
   readonly #later = new Set<Promise<void>>();
 
+  #slots: Promise<Slots> | undefined;
+
   constructor(
     private readonly host: TxHost,
     /** The coordinator log's database. */
     private readonly logAlias: string,
+    private readonly databases: Readonly<Record<string, DatabaseUrl>>,
   ) {}
+
+  /**
+   * Callbacks in flight at once: one fewer than the smallest connection pool of the databases.
+   * Each holds at most one connection of a database for its transaction there, so a pool always
+   * keeps one for the short statements beside them (a table check, ids drawn), and a callback
+   * never waits for a connection that only another waiting callback could give back.
+   */
+  #admission(): Promise<Slots> {
+    this.#slots ??= (async () => {
+      let smallest = Number.POSITIVE_INFINITY;
+      for (const url of Object.values(this.databases)) {
+        const size = (await dialectFor(url)).poolSize?.(url);
+        if (size !== undefined) smallest = Math.min(smallest, size);
+      }
+      return new Slots(Number.isFinite(smallest) ? smallest - 1 : MAX_IN_FLIGHT);
+    })();
+    return this.#slots;
+  }
 
   async run<T, DB>(fn: (tx: AtomicTx<DB>) => Promise<T>, options: AtomicOptions = {}): Promise<T> {
     const retries = options.retries ?? 0;
     if (!Number.isSafeInteger(retries) || retries < 0)
       throw new DistdbError('usage', `atomic: retries must be a whole number, got ${retries}`);
     await this.#register();
+    return (await this.#admission()).hold(() => this.#rounds(fn, retries, options));
+  }
+
+  async #rounds<T, DB>(
+    fn: (tx: AtomicTx<DB>) => Promise<T>,
+    retries: number,
+    options: AtomicOptions,
+  ): Promise<T> {
     const attemptHost = {
       connection: (alias: string) => this.host.connection(alias),
       logAlias: this.logAlias,

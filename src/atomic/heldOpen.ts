@@ -99,9 +99,11 @@ function relayed(
 ): Connection {
   const calls = new Set<string | symbol>(DATABASE_CALLS);
   return new Proxy(tx, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (!calls.has(prop) || typeof value !== 'function') return value;
+    // The connection's own methods and getters run on it, not on the proxy (private fields).
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (!calls.has(prop)) return value.bind(target);
       return (...args: unknown[]) => within((t) => Reflect.apply(value, t, args) as Promise<unknown>);
     },
   });

@@ -83,10 +83,13 @@ export async function recoverAtomic(host: RecoveryHost): Promise<RecoveryResult>
         continue;
       }
       const commit = decided.has(named.txid);
-      const ended = commit
-        ? await conn.twoPhase.commitPrepared(xid)
-        : await conn.twoPhase.rollbackPrepared(xid);
-      if (ended) branches.push({ alias, xid, action: commit ? 'committed' : 'rolled back' });
+      const tp = conn.twoPhase;
+      try {
+        const ended = await persist(() => (commit ? tp.commitPrepared(xid) : tp.rollbackPrepared(xid)));
+        if (ended) branches.push({ alias, xid, action: commit ? 'committed' : 'rolled back' });
+      } catch (err) {
+        unreachable.push({ alias, message: `${xid}: ${scrub(errorMessage(err).split('\n')[0] ?? '')}` });
+      }
     }
   }
   await tidy({ log, decided, alive, unreachable: new Set(unreachable.map((u) => u.alias)) });
@@ -143,4 +146,21 @@ export function recoveryHostOf(
     connectionIfAny: async (a) => ((await db.databaseExists(a)) ? db.connection(a) : undefined),
     ownCoordinator,
   };
+}
+
+const TRIES = 5;
+
+/**
+ * Phase two, tried again a little: the session of a process just killed may still be finishing
+ * the same branch on the server (PostgreSQL says it is busy until then).
+ */
+async function persist(end: () => Promise<boolean>): Promise<boolean> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await end();
+    } catch (err) {
+      if (tries === TRIES) throw err;
+      await new Promise((r) => setTimeout(r, 200 * tries));
+    }
+  }
 }

@@ -5,6 +5,7 @@ import { databasesCommand } from './commands/databases.js';
 import { findCommand } from './commands/find.js';
 import { makeMigrationsCommand } from './commands/makemigrations.js';
 import { migrateCommand } from './commands/migrate.js';
+import { recoverCommand } from './commands/recover.js';
 import { reportCommand } from './commands/report.js';
 import { resetCommand } from './commands/reset.js';
 import { reshardCommand } from './commands/reshard.js';
@@ -47,6 +48,7 @@ export function buildProgram(io: Io): Command {
   databasesCommand(program, io);
   shardsCommand(program, io);
   reshardCommand(program, io);
+  recoverCommand(program, io);
   findCommand(program, io);
   runsCommand(program, io);
   reportCommand(program, io);

@@ -95,6 +95,8 @@ export interface Dialect {
    * transaction ends (empty where a write transaction holds the whole database, as SQLite's).
    */
   readonly updateLock: string;
+  /** How many connections a handle on `url` opens at most (servers; an embedded database has one). */
+  poolSize?(url: DatabaseUrl): number;
   /** Throws a config error for a URL this backend cannot use, without connecting. */
   checkUrl(url: DatabaseUrl): void;
   /** A driver error that is a constraint refusing one row (unique, check, not null), as its outcome. */

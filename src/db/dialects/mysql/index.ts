@@ -23,6 +23,7 @@ export const mysqlDialect: Dialect = {
   checkUrl(url) {
     mysqlPoolConfig(url);
   },
+  poolSize: (url) => mysqlPoolConfig(url).connectionLimit ?? 1,
   rowFailure,
   isTransient,
   isTemporaryRefusal,

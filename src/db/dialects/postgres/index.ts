@@ -21,6 +21,7 @@ export const postgresDialect: Dialect = {
   checkUrl(url) {
     postgresConfig(url);
   },
+  poolSize: (url) => postgresConfig(url).max ?? 1,
   rowFailure,
   isTransient,
   isTemporaryRefusal,

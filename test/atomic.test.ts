@@ -1,0 +1,221 @@
+/**
+ * Transactions across databases (`atomic`): all of a callback's writes commit or none, through
+ * kill -9 at any moment and recovery, on two PostgreSQL servers and MariaDB, and with a SQLite
+ * file taking part as the one database without two-phase commit.
+ */
+
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Distdb, openDistdb } from 'distdb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ACCOUNTS,
+  type Acked,
+  BANK_BACKENDS,
+  OPENING_BALANCE,
+  preparedLeft,
+  readAcked,
+  startBank,
+  writeBankConfig,
+} from './support/bankSchema.js';
+import { runCli } from './support/cli.js';
+import { tempDir } from './support/deployments.js';
+import { sleep } from './support/processes.js';
+
+type Rec = Record<string, unknown>;
+
+for (const backend of BANK_BACKENDS) {
+  describe.skipIf(!backend.available)(`atomic on ${backend.name}`, () => {
+    let dir = '';
+    let urls: Record<string, string> = {};
+    let drop = async () => {};
+    const opened: Distdb[] = [];
+    const reopen = async () => {
+      const db = await openDistdb({ env: {}, cwd: dir });
+      opened.push(db);
+      return db;
+    };
+
+    beforeAll(async () => {
+      dir = tempDir('distdb-atomic-');
+      const made = await backend.urls(dir);
+      urls = made.urls;
+      drop = made.drop;
+      writeBankConfig(dir, urls);
+      const db = await reopen();
+      await db.makeMigrations();
+      for (const r of await db.migrate()) if (r.status !== 'ok') throw new Error(`${r.alias}: ${r.error}`);
+      const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({
+        id: i + 1,
+        owner: `owner ${i + 1}`,
+        balance: OPENING_BALANCE,
+      }));
+      expect((await db.insertMany(db.model('Account'), accounts)).every((o) => o.ok)).toBe(true);
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const db of opened) await db.close();
+      // A database holding prepared transactions cannot be dropped.
+      runCli(['recover'], { cwd: dir });
+      await drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Two accounts in different databases. */
+    async function apart(db: Distdb): Promise<[number, number]> {
+      const Account = db.model('Account');
+      const first = db.writeAlias(Account, { record: { id: 1 } });
+      for (let id = 2; id <= ACCOUNTS; id++)
+        if (db.writeAlias(Account, { record: { id } }) !== first) return [1, id];
+      throw new Error('every account is in one database');
+    }
+
+    it('commits the writes of every database it reached, or none of them', async () => {
+      const db = await reopen();
+      const Account = db.model('Account');
+      const Transfer = db.model('Transfer');
+      const [a, b] = await apart(db);
+      const balance = async (id: number) => ((await db.get(Account, id)) as Rec).balance as number;
+      const [a0, b0] = [await balance(a), await balance(b)];
+
+      await expect(
+        db.atomic(async (tx) => {
+          expect((await tx.update(Account, a, { balance: a0 - 5 })).ok).toBe(true);
+          expect((await tx.update(Account, b, { balance: b0 + 5 })).ok).toBe(true);
+          // Reads inside see the transaction's own writes.
+          expect(((await tx.get(Account, a)) as Rec).balance).toBe(a0 - 5);
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      expect([await balance(a), await balance(b)]).toEqual([a0, b0]);
+
+      // A failed outcome the callback rethrows rolls back what came before it.
+      await expect(
+        db.atomic(async (tx) => {
+          await tx.update(Account, a, { balance: a0 - 7 });
+          const o = await tx.update(Account, b, { balance: -1 });
+          if (!o.ok) throw new Error(o.message);
+        }),
+      ).rejects.toThrow(/balance/);
+      expect([await balance(a), await balance(b)]).toEqual([a0, b0]);
+
+      const stats = { ...db.atomicStats };
+      await db.atomic(async (tx) => {
+        await tx.update(Account, a, { balance: a0 - 9 });
+        await tx.update(Account, b, { balance: b0 + 9 });
+        const o = await tx.insert(Transfer, { id: 1_000_000, from_id: a, to_id: b, amount: 9 });
+        if (!o.ok) throw new Error(o.message);
+      });
+      expect([await balance(a), await balance(b)]).toEqual([a0 - 9, b0 + 9]);
+      expect(await db.get(Transfer, 1_000_000)).toMatchObject({ from_id: a, to_id: b, amount: 9 });
+      expect(db.atomicStats.committed).toBe(stats.committed + 1);
+      expect(db.atomicStats.rolledBack).toBe(2);
+      // Put back, so the bank's books balance.
+      await db.atomic(async (tx) => {
+        await tx.update(Account, a, { balance: a0 });
+        await tx.update(Account, b, { balance: b0 });
+        await tx.delete(Transfer, 1_000_000);
+      });
+      expect(await preparedLeft(urls)).toEqual([]);
+    });
+
+    it('a tx kept past its callback is refused', async () => {
+      const db = await reopen();
+      const Account = db.model('Account');
+      let kept: { get(m: unknown, id: number): Promise<unknown> } | undefined;
+      await db.atomic(async (tx) => {
+        kept = tx as never;
+        await tx.get(Account, 1);
+      });
+      await expect(kept?.get(Account, 1)).rejects.toThrow(/after it ended/);
+    });
+
+    for (const [at, outcome] of [
+      ['atomic-prepared', 'rolled back'],
+      ['atomic-decided', 'committed'],
+    ] as const) {
+      it(`killed at ${at}: recover leaves the transfer ${outcome} and nothing prepared`, async () => {
+        const log = join(dir, `acked-${at}.log`);
+        const pause = join(dir, `pause-${at}`);
+        const bank = startBank(dir, {
+          base: at === 'atomic-prepared' ? 2_000_000 : 3_000_000,
+          workers: 1,
+          log,
+          stop: join(dir, 'stop-pause'),
+          env: { DISTDB_PAUSE_AT: at, DISTDB_PAUSE_FILE: pause },
+        });
+        for (let i = 0; i < 600 && !(await exists(pause)); i++) await sleep(50);
+        expect(await exists(pause)).toBe(true);
+        bank.child.kill('SIGKILL');
+        await bank.done;
+        rmSync(pause, { force: true });
+        expect((await preparedLeft(urls)).length).toBeGreaterThan(0);
+        const r = runCli(['recover', '--json'], { cwd: dir });
+        expect(r.code, r.stderr).toBe(0);
+        const done = JSON.parse(r.stdout) as { branches: { action: string }[] };
+        expect(done.branches.length).toBeGreaterThan(0);
+        expect(done.branches.every((b) => b.action === outcome)).toBe(true);
+        expect(await preparedLeft(urls)).toEqual([]);
+        await checkBooks(await reopen(), readAcked(log));
+      }, 60_000);
+    }
+
+    it('bank: 16 callers killed with kill -9 again and again; money is conserved and every acknowledged transfer stored', async () => {
+      const log = join(dir, 'acked-bank.log');
+      const stop = join(dir, 'stop-bank');
+      let kills = 0;
+      const started = Date.now();
+      for (let round = 0; kills < 20 || Date.now() - started < 30_000; round++) {
+        const before = readAcked(log).length;
+        const bank = startBank(dir, { base: 10_000_000 + round * 100_000, workers: 16, log, stop });
+        // Killed at a random moment once it is under way (its first transfer acknowledged).
+        for (let i = 0; i < 200 && readAcked(log).length === before; i++) await sleep(50);
+        await sleep(Math.floor(Math.random() * 700));
+        bank.child.kill('SIGKILL');
+        const end = await bank.done;
+        expect(end.signal, end.stderr).toBe('SIGKILL');
+        kills++;
+        // Every other round the next process's own open recovers; the others run recover first.
+        if (round % 2 === 0) {
+          const recovered = runCli(['recover'], { cwd: dir });
+          expect(recovered.code, recovered.stderr).toBe(0);
+        }
+      }
+      const r = runCli(['recover'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(await preparedLeft(urls)).toEqual([]);
+      const acked = readAcked(log);
+      expect(acked.length).toBeGreaterThan(100);
+      await checkBooks(await reopen(), acked);
+    }, 180_000);
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  const { existsSync } = await import('node:fs');
+  return existsSync(path);
+}
+
+/**
+ * The books balance: each account holds its opening balance plus what the stored transfers
+ * brought in minus what they took out, none is negative, the total is unchanged, and every
+ * acknowledged transfer is stored.
+ */
+async function checkBooks(db: Distdb, acked: readonly Acked[]): Promise<void> {
+  const accounts = await db.find(db.model('Account'), {});
+  const transfers = (await db.find(db.model('Transfer'), {})) as Rec[];
+  const expected = new Map(accounts.map((a) => [(a as Rec).id as number, OPENING_BALANCE]));
+  for (const t of transfers) {
+    const amount = t.amount as number;
+    expected.set(t.from_id as number, (expected.get(t.from_id as number) ?? 0) - amount);
+    expected.set(t.to_id as number, (expected.get(t.to_id as number) ?? 0) + amount);
+  }
+  expect(accounts).toHaveLength(ACCOUNTS);
+  for (const a of accounts as Rec[]) {
+    expect(a.balance, `account ${a.id}`).toBe(expected.get(a.id as number));
+    expect(a.balance as number).toBeGreaterThanOrEqual(0);
+  }
+  expect(accounts.reduce((s, a) => s + ((a as Rec).balance as number), 0)).toBe(ACCOUNTS * OPENING_BALANCE);
+  const stored = new Set(transfers.map((t) => t.id as number));
+  expect(acked.filter((t) => !stored.has(t.id))).toEqual([]);
+}
