@@ -101,7 +101,8 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     const db = new Distdb<DatabaseFor<M>>(await loadConfig(options));
     // Read now where it can be: opening needs no database, and a call of a sharded model reads it again.
     await db.#layouts.fresh(false);
-    db.#recovery = recoverAbandoned(db.#recoveryHost()).catch(() => undefined);
+    // In-doubt transactions of a crashed process hold locks: they are ended before anything else.
+    db.#recovered = await recoverAbandoned(db.#recoveryHost()).catch(() => undefined);
     return db;
   }
 
@@ -187,8 +188,8 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   readonly #coordinator: Coordinator;
-  /** Transactions a crash left in doubt, resolved in the background once the deployment is open. */
-  #recovery: Promise<unknown> = Promise.resolve();
+  /** What opening recovered, until `recover()` reports it. */
+  #recovered: RecoveryResult | undefined;
 
   /**
    * Runs `fn` as one transaction of every database its calls reach: all of its writes commit,
@@ -205,8 +206,11 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   /** Commits or rolls back every transaction across databases a crashed process left in doubt. */
-  recover(): Promise<RecoveryResult> {
-    return recoverAtomic(this.#recoveryHost());
+  async recover(): Promise<RecoveryResult> {
+    const now = await recoverAtomic(this.#recoveryHost());
+    const atOpen = this.#recovered;
+    this.#recovered = undefined;
+    return atOpen ? { branches: [...atOpen.branches, ...now.branches], unreachable: now.unreachable } : now;
   }
 
   #recoveryHost(): RecoveryHost {
@@ -282,7 +286,6 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   async close(): Promise<void> {
-    await this.#recovery;
     await this.#coordinator.close();
     await this.#connections.close();
   }

@@ -19,8 +19,9 @@ import {
   writeBankConfig,
 } from './support/bankSchema.js';
 import { runCli } from './support/cli.js';
-import { tempDir } from './support/deployments.js';
+import { serverDatabases, tempDir } from './support/deployments.js';
 import { sleep } from './support/processes.js';
+import { POSTGRES_NODES, SERVERS, type ServerBackend, serverAvailable } from './support/servers.js';
 
 type Rec = Record<string, unknown>;
 
@@ -146,6 +147,13 @@ for (const backend of BANK_BACKENDS) {
         });
         for (let i = 0; i < 600 && !(await exists(pause)); i++) await sleep(50);
         expect(await exists(pause)).toBe(true);
+        const inDoubt = () =>
+          (JSON.parse(runCli(['databases', '--json'], { cwd: dir }).stdout) as { inDoubt?: number }[]).reduce(
+            (n, d) => n + (d.inDoubt ?? 0),
+            0,
+          );
+        // Its coordinator is alive: opening another process leaves the branches alone.
+        expect(inDoubt()).toBeGreaterThan(0);
         bank.child.kill('SIGKILL');
         await bank.done;
         rmSync(pause, { force: true });
@@ -156,6 +164,7 @@ for (const backend of BANK_BACKENDS) {
         expect(done.branches.length).toBeGreaterThan(0);
         expect(done.branches.every((b) => b.action === outcome)).toBe(true);
         expect(await preparedLeft(urls)).toEqual([]);
+        expect(inDoubt()).toBe(0);
         await checkBooks(await reopen(), readAcked(log));
       }, 60_000);
     }
@@ -219,3 +228,53 @@ async function checkBooks(db: Distdb, acked: readonly Acked[]): Promise<void> {
   const stored = new Set(transfers.map((t) => t.id as number));
   expect(acked.filter((t) => !stored.has(t.id))).toEqual([]);
 }
+
+const passwordPostgres = SERVERS.find((s) => s.backend === 'postgres') as ServerBackend;
+const node = POSTGRES_NODES[0] as ServerBackend;
+
+describe.skipIf(!serverAvailable(passwordPostgres) || !serverAvailable(node))(
+  'atomic with a server whose prepared transactions are off',
+  () => {
+    it('is refused with a one-line error naming the database and the setting; nothing is written', async () => {
+      const dir = tempDir('distdb-atomic-off-');
+      // The password server keeps max_prepared_transactions at its default, 0.
+      const a = await serverDatabases(passwordPostgres, ['acc_a']);
+      const b = await serverDatabases(node, ['acc_b', 'acc_c']);
+      const { drop: _a, ...ua } = a;
+      const { drop: _b, ...ub } = b;
+      writeBankConfig(dir, { default: `sqlite:${dir}/default.db`, ...ua, ...ub });
+      const db = await openDistdb({ env: {}, cwd: dir });
+      try {
+        await db.makeMigrations();
+        await db.migrate();
+        const Account = db.model('Account');
+        const ids = Array.from({ length: 12 }, (_, i) => i + 1);
+        await db.insertMany(
+          Account,
+          ids.map((id) => ({ id, owner: 'o', balance: 10 })),
+        );
+        const onA = ids.find((id) => db.writeAlias(Account, { record: { id } }) === 'acc_a') as number;
+        const elsewhere = ids.find((id) => db.writeAlias(Account, { record: { id } }) !== 'acc_a') as number;
+        const err = await db
+          .atomic(async (tx) => {
+            await tx.update(Account, onA, { balance: 5 });
+            await tx.update(Account, elsewhere, { balance: 15 });
+          })
+          .catch((e: unknown) => e as Error);
+        expect(err).toBeInstanceOf(Error);
+        const message = (err as Error).message;
+        expect(message.split('\n')).toHaveLength(1);
+        expect(message).toMatch(/database "acc_a" \(postgres:\/\/.*\): max_prepared_transactions is 0/);
+        expect(message).not.toContain('s3cr3t');
+        expect((await db.get(Account, onA))?.balance).toBe(10);
+        expect((await db.get(Account, elsewhere))?.balance).toBe(10);
+        expect(await preparedLeft({ ...ua, ...ub })).toEqual([]);
+      } finally {
+        await db.close();
+        await a.drop();
+        await b.drop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

@@ -119,7 +119,7 @@ async function tidy(state: {
       await forgetCoordinator(state.log, coordinator);
 }
 
-/** Recovery, when a coordinator registered in the log's database is no longer alive. */
+/** Recovery, when a coordinator registered in the log's database is no longer alive (asked when a deployment opens). */
 export async function recoverAbandoned(host: RecoveryHost): Promise<RecoveryResult | undefined> {
   if (!host.aliases.includes(host.logAlias)) return undefined;
   const log = await host.connectionIfAny(host.logAlias);

@@ -1,3 +1,4 @@
+import { XID_PREFIX } from '../atomic/log.js';
 import type { Distdb } from '../distdb.js';
 import { errorMessage } from '../errors.js';
 import { scrub } from '../secrets.js';
@@ -13,6 +14,12 @@ export interface DatabaseDescription {
   readonly migrations?: { readonly applied: number; readonly pending: number };
   /** Row counts of the model tables living here (tables not created yet are left out). */
   readonly rows?: Record<string, number>;
+  /**
+   * Branches of transactions across databases (`atomic`) prepared here and not yet ended (on
+   * MySQL/MariaDB, on its server): in doubt after a crash until `distdb recover`, or in progress.
+   * Absent for a database without two-phase commit.
+   */
+  readonly inDoubt?: number;
 }
 
 /** Connects to every configured database and reports what is there; never throws for one database. */
@@ -33,12 +40,14 @@ export async function describeDatabases(db: Distdb): Promise<DatabaseDescription
         rows[m.table.name] = Number(r[0]?.n ?? 0);
       }
       const applied = migrations.filter((m) => m.applied).length;
+      const inDoubt = conn.twoPhase && (await conn.twoPhase.prepared(XID_PREFIX)).length;
       out.push({
         ...base,
         backend: conn.dialect.backend,
         reachable: true,
         migrations: { applied, pending: migrations.length - applied },
         rows,
+        ...(inDoubt === undefined ? {} : { inDoubt }),
       });
     } catch (err) {
       out.push({ ...base, reachable: false, error: scrub(errorMessage(err).split('\n')[0] ?? '') });

@@ -7,7 +7,9 @@ import { type CommonOptions, type Io, withCommonOptions, withDistdb } from '../c
 
 export function databasesCommand(program: Command, io: Io): void {
   withCommonOptions(program.command('databases'))
-    .description('list the configured databases: backend, URL, reachability, migrations and row counts')
+    .description(
+      'list the configured databases: backend, URL, reachability, migrations, row counts and prepared transactions in doubt',
+    )
     .option('--json', 'print the list as JSON')
     .action(async (opts: CommonOptions & { json?: boolean }) => {
       await withDistdb(opts, async (db) => {
@@ -26,8 +28,12 @@ export function databasesCommand(program: Command, io: Io): void {
                   .map(([t, n]) => `${t} ${n}`)
                   .join(', ') || '-'
               : '-',
+            d.inDoubt === undefined ? '-' : String(d.inDoubt),
           ]);
-          io.out(`${textTable(['alias', 'backend', 'url', 'status', 'migrations', 'rows'], rows, '')}\n`);
+          const head = ['alias', 'backend', 'url', 'status', 'migrations', 'rows', 'in doubt'];
+          io.out(`${textTable(head, rows, '')}\n`);
+          if (list.some((d) => (d.inDoubt ?? 0) > 0))
+            io.out('\nprepared transactions are in doubt: `distdb recover` ends those a crash left\n');
           const reasons = list
             .filter((d) => !d.reachable)
             .map((d) => `  ${d.error ?? `database "${d.alias}" is not reachable`}`);
