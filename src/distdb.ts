@@ -1,13 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { AtomicTx } from './atomic/atomicTx.js';
 import { type AtomicOptions, type AtomicStats, Coordinator } from './atomic/coordinator.js';
-import {
-  type RecoveryHost,
-  type RecoveryResult,
-  recoverAbandoned,
-  recoverAtomic,
-  recoveryHostOf,
-} from './atomic/recover.js';
+import type { RecoveryResult } from './atomic/recover.js';
+import { deleteSpansAtomically } from './atomic/spans.js';
 import type { ConfigInput, DistdbConfig } from './config/config.js';
 import { DEFAULT_ALIAS } from './config/defaults.js';
 import { loadConfig } from './config/loadConfig.js';
@@ -17,7 +12,7 @@ import { DistdbError, databaseError } from './errors.js';
 import type { MakeMigrationsResult } from './migrations/makeMigrations.js';
 import { MigrationSet, type MigrationTargets } from './migrations/migrationSet.js';
 import type { DatabaseMigrations, MigrateResult } from './migrations/migrator.js';
-import type { AnyModel } from './models/model.js';
+import type { AnyModel, Model } from './models/model.js';
 import { modelNamed } from './models/schemaGraph.js';
 import { RecordApi } from './queries/api.js';
 import type { QueryContext } from './queries/context.js';
@@ -27,6 +22,7 @@ import { IdBlocks } from './queries/idBlocks.js';
 import { LayoutCache } from './queries/layoutCache.js';
 import { placedAccess } from './queries/placedAccess.js';
 import { aliasesFor, placementOf, type Side } from './queries/placement.js';
+import type { DeleteOutcome } from './queries/remove.js';
 import { Tx } from './queries/transaction.js';
 import { checkRelations } from './routing/relations.js';
 import type { RoutingHints, Shards } from './routing/router.js';
@@ -102,7 +98,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     // Read now where it can be: opening needs no database, and a call of a sharded model reads it again.
     await db.#layouts.fresh(false);
     // In-doubt transactions of a crashed process hold locks: they are ended before anything else.
-    db.#recovered = await recoverAbandoned(db.#recoveryHost()).catch(() => undefined);
+    await db.#coordinator.recoverAbandoned();
     return db;
   }
 
@@ -188,8 +184,6 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   readonly #coordinator: Coordinator;
-  /** What opening recovered, until `recover()` reports it. */
-  #recovered: RecoveryResult | undefined;
 
   /**
    * Runs `fn` as one transaction of every database its calls reach: all of its writes commit,
@@ -200,21 +194,20 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     return this.#coordinator.run(fn, options);
   }
 
+  /** A delete whose cascades reach several databases runs in `atomic` where they allow it: all of it or nothing. */
+  override async delete<R, I, Rel>(model: Model<R, I, Rel>, id: number): Promise<DeleteOutcome> {
+    if (!(await deleteSpansAtomically(this, model as AnyModel))) return super.delete(model, id);
+    return this.atomic((tx) => tx.delete(model, id), { retries: 3 });
+  }
+
   /** What this deployment's `atomic` calls came to. */
   get atomicStats(): Readonly<AtomicStats> {
     return this.#coordinator.stats;
   }
 
   /** Commits or rolls back every transaction across databases a crashed process left in doubt. */
-  async recover(): Promise<RecoveryResult> {
-    const now = await recoverAtomic(this.#recoveryHost());
-    const atOpen = this.#recovered;
-    this.#recovered = undefined;
-    return atOpen ? { branches: [...atOpen.branches, ...now.branches], unreachable: now.unreachable } : now;
-  }
-
-  #recoveryHost(): RecoveryHost {
-    return recoveryHostOf(this, DEFAULT_ALIAS, this.#coordinator.id);
+  recover(): Promise<RecoveryResult> {
+    return this.#coordinator.recover();
   }
 
   /**

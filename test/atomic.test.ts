@@ -4,9 +4,10 @@
  * file taking part as the one database without two-phase commit.
  */
 
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type Distdb, openDistdb } from 'distdb';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCOUNTS,
@@ -235,44 +236,137 @@ const node = POSTGRES_NODES[0] as ServerBackend;
 describe.skipIf(!serverAvailable(passwordPostgres) || !serverAvailable(node))(
   'atomic with a server whose prepared transactions are off',
   () => {
-    it('is refused with a one-line error naming the database and the setting; nothing is written', async () => {
-      const dir = tempDir('distdb-atomic-off-');
+    let dir = '';
+    let db: Distdb;
+    const made: { drop(): Promise<void> }[] = [];
+    let urls: Record<string, string> = {};
+    beforeAll(async () => {
+      dir = tempDir('distdb-atomic-off-');
       // The password server keeps max_prepared_transactions at its default, 0.
-      const a = await serverDatabases(passwordPostgres, ['acc_a']);
-      const b = await serverDatabases(node, ['acc_b', 'acc_c']);
-      const { drop: _a, ...ua } = a;
-      const { drop: _b, ...ub } = b;
-      writeBankConfig(dir, { default: `sqlite:${dir}/default.db`, ...ua, ...ub });
+      const off = await serverDatabases(passwordPostgres, ['acc_a', 'acc_b']);
+      const on = await serverDatabases(node, ['acc_c']);
+      made.push(off, on);
+      const { drop: _off, ...uOff } = off;
+      const { drop: _on, ...uOn } = on;
+      urls = { ...uOff, ...uOn };
+      writeBankConfig(dir, { default: `sqlite:${dir}/default.db`, ...urls });
+      db = await openDistdb({ env: {}, cwd: dir });
+      await db.makeMigrations();
+      await db.migrate();
+      const ids = Array.from({ length: 12 }, (_, i) => i + 1);
+      await db.insertMany(
+        db.model('Account'),
+        ids.map((id) => ({ id, owner: 'o', balance: 10 })),
+      );
+    }, 60_000);
+    afterAll(async () => {
+      await db.close();
+      for (const m of made) await m.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const on = (alias: string) =>
+      Array.from({ length: 12 }, (_, i) => i + 1).find(
+        (id) => db.writeAlias(db.model('Account'), { record: { id } }) === alias,
+      ) as number;
+
+    it('takes part as the one database without two-phase commit: all or nothing still', async () => {
+      const Account = db.model('Account');
+      const [a, c] = [on('acc_a'), on('acc_c')];
+      await expect(
+        db.atomic(async (tx) => {
+          await tx.update(Account, a, { balance: 4 });
+          await tx.update(Account, c, { balance: 16 });
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect([(await db.get(Account, a))?.balance, (await db.get(Account, c))?.balance]).toEqual([10, 10]);
+      await db.atomic(async (tx) => {
+        await tx.update(Account, a, { balance: 4 });
+        await tx.update(Account, c, { balance: 16 });
+      });
+      expect([(await db.get(Account, a))?.balance, (await db.get(Account, c))?.balance]).toEqual([4, 16]);
+      expect(await preparedLeft(urls)).toEqual([]);
+    });
+
+    it('two such databases are refused with a one-line error naming them and the setting; nothing is written', async () => {
+      const Account = db.model('Account');
+      const [a, b] = [on('acc_a'), on('acc_b')];
+      const before = [(await db.get(Account, a))?.balance, (await db.get(Account, b))?.balance];
+      const err = await db
+        .atomic(async (tx) => {
+          await tx.update(Account, a, { balance: 1 });
+          await tx.update(Account, b, { balance: 2 });
+        })
+        .catch((e: unknown) => e as Error);
+      expect(err).toBeInstanceOf(Error);
+      const message = (err as Error).message;
+      expect(message.split('\n')).toHaveLength(1);
+      expect(message).toMatch(/"acc_a" and "acc_b" both lack two-phase commit/);
+      expect(message).toMatch(/max_prepared_transactions is 0/);
+      expect(message).not.toContain('s3cr3t');
+      expect([(await db.get(Account, a))?.balance, (await db.get(Account, b))?.balance]).toEqual(before);
+    });
+  },
+);
+
+const maria = SERVERS.find((s) => s.backend === 'mysql') as ServerBackend;
+
+describe.skipIf(!serverAvailable(node) || !serverAvailable(maria))(
+  'delete cascading across databases',
+  () => {
+    it('runs in one atomic transaction: a failure in the last database leaves the dependents in place', async () => {
+      const dir = tempDir('distdb-atomic-cascade-');
+      const authors = await serverDatabases(node, ['default', 'authors']);
+      const posts = await serverDatabases(maria, ['posts']);
+      const { drop: _a, ...ua } = authors;
+      const { drop: _p, ...up } = posts;
+      writeFileSync(
+        join(dir, 'distdb.config.mjs'),
+        `import { defineModel, f } from ${JSON.stringify(resolve(import.meta.dirname, '../dist/index.js'))};
+const Author = defineModel({ name: 'Author', table: 'authors', fields: { id: f.id(), name: f.text({ maxLength: 40 }) } });
+const Post = defineModel({ name: 'Post', table: 'posts', fields: { id: f.id(), author_id: f.ref(Author, { onDelete: 'cascade' }), title: f.text({ maxLength: 40 }) } });
+export const models = [Author, Post];
+export const databases = ${JSON.stringify({ ...ua, ...up })};
+export const routes = { Author: 'authors', Post: 'posts' };
+`,
+      );
       const db = await openDistdb({ env: {}, cwd: dir });
       try {
         await db.makeMigrations();
         await db.migrate();
-        const Account = db.model('Account');
-        const ids = Array.from({ length: 12 }, (_, i) => i + 1);
-        await db.insertMany(
-          Account,
-          ids.map((id) => ({ id, owner: 'o', balance: 10 })),
+        const [Author, Post] = [db.model('Author'), db.model('Post')];
+        await db.insertMany(Author, [
+          { id: 1, name: 'kept' },
+          { id: 2, name: 'gone' },
+        ]);
+        await db.insertMany(Post, [
+          { id: 10, author_id: 1, title: 'a' },
+          { id: 11, author_id: 1, title: 'b' },
+          { id: 20, author_id: 2, title: 'c' },
+        ]);
+        // The author's own database refuses the last step of the delete.
+        const k = await db.using('authors');
+        await sql`CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF OLD.id = 1 THEN RAISE EXCEPTION 'author 1 stays'; END IF; RETURN OLD; END $$ LANGUAGE plpgsql`.execute(
+          k,
         );
-        const onA = ids.find((id) => db.writeAlias(Account, { record: { id } }) === 'acc_a') as number;
-        const elsewhere = ids.find((id) => db.writeAlias(Account, { record: { id } }) !== 'acc_a') as number;
-        const err = await db
-          .atomic(async (tx) => {
-            await tx.update(Account, onA, { balance: 5 });
-            await tx.update(Account, elsewhere, { balance: 15 });
-          })
-          .catch((e: unknown) => e as Error);
-        expect(err).toBeInstanceOf(Error);
-        const message = (err as Error).message;
-        expect(message.split('\n')).toHaveLength(1);
-        expect(message).toMatch(/database "acc_a" \(postgres:\/\/.*\): max_prepared_transactions is 0/);
-        expect(message).not.toContain('s3cr3t');
-        expect((await db.get(Account, onA))?.balance).toBe(10);
-        expect((await db.get(Account, elsewhere))?.balance).toBe(10);
-        expect(await preparedLeft({ ...ua, ...ub })).toEqual([]);
+        await sql`CREATE TRIGGER refuse BEFORE DELETE ON authors FOR EACH ROW EXECUTE FUNCTION refuse()`.execute(
+          k,
+        );
+        await expect(db.delete(Author, 1)).rejects.toThrow(/author 1 stays/);
+        expect((await db.find(Post, { where: { author_id: 1 } })).map((p) => p.id)).toEqual([10, 11]);
+        expect(await db.get(Author, 1)).toBeDefined();
+        expect(await db.delete(Author, 2)).toEqual({
+          ok: true,
+          id: 2,
+          deleted: { Author: 1, Post: 1 },
+          detached: {},
+        });
+        expect(await db.count(Post)).toBe(2);
+        expect(await preparedLeft({ ...ua, ...up })).toEqual([]);
       } finally {
         await db.close();
-        await a.drop();
-        await b.drop();
+        await authors.drop();
+        await posts.drop();
         rmSync(dir, { recursive: true, force: true });
       }
     });

@@ -52,7 +52,7 @@ describe.skipIf(!available)('CLI against PostgreSQL (DISTDB_<ALIAS>_URL)', () =>
     const dbs = runCli(['databases'], { cwd, env: bad });
     expect(dbs.code).toBe(1);
     expect(dbs.stdout).toMatch(
-      /orders\s+postgres\s+postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/orders\s+unreachable\s+-\s+-\n/,
+      /orders\s+postgres\s+postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/orders\s+unreachable\s+-\s+-\s+-\n/,
     );
     // The table stays as wide as its values; the reason is listed below it.
     const [table = '', reasons = ''] = dbs.stdout.split('\nunreachable:\n');

@@ -46,6 +46,7 @@ export class AtomicTx<DB = AnyDatabase> extends RecordApi<DB> {
       database: (alias) => access(alias, 'write'),
       // A write turned away by a reshard's switch fails the transaction, which may be run again.
       relayout: async () => false,
+      atomic: true,
     };
   }
 

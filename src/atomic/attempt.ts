@@ -37,11 +37,14 @@ const PHASE_TWO_TRIES = 3;
 
 /**
  * One run of an `atomic` callback: each database joined on first use, in a transaction that
- * can be prepared where the backend has two-phase commit. At most one database without it may
- * take part: it commits last, with the decision in its own transaction.
+ * can be prepared where the backend has two-phase commit (and the server allows it). At most
+ * one database without it may take part: it commits last, with the decision in its own
+ * transaction.
  */
 export class Attempt {
   readonly #parts = new Map<string, Promise<Part>>();
+  /** The one database taking part without two-phase commit, and why it has none. */
+  #lastResource: { alias: string; why: string } | undefined;
   #ended = false;
 
   constructor(
@@ -64,29 +67,22 @@ export class Attempt {
 
   async #begin(alias: string, n: number): Promise<Part> {
     const pool = await this.host.connection(alias);
-    const twoPhase = pool.twoPhase;
     const xid = branchXid(this.txid, n);
-    if (twoPhase) {
-      const open = await twoPhase.begin(xid, this.host.lockWaitMs);
-      return { alias, pool, open, twoPhase, xid, wrote: false };
+    const why = pool.twoPhase ? await pool.twoPhase.unavailable() : `${pool.dialect.backend} has none`;
+    if (why === undefined && pool.twoPhase) {
+      const open = await pool.twoPhase.begin(xid, this.host.lockWaitMs);
+      return { alias, pool, open, twoPhase: pool.twoPhase, xid, wrote: false };
     }
-    const other = await this.#withoutTwoPhase(alias);
-    if (other)
+    // Checked and taken without a pause between, whatever other joins are under way.
+    const other = this.#lastResource;
+    if (other && other.alias !== alias)
       throw new DistdbError(
         'usage',
-        `atomic: "${other}" and "${alias}" are both ${pool.dialect.backend} databases, which have no two-phase commit: one such database at most may take part in an atomic transaction`,
+        `atomic: "${other.alias}" and "${alias}" both lack two-phase commit (${other.alias}: ${other.why}; ${alias}: ${why}): one such database at most may take part in an atomic transaction`,
       );
+    this.#lastResource = { alias, why: why ?? '' };
     await ensureLog(pool);
     return { alias, pool, open: await heldOpenFor(pool), twoPhase: undefined, xid, wrote: false };
-  }
-
-  async #withoutTwoPhase(except: string): Promise<string | undefined> {
-    for (const [alias, part] of this.#parts) {
-      if (alias === except) continue;
-      const p = await part.catch(() => undefined);
-      if (p && !p.twoPhase) return alias;
-    }
-    return undefined;
   }
 
   /** Every database the attempt joined, once every join has settled (a failed one is left out). */

@@ -8,6 +8,13 @@ import { Slots } from '../util/slots.js';
 import { AtomicTx } from './atomicTx.js';
 import { Attempt, type Ending } from './attempt.js';
 import { type Branch, coordinatorLock, forgetCoordinator, registerCoordinator, txidOf } from './log.js';
+import {
+  type RecoveryHost,
+  type RecoveryResult,
+  recoverAbandoned,
+  recoverAtomic,
+  recoveryHostOf,
+} from './recover.js';
 
 export interface AtomicOptions {
   /** Runs of the whole callback after a deadlock or a lock wait that ran out (default 0). */
@@ -24,6 +31,12 @@ export interface AtomicStats {
   retried: number;
   /** Branches committed by decision whose database did not answer in phase 2 (recovery commits them). */
   inDoubt: number;
+}
+
+/** What a coordinator needs of its deployment: transactions, and its databases for recovery. */
+export interface CoordinatorHost extends TxHost {
+  readonly aliases: readonly string[];
+  databaseExists(alias: string): Promise<boolean>;
 }
 
 const DEFAULT_LOCK_WAIT_MS = 2_000;
@@ -45,8 +58,11 @@ export class Coordinator {
 
   #slots: Promise<Slots> | undefined;
 
+  /** What opening recovered, until `recover()` reports it. */
+  #recovered: RecoveryResult | undefined;
+
   constructor(
-    private readonly host: TxHost,
+    private readonly host: CoordinatorHost,
     /** The coordinator log's database. */
     private readonly logAlias: string,
     private readonly databases: Readonly<Record<string, DatabaseUrl>>,
@@ -161,6 +177,23 @@ export class Coordinator {
       throw err;
     }
     return lock;
+  }
+
+  /** Recovery when the log names a coordinator that died (a deployment opening); never throws. */
+  async recoverAbandoned(): Promise<void> {
+    this.#recovered = await recoverAbandoned(this.#recoveryHost()).catch(() => undefined);
+  }
+
+  /** Recovery of every database; what opening recovered is reported with it, once. */
+  async recover(): Promise<RecoveryResult> {
+    const now = await recoverAtomic(this.#recoveryHost());
+    const atOpen = this.#recovered;
+    this.#recovered = undefined;
+    return atOpen ? { branches: [...atOpen.branches, ...now.branches], unreachable: now.unreachable } : now;
+  }
+
+  #recoveryHost(): RecoveryHost {
+    return recoveryHostOf(this.host, this.logAlias, this.id);
   }
 
   /** Leaves the log: its row goes once nothing of it is in doubt (recovery finishes the rest). */

@@ -16,8 +16,11 @@ import {
 export interface RecoveredBranch {
   readonly alias: string;
   readonly xid: string;
-  /** `committed` (its decision was logged), `rolled back` (none was), `in progress` (its coordinator is alive). */
-  readonly action: 'committed' | 'rolled back' | 'in progress';
+  /**
+   * `committed` (its decision was logged), `rolled back` (none was), `in progress` (its
+   * coordinator is alive), `in doubt` (left: a database whose log may hold its decision did not answer).
+   */
+  readonly action: 'committed' | 'rolled back' | 'in progress' | 'in doubt';
 }
 
 export interface RecoveryResult {
@@ -56,10 +59,16 @@ export async function recoverAtomic(host: RecoveryHost): Promise<RecoveryResult>
   const alive = async (coordinator: string) =>
     coordinator === host.ownCoordinator || ((await log?.lockHeld(coordinatorLock(coordinator))) ?? false);
   const decided = new Map<string, { where: Connection; branches: Branch[] }>();
-  for (const conn of conns.values()) {
-    if (conn !== log && conn.twoPhase) continue;
-    for (const [txid, branches] of await decisions(conn)) decided.set(txid, { where: conn, branches });
+  // The log in `default`, and that of any database that took part without two-phase commit.
+  for (const [alias, conn] of conns) {
+    try {
+      for (const [txid, branches] of await decisions(conn)) decided.set(txid, { where: conn, branches });
+    } catch (err) {
+      unreachable.push({ alias, message: scrub(errorMessage(err).split('\n')[0] ?? '') });
+    }
   }
+  // A log not read may hold a decision: without every log, a branch is committed, never rolled back.
+  const logsRead = unreachable.length === 0;
   const branches: RecoveredBranch[] = [];
   const seen = new Set<string>();
   const liveCoordinators = new Set<string>();
@@ -83,6 +92,10 @@ export async function recoverAtomic(host: RecoveryHost): Promise<RecoveryResult>
         continue;
       }
       const commit = decided.has(named.txid);
+      if (!commit && !logsRead) {
+        branches.push({ alias, xid, action: 'in doubt' });
+        continue;
+      }
       const tp = conn.twoPhase;
       try {
         const ended = await persist(() => (commit ? tp.commitPrepared(xid) : tp.rollbackPrepared(xid)));

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDistdb } from '../distdb.js';
 import { shopSchema } from '../examples/shop/schema.js';
+import { atomicRows, atomicTable } from './atomicRows.js';
 import { type LibraryRow, libraryRows, libraryTable } from './libraryRows.js';
 import { shardedRows, shardedTable } from './shardedRows.js';
 import { measureSize, median, SIZE_HEADER, type SizeDeployment } from './sizeRows.js';
@@ -187,12 +188,14 @@ async function main(): Promise<void> {
   for (const line of libraryTable(library, REPEAT, QUICK)) log(line);
   const sharded = await shardedRows({ repeat: REPEAT, quick: QUICK, runChild });
   if (sharded) for (const line of shardedTable(sharded, REPEAT)) log(line);
+  const atomic = await atomicRows({ quick: QUICK });
+  if (atomic) for (const line of atomicTable(atomic)) log(line);
   const outDir = 'bench-results';
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(
     file,
-    `${JSON.stringify({ quick: QUICK, repeat: REPEAT, results, canonical, library, sharded }, null, 2)}\n`,
+    `${JSON.stringify({ quick: QUICK, repeat: REPEAT, results, canonical, library, sharded, atomic }, null, 2)}\n`,
   );
   log(`wrote ${file}`);
 }

@@ -29,6 +29,8 @@ export interface DialectCapabilities {
    * text must compare exactly, or through lower() where case-insensitive (see keyDigest).
    */
   readonly overlappingWrites: boolean;
+  /** Transactions can be prepared and committed later by id (two-phase commit). */
+  readonly twoPhase: boolean;
 }
 
 /**
@@ -175,6 +177,8 @@ export interface OpenTransaction {
  * committed or rolled back later by that id, from any session.
  */
 export interface TwoPhase {
+  /** Why this server cannot prepare transactions now (a setting), or undefined when it can; asked once. */
+  unavailable(): Promise<string | undefined>;
   /** A transaction that may be prepared as `xid`; a lock it waits for longer than `lockWaitMs` fails the statement. */
   begin(xid: string, lockWaitMs: number): Promise<OpenTransaction>;
   /** The ids starting with `prefix` of the transactions prepared here and not yet ended. */

@@ -82,6 +82,8 @@ export interface QueryContext {
    * tried again.
    */
   relayout(model: AnyModel, version: number, heldSince: number): Promise<boolean>;
+  /** Set inside `atomic`: a write failing part-way throws (rolling every database back) rather than report what it applied. */
+  readonly atomic?: boolean;
   /** While moved rows are still in their old shards, the rows of `alias` it keeps (placement.ownedIn). */
   owned(model: AnyModel, alias: string): ((row: Readonly<Record<string, unknown>>) => boolean) | undefined;
 }

@@ -142,7 +142,8 @@ async function apply(ctx: QueryContext, id: number, steps: Step[]): Promise<Dele
       });
     } catch (err) {
       // Turned away by a reshard's switch before anything was applied: the caller routes it again.
-      if (i === 0 && isLayoutChange(err)) throw err;
+      // Inside atomic, the whole delete (and what came before it) rolls back instead.
+      if ((i === 0 && isLayoutChange(err)) || ctx.atomic) throw err;
       const left = groups
         .slice(i)
         .map((g) => `"${g.access.alias}"`)

@@ -16,11 +16,17 @@ export function recoverCommand(program: Command, io: Io): void {
         } else {
           for (const b of result.branches) io.out(`${b.action}: ${b.xid} on ${b.alias}\n`);
           for (const u of result.unreachable) io.err(`not reached: ${u.alias}: ${u.message}\n`);
-          const ended = result.branches.filter((b) => b.action !== 'in progress').length;
-          const live = result.branches.length - ended;
-          io.out(
-            `${ended === 0 ? 'nothing was in doubt' : `${ended} prepared transaction branch${ended === 1 ? '' : 'es'} ended`}${live > 0 ? `; ${live} belong to transactions still in progress` : ''}\n`,
-          );
+          const ended = result.branches.filter(
+            (b) => b.action === 'committed' || b.action === 'rolled back',
+          ).length;
+          const live = result.branches.filter((b) => b.action === 'in progress').length;
+          const left = result.branches.filter((b) => b.action === 'in doubt').length;
+          const parts = [
+            ended === 0 ? 'nothing was ended' : `${ended} prepared branch${ended === 1 ? '' : 'es'} ended`,
+          ];
+          if (live > 0) parts.push(`${live} belong to transactions still in progress`);
+          if (left > 0) parts.push(`${left} left in doubt until every database answers`);
+          io.out(`${parts.join('; ')}\n`);
         }
         const missed = result.unreachable.map((u) => u.alias);
         if (missed.length > 0)

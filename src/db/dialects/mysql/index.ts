@@ -9,7 +9,7 @@ export const mysqlDialect: Dialect = {
   backend: 'mysql',
   schemes: ['mysql', 'mariadb'],
   // InnoDB's next-key locks on a refused duplicate can make an earlier batch wait for a later one.
-  capabilities: { transactionalDdl: false, embedded: false, overlappingWrites: false },
+  capabilities: { transactionalDdl: false, embedded: false, overlappingWrites: false, twoPhase: true },
   // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
   quoteId,
   binaryOrder: (column) => `${quoteId(column)} COLLATE utf8mb4_bin`,

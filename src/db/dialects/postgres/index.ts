@@ -7,7 +7,7 @@ import { quoteId } from './ident.js';
 export const postgresDialect: Dialect = {
   backend: 'postgres',
   schemes: ['postgres', 'postgresql'],
-  capabilities: { transactionalDdl: true, embedded: false, overlappingWrites: true },
+  capabilities: { transactionalDdl: true, embedded: false, overlappingWrites: true, twoPhase: true },
   // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
   quoteId,
   binaryOrder: (column) => `${quoteId(column)} COLLATE "C"`,

@@ -16,6 +16,8 @@ export const POSTGRES_TWO_PHASE: TwoPhaseSql = {
   xidColumn: 'xid',
   unknownXid: (err) => codeOf(err) === '42704',
   lockWaitExpired: (err) => codeOf(err) === '55P03',
+  capacity: "SELECT current_setting('max_prepared_transactions') AS n",
+  offBecause: 'max_prepared_transactions is 0 on its server',
   disabledBy: (err) =>
     codeOf(err) === '55000' && /prepared transactions are disabled/.test(String((err as Error).message))
       ? 'max_prepared_transactions is 0 on this server: set it above 0 (postgresql.conf or ALTER SYSTEM) and restart it'

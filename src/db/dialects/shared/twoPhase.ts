@@ -18,6 +18,10 @@ export interface TwoPhaseSql {
   /** Phase two named an id that is not prepared here. */
   unknownXid(err: unknown): boolean;
   disabledBy(err: unknown): string | undefined;
+  /** A query whose one row `n` says how many transactions may be prepared at once (none: no limit to ask). */
+  readonly capacity?: string;
+  /** Why none can be prepared, when `capacity` is 0. */
+  readonly offBecause?: string;
   /** A lock wait that ran out (`lockWaitMs` of `begin`). */
   lockWaitExpired(err: unknown): boolean;
 }
@@ -60,7 +64,20 @@ export function twoPhaseOf(
       throw err;
     }
   };
+  let unavailable: Promise<string | undefined> | undefined;
   return {
+    unavailable: () => {
+      unavailable ??= (async () => {
+        if (!sql.capacity) return undefined;
+        const [row] = await host.query(sql.capacity);
+        return Number(row?.n ?? 0) > 0 ? undefined : sql.offBecause;
+      })();
+      // A failure to ask is not remembered: the next call asks again.
+      unavailable.catch(() => {
+        unavailable = undefined;
+      });
+      return unavailable;
+    },
     begin: async (xid, lockWaitMs): Promise<OpenTransaction> => {
       const id = checked(xid);
       const client = await host.open(sql.begin(id, lockWaitMs));

@@ -9,7 +9,7 @@ export const sqliteDialect: Dialect = {
   backend: 'sqlite',
   schemes: ['sqlite'],
   // One writer at a time per database file.
-  capabilities: { transactionalDdl: true, embedded: true, overlappingWrites: false },
+  capabilities: { transactionalDdl: true, embedded: true, overlappingWrites: false, twoPhase: false },
   // Kysely's schema builder is loaded where DDL is wanted, not by every worker that writes rows.
   quoteId,
   binaryOrder: (column) => `${quoteId(column)} COLLATE BINARY`,

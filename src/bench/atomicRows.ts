@@ -1,0 +1,205 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { type Distdb, openDistdb } from '../distdb.js';
+import { AccountModel } from '../examples/bank/models.js';
+
+/**
+ * The `atomic` row of `npm run bench`: transfers between accounts in two PostgreSQL databases on
+ * two servers, 16 callers at once, each moving an amount from an account in one to an account in
+ * the other. distdb runs each transfer in one `atomic` (two-phase commit, the decision logged in
+ * `default`); the baseline is the plain driver running two ordinary transactions per transfer
+ * (lock the row, update it, commit), one in each database, not atomic together.
+ */
+const NODES = (
+  process.env.DISTDB_BENCH_POSTGRES_NODES ??
+  'postgres://postgres@127.0.0.1:5432,postgres://postgres@127.0.0.1:5433,postgres://postgres@127.0.0.1:5434'
+).split(',');
+const CALLERS = 16;
+const ACCOUNTS_PER_DATABASE = 1_000;
+const OPENING = 1_000_000;
+const GOAL = 0.5;
+
+export interface AtomicRow {
+  readonly callers: number;
+  readonly seconds: number;
+  readonly atomic: Rate;
+  readonly plain: Rate;
+  readonly ratio: number;
+  readonly goal: number;
+  /** Whether the money was all there after both runs (the books balance). */
+  readonly balanced: boolean;
+  readonly stats: { committed: number; rolledBack: number; retried: number };
+}
+
+export interface Rate {
+  readonly transfersPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+async function admin<T>(server: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: `${server}/postgres` });
+  await c.connect();
+  try {
+    return await work(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** `work` called by `CALLERS` callers back to back for `seconds`: its rate and latencies. */
+async function drive(seconds: number, work: (n: number) => Promise<void>): Promise<Rate> {
+  const latencies: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CALLERS }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        await work(n++);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const ms = performance.now() - start;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { transfersPerSecond: Math.round((latencies.length / ms) * 1000), p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+/** Account ids: even ones in the first database, odd ones in the second (how the layout places them). */
+function pair(db: Distdb, n: number): [number, number] {
+  const ids = (alias: string) => (k: number) => {
+    for (
+      let id = 1 + ((k * 7919) % (2 * ACCOUNTS_PER_DATABASE));
+      ;
+      id = (id % (2 * ACCOUNTS_PER_DATABASE)) + 1
+    )
+      if (db.writeAlias(AccountModel, { record: { id } }) === alias) return id;
+  };
+  return [ids('acc_a')(n), ids('acc_b')(n * 31 + 17)];
+}
+
+async function atomicTransfer(db: Distdb, n: number): Promise<void> {
+  const [from, to] = pair(db, n);
+  await db.atomic(
+    async (tx) => {
+      const a = await tx.get(AccountModel, from);
+      const b = await tx.get(AccountModel, to);
+      if (!a || !b) throw new Error('account missing');
+      const moved = await tx.update(AccountModel, from, { balance: a.balance - 1 });
+      const got = await tx.update(AccountModel, to, { balance: b.balance + 1 });
+      if (!moved.ok || !got.ok) throw new Error('transfer refused');
+    },
+    { retries: 10 },
+  );
+}
+
+/** The same transfer as two ordinary transactions, one per database, with the plain driver. */
+async function plainTransfer(pools: [pg.Pool, pg.Pool], ids: [number, number]): Promise<void> {
+  for (const [i, delta] of [
+    [0, -1],
+    [1, 1],
+  ] as const) {
+    const c = await pools[i].connect();
+    try {
+      await c.query('BEGIN');
+      const r = await c.query('SELECT balance FROM accounts WHERE id = $1 FOR UPDATE', [ids[i]]);
+      await c.query('UPDATE accounts SET balance = $1 WHERE id = $2', [
+        Number(r.rows[0].balance) + delta,
+        ids[i],
+      ]);
+      await c.query('COMMIT');
+    } finally {
+      c.release();
+    }
+  }
+}
+
+/** The databases of the row, with names unique to this run, and how to drop them. */
+async function createDatabases(): Promise<{ urls: Record<string, string>; drop(): Promise<void> }> {
+  const stamp = `${process.pid}_${Date.now() % 100000}`;
+  const made: { server: string; name: string }[] = [];
+  const urls: Record<string, string> = {};
+  for (const [alias, server] of [
+    ['default', NODES[0]],
+    ['acc_a', NODES[0]],
+    ['acc_b', NODES[1]],
+  ] as const) {
+    const name = `distdb_bench_${stamp}_${alias}`;
+    await admin(server as string, (c) => c.query(`CREATE DATABASE ${name}`));
+    made.push({ server: server as string, name });
+    // A pool per caller: every caller has its transactions open at once.
+    urls[alias] = `${server}/${name}?pool=${CALLERS + 1}`;
+  }
+  const drop = async () => {
+    for (const { server, name } of made)
+      await admin(server, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  };
+  return { urls, drop };
+}
+
+/** The row, or undefined (with a notice) when the two servers are not both reachable. */
+export async function atomicRows(ctx: { quick: boolean }): Promise<AtomicRow | undefined> {
+  for (const server of NODES.slice(0, 2)) {
+    if (!(await admin(server, async () => true).catch(() => false))) {
+      console.log(`atomic row: PostgreSQL not reachable at ${new URL(server).host}, skipped`);
+      return undefined;
+    }
+  }
+  const seconds = ctx.quick ? 5 : 15;
+  const dbs = await createDatabases();
+  const migrations = mkdtempSync(join(tmpdir(), 'distdb-bench-atomic-'));
+  const sharding = { Account: { key: 'id', strategy: 'hash', databases: ['acc_a', 'acc_b'] } };
+  const db = await openDistdb({ urls: dbs.urls, env: {}, models: [AccountModel], migrations, sharding });
+  const pools: [pg.Pool, pg.Pool] = [
+    new pg.Pool({ connectionString: dbs.urls.acc_a?.split('?')[0], max: CALLERS }),
+    new pg.Pool({ connectionString: dbs.urls.acc_b?.split('?')[0], max: CALLERS }),
+  ];
+  try {
+    await db.makeMigrations();
+    for (const r of await db.migrate())
+      if (r.status === 'failed') throw new Error(`migrate ${r.alias}: ${r.error}`);
+    const accounts = Array.from({ length: 2 * ACCOUNTS_PER_DATABASE }, (_, i) => ({
+      id: i + 1,
+      owner: `owner ${i + 1}`,
+      balance: OPENING,
+    }));
+    await db.insertMany(AccountModel, accounts);
+    const plain = await drive(seconds, (n) => plainTransfer(pools, pair(db, n)));
+    const atomic = await drive(seconds, (n) => atomicTransfer(db, n));
+    const total = (await db.find(AccountModel, {})).reduce((s, a) => s + a.balance, 0);
+    const { committed, rolledBack, retried } = db.atomicStats;
+    return {
+      callers: CALLERS,
+      seconds,
+      atomic,
+      plain,
+      ratio: atomic.transfersPerSecond / plain.transfersPerSecond,
+      goal: GOAL,
+      balanced: total === accounts.length * OPENING,
+      stats: { committed, rolledBack, retried },
+    };
+  } finally {
+    await Promise.all(pools.map((p) => p.end()));
+    await db.close();
+    await dbs.drop();
+    rmSync(migrations, { recursive: true, force: true });
+  }
+}
+
+export function atomicTable(row: AtomicRow): string[] {
+  const line = (what: string, r: Rate) =>
+    `  ${what.padEnd(44)} ${String(r.transfersPerSecond).padStart(11)} ${r.p50Ms.toFixed(1).padStart(7)} ${r.p99Ms.toFixed(1).padStart(7)}`;
+  return [
+    `atomic: transfers between two PostgreSQL databases on two servers, ${row.callers} callers, ${row.seconds} s each`,
+    `  what                                         transfers/s  p50 ms  p99 ms`,
+    line('distdb atomic (two-phase commit)', row.atomic),
+    line('plain driver: two transactions, not atomic', row.plain),
+    `  ratio ${row.ratio.toFixed(2)} (goal ${row.goal}); books balance: ${row.balanced ? 'yes' : 'NO'}; committed ${row.stats.committed}, rolled back ${row.stats.rolledBack}, retried ${row.stats.retried}`,
+  ];
+}
