@@ -21,6 +21,8 @@ import {
 } from './support/bankSchema.js';
 import { runCli } from './support/cli.js';
 import { serverDatabases, tempDir } from './support/deployments.js';
+import { clusterUnavailable, createCluster, type PgCluster } from './support/pgCluster.js';
+import { skipWithNotice } from './support/prerequisites.js';
 import { sleep } from './support/processes.js';
 import { POSTGRES_NODES, SERVERS, type ServerBackend, serverAvailable } from './support/servers.js';
 
@@ -372,3 +374,73 @@ export const routes = { Author: 'authors', Post: 'posts' };
     });
   },
 );
+
+const noCluster = skipWithNotice(
+  'atomic outage suite (a dedicated PostgreSQL cluster)',
+  clusterUnavailable(),
+);
+
+describe.skipIf(noCluster || !serverAvailable(node))('atomic with a participant down in phase two', () => {
+  it('the transfer is acknowledged once decided; restarted, recovery commits its branch there', async () => {
+    const cluster: PgCluster = await createCluster({ max_prepared_transactions: '10' });
+    const dir = tempDir('distdb-atomic-outage-');
+    const here = await serverDatabases(node, ['acc_a', 'acc_c']);
+    const there = await serverDatabases({ backend: 'postgres', adminUrl: cluster.adminUrl }, ['acc_b']);
+    const { drop: _h, ...uh } = here;
+    const { drop: _t, ...ut } = there;
+    const urls = { default: `sqlite:${dir}/default.db`, ...uh, ...ut };
+    writeBankConfig(dir, urls);
+    const db = await openDistdb({ env: {}, cwd: dir });
+    try {
+      await db.makeMigrations();
+      await db.migrate();
+      const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({
+        id: i + 1,
+        owner: 'o',
+        balance: OPENING_BALANCE,
+      }));
+      await db.insertMany(db.model('Account'), accounts);
+      // Every transfer records itself on the server that goes down.
+      const Transfer = db.model('Transfer');
+      const ids = Array.from({ length: 3000 }, (_, i) => i + 1).filter(
+        (id) => db.writeAlias(Transfer, { record: { id } }) === 'acc_b',
+      );
+      await db.close();
+      const log = join(dir, 'acked.log');
+      const pause = join(dir, 'pause');
+      const stop = join(dir, 'stop');
+      const bank = startBank(dir, {
+        base: 1,
+        workers: 1,
+        log,
+        stop,
+        env: { DISTDB_PAUSE_AT: 'atomic-decided', DISTDB_PAUSE_FILE: pause },
+        ids,
+      });
+      // Decided, then the second server goes before the branch there commits.
+      for (let i = 0; i < 600 && !(await exists(pause)); i++) await sleep(50);
+      expect(await exists(pause)).toBe(true);
+      cluster.stopImmediately();
+      rmSync(pause, { force: true });
+      // The paused transfer is acknowledged: its decision is stored.
+      for (let i = 0; i < 200 && readAcked(log).length === 0; i++) await sleep(50);
+      expect(readAcked(log).length).toBeGreaterThan(0);
+      writeFileSync(stop, '');
+      await bank.done;
+      cluster.start();
+      const r = runCli(['recover', '--json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const done = JSON.parse(r.stdout) as { branches: { alias: string; action: string }[] };
+      expect(done.branches).toContainEqual(expect.objectContaining({ alias: 'acc_b', action: 'committed' }));
+      expect(await preparedLeft(urls)).toEqual([]);
+      const after = await openDistdb({ env: {}, cwd: dir });
+      await checkBooks(after, readAcked(log));
+      await after.close();
+    } finally {
+      await here.drop();
+      await there.drop().catch(() => {});
+      cluster.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

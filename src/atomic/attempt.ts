@@ -2,7 +2,7 @@ import type { Connection, OpenTransaction, TwoPhase } from '../db/dialect.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import { pausePoint } from '../util/pausePoint.js';
 import { heldOpenFor } from './heldOpen.js';
-import { type Branch, branchXid, ensureLog, forgetDecision, recordDecision } from './log.js';
+import { type Branch, branchXid, ensureLog, recordDecision } from './log.js';
 
 /** One database taking part: its transaction, its branch id where it can be prepared, whether it was written. */
 interface Part {
@@ -27,11 +27,9 @@ export interface Ending {
   readonly committed: boolean;
   /** Branches committed by decision but not yet by their database (unreachable in phase 2). */
   readonly inDoubt: readonly Branch[];
-  /** Takes the decision out of the log, once every branch has committed. */
-  forget(): Promise<void>;
+  /** The log holding the decision, when one was stored: it goes once every branch has committed. */
+  readonly decidedIn?: Connection;
 }
-
-const nothing = async () => {};
 
 const PHASE_TWO_TRIES = 3;
 
@@ -124,7 +122,7 @@ export class Attempt {
       if (writers.length <= 1) {
         this.#ended = true;
         await writers[0]?.open.commit();
-        return { committed: true, inDoubt: [], forget: nothing };
+        return { committed: true, inDoubt: [] };
       }
     } catch (err) {
       await this.rollback();
@@ -140,14 +138,16 @@ export class Attempt {
     const branches: Branch[] = prepared.map((p) => ({ alias: p.alias, xid: p.xid }));
     await this.#prepare(prepared, last);
     await pausePoint('atomic-prepared');
+    let decidedIn: Connection;
     try {
       if (last) {
         await recordDecision(last.open.conn, this.txid, branches);
         await last.open.commit();
+        decidedIn = last.pool;
       } else {
-        const log = await this.host.connection(this.host.logAlias);
-        await ensureLog(log);
-        await recordDecision(log, this.txid, branches);
+        decidedIn = await this.host.connection(this.host.logAlias);
+        await ensureLog(decidedIn);
+        await recordDecision(decidedIn, this.txid, branches);
       }
     } catch (err) {
       // Not stored (a SQLite commit either happened or threw): the prepared branches go back.
@@ -155,10 +155,7 @@ export class Attempt {
       throw err;
     }
     await pausePoint('atomic-decided');
-    const inDoubt = await this.#phaseTwo(prepared);
-    const forget = () => this.#forget(last);
-    if (inDoubt.length === 0) await forget().catch(() => {});
-    return { committed: true, inDoubt, forget };
+    return { committed: true, inDoubt: await this.#phaseTwo(prepared), decidedIn };
   }
 
   /** Phase one on every two-phase branch at once; any failure rolls every branch back. */
@@ -212,10 +209,6 @@ export class Attempt {
       }),
     );
     return left;
-  }
-
-  async #forget(last: Part | undefined): Promise<void> {
-    await forgetDecision(last ? last.pool : await this.host.connection(this.host.logAlias), this.txid);
   }
 }
 

@@ -15,6 +15,7 @@ import {
   recoverAtomic,
   recoveryHostOf,
 } from './recover.js';
+import { DecisionSweeper } from './sweeper.js';
 
 export interface AtomicOptions {
   /** Runs of the whole callback after a deadlock or a lock wait that ran out (default 0). */
@@ -55,6 +56,7 @@ export class Coordinator {
   #seq = 0;
   #registered: Promise<HeldLock> | undefined;
   readonly #later = new Set<Promise<void>>();
+  readonly #sweeper = new DecisionSweeper();
 
   #slots: Promise<Slots> | undefined;
 
@@ -108,7 +110,7 @@ export class Coordinator {
       const attempt = new Attempt(attemptHost, txidOf(this.id, ++this.#seq));
       try {
         const result = await fn(new AtomicTx<DB>(this.host, attempt));
-        this.#ended(await attempt.commit());
+        this.#ended(await attempt.commit(), attempt.txid);
         return result;
       } catch (err) {
         await attempt.rollback();
@@ -122,18 +124,23 @@ export class Coordinator {
     }
   }
 
-  #ended(ending: Ending): void {
+  #ended(ending: Ending, txid: string): void {
     this.stats.committed++;
-    if (ending.inDoubt.length === 0) return;
+    const { decidedIn } = ending;
+    const forget = () => decidedIn && this.#sweeper.add(decidedIn, txid);
+    if (ending.inDoubt.length === 0) {
+      forget();
+      return;
+    }
     this.stats.inDoubt += ending.inDoubt.length;
-    const later: Promise<void> = this.#commitLater(ending.inDoubt, ending.forget).finally(() =>
+    const later: Promise<void> = this.#commitLater(ending.inDoubt, forget).finally(() =>
       this.#later.delete(later),
     );
     this.#later.add(later);
   }
 
   /** Phase two again, every second, for branches whose database did not answer; then the decision goes. */
-  async #commitLater(branches: readonly Branch[], forget: () => Promise<void>): Promise<void> {
+  async #commitLater(branches: readonly Branch[], forget: () => void): Promise<void> {
     let left = [...branches];
     while (left.length > 0 && this.#registered) {
       await new Promise((r) => setTimeout(r, RETRY_LATER_MS).unref());
@@ -142,7 +149,7 @@ export class Coordinator {
     }
     if (left.length === 0) {
       this.stats.inDoubt -= branches.length;
-      await forget().catch(() => {});
+      forget();
     }
   }
 
@@ -198,6 +205,7 @@ export class Coordinator {
 
   /** Leaves the log: its row goes once nothing of it is in doubt (recovery finishes the rest). */
   async close(): Promise<void> {
+    await this.#sweeper.flush();
     const registered = this.#registered;
     if (!registered) return;
     this.#registered = undefined;

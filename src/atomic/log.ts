@@ -66,8 +66,10 @@ export async function recordDecision(
   ]);
 }
 
-export async function forgetDecision(conn: Connection, txid: string): Promise<void> {
-  await conn.execute(`DELETE FROM ${LOG.name} WHERE txid = ?`, [txid]);
+export async function forgetDecisions(conn: Connection, txids: readonly string[]): Promise<void> {
+  if (txids.length === 0) return;
+  const marks = txids.map(() => '?').join(', ');
+  await conn.execute(`DELETE FROM ${LOG.name} WHERE txid IN (${marks})`, txids);
 }
 
 /** The committed transactions `conn` logs, with their branches. */

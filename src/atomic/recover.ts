@@ -7,7 +7,7 @@ import {
   coordinators,
   decisions,
   forgetCoordinator,
-  forgetDecision,
+  forgetDecisions,
   parseXid,
   XID_PREFIX,
 } from './log.js';
@@ -124,7 +124,7 @@ async function tidy(state: {
       pending.add(coordinator);
       continue;
     }
-    await forgetDecision(where, txid);
+    await forgetDecisions(where, [txid]);
   }
   if (!state.log || state.unreachable.size > 0) return;
   for (const coordinator of await coordinators(state.log))

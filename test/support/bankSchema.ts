@@ -55,7 +55,15 @@ export interface Acked {
  */
 export function startBank(
   dir: string,
-  opts: { base: number; workers: number; log: string; stop: string; env?: Record<string, string> },
+  opts: {
+    base: number;
+    workers: number;
+    log: string;
+    stop: string;
+    env?: Record<string, string>;
+    /** The transfers' ids, in order (else base, base + 1, …). */
+    ids?: readonly number[];
+  },
 ) {
   const script = `import { appendFileSync, existsSync } from 'node:fs';
 import { openDistdb } from ${JSON.stringify(DIST)};
@@ -63,6 +71,7 @@ const db = await openDistdb({ env: {} });
 const Account = db.model('Account');
 const Transfer = db.model('Transfer');
 let next = ${opts.base};
+const ids = ${JSON.stringify(opts.ids ?? null)};
 const pick = () => 1 + Math.floor(Math.random() * ${ACCOUNTS});
 async function worker() {
   while (!existsSync(${JSON.stringify(opts.stop)})) {
@@ -70,7 +79,7 @@ async function worker() {
     let to = pick();
     if (to === from) to = (to % ${ACCOUNTS}) + 1;
     const amount = 1 + Math.floor(Math.random() * 50);
-    const id = next++;
+    const id = ids ? ids[next++ - ${opts.base}] : next++;
     try {
       const done = await db.atomic(async (tx) => {
         const a = await tx.get(Account, from);

@@ -51,7 +51,8 @@ function run(cmd: string, args: string[]): void {
   execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
 }
 
-export async function createCluster(): Promise<PgCluster> {
+/** A cluster of the test's own; `settings` go into its postgresql.conf. */
+export async function createCluster(settings: Record<string, string> = {}): Promise<PgCluster> {
   const version = pgVersion() as string;
   const name = `dd_outage_${randomBytes(3).toString('hex')}`;
   const port = await freePort(5435 + Math.floor(Math.random() * 200), 5999);
@@ -62,6 +63,7 @@ export async function createCluster(): Promise<PgCluster> {
     String(port),
     '--start-conf',
     'manual',
+    ...Object.entries(settings).flatMap(([k, v]) => ['-o', `${k}=${v}`]),
     '--',
     '--auth=trust',
   ]);
