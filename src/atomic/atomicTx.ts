@@ -32,12 +32,15 @@ export class AtomicTx<DB = AnyDatabase> extends RecordApi<DB> {
   protected context(): QueryContext {
     const { host } = this;
     const access = (alias: string, side: Side) => this.#access(alias, side);
+    // Looking records up where they are written (a delete's references, say) writes nothing.
+    const lookups = placedAccess(placementOf(host), (alias) => this.#access(alias, 'read'), host.idBlocks);
     const writeAlias = (m: AnyModel, record?: Readonly<Record<string, unknown>>) =>
       host.writeAlias(m, record ? { record } : {});
     return {
       models: host.models,
       model: (label) => host.model(label),
       ...placedAccess(placementOf(host), access, host.idBlocks),
+      groups: lookups.groups,
       writer: async (m, record) =>
         writeAccess(host.shards(m), m, await access(writeAlias(m, record), 'write')),
       writerAt: async (m, alias, version) =>

@@ -2,7 +2,7 @@ import type { Connection, OpenTransaction, TwoPhase } from '../db/dialect.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import { pausePoint } from '../util/pausePoint.js';
 import { heldOpenFor } from './heldOpen.js';
-import { type Branch, branchXid, ensureLog, recordDecision } from './log.js';
+import { type Branch, branchXid, decisionOn, ensureLog, recordDecision } from './log.js';
 
 /** One database taking part: its transaction, its branch id where it can be prepared, whether it was written. */
 interface Part {
@@ -20,6 +20,8 @@ export interface AttemptHost {
   /** The coordinator log's database (`default`). */
   readonly logAlias: string;
   readonly lockWaitMs: number;
+  /** False once the coordinator's lock is gone: recovery may end its transactions, so it decides none. */
+  alive(): boolean;
 }
 
 /** How an attempt ended: committed (some branches may wait for recovery), or rolled back. */
@@ -41,9 +43,13 @@ const PHASE_TWO_TRIES = 3;
  */
 export class Attempt {
   readonly #parts = new Map<string, Promise<Part>>();
+  /** Prepared branches this attempt could not end: left for the coordinator to end later. */
+  readonly #stranded: (Branch & { verdict: 'rollback' | 'unknown' })[] = [];
   /** The one database taking part without two-phase commit, and why it has none. */
   #lastResource: { alias: string; why: string } | undefined;
   #ended = false;
+  /** Set once the attempt begins to end: no database joins after that. */
+  #ending = false;
 
   constructor(
     private readonly host: AttemptHost,
@@ -52,7 +58,7 @@ export class Attempt {
 
   /** The transaction of `alias` (begun now if it is the first use); `write` marks it written. */
   async join(alias: string, write: boolean): Promise<Part> {
-    if (this.#ended) throw new DistdbError('runtime', 'atomic transaction used after it ended');
+    if (this.#ending) throw new DistdbError('runtime', 'atomic transaction used after it ended');
     let part = this.#parts.get(alias);
     if (!part) {
       part = this.#begin(alias, this.#parts.size);
@@ -89,6 +95,11 @@ export class Attempt {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
+  /** Prepared branches left behind: rolled back later where the decision was not stored, else decided by recovery. */
+  get stranded(): readonly (Branch & { readonly verdict: 'rollback' | 'unknown' })[] {
+    return this.#stranded;
+  }
+
   /** Whether `err` (or what caused it) is a deadlock or lock wait timeout of a database taken part. */
   async retryable(err: unknown): Promise<boolean> {
     const parts = await this.#joined();
@@ -101,6 +112,7 @@ export class Attempt {
 
   /** Rolls back every database still open; never throws (a session gone has rolled back). */
   async rollback(): Promise<void> {
+    this.#ending = true;
     if (this.#ended) return;
     this.#ended = true;
     await Promise.allSettled((await this.#joined()).map((p) => p.open.rollback()));
@@ -113,6 +125,7 @@ export class Attempt {
    */
   async commit(): Promise<Ending> {
     if (this.#ended) throw new DistdbError('runtime', 'atomic transaction ended already');
+    this.#ending = true;
     const parts = await this.#joined();
     const readers = parts.filter((p) => !p.wrote);
     const writers = parts.filter((p) => p.wrote);
@@ -138,24 +151,73 @@ export class Attempt {
     const branches: Branch[] = prepared.map((p) => ({ alias: p.alias, xid: p.xid }));
     await this.#prepare(prepared, last);
     await pausePoint('atomic-prepared');
-    let decidedIn: Connection;
-    try {
-      if (last) {
-        await recordDecision(last.open.conn, this.txid, branches);
-        await last.open.commit();
-        decidedIn = last.pool;
-      } else {
-        decidedIn = await this.host.connection(this.host.logAlias);
-        await ensureLog(decidedIn);
-        await recordDecision(decidedIn, this.txid, branches);
-      }
-    } catch (err) {
-      // Not stored (a SQLite commit either happened or threw): the prepared branches go back.
-      await Promise.allSettled(prepared.map((p) => undoPrepared(p)));
-      throw err;
+    const { decidedIn, stored } = await this.#decide(branches, last);
+    if (stored === undefined) {
+      // Whether the decision was stored is not known: the branches stay prepared for recovery.
+      this.#stranded.push(...branches.map((b) => ({ ...b, verdict: 'unknown' as const })));
+      throw new DistdbError(
+        'runtime',
+        `atomic: whether transaction ${this.txid} committed is not known (the decision's database did not answer); distdb recover decides it`,
+        { reason: 'atomic_in_doubt' },
+      );
+    }
+    if (!stored) {
+      await this.#undo(prepared);
+      throw new DistdbError('runtime', `atomic: transaction ${this.txid} was rolled back by recovery`, {
+        reason: 'atomic_rolled_back',
+      });
     }
     await pausePoint('atomic-decided');
     return { committed: true, inDoubt: await this.#phaseTwo(prepared), decidedIn };
+  }
+
+  /**
+   * Stores the commit decision: in the last resource's transaction as it commits, else in the
+   * log. `stored` is false when it was not (a recovery's abort came first, or the last resource
+   * failed before committing), undefined when a lost answer leaves it unknown (asked again on
+   * another session first).
+   */
+  async #decide(
+    branches: readonly Branch[],
+    last: Part | undefined,
+  ): Promise<{ decidedIn: Connection; stored: boolean | undefined }> {
+    const decidedIn = last ? last.pool : await this.host.connection(this.host.logAlias);
+    const askAgain = () =>
+      decisionOn(decidedIn, this.txid).then(
+        (d) => d === 'commit',
+        () => undefined,
+      );
+    if (!this.host.alive()) {
+      await last?.open.rollback().catch(() => {});
+      return { decidedIn, stored: false };
+    }
+    if (last) {
+      const recorded = await recordDecision(last.open.conn, this.txid, 'commit', branches).catch(() => false);
+      if (!recorded) {
+        await last.open.rollback().catch(() => {});
+        return { decidedIn, stored: false };
+      }
+      const committed = await last.open.commit().then(
+        () => true,
+        () => false,
+      );
+      return { decidedIn, stored: committed ? true : await askAgain() };
+    }
+    try {
+      await ensureLog(decidedIn);
+      return { decidedIn, stored: await recordDecision(decidedIn, this.txid, 'commit', branches) };
+    } catch {
+      return { decidedIn, stored: await askAgain() };
+    }
+  }
+
+  /** Rolls back prepared branches; those that cannot be reached now are left for later (`stranded`). */
+  async #undo(prepared: readonly Part[]): Promise<void> {
+    const results = await Promise.allSettled(prepared.map((p) => undoPrepared(p)));
+    results.forEach((r, i) => {
+      const p = prepared[i] as Part;
+      if (r.status === 'rejected') this.#stranded.push({ alias: p.alias, xid: p.xid, verdict: 'rollback' });
+    });
   }
 
   /** Phase one on every two-phase branch at once; any failure rolls every branch back. */
@@ -164,9 +226,11 @@ export class Attempt {
     const failed = results.findIndex((r) => r.status === 'rejected');
     if (failed < 0) return;
     // A branch whose prepare failed may still have been prepared (the answer was lost).
+    const done = prepared.filter((_, i) => results[i]?.status === 'fulfilled');
     await Promise.allSettled([
+      this.#undo(done),
       ...prepared.map((p, i) =>
-        results[i]?.status === 'fulfilled' ? undoPrepared(p) : p.twoPhase?.rollbackPrepared(p.xid),
+        results[i]?.status === 'rejected' ? p.twoPhase?.rollbackPrepared(p.xid) : undefined,
       ),
       last?.open.rollback(),
     ]);

@@ -7,7 +7,15 @@ import type { TxHost } from '../queries/transaction.js';
 import { Slots } from '../util/slots.js';
 import { AtomicTx } from './atomicTx.js';
 import { Attempt, type Ending } from './attempt.js';
-import { type Branch, coordinatorLock, forgetCoordinator, registerCoordinator, txidOf } from './log.js';
+import {
+  type Branch,
+  coordinatorLock,
+  deploymentPrefix,
+  deploymentTag,
+  forgetCoordinator,
+  registerCoordinator,
+  txidOf,
+} from './log.js';
 import {
   type RecoveryHost,
   type RecoveryResult,
@@ -51,9 +59,12 @@ const MAX_IN_FLIGHT = 64;
  * its transactions in progress from those a crash left in doubt.
  */
 export class Coordinator {
-  readonly id = randomBytes(5).toString('hex');
+  /** The deployment's tag, then this process's own part (new after its lock is lost). */
+  id: string;
   readonly stats: AtomicStats = { committed: 0, rolledBack: 0, retried: 0, inDoubt: 0 };
   #seq = 0;
+  /** Moves on when the coordinator's lock is lost: attempts of an earlier generation decide nothing. */
+  #generation = 0;
   #registered: Promise<HeldLock> | undefined;
   readonly #later = new Set<Promise<void>>();
   readonly #sweeper = new DecisionSweeper();
@@ -68,7 +79,12 @@ export class Coordinator {
     /** The coordinator log's database. */
     private readonly logAlias: string,
     private readonly databases: Readonly<Record<string, DatabaseUrl>>,
-  ) {}
+  ) {
+    this.#tag = deploymentTag(databases[logAlias]?.redacted ?? logAlias);
+    this.id = `${this.#tag}${randomBytes(5).toString('hex')}`;
+  }
+
+  readonly #tag: string;
 
   /**
    * Callbacks in flight at once: one fewer than the smallest connection pool of the databases.
@@ -83,6 +99,11 @@ export class Coordinator {
         const size = (await dialectFor(url)).poolSize?.(url);
         if (size !== undefined) smallest = Math.min(smallest, size);
       }
+      if (smallest < 2)
+        throw new DistdbError(
+          'usage',
+          'atomic needs connection pools of 2 or more (a callback keeps one of each database it joins): raise ?pool=',
+        );
       return new Slots(Number.isFinite(smallest) ? smallest - 1 : MAX_IN_FLIGHT);
     })();
     return this.#slots;
@@ -101,10 +122,12 @@ export class Coordinator {
     retries: number,
     options: AtomicOptions,
   ): Promise<T> {
+    const generation = this.#generation;
     const attemptHost = {
       connection: (alias: string) => this.host.connection(alias),
       logAlias: this.logAlias,
       lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+      alive: () => this.#generation === generation,
     };
     for (let round = 0; ; round++) {
       const attempt = new Attempt(attemptHost, txidOf(this.id, ++this.#seq));
@@ -120,6 +143,8 @@ export class Coordinator {
         }
         this.stats.rolledBack++;
         throw err;
+      } finally {
+        this.#strand(attempt.stranded);
       }
     }
   }
@@ -133,30 +158,53 @@ export class Coordinator {
       return;
     }
     this.stats.inDoubt += ending.inDoubt.length;
-    const later: Promise<void> = this.#commitLater(ending.inDoubt, forget).finally(() =>
+    const later: Promise<void> = this.#endLater(ending.inDoubt, 'commit', forget).finally(() =>
       this.#later.delete(later),
     );
     this.#later.add(later);
   }
 
-  /** Phase two again, every second, for branches whose database did not answer; then the decision goes. */
-  async #commitLater(branches: readonly Branch[], forget: () => void): Promise<void> {
+  /** Phase two again, every second, for branches whose database did not answer; then `done`. */
+  async #endLater(
+    branches: readonly Branch[],
+    verdict: 'commit' | 'rollback',
+    done: () => void,
+  ): Promise<void> {
     let left = [...branches];
     while (left.length > 0 && this.#registered) {
       await new Promise((r) => setTimeout(r, RETRY_LATER_MS).unref());
-      const tried = await Promise.all(left.map((b) => this.#commitPrepared(b)));
+      const tried = await Promise.all(left.map((b) => this.#endPrepared(b, verdict)));
       left = left.filter((_, i) => !tried[i]);
     }
     if (left.length === 0) {
       this.stats.inDoubt -= branches.length;
-      forget();
+      done();
     }
   }
 
-  async #commitPrepared(b: Branch): Promise<boolean> {
+  /**
+   * Branches an attempt left prepared: counted in doubt, so that this process's row stays in
+   * the log when it closes and the next opening recovers them, and rolled back meanwhile where
+   * that was the verdict.
+   */
+  #strand(branches: readonly (Branch & { readonly verdict: 'rollback' | 'unknown' })[]): void {
+    if (branches.length === 0) return;
+    this.stats.inDoubt += branches.length;
+    const undo = branches.filter((b) => b.verdict === 'rollback');
+    if (undo.length === 0) return;
+    const later: Promise<void> = this.#endLater(undo, 'rollback', () => {}).finally(() =>
+      this.#later.delete(later),
+    );
+    this.#later.add(later);
+  }
+
+  /** Whether the branch was ended now (not found is not ended: another session may hold it still). */
+  async #endPrepared(b: Branch, verdict: 'commit' | 'rollback'): Promise<boolean> {
     try {
-      await (await this.host.connection(b.alias)).twoPhase?.commitPrepared(b.xid);
-      return true;
+      const tp = (await this.host.connection(b.alias)).twoPhase;
+      return (
+        (await (verdict === 'commit' ? tp?.commitPrepared(b.xid) : tp?.rollbackPrepared(b.xid))) === true
+      );
     } catch {
       return false;
     }
@@ -177,6 +225,17 @@ export class Coordinator {
     const conn: Connection = await this.host.connection(this.logAlias);
     const lock = await conn.holdLock(coordinatorLock(this.id));
     if (!lock) throw new DistdbError('runtime', `atomic: coordinator ${this.id} is registered already`);
+    // Recovery elsewhere may now end this coordinator's transactions: none of them may commit,
+    // and the next call registers again under a new id.
+    lock.lost.addEventListener(
+      'abort',
+      () => {
+        this.#generation++;
+        this.#registered = undefined;
+        this.id = `${this.#tag}${randomBytes(5).toString('hex')}`;
+      },
+      { once: true },
+    );
     try {
       await registerCoordinator(conn, this.id);
     } catch (err) {
@@ -200,7 +259,11 @@ export class Coordinator {
   }
 
   #recoveryHost(): RecoveryHost {
-    return recoveryHostOf(this.host, this.logAlias, this.id);
+    return recoveryHostOf(this.host, {
+      logAlias: this.logAlias,
+      ownCoordinator: this.id,
+      prefix: deploymentPrefix(this.#tag),
+    });
   }
 
   /** Leaves the log: its row goes once nothing of it is in doubt (recovery finishes the rest). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Connection } from '../db/dialect.js';
 import { ensureOwnTable } from '../queries/ownTables.js';
 import {
@@ -13,6 +14,20 @@ export interface Branch {
 
 /** Every global id distdb gives starts so: recovery leaves other prepared transactions alone. */
 export const XID_PREFIX = 'distdb-';
+
+/**
+ * A deployment's tag, from its `default` database: it starts the ids of its coordinators, so
+ * deployments sharing a server (a MySQL/MariaDB server lists every branch prepared on it) each
+ * recover only their own transactions.
+ */
+export function deploymentTag(logUrl: string): string {
+  return createHash('sha256').update(logUrl).digest('hex').slice(0, 6);
+}
+
+/** The start of the branch ids of a deployment's transactions. */
+export function deploymentPrefix(tag: string): string {
+  return `${XID_PREFIX}${tag}`;
+}
 
 /** The id of a coordinator's `seq`th transaction, and of its `n`th branch. */
 export function txidOf(coordinator: string, seq: number): string {
@@ -53,17 +68,34 @@ export async function coordinators(conn: Connection): Promise<string[]> {
   return rows.map((r) => String(r.coordinator));
 }
 
-/** The commit decision of `txid`: the moment it is stored, the transaction is committed. */
+/**
+ * Stores the decision on `txid`: the moment a `commit` is stored, the transaction is committed.
+ * False when another decision was stored first (recovery's `abort`): that one stands.
+ */
 export async function recordDecision(
   conn: Connection,
   txid: string,
+  decision: 'commit' | 'abort',
   branches: readonly Branch[],
-): Promise<void> {
-  await conn.execute(`INSERT INTO ${LOG.name} (txid, participants, decided_at) VALUES (?, ?, ?)`, [
-    txid,
-    JSON.stringify(branches),
-    new Date().toISOString(),
-  ]);
+): Promise<boolean> {
+  try {
+    await conn.execute(
+      `INSERT INTO ${LOG.name} (txid, decision, participants, decided_at) VALUES (?, ?, ?, ?)`,
+      [txid, decision, JSON.stringify(branches), new Date().toISOString()],
+    );
+    return true;
+  } catch (err) {
+    const refused = conn.dialect.rowFailure(LOG, err);
+    if (refused && !refused.ok && refused.violation === 'unique') return false;
+    throw err;
+  }
+}
+
+/** The decision stored on `txid` in `conn`'s log, if any. */
+export async function decisionOn(conn: Connection, txid: string): Promise<'commit' | 'abort' | undefined> {
+  if (!(await conn.tableExists(LOG.name))) return undefined;
+  const [row] = await conn.query(`SELECT decision FROM ${LOG.name} WHERE txid = ?`, [txid]);
+  return row === undefined ? undefined : row.decision === 'commit' ? 'commit' : 'abort';
 }
 
 export async function forgetDecisions(conn: Connection, txids: readonly string[]): Promise<void> {
@@ -72,12 +104,17 @@ export async function forgetDecisions(conn: Connection, txids: readonly string[]
   await conn.execute(`DELETE FROM ${LOG.name} WHERE txid IN (${marks})`, txids);
 }
 
-/** The committed transactions `conn` logs, with their branches. */
-export async function decisions(conn: Connection): Promise<Map<string, Branch[]>> {
-  const out = new Map<string, Branch[]>();
+/** The decisions `conn` logs, with their branches. */
+export async function decisions(
+  conn: Connection,
+): Promise<Map<string, { decision: 'commit' | 'abort'; branches: Branch[] }>> {
+  const out = new Map<string, { decision: 'commit' | 'abort'; branches: Branch[] }>();
   if (!(await conn.tableExists(LOG.name))) return out;
-  for (const r of await conn.query(`SELECT txid, participants FROM ${LOG.name}`))
-    out.set(String(r.txid), JSON.parse(String(r.participants)) as Branch[]);
+  for (const r of await conn.query(`SELECT txid, decision, participants FROM ${LOG.name}`))
+    out.set(String(r.txid), {
+      decision: r.decision === 'commit' ? 'commit' : 'abort',
+      branches: JSON.parse(String(r.participants)) as Branch[],
+    });
   return out;
 }
 

@@ -2,14 +2,15 @@ import type { Connection } from '../db/dialect.js';
 import { errorMessage } from '../errors.js';
 import { scrub } from '../secrets.js';
 import {
-  type Branch,
   coordinatorLock,
   coordinators,
+  decisionOn,
   decisions,
+  ensureLog,
   forgetCoordinator,
   forgetDecisions,
   parseXid,
-  XID_PREFIX,
+  recordDecision,
 } from './log.js';
 
 /** What recovery did with one prepared branch. */
@@ -36,100 +37,126 @@ export interface RecoveryHost {
   connectionIfAny(alias: string): Promise<Connection | undefined>;
   /** The coordinator of this process, which recovery leaves alone. */
   readonly ownCoordinator: string;
+  /** The start of this deployment's branch ids (deploymentPrefix): others' are left alone. */
+  readonly prefix: string;
+}
+
+/** The databases recovery reached, and those it did not (with why). */
+interface Reach {
+  readonly conns: Map<string, Connection>;
+  readonly unreachable: { alias: string; message: string }[];
+}
+
+const firstLine = (err: unknown) => scrub(errorMessage(err).split('\n')[0] ?? '');
+
+async function reachAll(host: RecoveryHost): Promise<Reach> {
+  const reach: Reach = { conns: new Map(), unreachable: [] };
+  for (const alias of host.aliases) {
+    try {
+      const conn = await host.connectionIfAny(alias);
+      if (conn) reach.conns.set(alias, conn);
+    } catch (err) {
+      reach.unreachable.push({ alias, message: firstLine(err) });
+    }
+  }
+  return reach;
 }
 
 /**
  * Ends every transaction across databases a crash left in doubt: each branch prepared by a
- * coordinator that is no longer alive is committed when its decision is in a log (`default`'s,
- * or that of the database without two-phase commit that took part), else rolled back. Then the
- * decisions and coordinators with nothing left go from the log.
+ * coordinator that is no longer alive is committed when a log holds its commit decision
+ * (`default`'s, or that of the database that took part without two-phase commit), else rolled
+ * back, once an abort is stored in `default`'s log (so a coordinator not really gone can no
+ * longer commit it). Then the decisions and coordinators with nothing left go from the log.
  */
 export async function recoverAtomic(host: RecoveryHost): Promise<RecoveryResult> {
-  const unreachable: { alias: string; message: string }[] = [];
-  const conns = new Map<string, Connection>();
-  for (const alias of host.aliases) {
-    try {
-      const conn = await host.connectionIfAny(alias);
-      if (conn) conns.set(alias, conn);
-    } catch (err) {
-      unreachable.push({ alias, message: scrub(errorMessage(err).split('\n')[0] ?? '') });
-    }
-  }
-  const log = conns.get(host.logAlias);
+  const reach = await reachAll(host);
+  const log = reach.conns.get(host.logAlias);
   const alive = async (coordinator: string) =>
     coordinator === host.ownCoordinator || ((await log?.lockHeld(coordinatorLock(coordinator))) ?? false);
-  const decided = new Map<string, { where: Connection; branches: Branch[] }>();
-  // The log in `default`, and that of any database that took part without two-phase commit.
-  for (const [alias, conn] of conns) {
-    try {
-      for (const [txid, branches] of await decisions(conn)) decided.set(txid, { where: conn, branches });
-    } catch (err) {
-      unreachable.push({ alias, message: scrub(errorMessage(err).split('\n')[0] ?? '') });
-    }
-  }
-  // A log not read may hold a decision: without every log, a branch is committed, never rolled back.
-  const logsRead = unreachable.length === 0;
   const branches: RecoveredBranch[] = [];
+  const left = new Set<string>();
   const seen = new Set<string>();
-  const liveCoordinators = new Set<string>();
-  for (const [alias, conn] of conns) {
-    if (!conn.twoPhase) continue;
-    let xids: string[];
-    try {
-      xids = await conn.twoPhase.prepared(XID_PREFIX);
-    } catch (err) {
-      unreachable.push({ alias, message: scrub(errorMessage(err).split('\n')[0] ?? '') });
-      continue;
-    }
+  for (const [alias, conn] of reach.conns) {
+    const tp = conn.twoPhase;
+    if (!tp) continue;
+    const xids = await tp.prepared(host.prefix).catch((err: unknown) => {
+      reach.unreachable.push({ alias, message: firstLine(err) });
+      return [];
+    });
     for (const xid of xids) {
       const named = parseXid(xid);
       // A MySQL/MariaDB server lists its prepared branches to every database on it.
       if (!named || seen.has(xid)) continue;
       seen.add(xid);
-      if (await alive(named.coordinator)) {
-        liveCoordinators.add(named.coordinator);
-        branches.push({ alias, xid, action: 'in progress' });
+      const verdict = (await alive(named.coordinator)) ? 'live' : await verdictOn(named.txid, reach, log);
+      if (verdict === 'live' || verdict === undefined) {
+        left.add(named.txid);
+        branches.push({ alias, xid, action: verdict === 'live' ? 'in progress' : 'in doubt' });
         continue;
       }
-      const commit = decided.has(named.txid);
-      if (!commit && !logsRead) {
-        branches.push({ alias, xid, action: 'in doubt' });
-        continue;
-      }
-      const tp = conn.twoPhase;
       try {
-        const ended = await persist(() => (commit ? tp.commitPrepared(xid) : tp.rollbackPrepared(xid)));
-        if (ended) branches.push({ alias, xid, action: commit ? 'committed' : 'rolled back' });
+        const end = () => (verdict === 'commit' ? tp.commitPrepared(xid) : tp.rollbackPrepared(xid));
+        // Not found: another session ended it meanwhile, or has it still (so it stays listed).
+        if (await persist(end))
+          branches.push({ alias, xid, action: verdict === 'commit' ? 'committed' : 'rolled back' });
+        else left.add(named.txid);
       } catch (err) {
-        unreachable.push({ alias, message: `${xid}: ${scrub(errorMessage(err).split('\n')[0] ?? '')}` });
+        left.add(named.txid);
+        reach.unreachable.push({ alias, message: `${xid}: ${firstLine(err)}` });
       }
     }
   }
-  await tidy({ log, decided, alive, unreachable: new Set(unreachable.map((u) => u.alias)) });
-  return { branches, unreachable };
+  if (reach.unreachable.length === 0) await tidy(reach, log, alive, left);
+  return { branches, unreachable: reach.unreachable };
 }
 
-/** Decisions of dead coordinators whose databases all answered are done; so are such coordinators. */
-async function tidy(state: {
-  log: Connection | undefined;
-  decided: Map<string, { where: Connection; branches: Branch[] }>;
-  alive: (coordinator: string) => Promise<boolean>;
-  unreachable: Set<string>;
-}): Promise<void> {
-  const pending = new Set<string>();
-  for (const [txid, { where, branches }] of state.decided) {
-    const coordinator = parseXid(`${txid}-0`)?.coordinator ?? '';
-    if (await state.alive(coordinator)) continue;
-    if (branches.some((b) => state.unreachable.has(b.alias))) {
-      pending.add(coordinator);
-      continue;
-    }
-    await forgetDecisions(where, [txid]);
+/**
+ * The decision on `txid`, read now from every log. None: an abort is stored in `default`'s
+ * log, unless a commit got there first. Undefined while a log could not be read.
+ */
+async function verdictOn(
+  txid: string,
+  reach: Reach,
+  log: Connection | undefined,
+): Promise<'commit' | 'abort' | undefined> {
+  let known = reach.unreachable.length === 0;
+  for (const conn of reach.conns.values()) {
+    const d = await decisionOn(conn, txid).catch(() => {
+      known = false;
+      return undefined;
+    });
+    if (d) return d;
   }
-  if (!state.log || state.unreachable.size > 0) return;
-  for (const coordinator of await coordinators(state.log))
-    if (!pending.has(coordinator) && !(await state.alive(coordinator)))
-      await forgetCoordinator(state.log, coordinator);
+  if (!known || !log) return undefined;
+  try {
+    await ensureLog(log);
+    if (await recordDecision(log, txid, 'abort', [])) return 'abort';
+    return await decisionOn(log, txid);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Once every database answered: decisions and coordinators of the dead with nothing `left` prepared go. */
+async function tidy(
+  reach: Reach,
+  log: Connection | undefined,
+  alive: (coordinator: string) => Promise<boolean>,
+  left: ReadonlySet<string>,
+): Promise<void> {
+  const busy = new Set([...left].map((txid) => parseXid(`${txid}-0`)?.coordinator));
+  for (const conn of reach.conns.values()) {
+    const done: string[] = [];
+    for (const txid of (await decisions(conn)).keys()) {
+      const coordinator = parseXid(`${txid}-0`)?.coordinator ?? '';
+      if (!left.has(txid) && !(await alive(coordinator))) done.push(txid);
+    }
+    await forgetDecisions(conn, done);
+  }
+  if (!log) return;
+  for (const coordinator of await coordinators(log))
+    if (!busy.has(coordinator) && !(await alive(coordinator))) await forgetCoordinator(log, coordinator);
 }
 
 /** Recovery, when a coordinator registered in the log's database is no longer alive (asked when a deployment opens). */
@@ -143,21 +170,19 @@ export async function recoverAbandoned(host: RecoveryHost): Promise<RecoveryResu
   return undefined;
 }
 
-/** The recovery host of a deployment whose coordinator is `ownCoordinator`. */
+/** The recovery host of a deployment whose coordinator is `own.ownCoordinator`. */
 export function recoveryHostOf(
   db: {
     readonly aliases: readonly string[];
     databaseExists(alias: string): Promise<boolean>;
     connection(alias: string): Promise<Connection>;
   },
-  logAlias: string,
-  ownCoordinator: string,
+  own: Pick<RecoveryHost, 'logAlias' | 'ownCoordinator' | 'prefix'>,
 ): RecoveryHost {
   return {
     aliases: db.aliases,
-    logAlias,
+    ...own,
     connectionIfAny: async (a) => ((await db.databaseExists(a)) ? db.connection(a) : undefined),
-    ownCoordinator,
   };
 }
 

@@ -19,6 +19,8 @@ export interface DeleteReach {
  */
 export async function deleteSpansAtomically(db: DeleteReach, model: AnyModel): Promise<boolean> {
   const touched = new Set<string>();
+  // Databases only read (restricting references) take part too: they count against the one without two-phase commit.
+  const read = new Set<string>();
   const seen = new Set<string>();
   const queue = [model];
   for (let m = queue.shift(); m; m = queue.shift()) {
@@ -30,12 +32,12 @@ export async function deleteSpansAtomically(db: DeleteReach, model: AnyModel): P
         if (field.type.model !== m.label) continue;
         const onDelete = field.relation?.onDelete ?? 'restrict';
         if (onDelete === 'cascade') queue.push(dep);
-        else if (onDelete === 'setNull') for (const alias of db.aliasesOf(dep)) touched.add(alias);
+        else for (const alias of db.aliasesOf(dep)) (onDelete === 'setNull' ? touched : read).add(alias);
       }
   }
   if (touched.size < 2) return false;
   let without = 0;
-  for (const alias of touched) {
+  for (const alias of new Set([...touched, ...read])) {
     const url = db.config.databases[alias];
     if (!url || !(await dialectFor(url)).capabilities.twoPhase) without++;
     else if (await (await db.connection(alias)).twoPhase?.unavailable()) without++;

@@ -186,7 +186,7 @@ export interface TwoPhase {
   /** Phase two; false when no transaction of that id is prepared here (it was ended already). */
   commitPrepared(xid: string): Promise<boolean>;
   rollbackPrepared(xid: string): Promise<boolean>;
-  /** A failure inside such a transaction worth running it again for: a deadlock, a lock wait that ran out. */
+  /** A failure inside such a transaction worth running it again for: a deadlock, a lock wait that ran out (never a lost connection). */
   retryable(err: unknown): boolean;
   /** What to change on the server when a failure of `prepare` says it has two-phase commit turned off. */
   disabledBy(err: unknown): string | undefined;

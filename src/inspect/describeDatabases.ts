@@ -40,7 +40,13 @@ export async function describeDatabases(db: Distdb): Promise<DatabaseDescription
         rows[m.table.name] = Number(r[0]?.n ?? 0);
       }
       const applied = migrations.filter((m) => m.applied).length;
-      const inDoubt = conn.twoPhase && (await conn.twoPhase.prepared(XID_PREFIX)).length;
+      // Listing them may need a privilege the user lacks (XA_RECOVER_ADMIN on MySQL 8): then unknown.
+      const inDoubt =
+        conn.twoPhase &&
+        (await conn.twoPhase.prepared(XID_PREFIX).then(
+          (xids) => xids.length,
+          () => undefined,
+        ));
       out.push({
         ...base,
         backend: conn.dialect.backend,

@@ -179,15 +179,18 @@ export const ATOMIC_COORDINATORS_TABLE: TableDef = {
 };
 
 /**
- * The coordinator log: a transaction across databases is committed once its row is stored
- * (in `default`, or in the one database taking part without two-phase commit, in its own
- * transaction). No row: rolled back. `participants` lists the prepared branches (alias, xid).
+ * The coordinator log: a transaction across databases is committed once its `commit` row is
+ * stored (in `default`, or in the one database taking part without two-phase commit, in its
+ * own transaction). No row: rolled back. Recovery stores an `abort` row before it rolls back
+ * a transaction of a coordinator it found dead, so that coordinator can no longer decide to
+ * commit it. `participants` lists the prepared branches (alias, xid).
  */
 export const ATOMIC_LOG_TABLE: TableDef = {
   name: 'distdb_atomic_log',
   primaryKey: 'txid',
   columns: [
     { name: 'txid', type: { kind: 'varchar', length: 64 } },
+    { name: 'decision', type: { kind: 'varchar', length: 10 } },
     { name: 'participants', type: { kind: 'text' } },
     { name: 'decided_at', type: { kind: 'varchar', length: 40 } },
   ],

@@ -25,6 +25,7 @@ export const MYSQL_TWO_PHASE: TwoPhaseSql = {
   listPrepared: 'XA RECOVER',
   xidColumn: 'data',
   unknownXid: (err) => driverError(err)?.errno === 1397, // XAER_NOTA
-  lockWaitExpired: (err) => driverError(err)?.errno === 1205, // ER_LOCK_WAIT_TIMEOUT
+  // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, XA_RBDEADLOCK, XA_RBTIMEOUT
+  conflict: (err) => [1213, 1205, 1614, 1613].includes(driverError(err)?.errno ?? 0),
   disabledBy: () => undefined,
 };

@@ -15,7 +15,8 @@ export const POSTGRES_TWO_PHASE: TwoPhaseSql = {
   listPrepared: 'SELECT gid AS xid FROM pg_prepared_xacts WHERE database = current_database()',
   xidColumn: 'xid',
   unknownXid: (err) => codeOf(err) === '42704',
-  lockWaitExpired: (err) => codeOf(err) === '55P03',
+  // serialization_failure, deadlock_detected, lock_not_available (lock_timeout)
+  conflict: (err) => ['40001', '40P01', '55P03'].includes(codeOf(err) ?? ''),
   capacity: "SELECT current_setting('max_prepared_transactions') AS n",
   offBecause: 'max_prepared_transactions is 0 on its server',
   disabledBy: (err) =>

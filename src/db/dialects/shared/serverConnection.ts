@@ -129,7 +129,6 @@ export abstract class ServerConnection<P, C, R> implements Connection {
         execute: (q) => this.execute(q),
       },
       this.#traits.twoPhase,
-      (err) => this.dialect.isTransient(err),
     );
     return this.#twoPhase;
   }

@@ -22,8 +22,12 @@ export interface TwoPhaseSql {
   readonly capacity?: string;
   /** Why none can be prepared, when `capacity` is 0. */
   readonly offBecause?: string;
-  /** A lock wait that ran out (`lockWaitMs` of `begin`). */
-  lockWaitExpired(err: unknown): boolean;
+  /**
+   * Lost to another transaction, before anything was committed: a deadlock, a serialization
+   * failure, a lock wait that ran out (`lockWaitMs` of `begin`). Not a lost connection: a
+   * commit whose answer was lost may have happened.
+   */
+  conflict(err: unknown): boolean;
 }
 
 /**
@@ -50,11 +54,7 @@ function checked(xid: string): string {
   return xid;
 }
 
-export function twoPhaseOf(
-  host: TwoPhaseHost,
-  sql: TwoPhaseSql,
-  isTransient: (err: unknown) => boolean,
-): TwoPhase {
+export function twoPhaseOf(host: TwoPhaseHost, sql: TwoPhaseSql): TwoPhase {
   const ended = async (statement: string): Promise<boolean> => {
     try {
       await host.execute(statement);
@@ -99,6 +99,6 @@ export function twoPhaseOf(
     commitPrepared: (xid) => ended(sql.commitPrepared(checked(xid))),
     rollbackPrepared: (xid) => ended(sql.rollbackPrepared(checked(xid))),
     disabledBy: (err) => sql.disabledBy(err),
-    retryable: (err) => isTransient(err) || sql.lockWaitExpired(err),
+    retryable: (err) => sql.conflict(err),
   };
 }
