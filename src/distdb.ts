@@ -205,6 +205,11 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     return this.#coordinator.stats;
   }
 
+  /** How the ids of this deployment's prepared branches start (`distdb-` and its tag). */
+  get atomicPrefix(): string {
+    return this.#coordinator.prefix;
+  }
+
   /** Commits or rolls back every transaction across databases a crashed process left in doubt. */
   recover(): Promise<RecoveryResult> {
     return this.#coordinator.recover();

@@ -33,6 +33,7 @@ for (const backend of BANK_BACKENDS) {
     let dir = '';
     let urls: Record<string, string> = {};
     let drop = async () => {};
+    let prefix = '';
     const opened: Distdb[] = [];
     const reopen = async () => {
       const db = await openDistdb({ env: {}, cwd: dir });
@@ -47,6 +48,7 @@ for (const backend of BANK_BACKENDS) {
       drop = made.drop;
       writeBankConfig(dir, urls);
       const db = await reopen();
+      prefix = db.atomicPrefix;
       await db.makeMigrations();
       for (const r of await db.migrate()) if (r.status !== 'ok') throw new Error(`${r.alias}: ${r.error}`);
       const accounts = Array.from({ length: ACCOUNTS }, (_, i) => ({
@@ -120,7 +122,7 @@ for (const backend of BANK_BACKENDS) {
         await tx.update(Account, b, { balance: b0 });
         await tx.delete(Transfer, 1_000_000);
       });
-      expect(await preparedLeft(urls)).toEqual([]);
+      expect(await preparedLeft(urls, db.atomicPrefix)).toEqual([]);
     });
 
     it('a tx kept past its callback is refused', async () => {
@@ -160,13 +162,13 @@ for (const backend of BANK_BACKENDS) {
         bank.child.kill('SIGKILL');
         await bank.done;
         rmSync(pause, { force: true });
-        expect((await preparedLeft(urls)).length).toBeGreaterThan(0);
+        expect((await preparedLeft(urls, prefix)).length).toBeGreaterThan(0);
         const r = runCli(['recover', '--json'], { cwd: dir });
         expect(r.code, r.stderr).toBe(0);
         const done = JSON.parse(r.stdout) as { branches: { action: string }[] };
         expect(done.branches.length).toBeGreaterThan(0);
         expect(done.branches.every((b) => b.action === outcome)).toBe(true);
-        expect(await preparedLeft(urls)).toEqual([]);
+        expect(await preparedLeft(urls, prefix)).toEqual([]);
         expect(inDoubt()).toBe(0);
         await checkBooks(await reopen(), readAcked(log));
       }, 60_000);
@@ -195,7 +197,7 @@ for (const backend of BANK_BACKENDS) {
       }
       const r = runCli(['recover'], { cwd: dir });
       expect(r.code, r.stderr).toBe(0);
-      expect(await preparedLeft(urls)).toEqual([]);
+      expect(await preparedLeft(urls, prefix)).toEqual([]);
       const acked = readAcked(log);
       expect(acked.length).toBeGreaterThan(100);
       await checkBooks(await reopen(), acked);
@@ -287,7 +289,7 @@ describe.skipIf(!serverAvailable(passwordPostgres) || !serverAvailable(node))(
         await tx.update(Account, c, { balance: 16 });
       });
       expect([(await db.get(Account, a))?.balance, (await db.get(Account, c))?.balance]).toEqual([4, 16]);
-      expect(await preparedLeft(urls)).toEqual([]);
+      expect(await preparedLeft(urls, db.atomicPrefix)).toEqual([]);
     });
 
     it('two such databases are refused with a one-line error naming them and the setting; nothing is written', async () => {
@@ -364,7 +366,7 @@ export const routes = { Author: 'authors', Post: 'posts' };
           detached: {},
         });
         expect(await db.count(Post)).toBe(2);
-        expect(await preparedLeft({ ...ua, ...up })).toEqual([]);
+        expect(await preparedLeft({ ...ua, ...up }, db.atomicPrefix)).toEqual([]);
       } finally {
         await db.close();
         await authors.drop();
@@ -391,6 +393,7 @@ describe.skipIf(noCluster || !serverAvailable(node))('atomic with a participant 
     const urls = { default: `sqlite:${dir}/default.db`, ...uh, ...ut };
     writeBankConfig(dir, urls);
     const db = await openDistdb({ env: {}, cwd: dir });
+    const prefix = db.atomicPrefix;
     try {
       await db.makeMigrations();
       await db.migrate();
@@ -432,7 +435,7 @@ describe.skipIf(noCluster || !serverAvailable(node))('atomic with a participant 
       expect(r.code, r.stderr).toBe(0);
       const done = JSON.parse(r.stdout) as { branches: { alias: string; action: string }[] };
       expect(done.branches).toContainEqual(expect.objectContaining({ alias: 'acc_b', action: 'committed' }));
-      expect(await preparedLeft(urls)).toEqual([]);
+      expect(await preparedLeft(urls, prefix)).toEqual([]);
       const after = await openDistdb({ env: {}, cwd: dir });
       await checkBooks(after, readAcked(log));
       await after.close();

@@ -14,6 +14,15 @@ interface Part {
   wrote: boolean;
 }
 
+/**
+ * A prepared branch an attempt could not end: to roll back, or (`unknown`) to end as the
+ * decision on its transaction in `log` says, once that log answers.
+ */
+export type Stranded = Branch & {
+  readonly verdict: 'rollback' | 'unknown';
+  readonly log?: Connection;
+};
+
 /** What an attempt needs of the deployment: its databases, and where decisions are logged. */
 export interface AttemptHost {
   connection(alias: string): Promise<Connection>;
@@ -44,7 +53,7 @@ const PHASE_TWO_TRIES = 3;
 export class Attempt {
   readonly #parts = new Map<string, Promise<Part>>();
   /** Prepared branches this attempt could not end: left for the coordinator to end later. */
-  readonly #stranded: (Branch & { verdict: 'rollback' | 'unknown' })[] = [];
+  readonly #stranded: Stranded[] = [];
   /** The one database taking part without two-phase commit, and why it has none. */
   #lastResource: { alias: string; why: string } | undefined;
   #ended = false;
@@ -96,7 +105,7 @@ export class Attempt {
   }
 
   /** Prepared branches left behind: rolled back later where the decision was not stored, else decided by recovery. */
-  get stranded(): readonly (Branch & { readonly verdict: 'rollback' | 'unknown' })[] {
+  get stranded(): readonly Stranded[] {
     return this.#stranded;
   }
 
@@ -105,7 +114,9 @@ export class Attempt {
     const parts = await this.#joined();
     for (let e: unknown = err; e instanceof Error; e = e.cause) {
       const cause = e;
-      if (parts.some((p) => p.twoPhase?.retryable(cause) ?? p.pool.dialect.isTransient(cause))) return true;
+      // Conflicts only: an embedded database's busy file, a server's deadlock or lock wait.
+      if (parts.some((p) => p.pool.twoPhase?.retryable(cause) ?? p.pool.dialect.isTransient(cause)))
+        return true;
     }
     return false;
   }
@@ -154,7 +165,7 @@ export class Attempt {
     const { decidedIn, stored } = await this.#decide(branches, last);
     if (stored === undefined) {
       // Whether the decision was stored is not known: the branches stay prepared for recovery.
-      this.#stranded.push(...branches.map((b) => ({ ...b, verdict: 'unknown' as const })));
+      this.#stranded.push(...branches.map((b) => ({ ...b, verdict: 'unknown' as const, log: decidedIn })));
       throw new DistdbError(
         'runtime',
         `atomic: whether transaction ${this.txid} committed is not known (the decision's database did not answer); distdb recover decides it`,
@@ -182,11 +193,7 @@ export class Attempt {
     last: Part | undefined,
   ): Promise<{ decidedIn: Connection; stored: boolean | undefined }> {
     const decidedIn = last ? last.pool : await this.host.connection(this.host.logAlias);
-    const askAgain = () =>
-      decisionOn(decidedIn, this.txid).then(
-        (d) => d === 'commit',
-        () => undefined,
-      );
+    const askAgain = () => settledDecision(decidedIn, this.txid);
     if (!this.host.alive()) {
       await last?.open.rollback().catch(() => {});
       return { decidedIn, stored: false };
@@ -230,7 +237,11 @@ export class Attempt {
     await Promise.allSettled([
       this.#undo(done),
       ...prepared.map((p, i) =>
-        results[i]?.status === 'rejected' ? p.twoPhase?.rollbackPrepared(p.xid) : undefined,
+        results[i]?.status === 'rejected'
+          ? p.twoPhase?.rollbackPrepared(p.xid).catch(() => {
+              this.#stranded.push({ alias: p.alias, xid: p.xid, verdict: 'rollback' });
+            })
+          : undefined,
       ),
       last?.open.rollback(),
     ]);
@@ -279,4 +290,20 @@ export class Attempt {
 /** Rolls a prepared branch back on its own session, else by its id from another. */
 async function undoPrepared(p: Part): Promise<void> {
   await p.open.rollback().catch(() => p.twoPhase?.rollbackPrepared(p.xid));
+}
+
+/**
+ * Whether the commit decision on `txid` is in `log` once the answer to writing it was lost.
+ * Found: true. Absent: an abort is stored under the same key first, so the lost write cannot
+ * land later (false), unless the commit got there first (true). Undefined: the log did not answer.
+ */
+export async function settledDecision(log: Connection, txid: string): Promise<boolean | undefined> {
+  try {
+    const found = await decisionOn(log, txid);
+    if (found) return found === 'commit';
+    if (await recordDecision(log, txid, 'abort', [])) return false;
+    return (await decisionOn(log, txid)) === 'commit';
+  } catch {
+    return undefined;
+  }
 }

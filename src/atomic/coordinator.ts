@@ -6,13 +6,14 @@ import { DistdbError } from '../errors.js';
 import type { TxHost } from '../queries/transaction.js';
 import { Slots } from '../util/slots.js';
 import { AtomicTx } from './atomicTx.js';
-import { Attempt, type Ending } from './attempt.js';
+import { Attempt, type Ending, type Stranded, settledDecision } from './attempt.js';
 import {
   type Branch,
   coordinatorLock,
   deploymentPrefix,
   deploymentTag,
   forgetCoordinator,
+  parseXid,
   registerCoordinator,
   txidOf,
 } from './log.js';
@@ -50,6 +51,8 @@ export interface CoordinatorHost extends TxHost {
 
 const DEFAULT_LOCK_WAIT_MS = 2_000;
 const RETRY_LATER_MS = 1_000;
+/** How long opening a deployment waits for the recovery it started. */
+const OPEN_RECOVERY_WAIT_MS = 5_000;
 /** In flight at once where no database has a pool (embedded files only). */
 const MAX_IN_FLIGHT = 64;
 
@@ -86,6 +89,11 @@ export class Coordinator {
 
   readonly #tag: string;
 
+  /** How the branch ids of this deployment start. */
+  get prefix(): string {
+    return deploymentPrefix(this.#tag);
+  }
+
   /**
    * Callbacks in flight at once: one fewer than the smallest connection pool of the databases.
    * Each holds at most one connection of a database for its transaction there, so a pool always
@@ -113,7 +121,6 @@ export class Coordinator {
     const retries = options.retries ?? 0;
     if (!Number.isSafeInteger(retries) || retries < 0)
       throw new DistdbError('usage', `atomic: retries must be a whole number, got ${retries}`);
-    await this.#register();
     return (await this.#admission()).hold(() => this.#rounds(fn, retries, options));
   }
 
@@ -122,6 +129,8 @@ export class Coordinator {
     retries: number,
     options: AtomicOptions,
   ): Promise<T> {
+    // Registered (again, after a lost lock) before this generation's attempts begin.
+    await this.#register();
     const generation = this.#generation;
     const attemptHost = {
       connection: (alias: string) => this.host.connection(alias),
@@ -187,24 +196,33 @@ export class Coordinator {
    * the log when it closes and the next opening recovers them, and rolled back meanwhile where
    * that was the verdict.
    */
-  #strand(branches: readonly (Branch & { readonly verdict: 'rollback' | 'unknown' })[]): void {
+  #strand(branches: readonly Stranded[]): void {
     if (branches.length === 0) return;
     this.stats.inDoubt += branches.length;
-    const undo = branches.filter((b) => b.verdict === 'rollback');
-    if (undo.length === 0) return;
-    const later: Promise<void> = this.#endLater(undo, 'rollback', () => {}).finally(() =>
-      this.#later.delete(later),
-    );
-    this.#later.add(later);
+    for (const b of branches) {
+      const later: Promise<void> = this.#settle(b).finally(() => this.#later.delete(later));
+      this.#later.add(later);
+    }
+  }
+
+  /** A stranded branch ended once its verdict is known (its log answers), while this process runs. */
+  async #settle(b: Stranded): Promise<void> {
+    const txid = parseXid(b.xid)?.txid;
+    while (this.#registered && txid) {
+      const commit = b.verdict === 'rollback' ? false : b.log && (await settledDecision(b.log, txid));
+      if (commit !== undefined) return this.#endLater([b], commit ? 'commit' : 'rollback', () => {});
+      await new Promise((r) => setTimeout(r, RETRY_LATER_MS).unref());
+    }
   }
 
   /** Whether the branch was ended now (not found is not ended: another session may hold it still). */
   async #endPrepared(b: Branch, verdict: 'commit' | 'rollback'): Promise<boolean> {
     try {
       const tp = (await this.host.connection(b.alias)).twoPhase;
-      return (
-        (await (verdict === 'commit' ? tp?.commitPrepared(b.xid) : tp?.rollbackPrepared(b.xid))) === true
-      );
+      if (!tp) return true;
+      if (await (verdict === 'commit' ? tp.commitPrepared(b.xid) : tp.rollbackPrepared(b.xid))) return true;
+      // Not found: ended already, unless a session still holds it (then it is listed).
+      return !(await tp.prepared(b.xid)).includes(b.xid);
     } catch {
       return false;
     }
@@ -247,7 +265,15 @@ export class Coordinator {
 
   /** Recovery when the log names a coordinator that died (a deployment opening); never throws. */
   async recoverAbandoned(): Promise<void> {
-    this.#recovered = await recoverAbandoned(this.#recoveryHost()).catch(() => undefined);
+    const recovering = recoverAbandoned(this.#recoveryHost()).then(
+      (r) => {
+        this.#recovered = r;
+      },
+      () => {},
+    );
+    this.#later.add(recovering);
+    // Opening waits for it, but not for a database that keeps it waiting (a lock held elsewhere).
+    await Promise.race([recovering, new Promise((r) => setTimeout(r, OPEN_RECOVERY_WAIT_MS).unref())]);
   }
 
   /** Recovery of every database; what opening recovered is reported with it, once. */
@@ -262,13 +288,14 @@ export class Coordinator {
     return recoveryHostOf(this.host, {
       logAlias: this.logAlias,
       ownCoordinator: this.id,
-      prefix: deploymentPrefix(this.#tag),
+      prefix: this.prefix,
     });
   }
 
   /** Leaves the log: its row goes once nothing of it is in doubt (recovery finishes the rest). */
   async close(): Promise<void> {
     await this.#sweeper.flush();
+    // Background endings and an opening's recovery stop at their next step once unregistered and closed.
     const registered = this.#registered;
     if (!registered) return;
     this.#registered = undefined;

@@ -21,7 +21,9 @@ export const XID_PREFIX = 'distdb-';
  * recover only their own transactions.
  */
 export function deploymentTag(logUrl: string): string {
-  return createHash('sha256').update(logUrl).digest('hex').slice(0, 6);
+  // The database itself, whoever connects and however: no user, no options.
+  const where = logUrl.split('?')[0]?.replace(/\/\/[^/@]*@/, '//') ?? logUrl;
+  return createHash('sha256').update(where).digest('hex').slice(0, 6);
 }
 
 /** The start of the branch ids of a deployment's transactions. */
@@ -105,16 +107,25 @@ export async function forgetDecisions(conn: Connection, txids: readonly string[]
 }
 
 /** The decisions `conn` logs, with their branches. */
-export async function decisions(
-  conn: Connection,
-): Promise<Map<string, { decision: 'commit' | 'abort'; branches: Branch[] }>> {
-  const out = new Map<string, { decision: 'commit' | 'abort'; branches: Branch[] }>();
+export interface Decision {
+  readonly decision: 'commit' | 'abort';
+  readonly branches: Branch[];
+  readonly decidedAt: string;
+}
+
+/** The decisions `conn` logs whose ids start with `prefix`. */
+export async function decisions(conn: Connection, prefix: string): Promise<Map<string, Decision>> {
+  const out = new Map<string, Decision>();
   if (!(await conn.tableExists(LOG.name))) return out;
-  for (const r of await conn.query(`SELECT txid, decision, participants FROM ${LOG.name}`))
-    out.set(String(r.txid), {
+  for (const r of await conn.query(`SELECT txid, decision, participants, decided_at FROM ${LOG.name}`)) {
+    const txid = String(r.txid);
+    if (!txid.startsWith(prefix)) continue;
+    out.set(txid, {
       decision: r.decision === 'commit' ? 'commit' : 'abort',
       branches: JSON.parse(String(r.participants)) as Branch[],
+      decidedAt: String(r.decided_at),
     });
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@ import {
   forgetDecisions,
   parseXid,
   recordDecision,
+  XID_PREFIX,
 } from './log.js';
 
 /** What recovery did with one prepared branch. */
@@ -107,7 +108,7 @@ export async function recoverAtomic(host: RecoveryHost): Promise<RecoveryResult>
       }
     }
   }
-  if (reach.unreachable.length === 0) await tidy(reach, log, alive, left);
+  if (reach.unreachable.length === 0) await tidy(reach, log, alive, left, host.prefix);
   return { branches, unreachable: reach.unreachable };
 }
 
@@ -130,9 +131,15 @@ async function verdictOn(
   }
   if (!known || !log) return undefined;
   try {
-    await ensureLog(log);
-    if (await recordDecision(log, txid, 'abort', [])) return 'abort';
-    return await decisionOn(log, txid);
+    // In `default`, and in each log a last resource keeps: a coordinator not really gone finds
+    // the key taken wherever it would store its commit (a last resource's open transaction
+    // holding it makes this wait until it ends).
+    for (const conn of reach.conns.values()) {
+      if (conn !== log && !(conn.twoPhase === undefined || (await conn.twoPhase.unavailable()))) continue;
+      await ensureLog(conn);
+      if (!(await recordDecision(conn, txid, 'abort', []))) return await decisionOn(conn, txid);
+    }
+    return 'abort';
   } catch {
     return undefined;
   }
@@ -144,19 +151,25 @@ async function tidy(
   log: Connection | undefined,
   alive: (coordinator: string) => Promise<boolean>,
   left: ReadonlySet<string>,
+  prefix: string,
 ): Promise<void> {
   const busy = new Set([...left].map((txid) => parseXid(`${txid}-0`)?.coordinator));
+  const stale = Date.now() - ABORT_KEPT_MS;
   for (const conn of reach.conns.values()) {
     const done: string[] = [];
-    for (const txid of (await decisions(conn)).keys()) {
+    for (const [txid, d] of await decisions(conn, prefix)) {
       const coordinator = parseXid(`${txid}-0`)?.coordinator ?? '';
+      // An abort stays a while: it is what turns away a coordinator that is not really gone.
+      if (d.decision === 'abort' && Date.parse(d.decidedAt) > stale) continue;
       if (!left.has(txid) && !(await alive(coordinator))) done.push(txid);
     }
     await forgetDecisions(conn, done);
   }
   if (!log) return;
+  const own = prefix.slice(XID_PREFIX.length);
   for (const coordinator of await coordinators(log))
-    if (!busy.has(coordinator) && !(await alive(coordinator))) await forgetCoordinator(log, coordinator);
+    if (coordinator.startsWith(own) && !busy.has(coordinator) && !(await alive(coordinator)))
+      await forgetCoordinator(log, coordinator);
 }
 
 /** Recovery, when a coordinator registered in the log's database is no longer alive (asked when a deployment opens). */
@@ -164,8 +177,13 @@ export async function recoverAbandoned(host: RecoveryHost): Promise<RecoveryResu
   if (!host.aliases.includes(host.logAlias)) return undefined;
   const log = await host.connectionIfAny(host.logAlias);
   if (!log) return undefined;
+  const own = host.prefix.slice(XID_PREFIX.length);
   for (const coordinator of await coordinators(log))
-    if (coordinator !== host.ownCoordinator && !(await log.lockHeld(coordinatorLock(coordinator))))
+    if (
+      coordinator.startsWith(own) &&
+      coordinator !== host.ownCoordinator &&
+      !(await log.lockHeld(coordinatorLock(coordinator)))
+    )
       return recoverAtomic(host);
   return undefined;
 }
@@ -187,6 +205,8 @@ export function recoveryHostOf(
 }
 
 const TRIES = 5;
+/** How long recovery keeps the aborts it stored. */
+const ABORT_KEPT_MS = 24 * 3600_000;
 
 /**
  * Phase two, tried again a little: the session of a process just killed may still be finishing

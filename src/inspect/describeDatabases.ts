@@ -1,4 +1,3 @@
-import { XID_PREFIX } from '../atomic/log.js';
 import type { Distdb } from '../distdb.js';
 import { errorMessage } from '../errors.js';
 import { scrub } from '../secrets.js';
@@ -15,8 +14,8 @@ export interface DatabaseDescription {
   /** Row counts of the model tables living here (tables not created yet are left out). */
   readonly rows?: Record<string, number>;
   /**
-   * Branches of transactions across databases (`atomic`) prepared here and not yet ended (on
-   * MySQL/MariaDB, on its server): in doubt after a crash until `distdb recover`, or in progress.
+   * Branches of this deployment's transactions across databases (`atomic`) prepared here and
+   * not yet ended: in doubt after a crash until `distdb recover`, or in progress.
    * Absent for a database without two-phase commit.
    */
   readonly inDoubt?: number;
@@ -43,7 +42,7 @@ export async function describeDatabases(db: Distdb): Promise<DatabaseDescription
       // Listing them may need a privilege the user lacks (XA_RECOVER_ADMIN on MySQL 8): then unknown.
       const inDoubt =
         conn.twoPhase &&
-        (await conn.twoPhase.prepared(XID_PREFIX).then(
+        (await conn.twoPhase.prepared(db.atomicPrefix).then(
           (xids) => xids.length,
           () => undefined,
         ));

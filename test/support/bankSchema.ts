@@ -170,21 +170,24 @@ function mergeParts(
   return { urls, drop: async () => void (await Promise.all(parts.map((p) => p.drop()))) };
 }
 
-/** The ids of distdb's prepared transactions left on the servers of `urls` (none once recovered). */
-export async function preparedLeft(urls: Record<string, string>): Promise<string[]> {
+/**
+ * The ids of a deployment's prepared transactions (`prefix`, its `atomicPrefix`) left on the
+ * servers of `urls` (none once recovered); other deployments' share the MariaDB server.
+ */
+export async function preparedLeft(urls: Record<string, string>, prefix: string): Promise<string[]> {
   const left: string[] = [];
   for (const url of Object.values(urls)) {
     if (url.startsWith('postgres')) {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      const r = await c.query("SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'distdb-%'");
+      const r = await c.query('SELECT gid FROM pg_prepared_xacts WHERE gid LIKE $1', [`${prefix}%`]);
       left.push(...r.rows.map((x) => String(x.gid)));
       await c.end();
     } else if (url.startsWith('mysql')) {
       const c = await mysql.createConnection(url);
       const [rows] = await c.query('XA RECOVER');
       left.push(
-        ...(rows as { data: string }[]).map((x) => String(x.data)).filter((x) => x.startsWith('distdb-')),
+        ...(rows as { data: string }[]).map((x) => String(x.data)).filter((x) => x.startsWith(prefix)),
       );
       await c.end();
     }
