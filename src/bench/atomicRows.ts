@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { type Distdb, openDistdb } from '../distdb.js';
 import { AccountModel } from '../examples/bank/models.js';
+import { admin, NODES } from './shardedRows.js';
 
 /**
  * The `atomic` row of `npm run bench`: transfers between accounts in two PostgreSQL databases on
@@ -13,10 +14,7 @@ import { AccountModel } from '../examples/bank/models.js';
  * `default`); the baseline is the plain driver running two ordinary transactions per transfer
  * (lock the row, update it, commit), one in each database, not atomic together.
  */
-const NODES = (
-  process.env.DISTDB_BENCH_POSTGRES_NODES ??
-  'postgres://postgres@127.0.0.1:5432,postgres://postgres@127.0.0.1:5433,postgres://postgres@127.0.0.1:5434'
-).split(',');
+
 const CALLERS = 16;
 const ACCOUNTS_PER_DATABASE = 1_000;
 const OPENING = 1_000_000;
@@ -38,16 +36,6 @@ export interface Rate {
   readonly transfersPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-}
-
-async function admin<T>(server: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: `${server}/postgres` });
-  await c.connect();
-  try {
-    return await work(c);
-  } finally {
-    await c.end();
-  }
 }
 
 /** `work` called by `CALLERS` callers back to back for `seconds`: its rate and latencies. */

@@ -15,7 +15,7 @@ import type { BenchJob, ChildResult, ShardedJob } from './types.js';
  * Product and Order have no unique field but their id, so their shards decide alone; User's
  * case-insensitive email goes through the global unique index.
  */
-const NODES = (
+export const NODES = (
   process.env.DISTDB_BENCH_POSTGRES_NODES ??
   'postgres://postgres@127.0.0.1:5432,postgres://postgres@127.0.0.1:5433,postgres://postgres@127.0.0.1:5434'
 ).split(',');
@@ -111,7 +111,8 @@ export interface ShardedContext {
   runChild(job: BenchJob): ChildResult;
 }
 
-async function admin<T>(server: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
+/** `work` on a client of `server`'s `postgres` database, closed afterwards. */
+export async function admin<T>(server: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: `${server}/postgres` });
   await c.connect();
   try {
