@@ -84,6 +84,11 @@ export function namedAfter(alias: string, err: unknown): unknown {
  * redacted URL, then the first line of the driver's message with known secrets removed. A
  * distdb error already naming a database stays as it is.
  */
+/** The first line of an error's message, secrets removed: what a one-line report of it shows. */
+export function errorLine(err: unknown): string {
+  return scrub(errorMessage(err).split('\n')[0] ?? '');
+}
+
 export function databaseError(
   databases: readonly { alias: string; url: string }[],
   err: unknown,
@@ -92,6 +97,5 @@ export function databaseError(
   const names = databases.map((d) => `"${d.alias}" (${d.url})`);
   const label = names.length === 1 ? `database ${names[0]}` : `databases ${names.join(', ')}`;
   const kind = err instanceof DistdbError ? err.kind : 'connection';
-  const message = scrub(errorMessage(err).split('\n')[0] ?? '');
-  return new DistdbError(kind, `${label}: ${message}`, { cause: err });
+  return new DistdbError(kind, `${label}: ${errorLine(err)}`, { cause: err });
 }

@@ -35,7 +35,6 @@ export interface AttemptHost {
 
 /** How an attempt ended: committed (some branches may wait for recovery), or rolled back. */
 export interface Ending {
-  readonly committed: boolean;
   /** Branches committed by decision but not yet by their database (unreachable in phase 2). */
   readonly inDoubt: readonly Branch[];
   /** The log holding the decision, when one was stored: it goes once every branch has committed. */
@@ -146,7 +145,7 @@ export class Attempt {
       if (writers.length <= 1) {
         this.#ended = true;
         await writers[0]?.open.commit();
-        return { committed: true, inDoubt: [] };
+        return { inDoubt: [] };
       }
     } catch (err) {
       await this.rollback();
@@ -179,7 +178,7 @@ export class Attempt {
       });
     }
     await pausePoint('atomic-decided');
-    return { committed: true, inDoubt: await this.#phaseTwo(prepared), decidedIn };
+    return { inDoubt: await this.#phaseTwo(prepared), decidedIn };
   }
 
   /**

@@ -109,7 +109,6 @@ export async function forgetDecisions(conn: Connection, txids: readonly string[]
 /** The decisions `conn` logs, with their branches. */
 export interface Decision {
   readonly decision: 'commit' | 'abort';
-  readonly branches: Branch[];
   readonly decidedAt: string;
 }
 
@@ -117,12 +116,11 @@ export interface Decision {
 export async function decisions(conn: Connection, prefix: string): Promise<Map<string, Decision>> {
   const out = new Map<string, Decision>();
   if (!(await conn.tableExists(LOG.name))) return out;
-  for (const r of await conn.query(`SELECT txid, decision, participants, decided_at FROM ${LOG.name}`)) {
+  for (const r of await conn.query(`SELECT txid, decision, decided_at FROM ${LOG.name}`)) {
     const txid = String(r.txid);
     if (!txid.startsWith(prefix)) continue;
     out.set(txid, {
       decision: r.decision === 'commit' ? 'commit' : 'abort',
-      branches: JSON.parse(String(r.participants)) as Branch[],
       decidedAt: String(r.decided_at),
     });
   }

@@ -1,6 +1,5 @@
 import type { Connection } from '../db/dialect.js';
-import { errorMessage } from '../errors.js';
-import { scrub } from '../secrets.js';
+import { errorLine } from '../errors.js';
 import {
   coordinatorLock,
   coordinators,
@@ -48,8 +47,6 @@ interface Reach {
   readonly unreachable: { alias: string; message: string }[];
 }
 
-const firstLine = (err: unknown) => scrub(errorMessage(err).split('\n')[0] ?? '');
-
 async function reachAll(host: RecoveryHost): Promise<Reach> {
   const reach: Reach = { conns: new Map(), unreachable: [] };
   for (const alias of host.aliases) {
@@ -57,7 +54,7 @@ async function reachAll(host: RecoveryHost): Promise<Reach> {
       const conn = await host.connectionIfAny(alias);
       if (conn) reach.conns.set(alias, conn);
     } catch (err) {
-      reach.unreachable.push({ alias, message: firstLine(err) });
+      reach.unreachable.push({ alias, message: errorLine(err) });
     }
   }
   return reach;
@@ -82,7 +79,7 @@ export async function recoverAtomic(host: RecoveryHost): Promise<RecoveryResult>
     const tp = conn.twoPhase;
     if (!tp) continue;
     const xids = await tp.prepared(host.prefix).catch((err: unknown) => {
-      reach.unreachable.push({ alias, message: firstLine(err) });
+      reach.unreachable.push({ alias, message: errorLine(err) });
       return [];
     });
     for (const xid of xids) {
@@ -104,7 +101,7 @@ export async function recoverAtomic(host: RecoveryHost): Promise<RecoveryResult>
         else left.add(named.txid);
       } catch (err) {
         left.add(named.txid);
-        reach.unreachable.push({ alias, message: `${xid}: ${firstLine(err)}` });
+        reach.unreachable.push({ alias, message: `${xid}: ${errorLine(err)}` });
       }
     }
   }

@@ -1,6 +1,5 @@
 import type { Distdb } from '../distdb.js';
-import { errorMessage } from '../errors.js';
-import { scrub } from '../secrets.js';
+import { errorLine } from '../errors.js';
 
 export interface DatabaseDescription {
   readonly alias: string;
@@ -55,7 +54,7 @@ export async function describeDatabases(db: Distdb): Promise<DatabaseDescription
         ...(inDoubt === undefined ? {} : { inDoubt }),
       });
     } catch (err) {
-      out.push({ ...base, reachable: false, error: scrub(errorMessage(err).split('\n')[0] ?? '') });
+      out.push({ ...base, reachable: false, error: errorLine(err) });
     }
   }
   return out;

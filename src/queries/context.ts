@@ -1,9 +1,8 @@
 import type { AnyKysely, Connection, Row } from '../db/dialect.js';
 import { failedSql } from '../db/failedSql.js';
-import { DistdbError, errorMessage } from '../errors.js';
+import { DistdbError, errorLine } from '../errors.js';
 import type { AnyModel, FieldDef } from '../models/model.js';
 import type { Shards } from '../routing/router.js';
-import { scrub } from '../secrets.js';
 import type { Side } from './placement.js';
 
 /** A database as a query uses it: its alias (for errors) and connection. */
@@ -128,7 +127,7 @@ export async function guarded<T>(access: Access, work: () => Promise<T>): Promis
 
 export function queryError(access: Access, sql: string | undefined, err: unknown): DistdbError {
   if (err instanceof DistdbError) return err;
-  const message = scrub(errorMessage(err).split('\n')[0] ?? '');
+  const message = errorLine(err);
   return new DistdbError('query', `database "${access.alias}": ${message}`, {
     cause: err,
     alias: access.alias,

@@ -1,6 +1,5 @@
-import { DistdbError, errorMessage } from '../errors.js';
+import { DistdbError, errorLine } from '../errors.js';
 import { type AnyModel, primaryField, type ReferenceField, referenceFields } from '../models/model.js';
-import { scrub } from '../secrets.js';
 import { chunk } from '../util/chunk.js';
 import { type Access, build, IDS_PER_QUERY, type QueryContext, run } from './context.js';
 import { isLayoutChange } from './fence.js';
@@ -150,7 +149,7 @@ async function apply(ctx: QueryContext, id: number, steps: Step[]): Promise<Dele
         .join(', ');
       const applied = done.length > 0 ? `applied in ${done.join(', ')}; ` : '';
       // Scrubbed: a failure to begin the transaction is the driver's own text.
-      const reason = scrub(errorMessage(err).split('\n')[0] ?? '');
+      const reason = errorLine(err);
       return {
         ok: false,
         id,
