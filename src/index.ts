@@ -20,6 +20,14 @@ export {
   UserModel,
 } from './examples/shop/models.js';
 export { shopSchema } from './examples/shop/schema.js';
+export {
+  STOCK_SHOP_MODELS,
+  type StockedProduct,
+  StockedProductModel,
+  type StockOrder,
+  StockOrderModel,
+} from './examples/stock/models.js';
+export { stockShopSchema } from './examples/stock/schema.js';
 export { describeShards, type ShardDescription, type ShardedModel } from './inspect/describeShards.js';
 export { MIGRATIONS, type Migration } from './migrations/migrations.js';
 export type { DatabaseMigrations, MigrateResult } from './migrations/migrator.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { AnyDatabase } from '../db/dialect.js';
+import type { AnyDatabase, Connection } from '../db/dialect.js';
 import { DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import { RecordApi } from '../queries/api.js';
@@ -51,6 +51,14 @@ export class AtomicTx<DB = AnyDatabase> extends RecordApi<DB> {
       relayout: async () => false,
       atomic: true,
     };
+  }
+
+  /**
+   * The transaction's connection to `alias`, joined as written: for distdb's own rows that must
+   * commit with the records (a simulation's journal), never for an application's statements.
+   */
+  async ownRows(alias: string): Promise<Connection> {
+    return (await this.#access(alias, 'write')).conn;
   }
 
   protected beforeWrite(model: AnyModel): Promise<void> {

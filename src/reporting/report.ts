@@ -1,4 +1,5 @@
 import type { FailureCode } from '../models/failureCodes.js';
+import type { AtomicReport } from '../simulation/atomic/atomicRun.js';
 import type { HistogramData } from '../simulation/histogram.js';
 
 export interface Counts {
@@ -81,6 +82,8 @@ export interface RunReport {
   notices?: string[];
   /** Generated datasets only: intended outcomes per code (`ok` = success) and where the run disagreed. */
   expectations?: Expectations;
+  /** `simulate --atomic`: its transactions across databases and the check of the books. */
+  atomic?: AtomicReport;
   config: { databases: Record<string, string>; routes: Record<string, string> };
 }
 

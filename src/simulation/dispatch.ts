@@ -19,6 +19,8 @@ export interface DispatchInput {
   readonly models: readonly AnyModel[];
   readonly dataset: Dataset;
   readonly plan: RunPlan;
+  /** Models whose records are written elsewhere (an atomic run's drawing model): no batches. */
+  readonly elsewhere?: readonly string[];
   /** Model → batches already committed (resume); they are skipped. */
   readonly done: Readonly<Record<string, number>>;
   readonly run: JournalRun;
@@ -67,7 +69,12 @@ export async function dispatch(input: DispatchInput): Promise<number> {
   });
   const run = new Run({
     turns,
-    plan: new PhasePlan(input.models, input.dataset, input.plan, input.done),
+    plan: new PhasePlan(
+      input.models.filter((m) => !input.elsewhere?.includes(m.name)),
+      input.dataset,
+      input.plan,
+      input.done,
+    ),
     feeder: new Feeder(input.run),
     pool,
     onResult: input.onResult,

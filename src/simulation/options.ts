@@ -23,5 +23,10 @@ export interface SimulateOptions {
   maxRetries?: number;
   /** Finish an interrupted run: its committed batches are kept, the rest are run. */
   resume?: number;
+  /**
+   * Each record of the model drawing on a stock (an order's `quantity` of a product's `stock`)
+   * inserted with the decrement in one transaction across their databases (see atomic/).
+   */
+  atomic?: boolean;
   onProgress?: (p: SimulateProgress) => void;
 }

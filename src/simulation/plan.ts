@@ -22,6 +22,8 @@ export type DatasetOrigin =
 export interface RunPlan {
   readonly origin: DatasetOrigin;
   readonly batchSizes: Readonly<Record<string, number>>;
+  /** `simulate --atomic`: the drawing model's records each in one transaction with their stock. */
+  readonly atomic?: boolean;
 }
 
 /**

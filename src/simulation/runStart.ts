@@ -126,7 +126,10 @@ export async function startNewRun(
   const { threads } = start;
   const dataset: Dataset = normalizedDataset(options.dataset ?? canonicalDataset(db.config));
   await prepareTables(db, options);
-  const plan = planRun(dataset, db.models, threads, options.batchSize);
+  const plan = {
+    ...planRun(dataset, db.models, threads, options.batchSize),
+    ...(options.atomic ? { atomic: true } : {}),
+  };
   const { run, lock } = await store.create({
     startedAt: new Date(start.startedAt).toISOString(),
     dataset: dataset.name,

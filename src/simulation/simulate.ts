@@ -7,9 +7,9 @@ import type { AnyModel } from '../models/model.js';
 import type { RunReport } from '../reporting/report.js';
 import { RunStore } from '../runs/runStore.js';
 import { scrub } from '../secrets.js';
-import { fairShares } from '../util/fairShares.js';
 import { pausePoint } from '../util/pausePoint.js';
 import { VERSION } from '../version.js';
+import { type AtomicReport, atomicPlan, atomicStageOf } from './atomic/atomicRun.js';
 import { createTurns } from './commitTurns.js';
 import {
   type DispatchInput,
@@ -22,15 +22,9 @@ import {
 import { FailureLog } from './failureLog.js';
 import type { BatchResult } from './messages.js';
 import type { SimulateOptions } from './options.js';
+import { progressReporter } from './progress.js';
 import { allEmbedded, connectionBudget, referenceSnapshots, workerCache } from './runResources.js';
-import {
-  datasetOffsets,
-  datasetSizes,
-  journaledResult,
-  type RunStart,
-  resumeRun,
-  startNewRun,
-} from './runStart.js';
+import { datasetOffsets, journaledResult, type RunStart, resumeRun, startNewRun } from './runStart.js';
 import { RunStats } from './runStats.js';
 
 export type { SimulateOptions, SimulateProgress } from './options.js';
@@ -57,6 +51,7 @@ function checkThreads(threads: number): number {
  */
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   if (options.threads !== undefined) checkThreads(options.threads);
+  if (options.atomic && options.resume === undefined) await atomicPlan(db);
   const { models } = db;
   const sync = createTurns(models.map((m) => m.name));
   const unsharded = models.filter((m) => !db.shards(m));
@@ -135,7 +130,7 @@ async function runStarted(db: Distdb, s: Started): Promise<RunReport> {
   const onLost = () => stopped.abort(lostLock(store, start.run.id, start.lock.lost.reason));
   if (start.lock.lost.aborted) onLost();
   start.lock.lost.addEventListener('abort', onLost, { once: true });
-  const outcome = { workersStarted: 0, notices: [] as string[] };
+  const outcome: Execution['outcome'] = { workersStarted: 0, notices: [] };
   let error: DistdbError | undefined;
   try {
     await execute(db, { ...s, stats, log, outcome, signal: stopped.signal });
@@ -146,7 +141,7 @@ async function runStarted(db: Distdb, s: Started): Promise<RunReport> {
   }
   await log.flush();
   if (log.error !== undefined) error ??= runError(log.error);
-  const report = stats.report({
+  const report: RunReport = stats.report({
     run: start.run.id,
     version: VERSION,
     dataset: start.dataset.name,
@@ -160,6 +155,7 @@ async function runStarted(db: Distdb, s: Started): Promise<RunReport> {
     notices: outcome.notices,
     workersStarted: outcome.workersStarted,
   });
+  if (outcome.atomic) report.atomic = outcome.atomic;
   await pausePoint('finishing');
   try {
     await store.finish(start.run.id, report);
@@ -207,7 +203,7 @@ interface Execution extends Started {
   readonly stats: RunStats;
   readonly log: FailureLog;
   /** Filled in as the run goes: what the report says of how it was run. */
-  readonly outcome: { workersStarted: number; notices: string[] };
+  readonly outcome: { workersStarted: number; notices: string[]; atomic?: AtomicReport };
   readonly signal: AbortSignal;
 }
 
@@ -215,16 +211,25 @@ interface Execution extends Started {
 async function execute(db: Distdb, x: Execution): Promise<void> {
   const { start, stats, log } = x;
   const seqBase = datasetOffsets(start.dataset, db.models);
-  if (start.journaled.length > 0) {
+  const atomic = atomicStageOf(db, { id: start.run.id, plan: start.plan }, x.options.atomic);
+  const record = (result: BatchResult, timed = true) => {
+    atomic?.seen(result);
+    log.add(stats.add(result, seqBase[result.model] ?? 0, timed));
+  };
+  if (start.journaled.length > 0 || atomic) {
     // The journals are the truth about the interrupted attempt; failures stored for it are redone.
     await x.store.clearFailures(start.run.id);
-    for (const b of start.journaled)
-      log.add(stats.add(await journaledResult(db, b, start.dataset), seqBase[b.model] ?? 0, false));
+    for (const b of start.journaled) record(await journaledResult(db, b, start.dataset), false);
   }
   const budget = await connectionBudget(db, start.threads);
   x.outcome.notices.push(...budget.notices);
   await pausePoint('run-recorded');
-  const progress = progressReporter(db, x);
+  const progress = progressReporter(db, {
+    onProgress: x.options.onProgress,
+    dataset: start.dataset,
+    stats,
+    startedAt: x.startedAt,
+  });
   x.outcome.workersStarted = await dispatch({
     maxConnectedWorkers: budget.maxConnectedWorkers,
     threads: start.threads,
@@ -241,48 +246,22 @@ async function execute(db: Distdb, x: Execution): Promise<void> {
       await pausePoint(`phase:${models.map((m) => m.name).join(',')}`);
       return referenceSnapshots(db, models, start.dataset);
     },
+    elsewhere: atomic ? [atomic.plan.drawing.name] : [],
     onResult: (result) => {
-      log.add(stats.add(result, seqBase[result.model] ?? 0));
+      record(result);
       progress(result);
     },
   });
-}
-
-/** Calls `onProgress` at most every 100 ms, and once more when every record is decided. */
-function progressReporter(db: Distdb, x: Execution): (result: BatchResult) => void {
-  const { onProgress } = x.options;
-  if (!onProgress) return () => {};
-  const models = x.pool.workerInit.models;
-  const sizes = datasetSizes(x.start.dataset, models);
-  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
-  const perDatabase: Record<string, number> = {};
-  for (const m of models) {
-    // A progress estimate: a sharded model's records counted to its shards in even shares, as a
-    // hash spreads them (a range rule's shares are not known before the records are read).
-    const aliases = db.aliasesOf(m);
-    fairShares(
-      aliases.map(() => Number.POSITIVE_INFINITY),
-      sizes[m.name] ?? 0,
-    ).forEach((n, i) => {
-      const alias = aliases[i] as string;
-      perDatabase[alias] = (perDatabase[alias] ?? 0) + n;
-    });
-  }
-  let last = 0;
-  return () => {
-    const now = Date.now();
-    if (now - last < 100 && x.stats.done !== total) return;
-    last = now;
-    const databases = Object.entries(x.stats.perDatabase()).map(([a, c]) => [
-      a,
-      { ...c, total: perDatabase[a] ?? 0 },
-    ]);
-    onProgress({
-      done: x.stats.done,
-      total,
-      failed: x.stats.failed,
-      elapsedMs: now - x.startedAt,
-      databases: Object.fromEntries(databases),
-    });
-  };
+  x.outcome.atomic = await atomic?.run({
+    dataset: start.dataset,
+    runPlan: start.plan,
+    run: start.run,
+    threads: start.threads,
+    retries: x.options.maxRetries ?? 5,
+    signal: x.signal,
+    onResult: (result, timed) => {
+      record(result, timed);
+      if (timed) progress(result);
+    },
+  });
 }

@@ -52,7 +52,7 @@ function key(run: JournalRun, model: string, seq: number): string {
 
 export async function writeJournal(
   tx: Connection,
-  model: AnyModel,
+  model: Pick<AnyModel, 'name'>,
   entry: JournalEntry,
   outcomes: readonly RecordOutcome[],
 ): Promise<void> {

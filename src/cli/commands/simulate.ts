@@ -30,6 +30,7 @@ interface SimulateFlags extends CommonOptions {
   invalidRatio: number;
   seed: number;
   resume?: number;
+  atomic?: boolean;
   report?: 'pdf' | 'html' | 'md' | 'json';
   out?: string;
 }
@@ -137,6 +138,10 @@ function runOptions(cmd: Command): Command {
     .option('--append', 'keep rows already in the tables (duplicates of them fail as duplicates)')
     .option('--yes', 'confirm --reset of databases that are not embedded SQLite files')
     .option('--no-progress', 'no live progress on stderr')
+    .option(
+      '--atomic',
+      'commit each record drawing on a stock (an order) with the decrement of that stock in one transaction across their databases, then check the books',
+    )
     .addOption(
       new Option(
         '--resume <run>',
@@ -172,6 +177,7 @@ async function runSimulate(io: Io, opts: SimulateFlags, cmd: Command): Promise<v
         ...(threads !== undefined ? { threads } : {}),
         ...(dataset ? { dataset } : {}),
         ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+        ...(opts.atomic ? { atomic: true } : {}),
         existing: opts.reset ? 'reset' : opts.append ? 'append' : 'refuse',
         confirmReset: opts.yes ?? false,
         onProgress: progress.update,
@@ -200,6 +206,13 @@ async function runSimulate(io: Io, opts: SimulateFlags, cmd: Command): Promise<v
       throw new DistdbError(
         'mismatch',
         `${mismatches} records did not get the outcome the generator intended`,
+      );
+    }
+    const books = report.atomic?.stock;
+    if (books && !books.holds) {
+      throw new DistdbError(
+        'mismatch',
+        `the books do not balance: initial stock ${books.initial}, left ${books.left} + drawn ${books.drawn}`,
       );
     }
   });

@@ -60,6 +60,7 @@ export function renderTerminal(report: RunReport, options: { maxFailures?: numbe
   );
   out.push('');
   expectations(out, report);
+  atomic(out, report);
   if (report.retries > 0) out.push(`Transient errors retried: ${report.retries}`);
   for (const n of report.notices ?? []) out.push(`Note: ${n}`);
   out.push(
@@ -95,6 +96,23 @@ function failures(out: Lines, report: RunReport, max: number): void {
       .map(([c, n]) => `${c} ${n}`)
       .join(', ')}`,
   );
+}
+
+function atomic(out: Lines, report: RunReport): void {
+  const a = report.atomic;
+  if (!a) return;
+  out.push(
+    `Atomic transactions (${a.models.drawing} with ${a.models.stocked}.stock): ${a.committed} committed, ${a.rolledBack} rolled back, ${a.retried} retried`,
+  );
+  const s = a.stock;
+  out.push(
+    `  books ${s.holds ? 'balance' : 'DO NOT balance'}: initial stock ${s.initial} = left ${s.left} + drawn ${s.drawn}${s.holds ? '' : ' does not hold'}, over ${s.records} ${a.models.stocked} records`,
+  );
+  for (const w of s.wrong)
+    out.push(
+      `  ${a.models.stocked} ${w.id}: initial ${w.initial ?? '-'}, left ${w.left ?? '-'}, drawn ${w.drawn}`,
+    );
+  out.push('');
 }
 
 function expectations(out: Lines, report: RunReport): void {
