@@ -113,6 +113,19 @@ describe.skipIf(!servers)(
       }
     }, 300_000);
 
+    it('every report format shows the transactions and the books', () => {
+      const committed = String(baseline.atomic?.committed);
+      const md = runCli(['report', String(baseline.run), '--format', 'md'], { cwd: dir });
+      expect(md.stdout).toContain('## Atomic transactions (Order with Product.stock)');
+      expect(md.stdout).toContain(`| committed | ${committed} |`);
+      expect(md.stdout).toMatch(/\| books \| balance: initial [\d,]+ = left [\d,]+ \+ drawn [\d,]+ \|/);
+      const html = runCli(['report', String(baseline.run), '--format', 'html'], { cwd: dir });
+      expect(html.stdout).toContain('<h2>Atomic transactions (Order with Product.stock)</h2>');
+      const text = runCli(['report', String(baseline.run)], { cwd: dir });
+      expect(text.stdout).toContain(`${committed} committed, ${baseline.atomic?.rolledBack} rolled back`);
+      expect(text.stdout).toContain('books balance');
+    });
+
     for (const at of ['atomic-prepared', 'atomic-decided']) {
       it(`killed at ${at} and resumed: the same outcomes, nothing left prepared`, async () => {
         await killAt(['simulate', ...DATASET, '--atomic', '--threads', '4', '--reset', '--yes'], {
@@ -151,6 +164,13 @@ describe('simulate --atomic: what it refuses', () => {
     expect(r.code).not.toBe(0);
     expect(expectOneLineError(r)).toMatch(/--atomic needs a model with a required integer field "stock"/);
     expect(runCli(['runs', '--json', ...urlFlags(urls)], { cwd: dir }).stdout.trim()).toBe('[]');
+  });
+
+  it('--append (the books could not be checked against the dataset)', () => {
+    const dir = tempDir('distdb-atomic-sim-');
+    const r = runCli(['simulate', '--atomic', '--append', ...urlFlags(sqliteFiles(dir))], { cwd: dir });
+    expect(r.code).not.toBe(0);
+    expect(expectOneLineError(r)).toMatch(/--atomic .* needs empty tables, not --append/);
   });
 
   it('two databases without two-phase commit (SQLite files), before anything is written', () => {

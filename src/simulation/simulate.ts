@@ -51,6 +51,11 @@ function checkThreads(threads: number): number {
  */
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   if (options.threads !== undefined) checkThreads(options.threads);
+  if (options.atomic && options.existing === 'append')
+    throw new DistdbError(
+      'usage',
+      'simulate --atomic checks the books against the dataset alone: it needs empty tables, not --append',
+    );
   if (options.atomic && options.resume === undefined) await atomicPlan(db);
   const { models } = db;
   const sync = createTurns(models.map((m) => m.name));

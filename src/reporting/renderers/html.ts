@@ -124,6 +124,14 @@ ${e.examples.rows.length > 0 ? htmlTable(e.examples) : ''}
 </section>
 `
     : '';
+  const a = s.atomic;
+  const atomic = a
+    ? `<section><h2>${escapeHtml(a.title)}</h2>
+${htmlTable(a.figures)}
+${a.wrong.rows.length > 0 ? htmlTable(a.wrong) : ''}
+</section>
+`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -156,7 +164,7 @@ ${htmlTable(s.threads)}
 <section><h2>Failures (${formatCount(s.failuresTotal)})</h2>
 ${failures.join('\n')}
 </section>
-${expectations}</main>
+${expectations}${atomic}</main>
 <footer>distdb ${escapeHtml(report.version)} · run ${escapeHtml(report.run)} · times in UTC</footer>
 </body>
 </html>

@@ -45,5 +45,9 @@ export function renderMarkdown(report: RunReport, options: { maxFailures?: numbe
     out.push(markdownTable(s.expectations.outcomes));
     if (s.expectations.examples.rows.length > 0) out.push(markdownTable(s.expectations.examples));
   }
+  if (s.atomic) {
+    out.push(`## ${escapeMarkdown(s.atomic.title)}`, markdownTable(s.atomic.figures));
+    if (s.atomic.wrong.rows.length > 0) out.push(markdownTable(s.atomic.wrong));
+  }
   return `${out.join('\n\n')}\n`;
 }

@@ -98,6 +98,14 @@ export function renderPdf(
       drawTable(doc, s.expectations.examples);
     }
   }
+  if (s.atomic) {
+    heading(doc, s.atomic.title, 60);
+    drawTable(doc, s.atomic.figures);
+    if (s.atomic.wrong.rows.length > 0) {
+      doc.moveDown(0.6);
+      drawTable(doc, s.atomic.wrong);
+    }
+  }
   footers(doc, s.title);
   doc.end();
   return done;

@@ -42,6 +42,8 @@ export interface ReportSections {
   readonly failuresNote?: string;
   /** Generated datasets: intended outcomes against actual ones. */
   readonly expectations?: { readonly mismatches: string; readonly outcomes: Table; readonly examples: Table };
+  /** `simulate --atomic`: its transactions, the check of the books, and where they do not balance. */
+  readonly atomic?: { readonly title: string; readonly figures: Table; readonly wrong: Table };
 }
 
 /** Individual failures a report lists unless told otherwise; counts are always exact. */
@@ -98,6 +100,29 @@ export function reportSections(report: RunReport, options: { maxFailures?: numbe
     ),
     ...failureSections(report, options.maxFailures ?? DEFAULT_MAX_FAILURES),
     ...(report.expectations ? { expectations: expectationSections(report.expectations) } : {}),
+    ...(report.atomic ? { atomic: atomicSections(report.atomic) } : {}),
+  };
+}
+
+function atomicSections(a: NonNullable<RunReport['atomic']>): NonNullable<ReportSections['atomic']> {
+  const s = a.stock;
+  const books = `${s.holds ? 'balance' : 'do not balance'}: initial ${formatCount(s.initial)} = left ${formatCount(s.left)} + drawn ${formatCount(s.drawn)}`;
+  return {
+    title: `Atomic transactions (${a.models.drawing} with ${a.models.stocked}.stock)`,
+    figures: table(
+      [left('what', 2), right('value', 3)],
+      [
+        ['committed', formatCount(a.committed)],
+        ['rolled back', formatCount(a.rolledBack)],
+        ['retried', formatCount(a.retried)],
+        [`${a.models.stocked} records checked`, formatCount(s.records)],
+        ['books', books],
+      ],
+    ),
+    wrong: table(
+      [left(a.models.stocked), right('initial'), right('left'), right('drawn')],
+      s.wrong.map((w) => [w.id, String(w.initial ?? '-'), String(w.left ?? '-'), String(w.drawn)]),
+    ),
   };
 }
 
