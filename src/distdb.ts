@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AtomicTx } from './atomic/atomicTx.js';
 import { type AtomicOptions, type AtomicStats, Coordinator } from './atomic/coordinator.js';
 import type { RecoveryResult } from './atomic/recover.js';
-import { deleteSpansAtomically } from './atomic/spans.js';
+import { spansAtomically } from './atomic/spans.js';
 import type { ConfigInput, DistdbConfig } from './config/config.js';
 import { DEFAULT_ALIAS } from './config/defaults.js';
 import { loadConfig } from './config/loadConfig.js';
@@ -29,6 +29,7 @@ import type { RoutingHints, Shards } from './routing/router.js';
 import { RouterChain } from './routing/routerChain.js';
 import { type Sharding, shardRouter } from './routing/sharding.js';
 import { tableRouter } from './routing/tableRouter.js';
+import type { RecordOutcome } from './store/outcome.js';
 
 export type OpenOptions = ConfigInput;
 
@@ -185,19 +186,22 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
 
   readonly #coordinator: Coordinator;
 
-  /**
-   * Runs `fn` as one transaction of every database its calls reach: all of its writes commit,
-   * or none (two-phase commit where several databases are written).
-   */
+  /** Runs `fn` as one transaction of every database its calls reach: all of its writes commit, or none. */
   async atomic<T>(fn: (tx: AtomicTx<DB>) => Promise<T>, options?: AtomicOptions): Promise<T> {
     await this.#layouts.fresh(false);
     return this.#coordinator.run(fn, options);
   }
 
-  /** A delete whose cascades reach several databases runs in `atomic` where they allow it: all of it or nothing. */
+  /** A delete reaching several databases (cascades, references) runs in `atomic` where they allow it. */
   override async delete<R, I, Rel>(model: Model<R, I, Rel>, id: number): Promise<DeleteOutcome> {
-    if (!(await deleteSpansAtomically(this, model as AnyModel))) return super.delete(model, id);
+    if (!(await spansAtomically(this, 'delete', model as AnyModel))) return super.delete(model, id);
     return this.atomic((tx) => tx.delete(model, id), { retries: 3 });
+  }
+
+  /** So does an insert whose references are in other databases: they stay locked until it commits. */
+  override async insert<R, I, Rel>(model: Model<R, I, Rel>, record: NoInfer<I>): Promise<RecordOutcome> {
+    if (!(await spansAtomically(this, 'insert', model as AnyModel))) return super.insert(model, record);
+    return this.atomic((tx) => tx.insert(model, record), { retries: 3 });
   }
 
   /** What this deployment's `atomic` calls came to. */

@@ -129,29 +129,32 @@ export class Attempt {
   }
 
   /**
-   * Commits every database, or none. Read-only ones first (their locks are no longer needed);
-   * one written database commits alone; several are prepared, the decision is stored, then
-   * each commits. A failure before the decision rolls every database back and is thrown.
+   * Commits every database, or none. One written database commits alone; several are prepared,
+   * the decision is stored, then each commits. A failure before the decision rolls every
+   * database back and is thrown. Server databases only read end last, whatever happened: the
+   * rows they locked (a reference an insert relied on, say) stay locked until the writes are
+   * committed. One without two-phase commit only read ends first: its transaction holds the
+   * process's turn to write SQLite, which a decision stored in a SQLite `default` needs.
    */
   async commit(): Promise<Ending> {
     if (this.#ended) throw new DistdbError('runtime', 'atomic transaction ended already');
     this.#ending = true;
     const parts = await this.#joined();
-    const readers = parts.filter((p) => !p.wrote);
     const writers = parts.filter((p) => p.wrote);
+    const readers = parts.filter((p) => !p.wrote && p.twoPhase);
     try {
-      for (const r of await Promise.allSettled(readers.map((p) => p.open.commit())))
-        if (r.status === 'rejected') throw r.reason;
-      if (writers.length <= 1) {
-        this.#ended = true;
-        await writers[0]?.open.commit();
-        return { inDoubt: [] };
-      }
+      for (const p of parts.filter((p) => !p.wrote && !p.twoPhase)) await p.open.commit();
+      if (writers.length > 1) return await this.#twoPhases(writers);
+      this.#ended = true;
+      await writers[0]?.open.commit();
+      return { inDoubt: [] };
     } catch (err) {
       await this.rollback();
       throw err;
+    } finally {
+      // Having written nothing, a reader's commit (or its failure) changes nothing.
+      await Promise.allSettled(readers.map((p) => p.open.commit()));
     }
-    return this.#twoPhases(writers);
   }
 
   async #twoPhases(writers: readonly Part[]): Promise<Ending> {

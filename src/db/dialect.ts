@@ -213,8 +213,18 @@ export interface BulkWrites {
    * as compactly as the backend allows: reads a whole key column range by range.
    */
   integerRange(table: TableDef, column: string, low: number, high: number): Promise<number[]>;
-  /** Which of `values` already exist in `column` (compared case-insensitively where the column is). */
-  existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>>;
+  /**
+   * Which of `values` already exist in `column` (compared case-insensitively where the column is).
+   * `lock`: the rows found are locked against deletes and key changes until the transaction ends
+   * (as a foreign key's check locks them; nothing to lock where a write transaction holds the
+   * whole database).
+   */
+  existing(
+    table: TableDef,
+    column: string,
+    values: readonly SqlValue[],
+    lock?: boolean,
+  ): Promise<Set<string>>;
   /**
    * Converts a stored value of a decimal column back to integer minor units, exactly: a number
    * while it is a safe integer, a bigint beyond.

@@ -26,7 +26,10 @@ export const INSERT_MANY_BATCH = 10_000;
  */
 export const CLAIM_WINDOW = 10_000;
 
-/** References are looked up where each referenced model is read: in a sharded one, in the shards of the values. */
+/**
+ * References are looked up where each referenced model is read: in a sharded one, in the shards
+ * of the values. Inside `atomic` the records found stay locked against deletes until it ends.
+ */
 export function referenceReader(ctx: QueryContext): ReferenceReader {
   return async (label) => {
     const model = ctx.model(label);
@@ -34,7 +37,9 @@ export function referenceReader(ctx: QueryContext): ReferenceReader {
       const found = new Set<string>();
       for (const { access, values: group } of await ctx.groups(model, 'read', column, values)) {
         const part = group as typeof values;
-        for (const v of await guarded(access, () => access.conn.existing(table, column, part))) found.add(v);
+        const lock = access.lockReads === true;
+        for (const v of await guarded(access, () => access.conn.existing(table, column, part, lock)))
+          found.add(v);
       }
       return found;
     };

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { DistdbError, errorLine } from '../errors.js';
 import { type AnyModel, primaryField, type ReferenceField, referenceFields } from '../models/model.js';
 import { chunk } from '../util/chunk.js';
@@ -37,7 +38,10 @@ export async function deleteRecord(ctx: QueryContext, model: AnyModel, id: numbe
     throw new DistdbError('usage', `delete: ${model.label} id must be an integer, got ${String(id)}`);
   const key = primaryField(model).name;
   const [own] = await ctx.groups(model, 'write', key, [id]);
-  if (!own || (await existingIds(own.access, model, key, [id])).length === 0) {
+  // Inside `atomic` the record is locked first: an insert referencing it that has checked it
+  // (and locked it) commits before the references to it are looked for, and one that has not
+  // waits, then finds it gone.
+  if (!own || (await existingIds(own.access, model, key, [id], own.access.lockReads)).length === 0) {
     return notFound(model, id) as DeleteOutcome;
   }
   const steps: Step[] = [];
@@ -113,16 +117,19 @@ async function existingIds(
   model: AnyModel,
   column: string,
   values: number[],
+  lock = false,
 ): Promise<number[]> {
   const key = model.table.primaryKey;
+  const locking = lock ? access.conn.dialect.updateLock : '';
   const field = model.fields.find((f) => f.name === column);
   if (!field) return [];
   const found: number[] = [];
   for (const part of chunk(values, IDS_PER_QUERY)) {
     const encoded = part.map((v) => queryValue(access.conn, model, field, v, 'delete'));
-    const q = await build(access, (k) =>
-      k.selectFrom(model.table.name).select(key).where(column, 'in', encoded),
-    );
+    const q = await build(access, (k) => {
+      const s = k.selectFrom(model.table.name).select(key).where(column, 'in', encoded);
+      return locking ? s.modifyEnd(sql.raw(locking)) : s;
+    });
     for (const r of (await run(access, q)).rows) found.push(Number(r[key]));
   }
   return found;

@@ -180,13 +180,13 @@ export class MysqlConnection extends ServerConnection<Pool, PoolConnection, unkn
    * column's own collation (case- and accent-insensitive where it is). STRAIGHT_JOIN keeps the
    * plan one index lookup per value, whatever the table's size.
    */
-  protected existingLookup(table: TableDef, col: ColumnDef) {
+  protected existingLookup(table: TableDef, col: ColumnDef, lock: boolean) {
     return async (part: readonly SqlValue[]) => {
       const inputs = part
         .map((_, n) => (n === 0 ? 'SELECT 0 AS n, ? AS x' : `SELECT ${n}, ?`))
         .join(' UNION ALL ');
       const rows = await this.query<{ n: number }>(
-        `SELECT STRAIGHT_JOIN d.n FROM (${inputs}) AS d JOIN ${quoteId(table.name)} AS t ON t.${quoteId(col.name)} = d.x`,
+        `SELECT STRAIGHT_JOIN d.n FROM (${inputs}) AS d JOIN ${quoteId(table.name)} AS t ON t.${quoteId(col.name)} = d.x${lock ? this.dialect.shareLock : ''}`,
         part.map((v) => encodeMysql(col, v)),
       );
       return rows.map((row) => row.n);

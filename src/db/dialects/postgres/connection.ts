@@ -156,8 +156,8 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
   }
 
   /** See existingSql: one statement per chunk of values, answered by the server's comparison. */
-  protected existingLookup(table: TableDef, col: ColumnDef) {
-    const sql = existingSql(table, col);
+  protected existingLookup(table: TableDef, col: ColumnDef, lock: boolean) {
+    const sql = existingSql(table, col, lock);
     return async (part: readonly SqlValue[]) => {
       const r = await this.run(sql, [arrayLiteral(part.map((v) => encodeValue(col, v)))]);
       // WITH ORDINALITY counts from 1.

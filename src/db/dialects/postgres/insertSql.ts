@@ -56,13 +56,15 @@ export function insertRowSql(table: TableDef, columns: readonly ColumnDef[]): st
  * the expression its unique index is on. On an indexed column, LATERAL ... LIMIT 1 pins the plan
  * to one index probe per value; left to itself the planner hashes the whole table.
  */
-export function existingSql(table: TableDef, col: ColumnDef): string {
+export function existingSql(table: TableDef, col: ColumnDef, lock = false): string {
   const column = col.name;
   const ci = col.caseInsensitive;
   const stored = `d.${quoteId(column)}`;
   const match = ci ? `${fold(stored)} = ${fold('u.x')}` : `${stored} = u.x`;
   const inputs = `unnest($1::${arrayType(col)}) WITH ORDINALITY AS u(x, n)`;
   const from = `${quoteId(table.name)} AS d`;
+  // The rows found locked as a foreign key's check locks them: against deletes and key changes.
+  if (lock) return `SELECT u.n FROM ${inputs} JOIN ${from} ON ${match} FOR KEY SHARE OF d`;
   // An index on the compared expression: the fold for a case-insensitive unique, col otherwise.
   const uniques = (table.uniques ?? []).filter((x) => x.column === column);
   const indexed = ci

@@ -96,6 +96,7 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   protected abstract existingLookup(
     table: TableDef,
     col: ColumnDef,
+    lock: boolean,
   ): (part: readonly SqlValue[]) => Promise<readonly number[]>;
 
   abstract query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
@@ -264,10 +265,15 @@ export abstract class ServerConnection<P, C, R> implements Connection {
   }
 
   /** Which of `values` are stored, asked in chunks so a statement stays a reasonable size. */
-  async existing(table: TableDef, column: string, values: readonly SqlValue[]): Promise<Set<string>> {
+  async existing(
+    table: TableDef,
+    column: string,
+    values: readonly SqlValue[],
+    lock = false,
+  ): Promise<Set<string>> {
     const col = table.columns.find((c) => c.name === column);
     if (!col) throw new DistdbError('runtime', `table ${table.name} has no column ${column}`);
-    const lookup = this.existingLookup(table, col);
+    const lookup = this.existingLookup(table, col, lock);
     const found = new Set<string>();
     for (const part of chunk(
       values.filter((v) => v !== null),

@@ -1,0 +1,95 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Distdb, OrderModel, openDistdb, ProductModel, UserModel } from '../dist/index.js';
+import { serverDatabases } from './support/deployments.js';
+import { POSTGRES_NODES, SERVERS, type ServerBackend, serverAvailable } from './support/servers.js';
+
+// A server that allows prepared transactions, and MariaDB.
+const postgres = POSTGRES_NODES[0] as ServerBackend;
+const mariadb = SERVERS.find((s) => s.backend === 'mysql') as ServerBackend;
+const servers = serverAvailable(postgres) && serverAvailable(mariadb);
+if (!servers) console.log('reference race suite: PostgreSQL or MariaDB not reachable, skipped');
+
+const USERS = 300;
+
+describe.skipIf(!servers)(
+  'inserts and deletes racing across databases (users on PostgreSQL, orders on MariaDB)',
+  () => {
+    let db: Distdb;
+    let urls: Record<string, string> = {};
+    let drop = async () => {};
+
+    beforeAll(async () => {
+      const pgDbs = await serverDatabases(postgres, ['users', 'products']);
+      const my = await serverDatabases(mariadb, ['orders']);
+      drop = async () => void (await Promise.all([pgDbs.drop(), my.drop()]));
+      const dir = mkdtempSync(join(tmpdir(), 'distdb-race-'));
+      urls = {
+        default: `sqlite:${dir}/default.db`,
+        users: `${pgDbs.users}?pool=9`,
+        products: `${pgDbs.products}?pool=9`,
+        orders: `${my.orders}?pool=9`,
+      };
+      db = await openDistdb({ urls, env: {} });
+      await db.migrate();
+      await db.insertMany(
+        UserModel,
+        Array.from({ length: USERS }, (_, i) => ({
+          id: i + 1,
+          name: `user ${i}`,
+          email: `u${i}@example.com`,
+        })),
+      );
+      await db.insertMany(ProductModel, [{ id: 1, name: 'thing', price: '1.00' }]);
+    }, 60_000);
+    afterAll(async () => {
+      await db?.close();
+      await drop();
+    });
+
+    it('no order is left referencing a user a delete removed; every acknowledged write is stored', async () => {
+      const placed: number[] = [];
+      const deleted: number[] = [];
+      // Each user is raced for once: an order placed for it and its delete, started together.
+      const race = async (user: number) => {
+        const [o, d] = await Promise.all([
+          db.insert(OrderModel, { id: user, user_id: user, product_id: 1, quantity: 1 }),
+          db.delete(UserModel, user),
+        ]);
+        if (o.ok) placed.push(user);
+        else expect(o.code).toBe('unknown_user');
+        if (d.ok) deleted.push(user);
+        else expect(d.code).toBe('referenced');
+      };
+      const streams = 6;
+      await Promise.all(
+        Array.from({ length: streams }, async (_, s) => {
+          for (let user = 1 + s; user <= USERS; user += streams) await race(user);
+        }),
+      );
+      // Each race ends one way or the other, never both; and both ways happened.
+      console.log(`reference race: ${placed.length} orders placed, ${deleted.length} users deleted`);
+      expect(placed.length + deleted.length).toBe(USERS);
+      expect(placed.length).toBeGreaterThan(0);
+      expect(deleted.length).toBeGreaterThan(0);
+
+      const c = new pg.Client({ connectionString: urls.users?.split('?')[0] });
+      await c.connect();
+      const users = new Set((await c.query('SELECT id FROM users')).rows.map((r) => Number(r.id)));
+      await c.end();
+      const m = await mysql.createConnection(urls.orders?.split('?')[0] as string);
+      const [rows] = await m.query('SELECT id, user_id FROM orders');
+      await m.end();
+      const orders = rows as { id: number; user_id: number }[];
+      const dangling = orders.filter((o) => !users.has(Number(o.user_id)));
+      expect(dangling).toEqual([]);
+      const stored = new Set(orders.map((o) => Number(o.id)));
+      expect(placed.filter((id) => !stored.has(id))).toEqual([]);
+      expect(deleted.filter((id) => users.has(id))).toEqual([]);
+    }, 60_000);
+  },
+);
