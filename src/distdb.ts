@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AtomicTx } from './atomic/atomicTx.js';
 import { type AtomicOptions, type AtomicStats, Coordinator } from './atomic/coordinator.js';
 import type { RecoveryResult } from './atomic/recover.js';
-import { spansAtomically } from './atomic/spans.js';
+import { rerunOnRelayout, spansAtomically } from './atomic/spans.js';
 import type { ConfigInput, DistdbConfig } from './config/config.js';
 import { DEFAULT_ALIAS } from './config/defaults.js';
 import { loadConfig } from './config/loadConfig.js';
@@ -83,13 +83,9 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   /** The model of that name (`Author`, or its snake-case name); a usage error naming it if none. */
   model(name: string): AnyModel {
     const m = modelNamed(this.models, name);
-    if (!m) {
-      throw new DistdbError(
-        'usage',
-        `unknown model "${name}" (models: ${this.models.map((x) => x.label).join(', ')})`,
-      );
-    }
-    return m;
+    if (m) return m;
+    const known = this.models.map((x) => x.label).join(', ');
+    throw new DistdbError('usage', `unknown model "${name}" (models: ${known})`);
   }
 
   static async open<const M extends readonly AnyModel[] = readonly AnyModel[]>(
@@ -109,13 +105,9 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
 
   /** Throws a usage error naming the alias when it is not configured. */
   checkAlias(alias: string): string {
-    if (!Object.hasOwn(this.config.databases, alias)) {
-      throw new DistdbError(
-        'usage',
-        `unknown database alias "${alias}" (configured: ${this.aliases.join(', ')})`,
-      );
-    }
-    return alias;
+    if (Object.hasOwn(this.config.databases, alias)) return alias;
+    const known = this.aliases.join(', ');
+    throw new DistdbError('usage', `unknown database alias "${alias}" (configured: ${known})`);
   }
 
   /** Whether the database of `alias` exists; asking never creates it (reading commands use this). */
@@ -195,13 +187,20 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   /** A delete reaching several databases (cascades, references) runs in `atomic` where they allow it. */
   override async delete<R, I, Rel>(model: Model<R, I, Rel>, id: number): Promise<DeleteOutcome> {
     if (!(await spansAtomically(this, 'delete', model as AnyModel))) return super.delete(model, id);
-    return this.atomic((tx) => tx.delete(model, id), { retries: 3 });
+    return this.#spanning((tx) => tx.delete(model, id));
   }
 
   /** So does an insert whose references are in other databases: they stay locked until it commits. */
   override async insert<R, I, Rel>(model: Model<R, I, Rel>, record: NoInfer<I>): Promise<RecordOutcome> {
     if (!(await spansAtomically(this, 'insert', model as AnyModel))) return super.insert(model, record);
-    return this.atomic((tx) => tx.insert(model, record), { retries: 3 });
+    return this.#spanning((tx) => tx.insert(model, record));
+  }
+
+  /** Such a write, turned away by a reshard's switch, runs again under the new layout. */
+  #spanning<T>(fn: (tx: AtomicTx<DB>) => Promise<T>): Promise<T> {
+    const moved = (model: string, version: number, since: number) =>
+      this.#layouts.moved(model, version, since);
+    return rerunOnRelayout(() => this.atomic(fn, { retries: 3 }), moved);
   }
 
   /** What this deployment's `atomic` calls came to. */

@@ -2,6 +2,7 @@ import type { Connection } from '../db/dialect.js';
 import { dialectFor } from '../db/registry.js';
 import type { DatabaseUrl } from '../db/url.js';
 import { type AnyModel, referenceFields } from '../models/model.js';
+import { layoutChangeOf } from '../queries/fence.js';
 
 /** What deciding where a write reaches needs of a deployment. */
 export interface WriteReach {
@@ -62,4 +63,22 @@ function deleteReach(db: WriteReach, model: AnyModel): Set<string> {
       }
   }
   return reached;
+}
+
+/**
+ * `write` (an `atomic` the library runs for a single write) again each time a reshard's switch
+ * turns it away, once `moved` says the new layout is in force (false: it was held too long).
+ */
+export async function rerunOnRelayout<T>(
+  write: () => Promise<T>,
+  moved: (model: string, version: number, since: number) => Promise<boolean>,
+): Promise<T> {
+  for (const since = Date.now(); ; ) {
+    try {
+      return await write();
+    } catch (err) {
+      const changed = layoutChangeOf(err);
+      if (!changed || !(await moved(changed.model, changed.version, since))) throw err;
+    }
+  }
 }
