@@ -25,6 +25,17 @@ export const ProductModel = defineModel({
   },
 });
 
+/** An order's failure codes in the demo's order: a bad quantity before a malformed reference. */
+export const ORDER_CODES = [
+  'invalid_id',
+  'duplicate_id',
+  'invalid_quantity',
+  'invalid_user_id',
+  'invalid_product_id',
+  'unknown_user',
+  'unknown_product',
+] as const;
+
 export const OrderModel = defineModel({
   name: 'Order',
   table: 'orders',
@@ -34,16 +45,7 @@ export const OrderModel = defineModel({
     product_id: f.ref(ProductModel),
     quantity: f.integer({ min: 1, max: 1000 }),
   },
-  // The demo reports a bad quantity before a malformed reference.
-  codeOrder: [
-    'invalid_id',
-    'duplicate_id',
-    'invalid_quantity',
-    'invalid_user_id',
-    'invalid_product_id',
-    'unknown_user',
-    'unknown_product',
-  ],
+  codeOrder: ORDER_CODES,
 });
 
 export type User = InferRecord<typeof UserModel>;

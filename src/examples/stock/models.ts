@@ -1,6 +1,6 @@
 import { defineModel, type InferRecord } from '../../models/defineModel.js';
 import { f } from '../../models/fields.js';
-import { UserModel } from '../shop/models.js';
+import { ORDER_CODES, UserModel } from '../shop/models.js';
 
 /**
  * The shop with a stock: each product holds how many are left, and an order draws its quantity
@@ -27,15 +27,7 @@ export const StockOrderModel = defineModel({
     product_id: f.ref(StockedProductModel),
     quantity: f.integer({ min: 1, max: 1000 }),
   },
-  codeOrder: [
-    'invalid_id',
-    'duplicate_id',
-    'invalid_quantity',
-    'invalid_user_id',
-    'invalid_product_id',
-    'unknown_user',
-    'unknown_product',
-  ],
+  codeOrder: ORDER_CODES,
 });
 
 export type StockedProduct = InferRecord<typeof StockedProductModel>;
