@@ -170,6 +170,20 @@ describe('simulate --atomic: what it refuses', () => {
     expect(runCli(['runs', '--json', ...urlFlags(urls)], { cwd: dir }).stdout.trim()).toBe('[]');
   });
 
+  it('--atomic on resuming a run not started with it; the run is left to resume as it was', async () => {
+    const dir = tempDir('distdb-atomic-sim-');
+    const urls = sqliteFiles(dir);
+    await killAt(['simulate', '--no-progress', ...urlFlags(urls)], { cwd: dir, at: 'run-recorded' });
+    const r = runCli(['simulate', '--resume', '1', '--atomic', ...urlFlags(urls)], { cwd: dir });
+    expect(r.code).not.toBe(0);
+    expect(expectOneLineError(r)).toMatch(/run 1 was not started with --atomic: resume it without/);
+    const resumed = runCli(['simulate', '--resume', '1', '--json', '--no-progress', ...urlFlags(urls)], {
+      cwd: dir,
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).totals.succeeded).toBe(24);
+  });
+
   it('--append (the books could not be checked against the dataset)', () => {
     const dir = tempDir('distdb-atomic-sim-');
     const r = runCli(['simulate', '--atomic', '--append', ...urlFlags(sqliteFiles(dir))], { cwd: dir });

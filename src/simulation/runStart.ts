@@ -153,6 +153,8 @@ export async function resumeRun(
   const claimed = await store.claimForResume(options.resume);
   const { run, lock, plan } = claimed;
   try {
+    if (options.atomic && !plan.atomic)
+      throw new DistdbError('usage', `run ${run.id} was not started with --atomic: resume it without`);
     checkSameSharding(db, run.id, claimed.config);
     const dataset = options.dataset
       ? normalizedDataset(options.dataset)

@@ -216,13 +216,14 @@ interface Execution extends Started {
 async function execute(db: Distdb, x: Execution): Promise<void> {
   const { start, stats, log } = x;
   const seqBase = datasetOffsets(start.dataset, db.models);
-  const atomic = atomicStageOf(db, { id: start.run.id, plan: start.plan }, x.options.atomic);
+  const atomic = atomicStageOf(db, start.plan);
   const record = (result: BatchResult, timed = true) => {
     atomic?.seen(result);
     log.add(stats.add(result, seqBase[result.model] ?? 0, timed));
   };
   if (start.journaled.length > 0 || atomic) {
-    // The journals are the truth about the interrupted attempt; failures stored for it are redone.
+    // The journals are the truth about the interrupted attempt; failures stored for it are redone
+    // (an atomic run's refused records too, whatever the other models' journals hold).
     await x.store.clearFailures(start.run.id);
     for (const b of start.journaled) record(await journaledResult(db, b, start.dataset), false);
   }

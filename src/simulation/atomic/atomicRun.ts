@@ -1,5 +1,4 @@
 import type { Distdb } from '../../distdb.js';
-import { DistdbError } from '../../errors.js';
 import { type JournalRun, readRunJournal } from '../../store/journal.js';
 import type { Dataset } from '../datasets/dataset.js';
 import { loadGenerator, type RecordGenerator } from '../datasets/generator.js';
@@ -45,15 +44,9 @@ export async function atomicPlan(db: Distdb): Promise<StockPlan> {
   return plan;
 }
 
-/** The stage of a run started with `--atomic` (resuming one that was not, with it, is refused). */
-export function atomicStageOf(
-  db: Distdb,
-  run: { readonly id: number; readonly plan: RunPlan },
-  asked: boolean | undefined,
-): AtomicStage | undefined {
-  if (asked && !run.plan.atomic)
-    throw new DistdbError('usage', `run ${run.id} was not started with --atomic: resume it without`);
-  return run.plan.atomic ? new AtomicStage(db, stockPlan(db.models)) : undefined;
+/** The stage of a run started with `--atomic` (its plan says so, resumed too). */
+export function atomicStageOf(db: Distdb, plan: RunPlan): AtomicStage | undefined {
+  return plan.atomic ? new AtomicStage(db, stockPlan(db.models)) : undefined;
 }
 
 export interface AtomicStageInput {
