@@ -114,6 +114,9 @@ export async function drawStage(input: DrawInput): Promise<void> {
     for (let d = take(n); d; d = take(n)) {
       try {
         await d.turn.ready;
+        // After a failure nothing sharing a key with it runs: its outcome is not known yet, and
+        // what comes after it in dataset order must be decided after it (on resume).
+        if (failed || input.signal?.aborted) continue;
         const at = { thread: n, index: d.index, expected: d.expected, start: performance.now() };
         const outcome = await draw(input, d);
         input.onResult(resultOf(input, at, outcome, shardOf(input, d.record)), true);
