@@ -106,7 +106,7 @@ function atomic(out: Lines, report: RunReport): void {
   );
   const s = a.stock;
   out.push(
-    `  books ${s.holds ? 'balance' : 'DO NOT balance'}: initial stock ${s.initial} = left ${s.left} + drawn ${s.drawn}${s.holds ? '' : ' does not hold'}, over ${s.records} ${a.models.stocked} records`,
+    `  books ${s.holds ? 'balance' : 'DO NOT balance'}: initial stock ${s.initial} = left ${s.left} + drawn ${s.drawn}, over ${s.records} ${a.models.stocked} records`,
   );
   for (const w of s.wrong)
     out.push(

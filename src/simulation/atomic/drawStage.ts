@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import type { AtomicTx } from '../../atomic/atomicTx.js';
 import type { Distdb } from '../../distdb.js';
 import { uniqueFields } from '../../models/model.js';
-import { recordId } from '../../models/validate.js';
 import { type JournalRun, writeJournal } from '../../store/journal.js';
 import type { RecordOutcome } from '../../store/outcome.js';
 import type { BatchResult } from '../messages.js';
@@ -118,8 +117,8 @@ export async function drawStage(input: DrawInput): Promise<void> {
         // what comes after it in dataset order must be decided after it (on resume).
         if (failed || input.signal?.aborted) continue;
         const at = { thread: n, index: d.index, expected: d.expected, start: performance.now() };
-        const outcome = await draw(input, d);
-        input.onResult(resultOf(input, at, outcome, shardOf(input, d.record)), true);
+        const where = shardOf(input, d.record);
+        input.onResult(resultOf(input, at, await draw(input, d, where), where), true);
       } catch (error) {
         failed ??= { error };
       } finally {
@@ -132,11 +131,11 @@ export async function drawStage(input: DrawInput): Promise<void> {
   if (input.signal?.aborted) throw input.signal.reason;
 }
 
-/** The keys a record's turn is taken by: its id, its unique values, the stocked record it names. */
+/** The keys a record's turn is taken by: its unique values (its id among them), the stocked record it names. */
 function keysOf(plan: StockPlan, record: unknown): string[] {
   if (typeof record !== 'object' || record === null) return [];
   const r = record as Record<string, unknown>;
-  const keys = [`id ${String(recordId(plan.drawing, record))}`, `from ${String(r[plan.via.name])}`];
+  const keys = [`from ${String(r[plan.via.name])}`];
   for (const f of uniqueFields(plan.drawing)) {
     const v = r[f.name];
     if (v !== undefined && v !== null) keys.push(`${f.name} ${uniqueValue(f, r)}`);
@@ -144,8 +143,11 @@ function keysOf(plan: StockPlan, record: unknown): string[] {
   return keys;
 }
 
-/** One record and its draw on the stock: both committed, or neither (its outcome says why). */
-async function draw(input: DrawInput, d: Draw): Promise<RecordOutcome> {
+/**
+ * One record and its draw on the stock: both committed, or neither (its outcome says why).
+ * `where` is the record's database (a record that cannot be placed fails its insert).
+ */
+async function draw(input: DrawInput, d: Draw, where: string | undefined): Promise<RecordOutcome> {
   const { db, plan } = input;
   const fields = d.record as Record<string, unknown>;
   try {
@@ -164,8 +166,9 @@ async function draw(input: DrawInput, d: Draw): Promise<RecordOutcome> {
         const taken = await tx.update(plan.stocked, from, { [STOCK_FIELD]: stock - wanted });
         if (!taken.ok) throw new Refusal({ ...taken, id: placed.id });
         const entry = { run: input.run, seq: d.index, firstIndex: d.index, thread: 0 };
-        const where = db.writeAlias(plan.drawing, { record: fields });
-        await writeJournal(await tx.ownRows(where), drawJournal(plan), entry, [placed]);
+        // Inserted, so it was placed: `where` is set.
+        const journal = await tx.ownRows(where as string);
+        await writeJournal(journal, drawJournal(plan), entry, [placed]);
         return placed;
       },
       { retries: input.retries },
