@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the local PostgreSQL (5432) and MariaDB (3306), two extra trust-auth PostgreSQL clusters
 # (5433, 5434) so tests can put users, products and orders on three separate servers, and a
-# password-protected cluster (5435, scram-sha-256 on TCP) plus a MariaDB user with a password,
+# password-protected cluster (5435, scram-sha-256 on TCP), a primary with a streaming standby
+# (5436, 5437) and a MariaDB user with a password,
 # which the server suites connect through, as real deployments do. Safe to run repeatedly.
 set -euo pipefail
 log() { printf '[servers] %s\n' "$*"; }
@@ -39,6 +40,25 @@ for spec in main:5432 users_node:5433 orders_node:5434; do
   fi
 done
 
+# Read replicas: a primary of its own (5436) and a streaming standby of it (5437, made with
+# pg_basebackup -R). The standby applies each commit 300 ms late, so a read that goes to it too
+# early would see the data stale.
+ensure_cluster replica_primary 5436 --auth=trust
+for _ in $(seq 1 30); do psql -h 127.0.0.1 -p 5436 -U postgres -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
+if ! pg_lsclusters -h | awk '{print $2}' | grep -qx replica_standby; then
+  pg_createcluster "$PGVER" replica_standby --port 5437 -- --auth=trust >/dev/null
+fi
+standby_data=$(pg_lsclusters -h | awk '$2 == "replica_standby" {print $6}')
+if [ ! -f "$standby_data/standby.signal" ]; then
+  log "making PostgreSQL 5437 a streaming standby of 5436"
+  pg_ctlcluster --skip-systemctl-redirect "$PGVER" replica_standby stop 2>/dev/null || true
+  rm -rf "$standby_data"
+  install -d -o postgres -g postgres -m 700 "$standby_data"
+  runuser -u postgres -- pg_basebackup -h 127.0.0.1 -p 5436 -U postgres -D "$standby_data" -R -X stream
+  echo "recovery_min_apply_delay = '300ms'" >"/etc/postgresql/$PGVER/replica_standby/conf.d/replica.conf"
+fi
+pg_ctlcluster --skip-systemctl-redirect "$PGVER" replica_standby start 2>/dev/null || true
+
 start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >/dev/null || true
 
 wait_for() {
@@ -58,6 +78,8 @@ wait_for "PostgreSQL 5432" psql -h 127.0.0.1 -p 5432 -U postgres -c 'SELECT 1'
 wait_for "PostgreSQL 5433" psql -h 127.0.0.1 -p 5433 -U postgres -c 'SELECT 1'
 wait_for "PostgreSQL 5434" psql -h 127.0.0.1 -p 5434 -U postgres -c 'SELECT 1'
 wait_for "PostgreSQL 5435" psql -h /var/run/postgresql -p 5435 -U postgres -c 'SELECT 1'
+wait_for "PostgreSQL 5436" psql -h 127.0.0.1 -p 5436 -U postgres -c 'SELECT 1'
+wait_for "PostgreSQL 5437 (standby of 5436)" psql -h 127.0.0.1 -p 5437 -U postgres -Atc 'SELECT pg_is_in_recovery()'
 wait_for "MariaDB 3306" mariadb -h 127.0.0.1 -P 3306 -uroot -e 'SELECT 1'
 
 psql -q -h /var/run/postgresql -p 5435 -U postgres -v ON_ERROR_STOP=1 <<SQL

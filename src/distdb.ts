@@ -6,24 +6,20 @@ import { rerunOnRelayout, spansAtomically } from './atomic/spans.js';
 import type { ConfigInput, DistdbConfig } from './config/config.js';
 import { DEFAULT_ALIAS } from './config/defaults.js';
 import { loadConfig } from './config/loadConfig.js';
-import { Connections } from './db/connections.js';
-import type { AnyDatabase, Connection } from './db/dialect.js';
-import { DistdbError, databaseError } from './errors.js';
-import type { MakeMigrationsResult } from './migrations/makeMigrations.js';
-import { MigrationSet, type MigrationTargets } from './migrations/migrationSet.js';
-import type { DatabaseMigrations, MigrateResult } from './migrations/migrator.js';
+import type { AnyDatabase } from './db/dialect.js';
+import { Deployment } from './deployment.js';
+import { DistdbError } from './errors.js';
 import type { AnyModel, Model } from './models/model.js';
-import { modelNamed } from './models/schemaGraph.js';
-import { RecordApi } from './queries/api.js';
 import type { QueryContext } from './queries/context.js';
 import type { DatabaseFor } from './queries/database.js';
-import { writeAccess } from './queries/fence.js';
+import { type DeploymentAccess, deploymentContext } from './queries/deploymentContext.js';
 import { IdBlocks } from './queries/idBlocks.js';
 import { LayoutCache } from './queries/layoutCache.js';
-import { placedAccess } from './queries/placedAccess.js';
 import { aliasesFor, placementOf, type Side } from './queries/placement.js';
 import type { DeleteOutcome } from './queries/remove.js';
 import { Tx } from './queries/transaction.js';
+import type { ReplicaStatus } from './replicas/replicaSet.js';
+import { type ReadCounts, Replicas } from './replicas/replicas.js';
 import { checkRelations } from './routing/relations.js';
 import type { RoutingHints, Shards } from './routing/router.js';
 import { RouterChain } from './routing/routerChain.js';
@@ -42,16 +38,13 @@ export type TypedOpenOptions<M extends readonly AnyModel[]> = Omit<OpenOptions, 
  * An open deployment: configuration, the router chain and lazily opened connections. Every
  * operation is generic over models; `DB` is the Kysely database type of `using()`.
  */
-export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
+export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
   readonly router: RouterChain;
-  readonly #connections: Connections;
-  readonly #migrations: MigrationSet;
 
-  private constructor(readonly config: DistdbConfig) {
-    super();
-    this.#connections = new Connections(config.databases, (alias) => this.checkAlias(alias));
+  private constructor(config: DistdbConfig) {
+    super(config);
+    this.#replicas = new Replicas(config.replicas, (alias) => this.connection(alias));
     this.#coordinator = new Coordinator(this, DEFAULT_ALIAS, config.databases);
-    this.#migrations = new MigrationSet(config.migrations, config.models);
     this.#layouts = new LayoutCache(config.sharding, async () =>
       (await this.databaseExists(DEFAULT_ALIAS)) ? this.connection(DEFAULT_ALIAS) : undefined,
     );
@@ -64,6 +57,7 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   }
 
   readonly #layouts: LayoutCache;
+  readonly #replicas: Replicas;
 
   /** The sharding rules in force: the configured ones, with the layouts reshards published in `default`. */
   get sharding(): Sharding {
@@ -73,19 +67,6 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   /** Reads the shard layouts in force again (after a reshard, say). */
   refreshLayouts(): Promise<void> {
     return this.#layouts.refresh();
-  }
-
-  /** The schema's models, each after the models it references. */
-  get models(): readonly AnyModel[] {
-    return this.config.models;
-  }
-
-  /** The model of that name (`Author`, or its snake-case name); a usage error naming it if none. */
-  model(name: string): AnyModel {
-    const m = modelNamed(this.models, name);
-    if (m) return m;
-    const known = this.models.map((x) => x.label).join(', ');
-    throw new DistdbError('usage', `unknown model "${name}" (models: ${known})`);
   }
 
   static async open<const M extends readonly AnyModel[] = readonly AnyModel[]>(
@@ -99,41 +80,10 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     return db;
   }
 
-  get aliases(): string[] {
-    return Object.keys(this.config.databases);
-  }
-
-  /** Throws a usage error naming the alias when it is not configured. */
-  checkAlias(alias: string): string {
-    if (Object.hasOwn(this.config.databases, alias)) return alias;
-    const known = this.aliases.join(', ');
-    throw new DistdbError('usage', `unknown database alias "${alias}" (configured: ${known})`);
-  }
-
-  /** Whether the database of `alias` exists; asking never creates it (reading commands use this). */
-  databaseExists(alias: string): Promise<boolean> {
-    return this.#connections.exists(alias);
-  }
-
-  connection(alias: string): Promise<Connection> {
-    return this.#connections.get(alias);
-  }
-
-  /**
-   * Runs `step` on the database of `alias`; a failure of it is a one-line error naming the
-   * database (alias and redacted URL).
-   */
-  async inDatabase<T>(alias: string, step: (conn: Connection) => Promise<T>): Promise<T> {
-    const conn = await this.connection(alias);
-    try {
-      return await step(conn);
-    } catch (err) {
-      throw databaseError([{ alias, url: conn.url.redacted }], err);
-    }
-  }
-
+  /** The database a read of `model` asks (a router may answer one of its replicas: `users.replica1`). */
   readAlias(model: AnyModel, hints: RoutingHints = {}): string {
-    return this.#routed(model, this.router.dbForRead(model.label, hints));
+    const decision = this.router.dbForRead(model.label, hints);
+    return this.#replicas.primaryOf(decision.value) ? decision.value : this.#routed(model, decision);
   }
 
   writeAlias(model: AnyModel, hints: RoutingHints = {}): string {
@@ -147,7 +97,8 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
 
   /** Every database holding records of `model` (read from them, on the read side): its own, or each shard. */
   aliasesOf(model: AnyModel, side: Side = 'write'): string[] {
-    return aliasesFor(this.#placement, model, side, undefined).map((a) => this.checkAlias(a));
+    const aliases = aliasesFor(this.#placement, model, side, undefined);
+    return aliases.map((a) => this.checkAlias(this.#replicas.primaryOf(a) ?? a));
   }
 
   readonly #placement = placementOf(this);
@@ -173,7 +124,11 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   async transaction<T>(alias: string, fn: (tx: Tx<DB>) => Promise<T>): Promise<T> {
     await this.#layouts.fresh(false);
     const conn = await this.connection(alias);
-    return conn.transaction((txConn) => Tx.run(this, alias, txConn, fn));
+    try {
+      return await conn.transaction((txConn) => Tx.run(this, alias, txConn, fn));
+    } finally {
+      this.written();
+    }
   }
 
   readonly #coordinator: Coordinator;
@@ -181,7 +136,33 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
   /** Runs `fn` as one transaction of every database its calls reach: all of its writes commit, or none. */
   async atomic<T>(fn: (tx: AtomicTx<DB>) => Promise<T>, options?: AtomicOptions): Promise<T> {
     await this.#layouts.fresh(false);
-    return this.#coordinator.run(fn, options);
+    try {
+      return await this.#coordinator.run(fn, options);
+    } finally {
+      this.written();
+    }
+  }
+
+  /**
+   * Runs `fn` as a caller of its own (a web request, say): its reads wait for its own writes
+   * only, where outside a session every call of this deployment counts as one caller's.
+   */
+  session<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#replicas.session(fn);
+  }
+
+  /** Every read replica, checked now: health, lag, reads served. */
+  replicaStatus(): Promise<ReplicaStatus[]> {
+    return this.#replicas.status();
+  }
+
+  /** Reads served so far per database with replicas: by each replica and by the primary. */
+  replicaReads(): Promise<ReadCounts[]> {
+    return this.#replicas.reads();
+  }
+
+  protected override written(): void {
+    this.#replicas.wrote();
   }
 
   /** A delete reaching several databases (cascades, references) runs in `atomic` where they allow it. */
@@ -227,19 +208,20 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     return (await this.connection(alias)).kysely() as Promise<Kysely<D>>;
   }
 
+  readonly #reach: DeploymentAccess = {
+    placement: this.#placement,
+    // A replica a router answered for a read is read only through `reader`.
+    database: (alias) => this.connection(this.#replicas.primaryOf(alias) ?? alias),
+    relayout: (m, version, since) => this.#layouts.moved(m.label, version, since),
+  };
+
   protected context(): QueryContext {
-    const access = async (alias: string) => ({ alias, conn: await this.connection(alias) });
-    return {
-      models: this.models,
-      model: (label) => this.model(label),
-      ...placedAccess(this.#placement, access, this.idBlocks),
-      writer: async (m, record) =>
-        writeAccess(this.shards(m), m, await access(this.writeAlias(m, record ? { record } : {}))),
-      writerAt: async (m, alias, version) => writeAccess(this.shards(m), m, await access(alias), version),
-      writeAlias: (m, record) => this.writeAlias(m, record ? { record } : {}),
-      database: access,
-      relayout: (m, version, since) => this.#layouts.moved(m.label, version, since),
-    };
+    return deploymentContext(this, this.#reach);
+  }
+
+  /** `find` and `count` outside a transaction read from replicas where they have what this caller wrote. */
+  protected override readContext(): QueryContext {
+    return deploymentContext(this, { ...this.#reach, reader: (alias) => this.#replicas.reader(alias) });
   }
 
   protected async beforeWrite(model: AnyModel): Promise<void> {
@@ -252,43 +234,15 @@ export class Distdb<DB = AnyDatabase> extends RecordApi<DB> {
     await this.#layouts.fresh(this.shards(model) !== undefined);
   }
 
-  /** The migration files, read once (again after makeMigrations). */
-  async migrate(options: { database?: string } = {}): Promise<MigrateResult[]> {
-    return this.#migrations.migrate(this.#migrationTargets(options.database));
-  }
-
-  async showMigrations(options: { database?: string } = {}): Promise<DatabaseMigrations[]> {
-    return this.#migrations.status(this.#migrationTargets(options.database));
-  }
-
-  #migrationTargets(database: string | undefined): MigrationTargets {
-    const aliases = database ? [this.checkAlias(database)] : this.aliases;
-    return { aliases, router: this.router, connection: (a) => this.connection(a) };
-  }
-
-  /** Writes the next migration file of `config.migrations` with what changed in the models, if anything. */
-  async makeMigrations(options: { name?: string } = {}): Promise<MakeMigrationsResult> {
-    return this.#migrations.make(options);
-  }
-
-  /** Labels of the models whose tables differ from what their migration files build. */
-  async schemaDrift(): Promise<readonly string[]> {
-    return this.#migrations.drift();
-  }
-
-  /** Refuses a model (any, when none is given) that differs from its migrations. */
-  async checkSchema(model?: AnyModel): Promise<void> {
-    this.#migrations.check(model);
-  }
-
   /** Models whose tables live in `alias` (by the write route, or as one of its shards). */
   modelsIn(alias: string): AnyModel[] {
     return this.models.filter((m) => this.aliasesOf(m).includes(alias));
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.#coordinator.close();
-    await this.#connections.close();
+    await this.#replicas.close();
+    await super.close();
   }
 }
 

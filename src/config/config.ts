@@ -2,6 +2,7 @@ import type { DatabaseUrl } from '../db/url.js';
 import type { AnyModel } from '../models/model.js';
 import type { Router } from '../routing/router.js';
 import type { Sharding } from '../routing/sharding.js';
+import type { ReplicaSetting } from './replicasConfig.js';
 
 /**
  * An application's schema: its models, where their migrations are kept, and optionally how to
@@ -26,6 +27,8 @@ export interface DistdbConfig extends Schema {
   readonly routers: readonly Router[];
   /** Model label → how it is spread over databases (checked). */
   readonly sharding: Sharding;
+  /** Database alias → its read replicas (checked). */
+  readonly replicas: Readonly<Record<string, ReplicaSetting>>;
   /** Where each database URL came from: flag, env, file or default. */
   readonly origins: Readonly<Record<string, 'flag' | 'env' | 'file' | 'default'>>;
   readonly configFile?: string;
@@ -45,6 +48,8 @@ export interface ConfigInput {
   readonly routes?: Readonly<Record<string, string>>;
   /** Model label → sharding rule; replaces the config file's section when given. */
   readonly sharding?: Readonly<Record<string, unknown>>;
+  /** Database alias → replica URLs (or `{urls, maxLagMs, waitMs}`); replaces the file's section when given. */
+  readonly replicas?: Readonly<Record<string, unknown>>;
   /** The application's models (else the config file's, else `defaultSchema`). */
   readonly models?: readonly AnyModel[];
   /**

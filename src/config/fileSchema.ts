@@ -10,13 +10,14 @@ import { ALIAS, ALIAS_RULE } from './defaults.js';
  * whole problem. `describeIssue` adds the path.
  */
 
-const FILE_KEYS = ['databases', 'routes', 'sharding', 'routers', 'models', 'migrations'];
+const FILE_KEYS = ['databases', 'routes', 'sharding', 'replicas', 'routers', 'models', 'migrations'];
 const ROUTER_METHODS = ['dbForRead', 'dbForWrite', 'allowMigrate', 'allowRelation'] as const;
 
 export interface FileConfig {
   databases?: Record<string, string>;
   routes?: Record<string, string>;
   sharding?: Record<string, unknown>;
+  replicas?: Record<string, unknown>;
   routers?: Router[];
   models?: AnyModel[];
   migrations?: string;
@@ -65,6 +66,31 @@ const sharding = objectOf(
   'Model name → how its records are spread over databases (hash or range of its key).',
 );
 
+// Checked against the databases once they are known (replicasConfig).
+const replica = v.union(
+  [
+    described(v.array(v.string()), 'Replica URLs.'),
+    objectOf(
+      v.looseObject({
+        urls: v.optional(described(v.array(v.string()), 'Replica URLs.')),
+        maxLagMs: v.optional(described(v.number(), 'A replica further behind gets no reads (default 1000).')),
+        waitMs: v.optional(
+          described(
+            v.number(),
+            "How long a read may wait for a replica to replay the caller's write (default 0).",
+          ),
+        ),
+      }),
+      'A replica list with options.',
+    ),
+  ],
+  'a list of URLs or {urls, maxLagMs, waitMs}',
+);
+const replicas = objectOf(
+  v.record(v.string(), replica),
+  'Database alias → its read replicas (PostgreSQL streaming standbys).',
+);
+
 const models = described(
   v.array(objectOf(v.looseObject({}), 'A model, declared with defineModel.'), 'an array'),
   "The application's models (defineModel), so only in a .js or .ts config; default: the shop demo.",
@@ -90,6 +116,7 @@ export const configFileSchema = objectOf(
       databases: v.optional(databases),
       routes: v.optional(routes),
       sharding: v.optional(sharding),
+      replicas: v.optional(replicas),
       routers: v.optional(
         described(v.array(router, 'an array'), 'Routers asked in order, before the table router.'),
       ),

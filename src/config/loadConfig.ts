@@ -19,6 +19,7 @@ import {
   RUN_MODEL,
 } from './defaults.js';
 import type { FileConfig } from './fileSchema.js';
+import { checkReplicas } from './replicasConfig.js';
 import { checkSharding, shardingNames } from './shardingConfig.js';
 
 function fail(where: string, problem: string, cause?: unknown): never {
@@ -209,11 +210,14 @@ export async function loadConfig(input: ConfigInput = {}): Promise<DistdbConfig>
   checkRoutes(where, schema.models, routes, aliases);
   const sharding = checkSharding(rawSharding, schema.models, aliases);
   if ('problem' in sharding) fail(where, sharding.problem);
+  const replicas = await checkReplicas(input.replicas ?? file.replicas, env, databases);
+  if ('problem' in replicas) fail(where, replicas.problem);
   return {
     ...schema,
     databases,
     routes,
     sharding: sharding.sharding,
+    replicas: replicas.replicas,
     routers: [...(input.routers ?? []), ...(file.routers ?? [])],
     origins,
     ...(configFile ? { configFile } : {}),

@@ -115,6 +115,23 @@ export interface Dialect {
    * Absent for backends where connecting creates nothing.
    */
   exists?(url: DatabaseUrl): boolean;
+  /** Streaming replication, where the backend's servers have it (read replicas). */
+  readonly replication?: Replication;
+}
+
+/**
+ * A primary's log and its standbys' place in it. A position is the backend's own text (a
+ * PostgreSQL LSN); every transaction committed before `position` returns lies before it.
+ */
+export interface Replication {
+  /** Where the primary's log ends now. */
+  position(conn: Connection): Promise<string>;
+  /** What a server says of itself: `standby` is false for one that is not (promoted, say). */
+  standby(conn: Connection): Promise<{ readonly standby: boolean; readonly replayed?: string }>;
+  /** Which data this is: the same for a primary's database and that database on its standbys. */
+  identity(conn: Connection): Promise<string>;
+  /** Bytes of log from `from` to `to`: negative when `to` lies before `from`. */
+  distance(from: string, to: string): number;
 }
 
 /**

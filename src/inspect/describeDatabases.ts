@@ -1,5 +1,6 @@
 import type { Distdb } from '../distdb.js';
 import { errorLine } from '../errors.js';
+import type { ReplicaStatus } from '../replicas/replicaSet.js';
 
 export interface DatabaseDescription {
   readonly alias: string;
@@ -18,14 +19,24 @@ export interface DatabaseDescription {
    * Absent for a database without two-phase commit.
    */
   readonly inDoubt?: number;
+  /** Its read replicas, where it has any: health, replay lag, reads served by this process. */
+  readonly replicas?: readonly ReplicaStatus[];
 }
 
 /** Connects to every configured database and reports what is there; never throws for one database. */
 export async function describeDatabases(db: Distdb): Promise<DatabaseDescription[]> {
   const out: DatabaseDescription[] = [];
+  // A primary that does not answer leaves its replicas unchecked: they are listed as they are.
+  const replicas = await db.replicaStatus();
   for (const alias of db.aliases) {
     const url = db.config.databases[alias];
-    const base = { alias, backend: url?.scheme ?? '?', url: url?.redacted ?? '' };
+    const own = replicas.filter((r) => r.database === alias);
+    const base = {
+      alias,
+      backend: url?.scheme ?? '?',
+      url: url?.redacted ?? '',
+      ...(own.length > 0 ? { replicas: own } : {}),
+    };
     try {
       const conn = await db.connection(alias);
       const status = await db.showMigrations({ database: alias });

@@ -41,6 +41,20 @@ export abstract class RecordApi<DB = AnyDatabase> {
   protected beforeRead(_model: AnyModel): Promise<void> {
     return Promise.resolve();
   }
+  /** Where `find` and `count` read (a deployment's replicas, say): by default where writes see. */
+  protected readContext(): QueryContext {
+    return this.context();
+  }
+  /** After a write ends, committed or not (a deployment's later reads must see it). */
+  protected written(): void {}
+
+  async #writing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.written();
+    }
+  }
 
   /**
    * Runs a write; one a reshard's switch turned away before anything was written is routed
@@ -65,7 +79,9 @@ export abstract class RecordApi<DB = AnyDatabase> {
   /** Validates and inserts one record: `{ok: true, id}` or `{ok: false, id, code, message}`. */
   async insert<R, I, Rel>(model: Model<R, I, Rel>, record: NoInfer<I>): Promise<RecordOutcome> {
     await this.beforeWrite(model as AnyModel);
-    const [outcome] = await insertRecords(this.context(), model as AnyModel, [record], 'insert');
+    const [outcome] = await this.#writing(() =>
+      insertRecords(this.context(), model as AnyModel, [record], 'insert'),
+    );
     return outcome as RecordOutcome;
   }
 
@@ -77,7 +93,7 @@ export abstract class RecordApi<DB = AnyDatabase> {
     await this.beforeWrite(model as AnyModel);
     if (!Array.isArray(records))
       throw new DistdbError('usage', `insertMany: the ${model.label} records must be a list`);
-    return insertRecords(this.context(), model as AnyModel, records);
+    return this.#writing(() => insertRecords(this.context(), model as AnyModel, records));
   }
 
   async get<R, I, Rel, const N extends readonly (keyof Rel & string)[] = []>(
@@ -95,7 +111,7 @@ export abstract class RecordApi<DB = AnyDatabase> {
     options: FindOptions<R, I, Rel, N> = {},
   ): Promise<WithRelations<R, Rel, N>[]> {
     await this.beforeRead(model as AnyModel);
-    return (await findRecords(this.context(), model as AnyModel, options)) as WithRelations<R, Rel, N>[];
+    return (await findRecords(this.readContext(), model as AnyModel, options)) as WithRelations<R, Rel, N>[];
   }
 
   /** The first records of `model` in primary-key order. */
@@ -113,7 +129,7 @@ export abstract class RecordApi<DB = AnyDatabase> {
     options: { readonly where?: Where<I> } = {},
   ): Promise<number> {
     await this.beforeRead(model as AnyModel);
-    return countRecords(this.context(), model as AnyModel, options.where);
+    return countRecords(this.readContext(), model as AnyModel, options.where);
   }
 
   /** Validated like an insert; an unknown id is `{ok: false, code: 'not_found'}`. */
@@ -123,13 +139,13 @@ export abstract class RecordApi<DB = AnyDatabase> {
     patch: Patch<NoInfer<I>>,
   ): Promise<RecordOutcome> {
     await this.beforeWrite(model as AnyModel);
-    return this.#routed((ctx) => updateRecord(ctx, model as AnyModel, id, patch));
+    return this.#writing(() => this.#routed((ctx) => updateRecord(ctx, model as AnyModel, id, patch)));
   }
 
   /** Refused with `referenced` while referenced; cascades and clears as the references say. */
   async delete<R, I, Rel>(model: Model<R, I, Rel>, id: number): Promise<DeleteOutcome> {
     await this.beforeWrite(model as AnyModel);
-    return this.#routed((ctx) => deleteRecord(ctx, model as AnyModel, id));
+    return this.#writing(() => this.#routed((ctx) => deleteRecord(ctx, model as AnyModel, id)));
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DistdbError } from '../../errors.js';
 import { describeDatabases } from '../../inspect/describeDatabases.js';
+import type { ReplicaStatus } from '../../replicas/replicaSet.js';
 import { escapeControl } from '../../reporting/escape.js';
 import { textTable } from '../../reporting/renderers/table.js';
 import { type CommonOptions, type Io, withCommonOptions, withDistdb } from '../context.js';
@@ -8,7 +9,7 @@ import { type CommonOptions, type Io, withCommonOptions, withDistdb } from '../c
 export function databasesCommand(program: Command, io: Io): void {
   withCommonOptions(program.command('databases'))
     .description(
-      'list the configured databases: backend, URL, reachability, migrations, row counts and prepared transactions in doubt',
+      'list the configured databases: backend, URL, reachability, migrations, row counts, prepared transactions in doubt and read replicas (lag)',
     )
     .option('--json', 'print the list as JSON')
     .action(async (opts: CommonOptions & { json?: boolean }) => {
@@ -32,6 +33,8 @@ export function databasesCommand(program: Command, io: Io): void {
           ]);
           const head = ['alias', 'backend', 'url', 'status', 'migrations', 'rows', 'in doubt'];
           io.out(`${textTable(head, rows, '')}\n`);
+          const replicas = list.flatMap((d) => d.replicas ?? []);
+          if (replicas.length > 0) io.out(`\nreplicas:\n${replicaTable(replicas)}\n`);
           if (list.some((d) => (d.inDoubt ?? 0) > 0))
             io.out('\nprepared transactions are in doubt: `distdb recover` ends those a crash left\n');
           const reasons = list
@@ -44,6 +47,27 @@ export function databasesCommand(program: Command, io: Io): void {
           throw new DistdbError('connection', down.error ?? `database "${down.alias}" is not reachable`);
       });
     });
+}
+
+const HEALTH: Record<ReplicaStatus['health'], string> = {
+  unknown: 'not checked',
+  standby: 'standby',
+  unreachable: 'unreachable',
+  promoted: 'not a standby',
+  other_data: 'other data',
+};
+
+function replicaTable(replicas: readonly ReplicaStatus[]): string {
+  const rows = replicas.map((r) => [
+    r.database,
+    r.replica,
+    r.url,
+    r.serving ? 'serving' : r.health === 'standby' ? 'behind' : HEALTH[r.health],
+    r.lagMs === undefined ? '-' : `${r.lagMs} ms`,
+    r.lagBytes === undefined ? '-' : `${r.lagBytes} B`,
+    r.problem ?? '',
+  ]);
+  return textTable(['database', 'replica', 'url', 'status', 'lag', 'lag bytes', 'why'], rows, '');
 }
 
 function textLines(lines: readonly string[]): string {

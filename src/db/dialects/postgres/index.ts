@@ -3,6 +3,7 @@ import { captureSql } from './capture.js';
 import { PostgresConnection, postgresConfig } from './connection.js';
 import { isTemporaryRefusal, isTransient, rowFailure } from './errors.js';
 import { quoteId } from './ident.js';
+import { postgresReplication } from './replication.js';
 
 export const postgresDialect: Dialect = {
   backend: 'postgres',
@@ -25,4 +26,5 @@ export const postgresDialect: Dialect = {
   rowFailure,
   isTransient,
   isTemporaryRefusal,
+  replication: postgresReplication,
 };

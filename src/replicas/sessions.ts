@@ -1,0 +1,48 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * What one caller has written, as far as its reads need to know: how many of its writes have
+ * finished, and per database the primary's log position read after the last of them. A replica
+ * that has replayed that position holds every write of the caller there.
+ */
+export class WriteMarks {
+  #writes = 0;
+  readonly #positions = new Map<string, { writes: number; position: Promise<string> }>();
+
+  /** Called once a write has ended (committed or not: either way, later reads must see what it left). */
+  wrote(): void {
+    this.#writes++;
+  }
+
+  /**
+   * The position a replica of `alias` must have replayed to serve this caller (read from the
+   * primary once after each write, the read shared by concurrent callers); undefined when the
+   * caller has written nothing.
+   */
+  required(alias: string, read: () => Promise<string>): Promise<string> | undefined {
+    if (this.#writes === 0) return undefined;
+    const known = this.#positions.get(alias);
+    if (known && known.writes === this.#writes) return known.position;
+    const entry = { writes: this.#writes, position: read() };
+    this.#positions.set(alias, entry);
+    // A failed read is not kept: the next read asks again.
+    entry.position.catch(() => {
+      if (this.#positions.get(alias) === entry) this.#positions.delete(alias);
+    });
+    return entry.position;
+  }
+}
+
+/** The caller a read or write belongs to: the one of `run`, else the deployment as a whole. */
+export class ReadSessions {
+  readonly #store = new AsyncLocalStorage<WriteMarks>();
+  readonly #own = new WriteMarks();
+
+  get current(): WriteMarks {
+    return this.#store.getStore() ?? this.#own;
+  }
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#store.run(new WriteMarks(), fn);
+  }
+}

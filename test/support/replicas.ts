@@ -1,0 +1,43 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { findProgram } from './prerequisites.js';
+import type { ServerBackend } from './servers.js';
+
+/** The primary .ci/servers.sh gives a streaming standby, and that standby (300 ms apply delay). */
+export const REPLICA_PRIMARY: ServerBackend = {
+  backend: 'postgres',
+  adminUrl: process.env.DISTDB_TEST_REPLICA_PRIMARY_URL ?? 'postgres://postgres@127.0.0.1:5436',
+};
+export const REPLICA_STANDBY: ServerBackend = {
+  backend: 'postgres',
+  adminUrl: process.env.DISTDB_TEST_REPLICA_URL ?? 'postgres://postgres@127.0.0.1:5437',
+};
+/** The standby's Debian cluster name, for stopping and starting it. */
+const STANDBY_CLUSTER = process.env.DISTDB_TEST_REPLICA_CLUSTER ?? 'replica_standby';
+
+function pgVersion(): string | undefined {
+  if (!existsSync('/etc/postgresql')) return undefined;
+  return readdirSync('/etc/postgresql')
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(a) - Number(b))
+    .pop();
+}
+
+/** Why the standby cannot be stopped and started here, or undefined when it can. */
+export function standbyControlUnavailable(): string | undefined {
+  if (!findProgram('pg_ctlcluster')) return "pg_ctlcluster not found on PATH (Debian's postgresql-common)";
+  if (!pgVersion()) return 'no PostgreSQL version under /etc/postgresql';
+  if (!existsSync(`/etc/postgresql/${pgVersion()}/${STANDBY_CLUSTER}`))
+    return `no PostgreSQL cluster ${STANDBY_CLUSTER} (made by .ci/servers.sh)`;
+  if (process.getuid?.() !== 0) return 'pg_ctlcluster needs root';
+  return undefined;
+}
+
+/** Stops (fast: connections are cut) or starts the standby, without blocking the test's reads. */
+export async function standby(action: 'stop' | 'start'): Promise<void> {
+  const args = ['--skip-systemctl-redirect', pgVersion() as string, STANDBY_CLUSTER, action];
+  await promisify(execFile)('pg_ctlcluster', action === 'stop' ? [...args, '-m', 'fast'] : args, {
+    timeout: 60_000,
+  });
+}
