@@ -151,6 +151,11 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
     return this.#replicas.session(fn);
   }
 
+  /** Runs `fn` with its reads on the primaries: for reads that must see writes made elsewhere (another process, `using()`). */
+  primary<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#replicas.primary(fn);
+  }
+
   /** Every read replica, checked now: health, lag, reads served. */
   replicaStatus(): Promise<ReplicaStatus[]> {
     return this.#replicas.status();

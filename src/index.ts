@@ -6,6 +6,7 @@ import type { AnyModel } from './models/model.js';
 import type { DatabaseFor } from './queries/database.js';
 
 export type { ConfigInput, DistdbConfig, Schema } from './config/config.js';
+export type { ReplicaSetting } from './config/replicasConfig.js';
 export type { Connection, Dialect, HeldLock, Row, RowWrite, SqlValue } from './db/dialect.js';
 export { redactUrl } from './db/url.js';
 export { Distdb, type OpenOptions, type TypedOpenOptions } from './distdb.js';
@@ -50,6 +51,9 @@ export type { DeleteOutcome } from './queries/remove.js';
 export type { OrderBy } from './queries/select.js';
 export type { Tx } from './queries/transaction.js';
 export type { Condition, Where } from './queries/where.js';
+export type { ReplicaHealth } from './replicas/replica.js';
+export type { ReplicaStatus } from './replicas/replicaSet.js';
+export type { ReadCounts } from './replicas/replicas.js';
 export type { RunReport } from './reporting/report.js';
 export { type ReshardOptions, type ReshardResult, reshard } from './reshard/reshard.js';
 export type { MoveCheck, Verification } from './reshard/verify.js';

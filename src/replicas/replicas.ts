@@ -27,7 +27,7 @@ export class Replicas {
 
   constructor(
     private readonly settings: Readonly<Record<string, ReplicaSetting>>,
-    private readonly primary: (alias: string) => Promise<Connection>,
+    private readonly database: (alias: string) => Promise<Connection>,
   ) {}
 
   /** Databases with replicas. */
@@ -40,9 +40,14 @@ export class Replicas {
     return this.#sessions.run(fn);
   }
 
+  /** Runs `fn` with its reads on the primaries (as fresh as can be); nested sessions read from replicas again. */
+  primary<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#sessions.primary(fn);
+  }
+
   /** The current caller's write has ended: its next reads need a replica that has replayed it. */
   wrote(): void {
-    this.#sessions.current.wrote();
+    this.#sessions.current.marks.wrote();
   }
 
   /** The database whose replica `name` is (`users.replica1` → users); undefined for any other name. */
@@ -58,9 +63,9 @@ export class Replicas {
     let set = this.#sets.get(alias);
     if (!set) {
       set = (async () => {
-        const replication = (await dialectFor(await this.primary(alias).then((c) => c.url))).replication;
+        const replication = (await dialectFor(await this.database(alias).then((c) => c.url))).replication;
         if (!replication) throw new Error(`database "${alias}" has no replication`);
-        return new ReplicaSet(alias, setting, () => this.primary(alias), replication);
+        return new ReplicaSet(alias, setting, () => this.database(alias), replication);
       })();
       this.#sets.set(alias, set);
     }
@@ -73,9 +78,9 @@ export class Replicas {
    */
   async reader(name: string): Promise<Access> {
     const alias = this.primaryOf(name) ?? name;
-    const primary = await this.primary(alias);
+    const primary = await this.database(alias);
     const set = await this.#set(alias);
-    if (!set) return { alias, conn: primary };
+    if (!set || this.#sessions.current.primary) return { alias, conn: primary };
     set.start();
     const only = set.replicas.find((r) => r.name === name);
     const replica = await this.#replicaFor(set, only).catch(() => undefined);
@@ -95,7 +100,7 @@ export class Replicas {
   }
 
   async #replicaFor(set: ReplicaSet, only: Replica | undefined): Promise<Replica | undefined> {
-    const required = await this.#sessions.current.required(set.alias, () => set.position());
+    const required = await this.#sessions.current.marks.required(set.alias, () => set.position());
     const found = set.choose(required, only);
     if (found || required === undefined || set.setting.waitMs === 0) return found;
     return set.waitFor(required, only);

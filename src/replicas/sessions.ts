@@ -33,16 +33,27 @@ export class WriteMarks {
   }
 }
 
+interface Scope {
+  readonly marks: WriteMarks;
+  /** Reads go to the primaries (see `primary`). */
+  readonly primary: boolean;
+}
+
 /** The caller a read or write belongs to: the one of `run`, else the deployment as a whole. */
 export class ReadSessions {
-  readonly #store = new AsyncLocalStorage<WriteMarks>();
-  readonly #own = new WriteMarks();
+  readonly #store = new AsyncLocalStorage<Scope>();
+  readonly #own: Scope = { marks: new WriteMarks(), primary: false };
 
-  get current(): WriteMarks {
+  get current(): Scope {
     return this.#store.getStore() ?? this.#own;
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#store.run(new WriteMarks(), fn);
+    return this.#store.run({ marks: new WriteMarks(), primary: false }, fn);
+  }
+
+  /** Runs `fn` with every read going to the primaries; its writes are the current caller's. */
+  primary<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#store.run({ marks: this.current.marks, primary: true }, fn);
   }
 }

@@ -99,7 +99,8 @@ async function prepareTables(db: Distdb, options: SimulateOptions): Promise<void
   }
   if (mode === 'append') return;
   for (const m of db.models) {
-    const n = await db.count(m);
+    // Whatever any process wrote counts: the primaries answer, not a replica behind them.
+    const n = await db.primary(() => db.count(m));
     if (n > 0) {
       throw advisedError(
         'conflict',

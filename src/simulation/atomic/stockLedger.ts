@@ -53,13 +53,16 @@ export async function checkStock(
     initial.set(String(recordId(plan.stocked, r.record)), Number(fields[STOCK_FIELD]));
   }
   const left = new Map<string, number>();
-  await eachRecord(db, plan.stocked, (r) =>
-    left.set(String(r[plan.stocked.table.primaryKey]), Number(r[STOCK_FIELD])),
-  );
   const drawn = new Map<string, number>();
-  await eachRecord(db, plan.drawing, (r) => {
-    const from = String(r[plan.via.name]);
-    drawn.set(from, (drawn.get(from) ?? 0) + Number(r[QUANTITY_FIELD]));
+  // Read where the run wrote (its worker threads too), never from a replica behind it.
+  await db.primary(async () => {
+    await eachRecord(db, plan.stocked, (r) =>
+      left.set(String(r[plan.stocked.table.primaryKey]), Number(r[STOCK_FIELD])),
+    );
+    await eachRecord(db, plan.drawing, (r) => {
+      const from = String(r[plan.via.name]);
+      drawn.set(from, (drawn.get(from) ?? 0) + Number(r[QUANTITY_FIELD]));
+    });
   });
   const ids = [...new Set([...initial.keys(), ...left.keys()])].sort(byId);
   const wrong: StockCheck['wrong'] = [];
