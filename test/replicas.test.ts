@@ -283,4 +283,42 @@ export default {
       console.log(`[replicas] the restarted standby served reads again after ${Date.now() - started} ms`);
     });
   });
+  it('the simulate report shows each replica: its state after the run and the reads it served', async () => {
+    await caughtUp();
+    const args = [
+      'simulate',
+      '--dataset',
+      'generated',
+      '--records',
+      '300',
+      '--reset',
+      '--yes',
+      '--threads',
+      '2',
+    ];
+    const r = runCli([...args, '--json', '--no-progress'], { cwd: dir, env: {} });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      replicas?: { database: string; primaryReads: number; replicas: Record<string, unknown>[] }[];
+    };
+    expect(report.replicas).toEqual([
+      {
+        database: 'notes',
+        primaryReads: expect.any(Number),
+        replicas: [
+          expect.objectContaining({
+            replica: 'notes.replica1',
+            health: 'standby',
+            reads: expect.any(Number),
+          }),
+        ],
+      },
+    ]);
+    const text = runCli(['report', 'latest'], { cwd: dir, env: {} });
+    expect(text.stdout).toMatch(
+      /Read replicas of notes: notes\.replica1 (serving|behind), lag \d+ ms, \d+ reads; the primary served \d+ reads/,
+    );
+    const md = runCli(['report', 'latest', '--format', 'md'], { cwd: dir, env: {} });
+    expect(md.stdout).toMatch(/## Read replicas\n\n\| database \| replica \| state/);
+  });
 });

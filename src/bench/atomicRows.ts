@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { type Distdb, openDistdb } from '../distdb.js';
 import { AccountModel } from '../examples/bank/models.js';
+import { drive } from './drive.js';
 import { admin, NODES } from './shardedRows.js';
 
 /**
@@ -38,25 +38,9 @@ export interface Rate {
   readonly p99Ms: number;
 }
 
-/** `work` called by `CALLERS` callers back to back for `seconds`: its rate and latencies. */
-async function drive(seconds: number, work: (n: number) => Promise<void>): Promise<Rate> {
-  const latencies: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  let n = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: CALLERS }, async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        await work(n++);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const ms = performance.now() - start;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { transfersPerSecond: Math.round((latencies.length / ms) * 1000), p50Ms: at(0.5), p99Ms: at(0.99) };
+async function transfers(seconds: number, work: (n: number) => Promise<void>): Promise<Rate> {
+  const r = await drive(CALLERS, seconds, work);
+  return { transfersPerSecond: r.perSecond, p50Ms: r.p50Ms, p99Ms: r.p99Ms };
 }
 
 /** Account ids: even ones in the first database, odd ones in the second (how the layout places them). */
@@ -158,8 +142,8 @@ export async function atomicRows(ctx: { quick: boolean }): Promise<AtomicRow | u
       balance: OPENING,
     }));
     await db.insertMany(AccountModel, accounts);
-    const plain = await drive(seconds, (n) => plainTransfer(pools, pair(db, n)));
-    const atomic = await drive(seconds, (n) => atomicTransfer(db, n));
+    const plain = await transfers(seconds, (n) => plainTransfer(pools, pair(db, n)));
+    const atomic = await transfers(seconds, (n) => atomicTransfer(db, n));
     const total = (await db.find(AccountModel, {})).reduce((s, a) => s + a.balance, 0);
     const { committed, rolledBack, retried } = db.atomicStats;
     return {

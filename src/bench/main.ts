@@ -8,6 +8,7 @@ import { openDistdb } from '../distdb.js';
 import { shopSchema } from '../examples/shop/schema.js';
 import { atomicRows, atomicTable } from './atomicRows.js';
 import { type LibraryRow, libraryRows, libraryTable } from './libraryRows.js';
+import { readRows, readTable } from './readRows.js';
 import { shardedRows, shardedTable } from './shardedRows.js';
 import { measureSize, median, SIZE_HEADER, type SizeDeployment } from './sizeRows.js';
 import type { BenchJob, ChildResult } from './types.js';
@@ -190,12 +191,14 @@ async function main(): Promise<void> {
   if (sharded) for (const line of shardedTable(sharded, REPEAT)) log(line);
   const atomic = await atomicRows({ quick: QUICK });
   if (atomic) for (const line of atomicTable(atomic)) log(line);
+  const read = await readRows({ quick: QUICK });
+  if (read) for (const line of readTable(read)) log(line);
   const outDir = 'bench-results';
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(
     file,
-    `${JSON.stringify({ quick: QUICK, repeat: REPEAT, results, canonical, library, sharded, atomic }, null, 2)}\n`,
+    `${JSON.stringify({ quick: QUICK, repeat: REPEAT, results, canonical, library, sharded, atomic, read }, null, 2)}\n`,
   );
   log(`wrote ${file}`);
 }

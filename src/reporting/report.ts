@@ -1,4 +1,5 @@
 import type { FailureCode } from '../models/failureCodes.js';
+import type { ReplicaStatus } from '../replicas/replicaSet.js';
 import type { AtomicReport } from '../simulation/atomic/atomicRun.js';
 import type { HistogramData } from '../simulation/histogram.js';
 
@@ -84,6 +85,11 @@ export interface RunReport {
   expectations?: Expectations;
   /** `simulate --atomic`: its transactions across databases and the check of the books. */
   atomic?: AtomicReport;
+  /**
+   * Deployments with read replicas: each replica as the run left it (health, lag) and the reads
+   * it served; `primaryReads` counts those the primary served instead.
+   */
+  replicas?: { database: string; primaryReads: number; replicas: ReplicaStatus[] }[];
   config: { databases: Record<string, string>; routes: Record<string, string> };
 }
 

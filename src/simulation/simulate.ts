@@ -49,6 +49,17 @@ function checkThreads(threads: number): number {
  * journaled with its rows, so an interrupted run can be finished with `resume`. A sharded
  * model's batch is written to its shards at once, each its part (see shardParts).
  */
+/** Each database's replicas at the end of a run (a replica that does not answer says so). */
+async function replicaReport(db: Distdb): Promise<NonNullable<RunReport['replicas']>> {
+  const status = await db.replicaStatus();
+  const reads = await db.replicaReads();
+  return [...new Set(status.map((s) => s.database))].map((database) => ({
+    database,
+    primaryReads: reads.find((r) => r.database === database)?.primary ?? 0,
+    replicas: status.filter((s) => s.database === database),
+  }));
+}
+
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   if (options.threads !== undefined) checkThreads(options.threads);
   if (options.atomic && options.existing === 'append')
@@ -161,6 +172,8 @@ async function runStarted(db: Distdb, s: Started): Promise<RunReport> {
     workersStarted: outcome.workersStarted,
   });
   if (outcome.atomic) report.atomic = outcome.atomic;
+  const replicas = await replicaReport(db);
+  if (replicas.length > 0) report.replicas = replicas;
   await pausePoint('finishing');
   try {
     await store.finish(start.run.id, report);

@@ -132,6 +132,9 @@ ${a.wrong.rows.length > 0 ? htmlTable(a.wrong) : ''}
 </section>
 `
     : '';
+  const replicas = s.replicas
+    ? `<section><h2>Read replicas</h2>\n${htmlTable(s.replicas)}\n</section>\n`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -164,7 +167,7 @@ ${htmlTable(s.threads)}
 <section><h2>Failures (${formatCount(s.failuresTotal)})</h2>
 ${failures.join('\n')}
 </section>
-${expectations}${atomic}</main>
+${expectations}${atomic}${replicas}</main>
 <footer>distdb ${escapeHtml(report.version)} · run ${escapeHtml(report.run)} · times in UTC</footer>
 </body>
 </html>

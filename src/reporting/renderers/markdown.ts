@@ -49,5 +49,6 @@ export function renderMarkdown(report: RunReport, options: { maxFailures?: numbe
     out.push(`## ${escapeMarkdown(s.atomic.title)}`, markdownTable(s.atomic.figures));
     if (s.atomic.wrong.rows.length > 0) out.push(markdownTable(s.atomic.wrong));
   }
+  if (s.replicas) out.push('## Read replicas', markdownTable(s.replicas));
   return `${out.join('\n\n')}\n`;
 }

@@ -106,6 +106,10 @@ export function renderPdf(
       drawTable(doc, s.atomic.wrong);
     }
   }
+  if (s.replicas) {
+    heading(doc, 'Read replicas', 60);
+    drawTable(doc, s.replicas);
+  }
   footers(doc, s.title);
   doc.end();
   return done;

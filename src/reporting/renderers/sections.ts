@@ -2,18 +2,12 @@ import { fairShares } from '../../util/fairShares.js';
 import { truncate } from '../../util/text.js';
 import { escapeControl } from '../escape.js';
 import type { Expectations, FailureReport, RunReport } from '../report.js';
+import { atomicSections, replicaTable } from './runExtras.js';
+import { formatCount, left, right, type Table, table } from './sectionTables.js';
 
-/** A column of a report table; `weight` is its share of the page width where the layout is fixed (PDF). */
-export interface Column {
-  readonly header: string;
-  readonly align: 'left' | 'right';
-  readonly weight: number;
-}
-
-export interface Table {
-  readonly columns: readonly Column[];
-  readonly rows: readonly (readonly string[])[];
-}
+export { replicaState } from './runExtras.js';
+export type { Column, Table } from './sectionTables.js';
+export { formatCount } from './sectionTables.js';
 
 /** The failures of one code: the exact count, the records listed, and how many are not. */
 export interface FailureGroup {
@@ -44,21 +38,12 @@ export interface ReportSections {
   readonly expectations?: { readonly mismatches: string; readonly outcomes: Table; readonly examples: Table };
   /** `simulate --atomic`: its transactions, the check of the books, and where they do not balance. */
   readonly atomic?: { readonly title: string; readonly figures: Table; readonly wrong: Table };
+  /** Deployments with read replicas: each replica's state at the end and the reads it served. */
+  readonly replicas?: Table;
 }
 
 /** Individual failures a report lists unless told otherwise; counts are always exact. */
 export const DEFAULT_MAX_FAILURES = 200;
-
-const left = (header: string, weight = 1): Column => ({ header, align: 'left', weight });
-const right = (header: string, weight = 1): Column => ({ header, align: 'right', weight });
-
-function table(columns: readonly Column[], rows: readonly (readonly string[])[]): Table {
-  return { columns, rows: rows.map((r) => r.map(escapeControl)) };
-}
-
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
 
 export function formatPercent(rate: number): string {
   return `${rate.toFixed(1)}%`;
@@ -101,28 +86,7 @@ export function reportSections(report: RunReport, options: { maxFailures?: numbe
     ...failureSections(report, options.maxFailures ?? DEFAULT_MAX_FAILURES),
     ...(report.expectations ? { expectations: expectationSections(report.expectations) } : {}),
     ...(report.atomic ? { atomic: atomicSections(report.atomic) } : {}),
-  };
-}
-
-function atomicSections(a: NonNullable<RunReport['atomic']>): NonNullable<ReportSections['atomic']> {
-  const s = a.stock;
-  const books = `${s.holds ? 'balance' : 'do not balance'}: initial ${formatCount(s.initial)} = left ${formatCount(s.left)} + drawn ${formatCount(s.drawn)}`;
-  return {
-    title: `Atomic transactions (${a.models.drawing} with ${a.models.stocked}.stock)`,
-    figures: table(
-      [left('what', 2), right('value', 3)],
-      [
-        ['committed', formatCount(a.committed)],
-        ['rolled back', formatCount(a.rolledBack)],
-        ['retried', formatCount(a.retried)],
-        [`${a.models.stocked} records checked`, formatCount(s.records)],
-        ['books', books],
-      ],
-    ),
-    wrong: table(
-      [left(a.models.stocked), right('initial'), right('left'), right('drawn')],
-      s.wrong.map((w) => [w.id, String(w.initial ?? '-'), String(w.left ?? '-'), String(w.drawn)]),
-    ),
+    ...(report.replicas ? { replicas: replicaTable(report.replicas) } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { truncate } from '../../util/text.js';
 import { escapeControl } from '../escape.js';
 import type { RunReport } from '../report.js';
+import { replicaState } from './sections.js';
 import { textTable } from './table.js';
 
 function seconds(ms: number): string {
@@ -61,6 +62,7 @@ export function renderTerminal(report: RunReport, options: { maxFailures?: numbe
   out.push('');
   expectations(out, report);
   atomic(out, report);
+  replicas(out, report);
   if (report.retries > 0) out.push(`Transient errors retried: ${report.retries}`);
   for (const n of report.notices ?? []) out.push(`Note: ${n}`);
   out.push(
@@ -113,6 +115,18 @@ function atomic(out: Lines, report: RunReport): void {
       `  ${a.models.stocked} ${w.id}: initial ${w.initial ?? '-'}, left ${w.left ?? '-'}, drawn ${w.drawn}`,
     );
   out.push('');
+}
+
+function replicas(out: Lines, report: RunReport): void {
+  for (const set of report.replicas ?? []) {
+    const each = set.replicas.map(
+      (r) =>
+        `${r.replica} ${replicaState(r)}${r.lagMs === undefined ? '' : `, lag ${r.lagMs} ms`}, ${r.reads} reads`,
+    );
+    out.push(
+      `Read replicas of ${set.database}: ${each.join('; ')}; the primary served ${set.primaryReads} reads`,
+    );
+  }
 }
 
 function expectations(out: Lines, report: RunReport): void {
