@@ -219,7 +219,7 @@ describe('migrate, showmigrations, routes, reset', () => {
     ['{"databases": {"users": 5}}', /"databases.users" must be a string, got a number/],
     [
       '{"database": {}}',
-      /unknown key "database" \(allowed: databases, routes, sharding, routers, models, migrations\)$/,
+      /unknown key "database" \(allowed: databases, routes, sharding, replicas, routers, models, migrations\)$/,
     ],
     ['{"routes": {"User": "nowhere"}}', /model User is routed to unknown database "nowhere"/],
     ['{"databases": {"users": "oracle://x"}}', /unsupported URL scheme "oracle:"/],
