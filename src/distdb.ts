@@ -43,7 +43,7 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
 
   private constructor(config: DistdbConfig) {
     super(config);
-    this.#replicas = new Replicas(config.replicas, (alias) => this.connection(alias));
+    this.#replicas = new Replicas(config.replicas, config.databases, (alias) => this.connection(alias));
     this.#coordinator = new Coordinator(this, DEFAULT_ALIAS, config.databases);
     this.#layouts = new LayoutCache(config.sharding, async () =>
       (await this.databaseExists(DEFAULT_ALIAS)) ? this.connection(DEFAULT_ALIAS) : undefined,

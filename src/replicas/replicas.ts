@@ -1,6 +1,7 @@
 import type { ReplicaSetting } from '../config/replicasConfig.js';
-import type { Connection } from '../db/dialect.js';
+import type { Connection, Replication } from '../db/dialect.js';
 import { dialectFor } from '../db/registry.js';
+import type { DatabaseUrl } from '../db/url.js';
 import type { Access } from '../queries/context.js';
 import { withFallback } from './fallback.js';
 import type { Replica } from './replica.js';
@@ -27,6 +28,7 @@ export class Replicas {
 
   constructor(
     private readonly settings: Readonly<Record<string, ReplicaSetting>>,
+    private readonly urls: Readonly<Record<string, DatabaseUrl>>,
     private readonly database: (alias: string) => Promise<Connection>,
   ) {}
 
@@ -59,12 +61,13 @@ export class Replicas {
 
   #set(alias: string): Promise<ReplicaSet> | undefined {
     const setting = this.settings[alias];
-    if (!setting) return undefined;
+    const url = this.urls[alias];
+    if (!setting || !url) return undefined;
     let set = this.#sets.get(alias);
     if (!set) {
       set = (async () => {
-        const replication = (await dialectFor(await this.database(alias).then((c) => c.url))).replication;
-        if (!replication) throw new Error(`database "${alias}" has no replication`);
+        // The configuration allows replicas only of backends with replication.
+        const replication = (await dialectFor(url)).replication as Replication;
         return new ReplicaSet(alias, setting, () => this.database(alias), replication);
       })();
       this.#sets.set(alias, set);
@@ -106,10 +109,10 @@ export class Replicas {
     return set.waitFor(required, only);
   }
 
-  /** Every replica, checked now. */
+  /** Every replica, checked now (one whose primary does not answer is listed as last known). */
   async status(): Promise<ReplicaStatus[]> {
     const sets = await Promise.all(this.aliases.map((a) => this.#set(a) as Promise<ReplicaSet>));
-    await Promise.all(sets.map((s) => s.poll().then(() => s.poll())));
+    await Promise.all(sets.map((s) => s.poll()));
     return sets.flatMap((s) => s.status());
   }
 
