@@ -73,7 +73,12 @@ export abstract class Deployment<DB = AnyDatabase> extends RecordApi<DB> {
 
   /** The migration files, read once (again after makeMigrations). */
   async migrate(options: { database?: string } = {}): Promise<MigrateResult[]> {
-    return this.#migrations.migrate(this.#migrationTargets(options.database));
+    try {
+      return await this.#migrations.migrate(this.#migrationTargets(options.database));
+    } finally {
+      // Later reads must find the new tables and columns.
+      this.written();
+    }
   }
 
   async showMigrations(options: { database?: string } = {}): Promise<DatabaseMigrations[]> {

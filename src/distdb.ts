@@ -15,7 +15,7 @@ import type { DatabaseFor } from './queries/database.js';
 import { type DeploymentAccess, deploymentContext } from './queries/deploymentContext.js';
 import { IdBlocks } from './queries/idBlocks.js';
 import { LayoutCache } from './queries/layoutCache.js';
-import { aliasesFor, placementOf, type Side } from './queries/placement.js';
+import { aliasesFor, type Placement, placementOf, type Side } from './queries/placement.js';
 import type { DeleteOutcome } from './queries/remove.js';
 import { Tx } from './queries/transaction.js';
 import type { ReplicaStatus } from './replicas/replicaSet.js';
@@ -80,8 +80,14 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
     return db;
   }
 
-  /** The database a read of `model` asks (a router may answer one of its replicas: `users.replica1`). */
+  /** The database a read of `model` asks (the primary of a replica a router answered). */
   readAlias(model: AnyModel, hints: RoutingHints = {}): string {
+    const target = this.#readTarget(model, hints);
+    return this.#replicas.primaryOf(target) ?? target;
+  }
+
+  /** What the routers answer for a read: a database, or one of its replicas (`users.replica1`). */
+  #readTarget(model: AnyModel, hints: RoutingHints): string {
     const decision = this.router.dbForRead(model.label, hints);
     return this.#replicas.primaryOf(decision.value) ? decision.value : this.#routed(model, decision);
   }
@@ -97,8 +103,7 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
 
   /** Every database holding records of `model` (read from them, on the read side): its own, or each shard. */
   aliasesOf(model: AnyModel, side: Side = 'write'): string[] {
-    const aliases = aliasesFor(this.#placement, model, side, undefined);
-    return aliases.map((a) => this.checkAlias(this.#replicas.primaryOf(a) ?? a));
+    return aliasesFor(this.#placement, model, side, undefined).map((a) => this.checkAlias(a));
   }
 
   readonly #placement = placementOf(this);
@@ -200,8 +205,12 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
   }
 
   /** Commits or rolls back every transaction across databases a crashed process left in doubt. */
-  recover(): Promise<RecoveryResult> {
-    return this.#coordinator.recover();
+  async recover(): Promise<RecoveryResult> {
+    try {
+      return await this.#coordinator.recover();
+    } finally {
+      this.written();
+    }
   }
 
   /**
@@ -215,8 +224,7 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
 
   readonly #reach: DeploymentAccess = {
     placement: this.#placement,
-    // A replica a router answered for a read is read only through `reader`.
-    database: (alias) => this.connection(this.#replicas.primaryOf(alias) ?? alias),
+    database: (alias) => this.connection(alias),
     relayout: (m, version, since) => this.#layouts.moved(m.label, version, since),
   };
 
@@ -226,7 +234,17 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
 
   /** `find` and `count` outside a transaction read from replicas where they have what this caller wrote. */
   protected override readContext(): QueryContext {
-    return deploymentContext(this, { ...this.#reach, reader: (alias) => this.#replicas.reader(alias) });
+    // The read side keeps a replica a router answered for a model of one database.
+    const placement: Placement = {
+      shards: (m) => this.shards(m),
+      alias: (m, side, hints) =>
+        side === 'read' && !this.shards(m)
+          ? this.#readTarget(m, hints ?? {})
+          : this.#placement.alias(m, side, hints),
+    };
+    const epoch = this.models.reduce((n, m) => n + (this.shards(m)?.version ?? 0), 0);
+    const reader = (name: string) => this.#replicas.reader(name, epoch);
+    return deploymentContext(this, { ...this.#reach, placement, reader });
   }
 
   protected async beforeWrite(model: AnyModel): Promise<void> {

@@ -9,13 +9,16 @@ import { errorLine } from '../errors.js';
  */
 export type ReplicaHealth = 'unknown' | 'standby' | 'unreachable' | 'promoted' | 'other_data';
 
-/** A check longer than this counts as no answer. */
-const CHECK_TIMEOUT_MS = 2000;
+export class TimedOut extends Error {}
 
-function timeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/** A check longer than this counts as no answer. */
+export const CHECK_TIMEOUT_MS = 2000;
+
+/** `work`, or a rejection naming `what` once `ms` have passed (the work itself goes on unwatched). */
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms (${what})`)), ms);
+    timer = setTimeout(() => reject(new TimedOut(`no answer within ${ms} ms (${what})`)), ms);
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
@@ -30,6 +33,7 @@ export class Replica {
   /** Reads it answered. */
   reads = 0;
   #conn: Promise<Connection> | undefined;
+  #closed = false;
 
   constructor(
     readonly name: string,
@@ -38,6 +42,7 @@ export class Replica {
   ) {}
 
   connection(): Promise<Connection> {
+    if (this.#closed) return Promise.reject(new Error(`replica ${this.name} is closed`));
     if (!this.#conn) {
       const conn = dialectFor(this.url).then((d) => d.connect(this.url));
       // A failed connect is not kept: the next check connects again.
@@ -52,7 +57,7 @@ export class Replica {
   /** Asks the replica where it is; `identity` is its primary's (see Replication.identity). */
   async check(identity: string): Promise<void> {
     try {
-      await timeout(this.#check(identity), CHECK_TIMEOUT_MS, 'replica check');
+      await withTimeout(this.#check(identity), CHECK_TIMEOUT_MS, 'replica check');
     } catch (err) {
       this.lost(err);
     }
@@ -63,8 +68,10 @@ export class Replica {
     const [state, own] = await Promise.all([this.replication.standby(conn), this.replication.identity(conn)]);
     if (own !== identity) {
       this.#refuse('other_data', `holds other data than its primary (${own} here, ${identity} there)`);
-    } else if (!state.standby || state.replayed === undefined) {
+    } else if (!state.standby) {
       this.#refuse('promoted', 'is not a standby any more (promoted?): its data may go its own way');
+    } else if (state.replayed === undefined) {
+      this.#refuse('unknown', 'has replayed nothing yet');
     } else {
       this.health = 'standby';
       this.replayed = state.replayed;
@@ -72,18 +79,19 @@ export class Replica {
     }
   }
 
-  /** What it has replayed now (asked, not the last check's); undefined when it does not say. */
-  async replayedNow(): Promise<string | undefined> {
+  /** What it has replayed now (asked, not the last check's); undefined when it does not say within `ms`. */
+  async replayedNow(ms: number): Promise<string | undefined> {
     try {
-      const state = await timeout(
+      const state = await withTimeout(
         this.connection().then((c) => this.replication.standby(c)),
-        CHECK_TIMEOUT_MS,
+        ms,
         'replica check',
       );
       if (state.standby && state.replayed !== undefined) this.replayed = state.replayed;
       return state.standby ? state.replayed : undefined;
     } catch (err) {
-      this.lost(err);
+      // Out of time to wait is no fault of the replica's.
+      if (!(err instanceof TimedOut && ms < CHECK_TIMEOUT_MS)) this.lost(err);
       return undefined;
     }
   }
@@ -100,6 +108,7 @@ export class Replica {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     const conn = this.#conn;
     this.#conn = undefined;
     await (await conn?.catch(() => undefined))?.close();

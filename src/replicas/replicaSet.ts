@@ -1,7 +1,7 @@
 import type { ReplicaSetting } from '../config/replicasConfig.js';
 import type { Connection, Replication } from '../db/dialect.js';
 import { LagClock } from './lagClock.js';
-import { Replica, type ReplicaHealth } from './replica.js';
+import { CHECK_TIMEOUT_MS, Replica, type ReplicaHealth, withTimeout } from './replica.js';
 
 /** How often the primary's position and every replica's replay are read. */
 export const POLL_MS = 100;
@@ -39,6 +39,7 @@ export class ReplicaSet {
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #turn = 0;
+  #closed = false;
 
   constructor(
     readonly alias: string,
@@ -52,7 +53,7 @@ export class ReplicaSet {
 
   /** Starts polling (once); the first poll's answers come in the background. */
   start(): void {
-    if (this.#timer) return;
+    if (this.#timer || this.#closed) return;
     this.#timer = setInterval(() => void this.poll(), POLL_MS);
     this.#timer.unref();
     void this.poll();
@@ -66,16 +67,22 @@ export class ReplicaSet {
     return this.#polling;
   }
 
+  /** Reads the primary's identity (again each time: it may have been repointed) and position. */
+  async #pollPrimary(): Promise<void> {
+    const primary = await this.primary();
+    const [identity, position] = await Promise.all([
+      this.replication.identity(primary),
+      this.replication.position(primary),
+    ]);
+    this.#identity = identity;
+    this.#clock.saw(position, Date.now());
+  }
+
   async #poll(): Promise<void> {
-    const primary = await this.primary().catch(() => undefined);
-    try {
-      if (primary) {
-        this.#identity ??= await this.replication.identity(primary);
-        this.#clock.saw(await this.replication.position(primary), Date.now());
-      }
-    } catch {
-      // The primary's own reads fail on their own; the replicas keep what they have.
-    }
+    if (this.#closed) return;
+    // The primary's own reads fail on their own; the replicas keep what they have, and with no
+    // fresh position their lag is soon unknown (see #serving).
+    await withTimeout(this.#pollPrimary(), CHECK_TIMEOUT_MS, 'primary position').catch(() => {});
     const identity = this.#identity;
     if (identity === undefined) return;
     await Promise.all(this.replicas.map((r) => r.check(identity)));
@@ -94,6 +101,9 @@ export class ReplicaSet {
 
   #serving(r: Replica, now: number): boolean {
     if (r.health !== 'standby' || r.replayed === undefined) return false;
+    // Unknown too when the primary has not been read for longer than a replica may lag.
+    const lastRead = this.#clock.lastRead;
+    if (lastRead === undefined || now - lastRead > this.setting.maxLagMs + POLL_MS) return false;
     const lag = this.#clock.lag(r.replayed, now);
     return lag.known && lag.ms <= this.setting.maxLagMs;
   }
@@ -125,7 +135,7 @@ export class ReplicaSet {
     for (;;) {
       const serving = this.replicas.filter((r) => (!only || r === only) && this.#serving(r, Date.now()));
       if (serving.length === 0) return undefined;
-      await Promise.all(serving.map((r) => r.replayedNow()));
+      await Promise.all(serving.map((r) => r.replayedNow(Math.max(1, until - Date.now()))));
       const found = this.choose(required, only);
       if (found || Date.now() + WAIT_STEP_MS > until) return found;
       await sleep(WAIT_STEP_MS);
@@ -154,7 +164,9 @@ export class ReplicaSet {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#timer);
+    // A poll waits at most CHECK_TIMEOUT_MS for each server: closing waits no longer.
     await this.#polling?.catch(() => undefined);
     await Promise.all(this.replicas.map((r) => r.close()));
   }

@@ -78,20 +78,22 @@ export class Replicas {
   /**
    * Where a read of `name` outside any transaction goes: a database's (one of its replicas, or
    * itself), or the replica a router named, when it serves and has the caller's writes.
+   * `epoch` counts the shard layouts seen: rows may have moved since a position was read.
    */
-  async reader(name: string): Promise<Access> {
+  async reader(name: string, epoch: number): Promise<Access> {
     const alias = this.primaryOf(name) ?? name;
     const primary = await this.database(alias);
     const set = await this.#set(alias);
     if (!set || this.#sessions.current.primary) return { alias, conn: primary };
     set.start();
     const only = set.replicas.find((r) => r.name === name);
-    const replica = await this.#replicaFor(set, only).catch(() => undefined);
-    if (!replica) {
+    const replica = await this.#replicaFor(set, only, epoch).catch(() => undefined);
+    const replicaConn = await replica?.connection().catch(() => undefined);
+    if (!replica || !replicaConn) {
       set.primaryReads++;
       return { alias, conn: primary };
     }
-    const conn = withFallback(await replica.connection(), primary, {
+    const conn = withFallback(replicaConn, primary, {
       answered: () => replica.reads++,
       failed: (err) => {
         replica.lost(err);
@@ -102,8 +104,8 @@ export class Replicas {
     return { alias, conn };
   }
 
-  async #replicaFor(set: ReplicaSet, only: Replica | undefined): Promise<Replica | undefined> {
-    const required = await this.#sessions.current.marks.required(set.alias, () => set.position());
+  async #replicaFor(set: ReplicaSet, only: Replica | undefined, epoch: number): Promise<Replica | undefined> {
+    const required = await this.#sessions.current.marks.required(set.alias, epoch, () => set.position());
     const found = set.choose(required, only);
     if (found || required === undefined || set.setting.waitMs === 0) return found;
     return set.waitFor(required, only);

@@ -7,7 +7,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  */
 export class WriteMarks {
   #writes = 0;
-  readonly #positions = new Map<string, { writes: number; position: Promise<string> }>();
+  readonly #positions = new Map<string, { writes: number; epoch: number; position: Promise<string> }>();
+
+  /** `parent`: the caller a session starts in, whose writes before it its reads see too. */
+  constructor(private readonly parent?: WriteMarks) {}
 
   /** Called once a write has ended (committed or not: either way, later reads must see what it left). */
   wrote(): void {
@@ -17,13 +20,15 @@ export class WriteMarks {
   /**
    * The position a replica of `alias` must have replayed to serve this caller (read from the
    * primary once after each write, the read shared by concurrent callers); undefined when the
-   * caller has written nothing.
+   * caller has written nothing. A position read under another `epoch` (shard layout) is read
+   * again: a row the caller wrote may have been moved into this database since.
    */
-  required(alias: string, read: () => Promise<string>): Promise<string> | undefined {
-    if (this.#writes === 0) return undefined;
+  required(alias: string, epoch: number, read: () => Promise<string>): Promise<string> | undefined {
+    // A position read now covers the parent's earlier writes as well as this caller's.
+    if (this.#writes === 0) return this.parent?.required(alias, epoch, read);
     const known = this.#positions.get(alias);
-    if (known && known.writes === this.#writes) return known.position;
-    const entry = { writes: this.#writes, position: read() };
+    if (known && known.writes === this.#writes && known.epoch === epoch) return known.position;
+    const entry = { writes: this.#writes, epoch, position: read() };
     this.#positions.set(alias, entry);
     // A failed read is not kept: the next read asks again.
     entry.position.catch(() => {
@@ -49,7 +54,7 @@ export class ReadSessions {
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#store.run({ marks: new WriteMarks(), primary: false }, fn);
+    return this.#store.run({ marks: new WriteMarks(this.current.marks), primary: false }, fn);
   }
 
   /** Runs `fn` with every read going to the primaries; its writes are the current caller's. */

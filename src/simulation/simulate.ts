@@ -41,14 +41,6 @@ function checkThreads(threads: number): number {
   return threads;
 }
 
-/**
- * Runs every record of the dataset through `threads` worker threads. Users and products are
- * written in parallel; orders start once every user and product is decided, so an order is never
- * judged before the records it references. Within a model, batches commit in dataset order (see
- * CommitTurns), which makes the outcome independent of the thread count. Every batch is
- * journaled with its rows, so an interrupted run can be finished with `resume`. A sharded
- * model's batch is written to its shards at once, each its part (see shardParts).
- */
 /** Each database's replicas at the end of a run (a replica that does not answer says so). */
 async function replicaReport(db: Distdb): Promise<NonNullable<RunReport['replicas']>> {
   const status = await db.replicaStatus();
@@ -60,6 +52,14 @@ async function replicaReport(db: Distdb): Promise<NonNullable<RunReport['replica
   }));
 }
 
+/**
+ * Runs every record of the dataset through `threads` worker threads. Users and products are
+ * written in parallel; orders start once every user and product is decided, so an order is never
+ * judged before the records it references. Within a model, batches commit in dataset order (see
+ * CommitTurns), which makes the outcome independent of the thread count. Every batch is
+ * journaled with its rows, so an interrupted run can be finished with `resume`. A sharded
+ * model's batch is written to its shards at once, each its part (see shardParts).
+ */
 export async function simulate(db: Distdb, options: SimulateOptions = {}): Promise<RunReport> {
   if (options.threads !== undefined) checkThreads(options.threads);
   if (options.atomic && options.existing === 'append')
