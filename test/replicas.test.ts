@@ -139,7 +139,7 @@ export default {
     let otherStale = 0;
     let ownStale = 0;
     const before = await replicaReads(db);
-    for (let i = 2001; i <= 2030; i++) {
+    for (let i = 2001; i <= 2020; i++) {
       let wrote = () => {};
       const written = new Promise<void>((resolve) => {
         wrote = resolve;
@@ -160,8 +160,8 @@ export default {
     }
     expect(ownStale).toBe(0);
     // Every read went to the replica: the other callers' at once (so they missed the write), the writer's after waiting.
-    expect(await replicaReads(db)).toBe(before + 90);
-    expect(otherStale).toBeGreaterThan(20);
+    expect(await replicaReads(db)).toBe(before + 60);
+    expect(otherStale).toBeGreaterThan(12);
   });
 
   it('with no recent writes, at least 90% of 10,000 reads by 16 readers are served by the replica', async () => {
