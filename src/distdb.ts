@@ -132,7 +132,7 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
     try {
       return await conn.transaction((txConn) => Tx.run(this, alias, txConn, fn));
     } finally {
-      this.written();
+      this.written(new Set([alias]));
     }
   }
 
@@ -171,8 +171,8 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
     return this.#replicas.reads();
   }
 
-  protected override written(): void {
-    this.#replicas.wrote();
+  protected override written(aliases?: ReadonlySet<string>): void {
+    this.#replicas.wrote(aliases);
   }
 
   /** A delete reaching several databases (cascades, references) runs in `atomic` where they allow it. */
@@ -228,8 +228,13 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
     relayout: (m, version, since) => this.#layouts.moved(m.label, version, since),
   };
 
-  protected context(): QueryContext {
-    return deploymentContext(this, this.#reach);
+  protected context(touched?: Set<string>): QueryContext {
+    if (!touched) return deploymentContext(this, this.#reach);
+    const database = (alias: string) => {
+      touched.add(alias);
+      return this.connection(alias);
+    };
+    return deploymentContext(this, { ...this.#reach, database });
   }
 
   /** `find` and `count` outside a transaction read from replicas where they have what this caller wrote. */

@@ -95,10 +95,11 @@ describe.skipIf(skip)('read replicas (PostgreSQL streaming standby)', () => {
       join(dir, 'distdb.config.mjs'),
       `import { defineModel, f } from '${DIST_INDEX}';
 const Note = defineModel({ name: 'Note', table: 'notes', fields: { id: f.id(), body: f.text({ maxLength: 100 }) } });
+const Tag = defineModel({ name: 'Tag', table: 'tags', fields: { id: f.id(), label: f.text({ maxLength: 20 }) } });
 export default {
-  models: [Note],
+  models: [Note, Tag],
   databases: { default: 'sqlite:${join(dir, 'default.db')}', notes: '${primaryUrl}' },
-  routes: { Note: 'notes' },
+  routes: { Note: 'notes', Tag: 'default' },
   replicas: { notes: ['${replicaUrl}'] },
 };
 `,
@@ -204,6 +205,32 @@ export default {
     while ((await replicaReads(reader)) < before + 100 && Date.now() - started < 5000)
       await reader.count(Note(reader));
     expect(await replicaReads(reader)).toBeGreaterThanOrEqual(before + 100);
+  });
+
+  it("a caller's write to another database does not hold its reads of this one back", async () => {
+    await caughtUp();
+    const db = await open();
+    const writer = await open();
+    while (!(await db.replicaStatus())[0]?.serving) await sleep(50);
+    let writing = true;
+    // Another caller keeps writing notes: the standby stays ~300 ms behind the notes primary.
+    const writes = (async () => {
+      for (let i = 200_001; writing; i++) await writer.insert(Note(writer), { id: i, body: 'busy' });
+    })();
+    await sleep(500);
+    const before = await replicaReads(db);
+    for (let i = 1; i <= 20; i++) {
+      expect((await db.insert(db.model('Tag'), { id: i, label: `t${i}` })).ok).toBe(true);
+      expect(await db.get(Note(db), i)).toBeDefined();
+    }
+    const afterTags = await replicaReads(db);
+    // A note written by this caller: its next read needs the notes replica to have it.
+    expect((await db.insert(Note(db), { id: 900_201, body: 'own' })).ok).toBe(true);
+    expect(await db.get(Note(db), 900_201)).toBeDefined();
+    writing = false;
+    await writes;
+    expect(afterTags).toBe(before + 20);
+    expect(await replicaReads(db)).toBe(afterTags);
   });
 
   it('reads inside transaction and atomic never go to a replica', async () => {

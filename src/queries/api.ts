@@ -34,7 +34,8 @@ export type Patch<I> = { readonly [K in keyof I]?: I[K] };
  * of `using()`.
  */
 export abstract class RecordApi<DB = AnyDatabase> {
-  protected abstract context(): QueryContext;
+  /** Where the calls go; `touched` collects every database a write's context reaches. */
+  protected abstract context(touched?: Set<string>): QueryContext;
   /** Refuses a write to a model that differs from its migrations. */
   protected abstract beforeWrite(model: AnyModel): Promise<void>;
   /** Before a read: a deployment makes sure the shard layouts it routes by are fresh. */
@@ -45,14 +46,15 @@ export abstract class RecordApi<DB = AnyDatabase> {
   protected readContext(): QueryContext {
     return this.context();
   }
-  /** After a write ends, committed or not (a deployment's later reads must see it). */
-  protected written(): void {}
+  /** After a write to `aliases` (any, when not given) ends, committed or not: later reads must see it. */
+  protected written(_aliases?: ReadonlySet<string>): void {}
 
-  async #writing<T>(write: () => Promise<T>): Promise<T> {
+  async #writing<T>(write: (touched: Set<string>) => Promise<T>): Promise<T> {
+    const touched = new Set<string>();
     try {
-      return await write();
+      return await write(touched);
     } finally {
-      this.written();
+      this.written(touched);
     }
   }
 
@@ -60,10 +62,10 @@ export abstract class RecordApi<DB = AnyDatabase> {
    * Runs a write; one a reshard's switch turned away before anything was written is routed
    * again once the new layout is in force.
    */
-  async #routed<T>(write: (ctx: QueryContext) => Promise<T>): Promise<T> {
+  async #routed<T>(write: (ctx: QueryContext) => Promise<T>, touched: Set<string>): Promise<T> {
     let heldSince: number | undefined;
     for (;;) {
-      const ctx = this.context();
+      const ctx = this.context(touched);
       try {
         return await write(ctx);
       } catch (err) {
@@ -79,8 +81,8 @@ export abstract class RecordApi<DB = AnyDatabase> {
   /** Validates and inserts one record: `{ok: true, id}` or `{ok: false, id, code, message}`. */
   async insert<R, I, Rel>(model: Model<R, I, Rel>, record: NoInfer<I>): Promise<RecordOutcome> {
     await this.beforeWrite(model as AnyModel);
-    const [outcome] = await this.#writing(() =>
-      insertRecords(this.context(), model as AnyModel, [record], 'insert'),
+    const [outcome] = await this.#writing((touched) =>
+      insertRecords(this.context(touched), model as AnyModel, [record], 'insert'),
     );
     return outcome as RecordOutcome;
   }
@@ -93,7 +95,7 @@ export abstract class RecordApi<DB = AnyDatabase> {
     await this.beforeWrite(model as AnyModel);
     if (!Array.isArray(records))
       throw new DistdbError('usage', `insertMany: the ${model.label} records must be a list`);
-    return this.#writing(() => insertRecords(this.context(), model as AnyModel, records));
+    return this.#writing((touched) => insertRecords(this.context(touched), model as AnyModel, records));
   }
 
   async get<R, I, Rel, const N extends readonly (keyof Rel & string)[] = []>(
@@ -139,13 +141,17 @@ export abstract class RecordApi<DB = AnyDatabase> {
     patch: Patch<NoInfer<I>>,
   ): Promise<RecordOutcome> {
     await this.beforeWrite(model as AnyModel);
-    return this.#writing(() => this.#routed((ctx) => updateRecord(ctx, model as AnyModel, id, patch)));
+    return this.#writing((touched) =>
+      this.#routed((ctx) => updateRecord(ctx, model as AnyModel, id, patch), touched),
+    );
   }
 
   /** Refused with `referenced` while referenced; cascades and clears as the references say. */
   async delete<R, I, Rel>(model: Model<R, I, Rel>, id: number): Promise<DeleteOutcome> {
     await this.beforeWrite(model as AnyModel);
-    return this.#writing(() => this.#routed((ctx) => deleteRecord(ctx, model as AnyModel, id)));
+    return this.#writing((touched) =>
+      this.#routed((ctx) => deleteRecord(ctx, model as AnyModel, id), touched),
+    );
   }
 
   /**

@@ -47,9 +47,9 @@ export class Replicas {
     return this.#sessions.primary(fn);
   }
 
-  /** The current caller's write has ended: its next reads need a replica that has replayed it. */
-  wrote(): void {
-    this.#sessions.current.marks.wrote();
+  /** The current caller's write to `aliases` (any, when not given) has ended: its next reads there need a replica that has replayed it. */
+  wrote(aliases?: ReadonlySet<string>): void {
+    this.#sessions.current.marks.wrote(aliases);
   }
 
   /** The database whose replica `name` is (`users.replica1` → users); undefined for any other name. */

@@ -2,19 +2,22 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
  * What one caller has written, as far as its reads need to know: how many of its writes have
- * finished, and per database the primary's log position read after the last of them. A replica
- * that has replayed that position holds every write of the caller there.
+ * ended in each database, and per database the primary's log position read after the last of
+ * them. A replica that has replayed that position holds every write of the caller there.
  */
 export class WriteMarks {
-  #writes = 0;
+  /** Writes whose databases are not known (any may have been written), and writes per database. */
+  #anywhere = 0;
+  readonly #writes = new Map<string, number>();
   readonly #positions = new Map<string, { writes: number; epoch: number; position: Promise<string> }>();
 
   /** `parent`: the caller a session starts in, whose writes before it its reads see too. */
   constructor(private readonly parent?: WriteMarks) {}
 
-  /** Called once a write has ended (committed or not: either way, later reads must see what it left). */
-  wrote(): void {
-    this.#writes++;
+  /** Called once a write to `aliases` (any, when not given) has ended, committed or not. */
+  wrote(aliases?: ReadonlySet<string>): void {
+    if (!aliases) this.#anywhere++;
+    else for (const a of aliases) this.#writes.set(a, (this.#writes.get(a) ?? 0) + 1);
   }
 
   /**
@@ -25,10 +28,11 @@ export class WriteMarks {
    */
   required(alias: string, epoch: number, read: () => Promise<string>): Promise<string> | undefined {
     // A position read now covers the parent's earlier writes as well as this caller's.
-    if (this.#writes === 0) return this.parent?.required(alias, epoch, read);
+    const writes = this.#anywhere + (this.#writes.get(alias) ?? 0);
+    if (writes === 0) return this.parent?.required(alias, epoch, read);
     const known = this.#positions.get(alias);
-    if (known && known.writes === this.#writes && known.epoch === epoch) return known.position;
-    const entry = { writes: this.#writes, epoch, position: read() };
+    if (known && known.writes === writes && known.epoch === epoch) return known.position;
+    const entry = { writes, epoch, position: read() };
     this.#positions.set(alias, entry);
     // A failed read is not kept: the next read asks again.
     entry.position.catch(() => {
