@@ -39,12 +39,13 @@ export class Replicas {
 
   /** Runs `fn` as a caller of its own: its reads wait only for its own writes. */
   session<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#sessions.run(fn);
+    // Without replicas there is nothing to scope, and no AsyncLocalStorage to pay for on every promise.
+    return this.aliases.length > 0 ? this.#sessions.run(fn) : fn();
   }
 
   /** Runs `fn` with its reads on the primaries (as fresh as can be); nested sessions read from replicas again. */
   primary<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#sessions.primary(fn);
+    return this.aliases.length > 0 ? this.#sessions.primary(fn) : fn();
   }
 
   /** The current caller's write to `aliases` (any, when not given) has ended: its next reads there need a replica that has replayed it. */
