@@ -177,6 +177,9 @@ export default {
     const [counts] = await db.replicaReads();
     expect(counts?.replicas['notes.replica1']).toBeGreaterThanOrEqual(9000);
     expect((counts?.replicas['notes.replica1'] ?? 0) + (counts?.primary ?? 0)).toBe(10_000);
+    console.log(
+      `[replicas] idle reads: ${counts?.replicas['notes.replica1']} of 10,000 served by the replica`,
+    );
   });
 
   it('a replica further behind than maxLagMs gets no reads until it catches up', async () => {
@@ -324,6 +327,9 @@ export default {
         const [counts] = await db.replicaReads();
         expect(counts?.replicas['notes.replica1']).toBeGreaterThan(1000);
         expect(counts?.primary).toBeGreaterThan(1000);
+        console.log(
+          `[replicas] outage: ${counts?.replicas['notes.replica1']} reads by the replica, ${counts?.primary} by the primary (${counts?.fallbacks} of them after the replica failed them), 0 failed`,
+        );
         const [down] = await db.replicaStatus();
         expect(down?.health).toBe('unreachable');
       } finally {

@@ -18,7 +18,8 @@ export interface PgCluster {
   drop(): void;
 }
 
-function pgVersion(): string | undefined {
+/** The newest PostgreSQL version Debian's postgresql-common has clusters of here. */
+export function pgVersion(): string | undefined {
   if (!existsSync('/etc/postgresql')) return undefined;
   return readdirSync('/etc/postgresql')
     .filter((v) => /^\d+$/.test(v))

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { pgVersion } from './pgCluster.js';
 import { findProgram } from './prerequisites.js';
 import type { ServerBackend } from './servers.js';
 
@@ -15,14 +16,6 @@ export const REPLICA_STANDBY: ServerBackend = {
 };
 /** The standby's Debian cluster name, for stopping and starting it. */
 const STANDBY_CLUSTER = process.env.DISTDB_TEST_REPLICA_CLUSTER ?? 'replica_standby';
-
-function pgVersion(): string | undefined {
-  if (!existsSync('/etc/postgresql')) return undefined;
-  return readdirSync('/etc/postgresql')
-    .filter((v) => /^\d+$/.test(v))
-    .sort((a, b) => Number(a) - Number(b))
-    .pop();
-}
 
 /** Why the standby cannot be stopped and started here, or undefined when it can. */
 export function standbyControlUnavailable(): string | undefined {
