@@ -11,9 +11,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     globalSetup: ['test/support/globalSetup.ts'],
-    // Most suites wait on servers and child processes: with two files at once the two cores
-    // were idle a third of the time, three keep them busy. Each file has databases, clusters and
-    // ports of its own.
-    maxWorkers: 3,
+    // Most suites wait on servers and child processes: two files at once keep both cores busy.
+    // Each file has databases, clusters and ports of its own.
+    maxWorkers: 2,
   },
 });
