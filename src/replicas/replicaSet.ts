@@ -16,7 +16,9 @@ export interface ReplicaStatus {
   readonly health: ReplicaHealth;
   /** Whether it gets reads now: a standby, no further behind than `maxLagMs`. */
   readonly serving: boolean;
+  /** At most this far behind, in time; absent while not known. */
   readonly lagMs?: number;
+  /** How far its replay is behind the primary's last position read. */
   readonly lagBytes?: number;
   readonly problem?: string;
   readonly reads: number;
@@ -153,7 +155,8 @@ export class ReplicaSet {
         url: r.url.redacted,
         health: r.health,
         serving: this.#serving(r, now),
-        ...(lag ? { lagMs: lag.ms } : {}),
+        // A lag not known yet is left out rather than shown as its lower bound.
+        ...(lag?.known ? { lagMs: lag.ms } : {}),
         ...(latest && r.replayed
           ? { lagBytes: Math.max(0, this.replication.distance(r.replayed, latest)) }
           : {}),
