@@ -229,7 +229,8 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
   };
 
   protected context(touched?: Set<string>): QueryContext {
-    if (!touched) return deploymentContext(this, this.#reach);
+    // Which databases a write touched matters only to the reads of replicas.
+    if (!touched || this.#replicas.aliases.length === 0) return deploymentContext(this, this.#reach);
     const database = (alias: string) => {
       touched.add(alias);
       return this.connection(alias);
@@ -239,6 +240,7 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
 
   /** `find` and `count` outside a transaction read from replicas where they have what this caller wrote. */
   protected override readContext(): QueryContext {
+    if (this.#replicas.aliases.length === 0) return this.context();
     // The read side keeps a replica a router answered for a model of one database.
     const placement: Placement = {
       shards: (m) => this.shards(m),

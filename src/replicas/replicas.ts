@@ -25,16 +25,15 @@ export interface ReadCounts {
 export class Replicas {
   readonly #sets = new Map<string, Promise<ReplicaSet>>();
   readonly #sessions = new ReadSessions();
+  /** Databases with replicas. */
+  readonly aliases: readonly string[];
 
   constructor(
     private readonly settings: Readonly<Record<string, ReplicaSetting>>,
     private readonly urls: Readonly<Record<string, DatabaseUrl>>,
     private readonly database: (alias: string) => Promise<Connection>,
-  ) {}
-
-  /** Databases with replicas. */
-  get aliases(): string[] {
-    return Object.keys(this.settings);
+  ) {
+    this.aliases = Object.keys(settings);
   }
 
   /** Runs `fn` as a caller of its own: its reads wait only for its own writes. */
