@@ -14,6 +14,7 @@ import type { QueryContext } from './queries/context.js';
 import type { DatabaseFor } from './queries/database.js';
 import { type DeploymentAccess, deploymentContext } from './queries/deploymentContext.js';
 import { IdBlocks } from './queries/idBlocks.js';
+import { inBatches } from './queries/insertBatches.js';
 import { LayoutCache } from './queries/layoutCache.js';
 import { aliasesFor, type Placement, placementOf, type Side } from './queries/placement.js';
 import type { DeleteOutcome } from './queries/remove.js';
@@ -185,6 +186,16 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
   override async insert<R, I, Rel>(model: Model<R, I, Rel>, record: NoInfer<I>): Promise<RecordOutcome> {
     if (!(await spansAtomically(this, 'insert', model as AnyModel))) return super.insert(model, record);
     return this.#spanning((tx) => tx.insert(model, record));
+  }
+
+  /** And insertMany, one `atomic` per batch of 10,000: only one batch's references are held at once. */
+  override async insertMany<R, I, Rel>(
+    model: Model<R, I, Rel>,
+    records: readonly NoInfer<I>[],
+  ): Promise<RecordOutcome[]> {
+    if (!Array.isArray(records) || !(await spansAtomically(this, 'insert', model as AnyModel)))
+      return super.insertMany(model, records);
+    return inBatches(records, (batch) => this.#spanning((tx) => tx.insertMany(model, batch)));
   }
 
   /** Such a write, turned away by a reshard's switch, runs again under the new layout. */

@@ -91,5 +91,52 @@ describe.skipIf(!servers)(
       expect(placed.filter((id) => !stored.has(id))).toEqual([]);
       expect(deleted.filter((id) => users.has(id))).toEqual([]);
     }, 60_000);
+
+    it('an insertMany racing deletes of the users it references leaves no order dangling', async () => {
+      // Users of their own, raced as above: two orders for each in one insertMany, and its delete.
+      const base = 1_000;
+      await db.insertMany(
+        UserModel,
+        Array.from({ length: USERS }, (_, i) => ({
+          id: base + i,
+          name: `user ${base + i}`,
+          email: `many${i}@example.com`,
+        })),
+      );
+      const placed: number[] = [];
+      const deleted: number[] = [];
+      const race = async (user: number) => {
+        const orders = [0, 1].map((k) => ({ id: 10 * user + k, user_id: user, product_id: 1, quantity: 1 }));
+        const [outcomes, d] = await Promise.all([
+          db.insertMany(OrderModel, orders),
+          db.delete(UserModel, user),
+        ]);
+        for (const o of outcomes) if (!o.ok) expect(o.code).toBe('unknown_user');
+        placed.push(...outcomes.filter((o) => o.ok).map((o) => Number(o.id)));
+        if (d.ok) deleted.push(user);
+        else expect(d.code).toBe('referenced');
+      };
+      const streams = 6;
+      await Promise.all(
+        Array.from({ length: streams }, async (_, s) => {
+          for (let user = base + s; user < base + USERS; user += streams) await race(user);
+        }),
+      );
+      console.log(`insertMany race: ${placed.length} orders placed, ${deleted.length} users deleted`);
+      expect(placed.length).toBeGreaterThan(0);
+      expect(deleted.length).toBeGreaterThan(0);
+      const c = new pg.Client({ connectionString: urls.users?.split('?')[0] });
+      await c.connect();
+      const users = new Set((await c.query('SELECT id FROM users')).rows.map((r) => Number(r.id)));
+      await c.end();
+      const m = await mysql.createConnection(urls.orders?.split('?')[0] as string);
+      const [rows] = await m.query('SELECT id, user_id FROM orders WHERE id >= ?', [10 * base]);
+      await m.end();
+      const orders = rows as { id: number; user_id: number }[];
+      expect(orders.filter((o) => !users.has(Number(o.user_id)))).toEqual([]);
+      const stored = new Set(orders.map((o) => Number(o.id)));
+      expect(placed.filter((id) => !stored.has(id))).toEqual([]);
+      expect(deleted.filter((id) => users.has(id))).toEqual([]);
+    }, 60_000);
   },
 );

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { WAL_CHECKPOINT_PAGES } from '../db/dialects/sqlite/connection.js';
-import { INSERT_MANY_BATCH } from '../queries/insert.js';
+import { INSERT_MANY_BATCH } from '../queries/insertBatches.js';
 import {
   callers,
   missingFound,

@@ -1,8 +1,6 @@
-import { DistdbError, errorMessage } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import type { Validation } from '../models/validate.js';
 import type { Shards } from '../routing/router.js';
-import { scrub } from '../secrets.js';
 import type { RecordOutcome } from '../store/outcome.js';
 import {
   commitRecords,
@@ -15,10 +13,8 @@ import { claimAll } from './claims.js';
 import { guarded, type IndexAccess, type QueryContext } from './context.js';
 import { isLayoutChange } from './fence.js';
 import { withIds } from './idBlocks.js';
+import { INSERT_MANY_BATCH, partly } from './insertBatches.js';
 import { releaseOwn, takenValues } from './uniqueIndex.js';
-
-/** Records per transaction in insertMany: fewer commits (each one a sync to disk) than records. */
-export const INSERT_MANY_BATCH = 10_000;
 
 /**
  * Records of an indexed sharded model an insertMany claims and writes at a time: its memory stays
@@ -277,29 +273,4 @@ async function writeLane(
     }
   }
   return undefined;
-}
-
-/**
- * A failed insertMany says how far it got (`progress`): earlier batches are committed, later
- * ones not tried. A driver's failure while writing names the batch's database (`alias`), as a
- * failed query does; a distdb error keeps the database and SQL it names, and its cause.
- */
-function partly(
-  err: unknown,
-  alias: string | undefined,
-  progress: { decided: number; total: number } | undefined,
-): DistdbError {
-  const own = err instanceof DistdbError ? err : undefined;
-  const where = own ? own.alias : alias;
-  const reason = scrub(errorMessage(err));
-  const named = !own && where !== undefined ? `database "${where}": ${reason}` : reason;
-  return new DistdbError(
-    own?.kind ?? 'query',
-    progress ? `insertMany decided ${progress.decided} of ${progress.total} records, then: ${named}` : named,
-    {
-      cause: own?.cause ?? err,
-      alias: where,
-      sql: own?.sql,
-    },
-  );
 }
