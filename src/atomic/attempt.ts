@@ -47,7 +47,7 @@ const PHASE_TWO_TRIES = 3;
  * One run of an `atomic` callback: each database joined on first use, in a transaction that
  * can be prepared where the backend has two-phase commit (and the server allows it). At most
  * one database without it may take part: it commits last, with the decision in its own
- * transaction.
+ * transaction. Without one, so does the log's database (`default`) when it was written.
  */
 export class Attempt {
   readonly #parts = new Map<string, Promise<Part>>();
@@ -159,8 +159,10 @@ export class Attempt {
 
   async #twoPhases(writers: readonly Part[]): Promise<Ending> {
     this.#ended = true;
-    const last = writers.find((p) => !p.twoPhase);
-    const prepared = writers.filter((p) => p.twoPhase);
+    // The log's own database, written, commits last in one phase with the decision in its
+    // transaction: a prepare, a commit of the prepared branch and a commit of the log fewer.
+    const last = writers.find((p) => !p.twoPhase) ?? writers.find((p) => p.alias === this.host.logAlias);
+    const prepared = writers.filter((p) => p !== last);
     const branches: Branch[] = prepared.map((p) => ({ alias: p.alias, xid: p.xid }));
     await this.#prepare(prepared, last);
     await pausePoint('atomic-prepared');
@@ -201,7 +203,9 @@ export class Attempt {
       return { decidedIn, stored: false };
     }
     if (last) {
-      const recorded = await recordDecision(last.open.conn, this.txid, 'commit', branches).catch(() => false);
+      const recorded = await ensureLog(last.pool)
+        .then(() => recordDecision(last.open.conn, this.txid, 'commit', branches))
+        .catch(() => false);
       if (!recorded) {
         await last.open.rollback().catch(() => {});
         return { decidedIn, stored: false };

@@ -12,7 +12,9 @@ import { admin, NODES } from './shardedRows.js';
  * two servers, 16 callers at once, each moving an amount from an account in one to an account in
  * the other. distdb runs each transfer in one `atomic` (two-phase commit, the decision logged in
  * `default`); the baseline is the plain driver running two ordinary transactions per transfer
- * (lock the row, update it, commit), one in each database, not atomic together.
+ * (lock the row, update it, commit), one in each database, not atomic together. Measured twice:
+ * with `default` apart from the two (both prepared), and as one of them (it commits last, in one
+ * phase with the decision).
  */
 
 const CALLERS = 16;
@@ -26,6 +28,9 @@ export interface AtomicRow {
   readonly atomic: Rate;
   readonly plain: Rate;
   readonly ratio: number;
+  /** The same transfers with the accounts in `default` and one other database. */
+  readonly atomicWithLog: Rate;
+  readonly ratioWithLog: number;
   readonly goal: number;
   /** Whether the money was all there after both runs (the books balance). */
   readonly balanced: boolean;
@@ -43,8 +48,8 @@ async function transfers(seconds: number, work: (n: number) => Promise<void>): P
   return { transfersPerSecond: r.perSecond, p50Ms: r.p50Ms, p99Ms: r.p99Ms };
 }
 
-/** Account ids: even ones in the first database, odd ones in the second (how the layout places them). */
-function pair(db: Distdb, n: number): [number, number] {
+/** Two account ids, one in each of the `two` databases (as the layout places them). */
+function pair(db: Distdb, two: readonly [string, string], n: number): [number, number] {
   const ids = (alias: string) => (k: number) => {
     for (
       let id = 1 + ((k * 7919) % (2 * ACCOUNTS_PER_DATABASE));
@@ -53,11 +58,11 @@ function pair(db: Distdb, n: number): [number, number] {
     )
       if (db.writeAlias(AccountModel, { record: { id } }) === alias) return id;
   };
-  return [ids('acc_a')(n), ids('acc_b')(n * 31 + 17)];
+  return [ids(two[0])(n), ids(two[1])(n * 31 + 17)];
 }
 
-async function atomicTransfer(db: Distdb, n: number): Promise<void> {
-  const [from, to] = pair(db, n);
+async function atomicTransfer(db: Distdb, two: readonly [string, string], n: number): Promise<void> {
+  const [from, to] = pair(db, two, n);
   await db.atomic(
     async (tx) => {
       const a = await tx.get(AccountModel, from);
@@ -92,46 +97,42 @@ async function plainTransfer(pools: [pg.Pool, pg.Pool], ids: [number, number]): 
   }
 }
 
-/** The databases of the row, with names unique to this run, and how to drop them. */
-async function createDatabases(): Promise<{ urls: Record<string, string>; drop(): Promise<void> }> {
-  const stamp = `${process.pid}_${Date.now() % 100000}`;
+/** One deployment of the row: its databases (names unique to this run), open, with the accounts in. */
+interface Bank {
+  readonly db: Distdb;
+  readonly urls: Record<string, string>;
+  /** The two databases holding the accounts. */
+  readonly two: readonly [string, string];
+  close(): Promise<void>;
+}
+
+async function openBank(
+  tag: string,
+  servers: Record<string, string>,
+  two: readonly [string, string],
+): Promise<Bank> {
+  const stamp = `${process.pid}_${Date.now() % 100000}_${tag}`;
   const made: { server: string; name: string }[] = [];
   const urls: Record<string, string> = {};
-  for (const [alias, server] of [
-    ['default', NODES[0]],
-    ['acc_a', NODES[0]],
-    ['acc_b', NODES[1]],
-  ] as const) {
-    const name = `distdb_bench_${stamp}_${alias}`;
-    await admin(server as string, (c) => c.query(`CREATE DATABASE ${name}`));
-    made.push({ server: server as string, name });
-    // A pool per caller: every caller has its transactions open at once.
-    urls[alias] = `${server}/${name}?pool=${CALLERS + 1}`;
-  }
+  const migrations = mkdtempSync(join(tmpdir(), 'distdb-bench-atomic-'));
   const drop = async () => {
     for (const { server, name } of made)
       await admin(server, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    rmSync(migrations, { recursive: true, force: true });
   };
-  return { urls, drop };
-}
-
-/** The row, or undefined (with a notice) when the two servers are not both reachable. */
-export async function atomicRows(ctx: { quick: boolean }): Promise<AtomicRow | undefined> {
-  for (const server of NODES.slice(0, 2)) {
-    if (!(await admin(server, async () => true).catch(() => false))) {
-      console.log(`atomic row: PostgreSQL not reachable at ${new URL(server).host}, skipped`);
-      return undefined;
-    }
+  for (const [alias, server] of Object.entries(servers)) {
+    const name = `distdb_bench_${stamp}_${alias}`;
+    await admin(server, (c) => c.query(`CREATE DATABASE ${name}`));
+    made.push({ server, name });
+    // A pool per caller: every caller has its transactions open at once.
+    urls[alias] = `${server}/${name}?pool=${CALLERS + 1}`;
   }
-  const seconds = ctx.quick ? 5 : 15;
-  const dbs = await createDatabases();
-  const migrations = mkdtempSync(join(tmpdir(), 'distdb-bench-atomic-'));
-  const sharding = { Account: { key: 'id', strategy: 'hash', databases: ['acc_a', 'acc_b'] } };
-  const db = await openDistdb({ urls: dbs.urls, env: {}, models: [AccountModel], migrations, sharding });
-  const pools: [pg.Pool, pg.Pool] = [
-    new pg.Pool({ connectionString: dbs.urls.acc_a?.split('?')[0], max: CALLERS }),
-    new pg.Pool({ connectionString: dbs.urls.acc_b?.split('?')[0], max: CALLERS }),
-  ];
+  const sharding = { Account: { key: 'id', strategy: 'hash', databases: [...two] } };
+  const db = await openDistdb({ urls, env: {}, models: [AccountModel], migrations, sharding });
+  const close = async () => {
+    await db.close();
+    await drop();
+  };
   try {
     await db.makeMigrations();
     for (const r of await db.migrate())
@@ -142,25 +143,62 @@ export async function atomicRows(ctx: { quick: boolean }): Promise<AtomicRow | u
       balance: OPENING,
     }));
     await db.insertMany(AccountModel, accounts);
-    const plain = await transfers(seconds, (n) => plainTransfer(pools, pair(db, n)));
-    const atomic = await transfers(seconds, (n) => atomicTransfer(db, n));
-    const total = (await db.find(AccountModel, {})).reduce((s, a) => s + a.balance, 0);
-    const { committed, rolledBack, retried } = db.atomicStats;
+    return { db, urls, two, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Whether the bank's money is all there. */
+async function balanced(db: Distdb): Promise<boolean> {
+  const total = (await db.find(AccountModel, {})).reduce((s, a) => s + a.balance, 0);
+  return total === 2 * ACCOUNTS_PER_DATABASE * OPENING;
+}
+
+/** The row, or undefined (with a notice) when the two servers are not both reachable. */
+export async function atomicRows(ctx: { quick: boolean }): Promise<AtomicRow | undefined> {
+  const [first, second] = NODES as [string, string];
+  for (const server of [first, second]) {
+    if (!(await admin(server, async () => true).catch(() => false))) {
+      console.log(`atomic row: PostgreSQL not reachable at ${new URL(server).host}, skipped`);
+      return undefined;
+    }
+  }
+  const seconds = ctx.quick ? 5 : 15;
+  const apart = await openBank('apart', { default: first, acc_a: first, acc_b: second }, ['acc_a', 'acc_b']);
+  const pools: [pg.Pool, pg.Pool] = [
+    new pg.Pool({ connectionString: apart.urls.acc_a?.split('?')[0], max: CALLERS }),
+    new pg.Pool({ connectionString: apart.urls.acc_b?.split('?')[0], max: CALLERS }),
+  ];
+  try {
+    const plain = await transfers(seconds, (n) => plainTransfer(pools, pair(apart.db, apart.two, n)));
+    const atomic = await transfers(seconds, (n) => atomicTransfer(apart.db, apart.two, n));
+    const withLog = await openBank('log', { default: first, acc_b: second }, ['default', 'acc_b']);
+    let atomicWithLog: Rate;
+    let logBalanced: boolean;
+    try {
+      atomicWithLog = await transfers(seconds, (n) => atomicTransfer(withLog.db, withLog.two, n));
+      logBalanced = await balanced(withLog.db);
+    } finally {
+      await withLog.close();
+    }
+    const { committed, rolledBack, retried } = apart.db.atomicStats;
     return {
       callers: CALLERS,
       seconds,
       atomic,
       plain,
       ratio: atomic.transfersPerSecond / plain.transfersPerSecond,
+      atomicWithLog,
+      ratioWithLog: atomicWithLog.transfersPerSecond / plain.transfersPerSecond,
       goal: GOAL,
-      balanced: total === accounts.length * OPENING,
+      balanced: logBalanced && (await balanced(apart.db)),
       stats: { committed, rolledBack, retried },
     };
   } finally {
     await Promise.all(pools.map((p) => p.end()));
-    await db.close();
-    await dbs.drop();
-    rmSync(migrations, { recursive: true, force: true });
+    await apart.close();
   }
 }
 
@@ -171,7 +209,8 @@ export function atomicTable(row: AtomicRow): string[] {
     `atomic: transfers between two PostgreSQL databases on two servers, ${row.callers} callers, ${row.seconds} s each`,
     `  what                                         transfers/s  p50 ms  p99 ms`,
     line('distdb atomic (two-phase commit)', row.atomic),
+    line('distdb atomic, one of the two is default', row.atomicWithLog),
     line('plain driver: two transactions, not atomic', row.plain),
-    `  ratio ${row.ratio.toFixed(2)} (goal ${row.goal}); books balance: ${row.balanced ? 'yes' : 'NO'}; committed ${row.stats.committed}, rolled back ${row.stats.rolledBack}, retried ${row.stats.retried}`,
+    `  ratio ${row.ratio.toFixed(2)}, with default ${row.ratioWithLog.toFixed(2)} (goal ${row.goal}); books balance: ${row.balanced ? 'yes' : 'NO'}; committed ${row.stats.committed}, rolled back ${row.stats.rolledBack}, retried ${row.stats.retried}`,
   ];
 }
