@@ -2,8 +2,8 @@
 # Starts the local PostgreSQL (5432) and MariaDB (3306), two extra trust-auth PostgreSQL clusters
 # (5433, 5434) so tests can put users, products and orders on three separate servers, and a
 # password-protected cluster (5435, scram-sha-256 on TCP), a primary with a streaming standby
-# (5436, 5437) and a MariaDB user with a password,
-# which the server suites connect through, as real deployments do. Safe to run repeatedly.
+# (5436, 5437), a MariaDB user with a password, which the server suites connect through, as real
+# deployments do, and a MariaDB primary with a replica (3307, 3308). Safe to run repeatedly.
 set -euo pipefail
 log() { printf '[servers] %s\n' "$*"; }
 PGVER=$(ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
@@ -102,3 +102,8 @@ GRANT ALL PRIVILEGES ON *.* TO '$TEST_USER'@'localhost' WITH GRANT OPTION;
 SQL
 wait_for "MariaDB 3306 (password, user $TEST_USER)" \
   mariadb -h 127.0.0.1 -P 3306 -u "$TEST_USER" -p"$TEST_PASSWORD" -e 'SELECT 1'
+
+# Read replicas on MariaDB: a primary with GTIDs and a replica applying each transaction 1 s late.
+bash "$(dirname "$0")/mariadb-pair.sh" up
+wait_for "MariaDB 3308 (replica of 3307)" \
+  sh -c "mariadb -h 127.0.0.1 -P 3308 -uroot -e 'SHOW SLAVE STATUS\\G' | grep -q 'Slave_SQL_Running: Yes'"

@@ -82,7 +82,7 @@ describe('replicas configuration', () => {
     [{ nowhere: ['postgres://db-r1/notes'] }, /replicas\.nowhere: unknown database "nowhere" \(configured: /],
     [
       { local: ['sqlite:./r.db'] },
-      /replicas\.local\.urls: sqlite:.* is a sqlite database, which distdb reads no replicas of \(PostgreSQL only\)/,
+      /replicas\.local\.urls: sqlite:.* is a sqlite database, which distdb reads no replicas of \(PostgreSQL and MariaDB only\)/,
     ],
     [
       { notes: ['mysql://app:hunter2@db-r1/notes'] },

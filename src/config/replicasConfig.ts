@@ -60,7 +60,7 @@ async function urlsOf(at: string, raw: unknown, primary: DatabaseUrl): Promise<D
   const dialect = await dialectFor(primary);
   if (!dialect.replication)
     return {
-      problem: `${at}: ${primary.redacted} is a ${dialect.backend} database, which distdb reads no replicas of (PostgreSQL only)`,
+      problem: `${at}: ${primary.redacted} is a ${dialect.backend} database, which distdb reads no replicas of (PostgreSQL and MariaDB only)`,
     };
   const urls: DatabaseUrl[] = [];
   for (const [i, text] of raw.entries()) {

@@ -121,7 +121,8 @@ export interface Dialect {
 
 /**
  * A primary's log and its standbys' place in it. A position is the backend's own text (a
- * PostgreSQL LSN); every transaction committed before `position` returns lies before it.
+ * PostgreSQL LSN, a MariaDB GTID list); every transaction committed before `position` returns
+ * lies before it.
  */
 export interface Replication {
   /** Where the primary's log ends now. */
@@ -130,7 +131,9 @@ export interface Replication {
   standby(conn: Connection): Promise<{ readonly standby: boolean; readonly replayed?: string }>;
   /** Which data this is: the same for a primary's database and that database on its standbys. */
   identity(conn: Connection): Promise<string>;
-  /** Bytes of log from `from` to `to`: negative when `to` lies before `from`. */
+  /** What `distance` counts: bytes of log (PostgreSQL), or transactions (MariaDB GTIDs). */
+  readonly unit: 'bytes' | 'transactions';
+  /** How much log lies from `from` to `to` (in `unit`): negative when `to` lies before `from`. */
   distance(from: string, to: string): number;
 }
 

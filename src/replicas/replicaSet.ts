@@ -18,8 +18,10 @@ export interface ReplicaStatus {
   readonly serving: boolean;
   /** At most this far behind, in time; absent while not known. */
   readonly lagMs?: number;
-  /** How far its replay is behind the primary's last position read. */
+  /** How far its replay is behind the primary's last position read: bytes of log (PostgreSQL)… */
   readonly lagBytes?: number;
+  /** …or transactions (MariaDB). */
+  readonly lagTransactions?: number;
   readonly problem?: string;
   readonly reads: number;
 }
@@ -158,7 +160,12 @@ export class ReplicaSet {
         // A lag not known yet is left out rather than shown as its lower bound.
         ...(lag?.known ? { lagMs: lag.ms } : {}),
         ...(latest && r.replayed
-          ? { lagBytes: Math.max(0, this.replication.distance(r.replayed, latest)) }
+          ? {
+              [this.replication.unit === 'bytes' ? 'lagBytes' : 'lagTransactions']: Math.max(
+                0,
+                this.replication.distance(r.replayed, latest),
+              ),
+            }
           : {}),
         ...(r.problem ? { problem: r.problem } : {}),
         reads: r.reads,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { pgVersion } from './pgCluster.js';
 import { findProgram } from './prerequisites.js';
@@ -33,4 +34,28 @@ export async function standby(action: 'stop' | 'start'): Promise<void> {
   await promisify(execFile)('pg_ctlcluster', action === 'stop' ? [...args, '-m', 'fast'] : args, {
     timeout: 60_000,
   });
+}
+
+/** The MariaDB primary .ci/mariadb-pair.sh gives a replica, and that replica (1 s apply delay). */
+export const MARIADB_PRIMARY: ServerBackend = {
+  backend: 'mysql',
+  adminUrl: process.env.DISTDB_TEST_MARIADB_PRIMARY_URL ?? 'mysql://root@127.0.0.1:3307',
+};
+export const MARIADB_REPLICA: ServerBackend = {
+  backend: 'mysql',
+  adminUrl: process.env.DISTDB_TEST_MARIADB_REPLICA_URL ?? 'mysql://root@127.0.0.1:3308',
+};
+const PAIR = resolve(import.meta.dirname, '../../.ci/mariadb-pair.sh');
+
+/** Why the MariaDB replica cannot be stopped and started here, or undefined when it can. */
+export function mariadbReplicaControlUnavailable(): string | undefined {
+  if (!findProgram('start-stop-daemon')) return 'start-stop-daemon not found on PATH';
+  if (!existsSync('/var/lib/distdb-mariadb-replica')) return 'no MariaDB replica (made by .ci/servers.sh)';
+  if (process.getuid?.() !== 0) return 'starting mariadbd needs root';
+  return undefined;
+}
+
+/** Stops or starts the MariaDB replica (.ci/mariadb-pair.sh), without blocking the test's reads. */
+export async function mariadbReplica(action: 'stop' | 'start'): Promise<void> {
+  await promisify(execFile)('bash', [PAIR, action, 'replica'], { timeout: 60_000 });
 }

@@ -64,10 +64,14 @@ function replicaTable(replicas: readonly ReplicaStatus[]): string {
     r.url,
     r.serving ? 'serving' : r.health === 'standby' ? 'behind' : HEALTH[r.health],
     r.lagMs === undefined ? '-' : `${r.lagMs} ms`,
-    r.lagBytes === undefined ? '-' : `${r.lagBytes} B`,
+    r.lagBytes !== undefined
+      ? `${r.lagBytes} B`
+      : r.lagTransactions !== undefined
+        ? `${r.lagTransactions} tx`
+        : '-',
     r.problem ?? '',
   ]);
-  return textTable(['database', 'replica', 'url', 'status', 'lag', 'lag bytes', 'why'], rows, '');
+  return textTable(['database', 'replica', 'url', 'status', 'lag', 'behind', 'why'], rows, '');
 }
 
 function textLines(lines: readonly string[]): string {

@@ -36,21 +36,18 @@ export function replicaState(r: { serving: boolean; health: string }): string {
 
 export function replicaTable(sets: NonNullable<RunReport['replicas']>): Table {
   return table(
-    [
-      left('database'),
-      left('replica', 2),
-      left('state'),
-      right('lag ms'),
-      right('lag bytes'),
-      right('reads'),
-    ],
+    [left('database'), left('replica', 2), left('state'), right('lag ms'), right('behind'), right('reads')],
     sets.flatMap((s) => [
       ...s.replicas.map((r) => [
         s.database,
         r.replica,
         replicaState(r),
         r.lagMs === undefined ? '-' : formatCount(r.lagMs),
-        r.lagBytes === undefined ? '-' : formatCount(r.lagBytes),
+        r.lagBytes !== undefined
+          ? `${formatCount(r.lagBytes)} B`
+          : r.lagTransactions !== undefined
+            ? `${formatCount(r.lagTransactions)} tx`
+            : '-',
         formatCount(r.reads),
       ]),
       [s.database, 'primary', '', '', '', formatCount(s.primaryReads)],

@@ -3,6 +3,7 @@ import { captureSql } from './capture.js';
 import { MysqlConnection, mysqlPoolConfig } from './connection.js';
 import { isTemporaryRefusal, isTransient, rowFailure } from './errors.js';
 import { quoteId } from './ident.js';
+import { mariadbReplication } from './replication.js';
 
 /** MySQL 8.0.16+ and MariaDB 10.2+: the first versions that enforce CHECK constraints. */
 export const mysqlDialect: Dialect = {
@@ -27,4 +28,5 @@ export const mysqlDialect: Dialect = {
   rowFailure,
   isTransient,
   isTemporaryRefusal,
+  replication: mariadbReplication,
 };

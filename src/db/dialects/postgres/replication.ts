@@ -16,6 +16,7 @@ async function one(conn: Connection, sql: string): Promise<Record<string, unknow
  * replayed is what its readers see.
  */
 export const postgresReplication: Replication = {
+  unit: 'bytes',
   position: async (conn) => String((await one(conn, 'SELECT pg_current_wal_lsn()::text AS p')).p),
   async standby(conn) {
     const r = await one(conn, 'SELECT pg_is_in_recovery()::int AS s, pg_last_wal_replay_lsn()::text AS p');
