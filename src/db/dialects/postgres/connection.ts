@@ -28,6 +28,9 @@ interface Queryable {
 
 function ignoreClientError(): void {}
 
+/** The last statement sent on each checked-out client: the next one is sent once it ends. */
+const running = new WeakMap<pg.PoolClient, Promise<unknown>>();
+
 /** A pg pool, or a view of one checked-out client inside `transaction()`. */
 export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient, pg.QueryResult> {
   readonly #config: pg.PoolConfig;
@@ -66,14 +69,26 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     return new PostgresConnection(this.dialect, this.url, this.pool, this.#config, client, depth);
   }
 
-  /** SQL already numbered ($n). */
+  /**
+   * SQL already numbered ($n). On a checked-out client (a transaction) statements go one after
+   * another, as the server runs them: callers sharing one transaction (an insertMany's shards
+   * checking their references in it) queue here rather than in pg, which no longer takes a
+   * query while one runs.
+   */
   protected send(
     client: pg.PoolClient | undefined,
     text: string,
     values: readonly unknown[],
   ): Promise<pg.QueryResult> {
-    const runner: Queryable = client ?? this.pool;
-    return runner.query({ text, values: values as unknown[] });
+    const query = { text, values: values as unknown[] };
+    const pool: Queryable = this.pool;
+    if (!client) return pool.query(query);
+    const sent = (running.get(client) ?? Promise.resolve()).then(() => client.query(query));
+    running.set(
+      client,
+      sent.catch(() => undefined),
+    );
+    return sent;
   }
 
   // pg-pool listens for a client's 'error' only while it is idle; a server going away while a
