@@ -1,3 +1,4 @@
+import type { sql as Sql } from 'kysely';
 import type { AnyKysely, Connection, Row } from '../db/dialect.js';
 import { failedSql } from '../db/failedSql.js';
 import { DistdbError, errorLine } from '../errors.js';
@@ -97,11 +98,17 @@ export interface Compiled {
 }
 
 /** Builds a query with the database's Kysely; the values are checked while it is built. */
+/** Kysely's `sql` tag, once a query has been built: Kysely is loaded by the first query, not at start-up. */
+let sqlTag: typeof Sql | undefined;
+
+/** A query made with the database's Kysely (and `sql`, for the raw parts), compiled. */
 export async function build(
   access: Access,
-  make: (k: AnyKysely) => { compile(): Compiled },
+  make: (k: AnyKysely, sql: typeof Sql) => { compile(): Compiled },
 ): Promise<Compiled> {
-  return make(await access.conn.kysely()).compile();
+  const k = await access.conn.kysely();
+  sqlTag ??= (await import('kysely')).sql;
+  return make(k, sqlTag).compile();
 }
 
 /** Runs a compiled query; a failure is a query error naming the database and the SQL. */

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { DistdbError, errorLine } from '../errors.js';
 import { type AnyModel, primaryField, type ReferenceField, referenceFields } from '../models/model.js';
 import { chunk } from '../util/chunk.js';
@@ -126,7 +125,7 @@ async function existingIds(
   const found: number[] = [];
   for (const part of chunk(values, IDS_PER_QUERY)) {
     const encoded = part.map((v) => queryValue(access.conn, model, field, v, 'delete'));
-    const q = await build(access, (k) => {
+    const q = await build(access, (k, sql) => {
       const s = k.selectFrom(model.table.name).select(key).where(column, 'in', encoded);
       return locking ? s.modifyEnd(sql.raw(locking)) : s;
     });

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { DistdbError } from '../errors.js';
 import type { AnyModel } from '../models/model.js';
 import { toRecord } from '../models/toRecord.js';
@@ -39,7 +38,7 @@ export async function selectRecords(
   const order = orderTerms(model, options.orderBy);
   const limit = count('limit', options.limit);
   const offset = count('offset', options.offset);
-  const q = await build(access, (k) => {
+  const q = await build(access, (k, sql) => {
     let s = k.selectFrom(model.table.name).selectAll();
     if (options.where !== undefined)
       s = s.where((eb) => whereExpression(eb, model, access.conn, options.where));
