@@ -193,7 +193,8 @@ export class Distdb<DB = AnyDatabase> extends Deployment<DB> {
     model: Model<R, I, Rel>,
     records: readonly NoInfer<I>[],
   ): Promise<RecordOutcome[]> {
-    if (!Array.isArray(records) || !(await spansAtomically(this, 'insert', model as AnyModel)))
+    const none = !Array.isArray(records) || records.length === 0;
+    if (none || !(await spansAtomically(this, 'insert', model as AnyModel)))
       return super.insertMany(model, records);
     return inBatches(records, (batch) => this.#spanning((tx) => tx.insertMany(model, batch)));
   }

@@ -36,4 +36,17 @@ describe('an insertMany written batch by batch', () => {
     expect((err as DistdbError).alias).toBe('orders');
     expect(calls).toBe(2);
   });
+
+  it('a batch whose atomic is in doubt keeps its reason, for the command line to advise on', async () => {
+    const err = await inBatches(records, async () => {
+      throw new DistdbError('runtime', 'atomic: whether transaction t committed is not known', {
+        reason: 'atomic_in_doubt',
+      });
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      kind: 'runtime',
+      reason: 'atomic_in_doubt',
+      message: `insertMany decided 0 of ${records.length} records, then: atomic: whether transaction t committed is not known`,
+    });
+  });
 });

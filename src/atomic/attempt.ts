@@ -1,18 +1,9 @@
-import type { Connection, OpenTransaction, TwoPhase } from '../db/dialect.js';
+import type { Connection } from '../db/dialect.js';
 import { DistdbError, errorMessage } from '../errors.js';
 import { pausePoint } from '../util/pausePoint.js';
+import { type Part, phaseTwo, undoPrepared } from './branches.js';
 import { heldOpenFor } from './heldOpen.js';
-import { type Branch, branchXid, decisionOn, ensureLog, recordDecision } from './log.js';
-
-/** One database taking part: its transaction, its branch id where it can be prepared, whether it was written. */
-interface Part {
-  readonly alias: string;
-  readonly pool: Connection;
-  readonly open: OpenTransaction;
-  readonly twoPhase: TwoPhase | undefined;
-  readonly xid: string;
-  wrote: boolean;
-}
+import { type Branch, branchXid, ensureLog, recordDecision, settledDecision } from './log.js';
 
 /**
  * A prepared branch an attempt could not end: to roll back, or (`unknown`) to end as the
@@ -22,6 +13,13 @@ export type Stranded = Branch & {
   readonly verdict: 'rollback' | 'unknown';
   readonly log?: Connection;
 };
+
+/** Where the decision was to be stored, and whether it was (see `Attempt.#decide`). */
+interface Decided {
+  readonly decidedIn: Connection;
+  readonly stored: boolean | undefined;
+  readonly failure?: unknown;
+}
 
 /** What an attempt needs of the deployment: its databases, and where decisions are logged. */
 export interface AttemptHost {
@@ -40,8 +38,6 @@ export interface Ending {
   /** The log holding the decision, when one was stored: it goes once every branch has committed. */
   readonly decidedIn?: Connection;
 }
-
-const PHASE_TWO_TRIES = 3;
 
 /**
  * One run of an `atomic` callback: each database joined on first use, in a transaction that
@@ -166,7 +162,7 @@ export class Attempt {
     const branches: Branch[] = prepared.map((p) => ({ alias: p.alias, xid: p.xid }));
     await this.#prepare(prepared, last);
     await pausePoint('atomic-prepared');
-    const { decidedIn, stored } = await this.#decide(branches, last);
+    const { decidedIn, stored, failure } = await this.#decide(branches, last);
     if (stored === undefined) {
       // Whether the decision was stored is not known: the branches stay prepared for recovery.
       this.#stranded.push(...branches.map((b) => ({ ...b, verdict: 'unknown' as const, log: decidedIn })));
@@ -178,49 +174,60 @@ export class Attempt {
     }
     if (!stored) {
       await this.#undo(prepared);
+      // Its own failure is the callback's to see (and to run again, a deadlock say).
+      if (failure !== undefined && last)
+        throw new DistdbError('query', `atomic: database "${last.alias}": ${errorMessage(failure)}`, {
+          cause: failure,
+          alias: last.alias,
+        });
       throw new DistdbError('runtime', `atomic: transaction ${this.txid} was rolled back by recovery`, {
         reason: 'atomic_rolled_back',
       });
     }
     await pausePoint('atomic-decided');
-    return { inDoubt: await this.#phaseTwo(prepared), decidedIn };
+    return { inDoubt: await phaseTwo(prepared), decidedIn };
   }
 
   /**
    * Stores the commit decision: in the last resource's transaction as it commits, else in the
    * log. `stored` is false when it was not (a recovery's abort came first, or the last resource
-   * failed before committing), undefined when a lost answer leaves it unknown (asked again on
-   * another session first).
+   * failed before committing: `failure` says why), undefined when a lost answer leaves it
+   * unknown (asked again on another session first).
    */
-  async #decide(
-    branches: readonly Branch[],
-    last: Part | undefined,
-  ): Promise<{ decidedIn: Connection; stored: boolean | undefined }> {
+  async #decide(branches: readonly Branch[], last: Part | undefined): Promise<Decided> {
     const decidedIn = last ? last.pool : await this.host.connection(this.host.logAlias);
-    const askAgain = () => settledDecision(decidedIn, this.txid);
     if (!this.host.alive()) {
       await last?.open.rollback().catch(() => {});
       return { decidedIn, stored: false };
     }
-    if (last) {
-      const recorded = await ensureLog(last.pool)
-        .then(() => recordDecision(last.open.conn, this.txid, 'commit', branches))
-        .catch(() => false);
-      if (!recorded) {
-        await last.open.rollback().catch(() => {});
-        return { decidedIn, stored: false };
-      }
-      const committed = await last.open.commit().then(
-        () => true,
-        () => false,
-      );
-      return { decidedIn, stored: committed ? true : await askAgain() };
-    }
+    if (last) return { decidedIn, ...(await this.#commitLast(last, branches)) };
     try {
       await ensureLog(decidedIn);
       return { decidedIn, stored: await recordDecision(decidedIn, this.txid, 'commit', branches) };
     } catch {
-      return { decidedIn, stored: await askAgain() };
+      return { decidedIn, stored: await settledDecision(decidedIn, this.txid) };
+    }
+  }
+
+  /** The last resource's commit, the decision inside it; `failure` is its own error, if it failed. */
+  async #commitLast(last: Part, branches: readonly Branch[]): Promise<Omit<Decided, 'decidedIn'>> {
+    try {
+      await ensureLog(last.pool);
+      // Not recorded: a recovery's abort came first.
+      if (!(await recordDecision(last.open.conn, this.txid, 'commit', branches))) {
+        await last.open.rollback().catch(() => {});
+        return { stored: false };
+      }
+    } catch (failure) {
+      await last.open.rollback().catch(() => {});
+      return { stored: false, failure };
+    }
+    try {
+      await last.open.commit();
+      return { stored: true };
+    } catch (failure) {
+      const stored = await settledDecision(last.pool, this.txid);
+      return stored === false ? { stored, failure } : { stored };
     }
   }
 
@@ -262,54 +269,5 @@ export class Attempt {
       cause: err,
       alias: part.alias,
     });
-  }
-
-  /** Commits each prepared branch, trying again a little; those that stay out are left to recovery. */
-  async #phaseTwo(prepared: readonly Part[]): Promise<Branch[]> {
-    const left: Branch[] = [];
-    await Promise.all(
-      prepared.map(async (p) => {
-        // On its own session first: MariaDB keeps a prepared branch bound to it.
-        if (
-          await p.open.commit().then(
-            () => true,
-            () => false,
-          )
-        )
-          return;
-        for (let tries = 1; ; tries++) {
-          try {
-            await p.twoPhase?.commitPrepared(p.xid);
-            return;
-          } catch {
-            if (tries === PHASE_TWO_TRIES) break;
-            await new Promise((r) => setTimeout(r, 100 * 3 ** tries));
-          }
-        }
-        left.push({ alias: p.alias, xid: p.xid });
-      }),
-    );
-    return left;
-  }
-}
-
-/** Rolls a prepared branch back on its own session, else by its id from another. */
-async function undoPrepared(p: Part): Promise<void> {
-  await p.open.rollback().catch(() => p.twoPhase?.rollbackPrepared(p.xid));
-}
-
-/**
- * Whether the commit decision on `txid` is in `log` once the answer to writing it was lost.
- * Found: true. Absent: an abort is stored under the same key first, so the lost write cannot
- * land later (false), unless the commit got there first (true). Undefined: the log did not answer.
- */
-export async function settledDecision(log: Connection, txid: string): Promise<boolean | undefined> {
-  try {
-    const found = await decisionOn(log, txid);
-    if (found) return found === 'commit';
-    if (await recordDecision(log, txid, 'abort', [])) return false;
-    return (await decisionOn(log, txid)) === 'commit';
-  } catch {
-    return undefined;
   }
 }

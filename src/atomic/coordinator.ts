@@ -6,7 +6,7 @@ import { DistdbError } from '../errors.js';
 import type { TxHost } from '../queries/transaction.js';
 import { Slots } from '../util/slots.js';
 import { AtomicTx } from './atomicTx.js';
-import { Attempt, type Ending, type Stranded, settledDecision } from './attempt.js';
+import { Attempt, type Ending, type Stranded } from './attempt.js';
 import {
   type Branch,
   coordinatorLock,
@@ -15,6 +15,7 @@ import {
   forgetCoordinator,
   parseXid,
   registerCoordinator,
+  settledDecision,
   txidOf,
 } from './log.js';
 import {

@@ -130,3 +130,19 @@ export async function decisions(conn: Connection, prefix: string): Promise<Map<s
 export function ensureLog(conn: Connection): Promise<void> {
   return ensureOwnTable(conn, LOG);
 }
+
+/**
+ * Whether the commit decision on `txid` is in `log` once the answer to writing it was lost.
+ * Found: true. Absent: an abort is stored under the same key first, so the lost write cannot
+ * land later (false), unless the commit got there first (true). Undefined: the log did not answer.
+ */
+export async function settledDecision(log: Connection, txid: string): Promise<boolean | undefined> {
+  try {
+    const found = await decisionOn(log, txid);
+    if (found) return found === 'commit';
+    if (await recordDecision(log, txid, 'abort', [])) return false;
+    return (await decisionOn(log, txid)) === 'commit';
+  } catch {
+    return undefined;
+  }
+}

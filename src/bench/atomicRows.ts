@@ -177,13 +177,19 @@ export async function atomicRows(ctx: { quick: boolean }): Promise<AtomicRow | u
     const withLog = await openBank('log', { default: first, acc_b: second }, ['default', 'acc_b']);
     let atomicWithLog: Rate;
     let logBalanced: boolean;
+    let logStats: AtomicRow['stats'];
     try {
       atomicWithLog = await transfers(seconds, (n) => atomicTransfer(withLog.db, withLog.two, n));
       logBalanced = await balanced(withLog.db);
+      logStats = { ...withLog.db.atomicStats };
     } finally {
       await withLog.close();
     }
-    const { committed, rolledBack, retried } = apart.db.atomicStats;
+    // Both layouts' transfers.
+    const { atomicStats } = apart.db;
+    const committed = atomicStats.committed + logStats.committed;
+    const rolledBack = atomicStats.rolledBack + logStats.rolledBack;
+    const retried = atomicStats.retried + logStats.retried;
     return {
       callers: CALLERS,
       seconds,

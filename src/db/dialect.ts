@@ -131,8 +131,8 @@ export interface Replication {
   standby(conn: Connection): Promise<{ readonly standby: boolean; readonly replayed?: string }>;
   /** Which data this is: the same for a primary's database and that database on its standbys. */
   identity(conn: Connection): Promise<string>;
-  /** What `distance` counts: bytes of log (PostgreSQL), or transactions (MariaDB GTIDs). */
-  readonly unit: 'bytes' | 'transactions';
+  /** What `distance` counts: bytes of log (PostgreSQL; the default), or transactions (MariaDB GTIDs). */
+  readonly unit?: 'bytes' | 'transactions';
   /** How much log lies from `from` to `to` (in `unit`): negative when `to` lies before `from`. */
   distance(from: string, to: string): number;
 }

@@ -166,9 +166,11 @@ async function insertWindow(
   const claimed = ix ? await claimValues(ix, batches, fresh) : undefined;
   const prepare = claimed ? async (b: Batch) => claimed.prepared.get(b) as PreparedBatch : fresh;
   // Every lane runs to its end or its failure before one is reported: none is left writing.
-  const failures = await Promise.all(
-    lanes.map((lane) => writeLane(ctx, { model, version }, lane, prepare, progress)),
-  );
+  // Inside `atomic` they run one after another: their reference checks may share a transaction.
+  const write = (lane: Batch[]) => writeLane(ctx, { model, version }, lane, prepare, progress);
+  const failures: (LaneFailure | undefined)[] = [];
+  if (ctx.atomic) for (const lane of lanes) failures.push(await write(lane));
+  else failures.push(...(await Promise.all(lanes.map(write))));
   // A record that claimed its values and was then not written gives them back.
   if (claimed) await claimed.releaseUnwritten(progress.outcomes);
   // Another failure first: a lane whose commit was not acknowledged may have written its batch.
@@ -251,18 +253,19 @@ async function writeLane(
   prepare: (b: Batch) => Promise<PreparedBatch>,
   progress: Progress,
 ): Promise<LaneFailure | undefined> {
-  let next = batches[0] ? prepare(batches[0]) : undefined;
+  let next: Promise<PreparedBatch> | undefined;
   for (const [i, batch] of batches.entries()) {
     // The batch's database once its records are written: the checks before may read others.
     let writing: string | undefined;
     try {
-      const prepared = await (next as Promise<PreparedBatch>);
-      const following = batches[i + 1];
-      next = following ? prepare(following) : undefined;
-      // Settled here if this commit throws; awaited at the next turn otherwise.
-      next?.catch(() => {});
+      const prepared = await (next ?? prepare(batch));
       writing = batch.alias;
       const access = await ctx.writerAt(routed.model, batch.alias, routed.version);
+      const following = batches[i + 1];
+      // Checked while this batch commits, but for a transaction's: its checks may share its connection.
+      next = following && !access.inTransaction ? prepare(following) : undefined;
+      // Settled here if this commit throws; awaited at the next turn otherwise.
+      next?.catch(() => {});
       const written = await guarded(access, () => commitRecords(prepared, access.conn));
       batch.positions.forEach((p, k) => {
         progress.outcomes[p] = written[k] as RecordOutcome;

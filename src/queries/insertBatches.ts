@@ -43,10 +43,6 @@ export function partly(
   return new DistdbError(
     own?.kind ?? 'query',
     progress ? `insertMany decided ${progress.decided} of ${progress.total} records, then: ${named}` : named,
-    {
-      cause: own?.cause ?? err,
-      alias: where,
-      sql: own?.sql,
-    },
+    { cause: own?.cause ?? err, alias: where, sql: own?.sql, reason: own?.reason, fact: own?.fact },
   );
 }

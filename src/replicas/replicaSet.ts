@@ -1,5 +1,6 @@
 import type { ReplicaSetting } from '../config/replicasConfig.js';
 import type { Connection, Replication } from '../db/dialect.js';
+import { errorLine } from '../errors.js';
 import { LagClock } from './lagClock.js';
 import { CHECK_TIMEOUT_MS, Replica, type ReplicaHealth, withTimeout } from './replica.js';
 
@@ -40,6 +41,8 @@ export class ReplicaSet {
   fallbacks = 0;
   readonly #clock: LagClock;
   #identity: string | undefined;
+  /** Why the last poll could not read the primary's identity and position. */
+  #primaryProblem: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #turn = 0;
@@ -86,7 +89,14 @@ export class ReplicaSet {
     if (this.#closed) return;
     // The primary's own reads fail on their own; the replicas keep what they have, and with no
     // fresh position their lag is soon unknown (see #serving).
-    await withTimeout(this.#pollPrimary(), CHECK_TIMEOUT_MS, 'primary position').catch(() => {});
+    await withTimeout(this.#pollPrimary(), CHECK_TIMEOUT_MS, 'primary position').then(
+      () => {
+        this.#primaryProblem = undefined;
+      },
+      (err: unknown) => {
+        this.#primaryProblem = errorLine(err);
+      },
+    );
     const identity = this.#identity;
     if (identity === undefined) return;
     await Promise.all(this.replicas.map((r) => r.check(identity)));
@@ -161,13 +171,17 @@ export class ReplicaSet {
         ...(lag?.known ? { lagMs: lag.ms } : {}),
         ...(latest && r.replayed
           ? {
-              [this.replication.unit === 'bytes' ? 'lagBytes' : 'lagTransactions']: Math.max(
+              [this.replication.unit === 'transactions' ? 'lagTransactions' : 'lagBytes']: Math.max(
                 0,
                 this.replication.distance(r.replayed, latest),
               ),
             }
           : {}),
-        ...(r.problem ? { problem: r.problem } : {}),
+        ...(r.problem
+          ? { problem: r.problem }
+          : this.#primaryProblem
+            ? { problem: `its primary was not read: ${this.#primaryProblem}` }
+            : {}),
         reads: r.reads,
       };
     });

@@ -31,9 +31,25 @@ async function rows(conn: Connection, sql: string): Promise<Record<string, unkno
   return (await conn.runCompiled(sql, [])).rows;
 }
 
-/** The server's replication from a primary (`SHOW SLAVE STATUS`), if it has one. */
-async function replicaOf(conn: Connection): Promise<Record<string, unknown> | undefined> {
-  return (await rows(conn, 'SHOW SLAVE STATUS'))[0];
+/** ER_SPECIFIC_ACCESS_DENIED_ERROR: the statement needs a privilege the user lacks. */
+function denied(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause)
+    if ((e as { errno?: unknown }).errno === 1227) return true;
+  return false;
+}
+
+/**
+ * The server's replication from a primary (`SHOW SLAVE STATUS`, which needs REPLICA MONITOR or
+ * REPLICATION CLIENT), if it has one. `asPrimary`: a user without the privilege is taken to be
+ * on a primary, which needs only its server id.
+ */
+async function replicaOf(conn: Connection, asPrimary = false): Promise<Record<string, unknown> | undefined> {
+  try {
+    return (await rows(conn, 'SHOW SLAVE STATUS'))[0];
+  } catch (err) {
+    if (asPrimary && denied(err)) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -51,7 +67,7 @@ export const mariadbReplication: Replication = {
   },
   // A replica names the server id of the primary it reads (0 until it has reached it once).
   async identity(conn) {
-    const of = await replicaOf(conn);
+    const of = await replicaOf(conn, true);
     const [r] = await rows(conn, 'SELECT @@server_id AS s, DATABASE() AS d');
     return `${of ? String(of.Master_Server_Id) : String(r?.s)}/${String(r?.d)}`;
   },

@@ -19,6 +19,7 @@ import {
 import { quoteId } from './ident.js';
 import { existingSql } from './insertSql.js';
 import { HELD_LOCK_QUERY, heldLockKey, openPostgresLockSession } from './lockSession.js';
+import { serialQuery } from './serial.js';
 
 export { numberParams, postgresConfig } from './config.js';
 
@@ -27,9 +28,6 @@ interface Queryable {
 }
 
 function ignoreClientError(): void {}
-
-/** The last statement sent on each checked-out client: the next one is sent once it ends. */
-const running = new WeakMap<pg.PoolClient, Promise<unknown>>();
 
 /** A pg pool, or a view of one checked-out client inside `transaction()`. */
 export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient, pg.QueryResult> {
@@ -69,12 +67,7 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
     return new PostgresConnection(this.dialect, this.url, this.pool, this.#config, client, depth);
   }
 
-  /**
-   * SQL already numbered ($n). On a checked-out client (a transaction) statements go one after
-   * another, as the server runs them: callers sharing one transaction (an insertMany's shards
-   * checking their references in it) queue here rather than in pg, which no longer takes a
-   * query while one runs.
-   */
+  /** SQL already numbered ($n); on a checked-out client (a transaction), one statement at a time. */
   protected send(
     client: pg.PoolClient | undefined,
     text: string,
@@ -82,13 +75,7 @@ export class PostgresConnection extends ServerConnection<pg.Pool, pg.PoolClient,
   ): Promise<pg.QueryResult> {
     const query = { text, values: values as unknown[] };
     const pool: Queryable = this.pool;
-    if (!client) return pool.query(query);
-    const sent = (running.get(client) ?? Promise.resolve()).then(() => client.query(query));
-    running.set(
-      client,
-      sent.catch(() => undefined),
-    );
-    return sent;
+    return client ? serialQuery(client, () => client.query(query)) : pool.query(query);
   }
 
   // pg-pool listens for a client's 'error' only while it is idle; a server going away while a

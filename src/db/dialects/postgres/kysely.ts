@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { DistdbError } from '../../../errors.js';
 import type { AnyDatabase, AnyKysely } from '../../dialect.js';
 import { savepointDialect } from '../shared/savepointDialect.js';
+import { serialQuery } from './serial.js';
 
 /**
  * Kysely's PostgreSQL dialect on the connection's own pool; for a transaction, on its one client
@@ -18,7 +19,7 @@ export function postgresKysely(
   const bound = {
     query: (sql: string, params: unknown[]) => {
       if (!open()) return Promise.reject(new DistdbError('runtime', 'transaction used after it ended'));
-      return client.query(sql, params);
+      return serialQuery(client, () => client.query(sql, params));
     },
     release: () => {},
   };
