@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { findProgram } from './prerequisites.js';
 
@@ -13,6 +13,10 @@ export interface PgCluster {
   readonly port: number;
   readonly adminUrl: string;
   start(): void;
+  /** Makes it a streaming standby of `primary` (a base backup with `-R`), and starts it. */
+  followOf(primary: PgCluster): void;
+  /** Ends its recovery: a standby becomes a primary of its own, on a new timeline. */
+  promote(): void;
   /** `pg_ctl stop -m immediate`: the server is gone at once, like a crash or a pulled cable. */
   stopImmediately(): void;
   drop(): void;
@@ -75,6 +79,27 @@ export async function createCluster(settings: Record<string, string> = {}): Prom
     port,
     adminUrl: `postgres://postgres@127.0.0.1:${port}`,
     start: () => ctl('start'),
+    followOf(primary) {
+      ctl('stop', '-m', 'immediate');
+      const data = `/var/lib/postgresql/${version}/${name}`;
+      rmSync(data, { recursive: true, force: true });
+      run('install', ['-d', '-o', 'postgres', '-g', 'postgres', '-m', '700', data]);
+      const backup = ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data];
+      run('runuser', [
+        '-u',
+        'postgres',
+        '--',
+        'pg_basebackup',
+        ...backup,
+        '-R',
+        '-X',
+        'stream',
+        '-c',
+        'fast',
+      ]);
+      ctl('start');
+    },
+    promote: () => ctl('promote'),
     stopImmediately: () => ctl('stop', '-m', 'immediate'),
     drop: () => {
       try {
