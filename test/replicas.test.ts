@@ -14,7 +14,15 @@ import { runCli } from './support/cli.js';
 import { serverDatabases, tempDir } from './support/deployments.js';
 import { skipWithNotice } from './support/prerequisites.js';
 import { sleep } from './support/processes.js';
-import { REPLICA_PRIMARY, REPLICA_STANDBY, standby, standbyControlUnavailable } from './support/replicas.js';
+import {
+  notesReplicaReads,
+  REPLICA_PRIMARY,
+  REPLICA_STANDBY,
+  readMany,
+  standby,
+  standbyControlUnavailable,
+  caughtUp as waitCaughtUp,
+} from './support/replicas.js';
 import { POSTGRES_NODES, serverAvailable } from './support/servers.js';
 
 const DIST_INDEX = pathToFileURL(resolve(import.meta.dirname, '../dist/index.js')).href;
@@ -25,25 +33,6 @@ const skip = skipWithNotice(
   'read replica suite',
   unreachable && `PostgreSQL ${unreachable.adminUrl} is not reachable (.ci/servers.sh starts it)`,
 );
-
-/** Runs `read` `total` times over `readers` concurrent callers; returns the failures. */
-async function readMany(
-  total: number,
-  readers: number,
-  read: (i: number) => Promise<void>,
-): Promise<unknown[]> {
-  let next = 0;
-  const failures: unknown[] = [];
-  await Promise.all(
-    Array.from({ length: readers }, async () => {
-      while (next < total) {
-        const i = next++;
-        await read(i).catch((err: unknown) => failures.push(err));
-      }
-    }),
-  );
-  return failures;
-}
 
 describe.skipIf(skip)('read replicas (PostgreSQL streaming standby)', () => {
   let dir = '';
@@ -57,7 +46,7 @@ describe.skipIf(skip)('read replicas (PostgreSQL streaming standby)', () => {
     return db;
   };
   const Note = (db: Distdb) => db.model('Note');
-  const replicaReads = async (db: Distdb) => (await db.replicaReads())[0]?.replicas['notes.replica1'] ?? 0;
+  const replicaReads = notesReplicaReads;
   /** A plain read on the standby itself, bypassing distdb. */
   const onStandby = async (id: number) => {
     const c = new pg.Client({ connectionString: replicaUrl });
@@ -70,20 +59,7 @@ describe.skipIf(skip)('read replicas (PostgreSQL streaming standby)', () => {
       await c.end();
     }
   };
-  /** Waits until the standby has replayed everything the primary has now. */
-  const caughtUp = async () => {
-    const db = await openDistdb({ env: {}, cwd: dir });
-    try {
-      for (let i = 0; i < 100; i++) {
-        const [s] = await db.replicaStatus();
-        if (s?.serving && s.lagBytes === 0) return;
-        await sleep(100);
-      }
-      throw new Error('the standby did not catch up within 10 s');
-    } finally {
-      await db.close();
-    }
-  };
+  const caughtUp = () => waitCaughtUp(dir, 10);
 
   beforeAll(async () => {
     dir = tempDir('distdb-replicas-');

@@ -19,6 +19,9 @@ import {
   MARIADB_REPLICA,
   mariadbReplica,
   mariadbReplicaControlUnavailable,
+  notesReplicaReads,
+  readMany,
+  caughtUp as waitCaughtUp,
 } from './support/replicas.js';
 import { serverAvailable } from './support/servers.js';
 
@@ -31,18 +34,6 @@ const skip = skipWithNotice(
 );
 const noControl = skip ? undefined : mariadbReplicaControlUnavailable();
 
-/** Runs `read` `total` times over `readers` concurrent callers; returns the failures. */
-async function readMany(total: number, readers: number, read: (i: number) => Promise<void>) {
-  let next = 0;
-  const failures: unknown[] = [];
-  await Promise.all(
-    Array.from({ length: readers }, async () => {
-      while (next < total) await read(next++).catch((err: unknown) => failures.push(err));
-    }),
-  );
-  return failures;
-}
-
 describe.skipIf(skip)('read replicas (MariaDB replica, GTID positions)', () => {
   let dir = '';
   let replicaUrl = '';
@@ -54,7 +45,7 @@ describe.skipIf(skip)('read replicas (MariaDB replica, GTID positions)', () => {
     return db;
   };
   const Note = (db: Distdb) => db.model('Note');
-  const replicaReads = async (db: Distdb) => (await db.replicaReads())[0]?.replicas['notes.replica1'] ?? 0;
+  const replicaReads = notesReplicaReads;
   /** A plain read on the replica itself, bypassing distdb. */
   const onReplica = async (id: number) => {
     const c = await mysql.createConnection(replicaUrl);
@@ -65,20 +56,7 @@ describe.skipIf(skip)('read replicas (MariaDB replica, GTID positions)', () => {
       await c.end();
     }
   };
-  /** Waits until the replica has applied everything the primary has now. */
-  const caughtUp = async () => {
-    const db = await openDistdb({ env: {}, cwd: dir });
-    try {
-      for (let i = 0; i < 150; i++) {
-        const [s] = await db.replicaStatus();
-        if (s?.serving && s.lagTransactions === 0) return;
-        await sleep(100);
-      }
-      throw new Error('the replica did not catch up within 15 s');
-    } finally {
-      await db.close();
-    }
-  };
+  const caughtUp = () => waitCaughtUp(dir, 15);
 
   beforeAll(async () => {
     dir = tempDir('distdb-replicas-mariadb-');

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { type Distdb, openDistdb } from 'distdb';
 import { pgVersion } from './pgCluster.js';
 import { findProgram } from './prerequisites.js';
 import type { ServerBackend } from './servers.js';
@@ -58,4 +59,40 @@ export function mariadbReplicaControlUnavailable(): string | undefined {
 /** Stops or starts the MariaDB replica (.ci/mariadb-pair.sh), without blocking the test's reads. */
 export async function mariadbReplica(action: 'stop' | 'start'): Promise<void> {
   await promisify(execFile)('bash', [PAIR, action, 'replica'], { timeout: 60_000 });
+}
+
+/** Runs `read` `total` times over `readers` concurrent callers; returns the failures. */
+export async function readMany(
+  total: number,
+  readers: number,
+  read: (i: number) => Promise<void>,
+): Promise<unknown[]> {
+  let next = 0;
+  const failures: unknown[] = [];
+  await Promise.all(
+    Array.from({ length: readers }, async () => {
+      while (next < total) await read(next++).catch((err: unknown) => failures.push(err));
+    }),
+  );
+  return failures;
+}
+
+/** Reads served by the replica of `notes`, the replica suites' one database with a replica. */
+export async function notesReplicaReads(db: Distdb): Promise<number> {
+  return (await db.replicaReads())[0]?.replicas['notes.replica1'] ?? 0;
+}
+
+/** Waits until the deployment in `cwd` has its replica serving, with nothing left to apply. */
+export async function caughtUp(cwd: string, seconds: number): Promise<void> {
+  const db = await openDistdb({ env: {}, cwd });
+  try {
+    for (const t = Date.now(); Date.now() - t < seconds * 1000; ) {
+      const [s] = await db.replicaStatus();
+      if (s?.serving && (s.lagBytes ?? s.lagTransactions) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`the replica did not catch up within ${seconds} s`);
+  } finally {
+    await db.close();
+  }
 }
