@@ -97,11 +97,13 @@ export interface Compiled {
   readonly parameters: readonly unknown[];
 }
 
-/** Builds a query with the database's Kysely; the values are checked while it is built. */
 /** Kysely's `sql` tag, once a query has been built: Kysely is loaded by the first query, not at start-up. */
 let sqlTag: typeof Sql | undefined;
 
-/** A query made with the database's Kysely (and `sql`, for the raw parts), compiled. */
+/**
+ * Builds a query with the database's Kysely (and `sql`, for the raw parts); the values are
+ * checked while it is built.
+ */
 export async function build(
   access: Access,
   make: (k: AnyKysely, sql: typeof Sql) => { compile(): Compiled },
