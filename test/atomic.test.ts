@@ -187,35 +187,37 @@ for (const backend of BANK_BACKENDS) {
       }, 60_000);
     }
 
-    it('bank: 16 callers killed with kill -9 again and again; money is conserved and every acknowledged transfer stored', async () => {
-      const log = join(dir, 'acked-bank.log');
-      const stop = join(dir, 'stop-bank');
-      let kills = 0;
-      const started = Date.now();
-      for (let round = 0; kills < 20 || Date.now() - started < 30_000; round++) {
-        const before = readAcked(log).length;
-        const bank = startBank(dir, { base: 10_000_000 + round * 100_000, workers: 16, log, stop });
-        // Killed at a random moment once it is under way (its first transfer acknowledged).
-        for (let i = 0; i < 200 && readAcked(log).length === before; i++) await sleep(50);
-        await sleep(Math.floor(Math.random() * 700));
-        bank.child.kill('SIGKILL');
-        const end = await bank.done;
-        expect(end.signal, end.stderr).toBe('SIGKILL');
-        kills++;
-        // Every other round the next process's own open recovers; the others run recover first.
-        if (round % 2 === 0) {
-          const recovered = runCli(['recover'], { cwd: dir });
-          expect(recovered.code, recovered.stderr).toBe(0);
+    // The 30 s bank runs on the first two layouts; the third (default on MariaDB) takes the kill points.
+    if (backend.bank)
+      it('bank: 16 callers killed with kill -9 again and again; money is conserved and every acknowledged transfer stored', async () => {
+        const log = join(dir, 'acked-bank.log');
+        const stop = join(dir, 'stop-bank');
+        let kills = 0;
+        const started = Date.now();
+        for (let round = 0; kills < 20 || Date.now() - started < 30_000; round++) {
+          const before = readAcked(log).length;
+          const bank = startBank(dir, { base: 10_000_000 + round * 100_000, workers: 16, log, stop });
+          // Killed at a random moment once it is under way (its first transfer acknowledged).
+          for (let i = 0; i < 200 && readAcked(log).length === before; i++) await sleep(50);
+          await sleep(Math.floor(Math.random() * 700));
+          bank.child.kill('SIGKILL');
+          const end = await bank.done;
+          expect(end.signal, end.stderr).toBe('SIGKILL');
+          kills++;
+          // Every other round the next process's own open recovers; the others run recover first.
+          if (round % 2 === 0) {
+            const recovered = runCli(['recover'], { cwd: dir });
+            expect(recovered.code, recovered.stderr).toBe(0);
+          }
         }
-      }
-      const r = runCli(['recover'], { cwd: dir });
-      expect(r.code, r.stderr).toBe(0);
-      expect(await preparedLeft(urls, prefix)).toEqual([]);
-      const acked = readAcked(log);
-      // At least one acknowledged transfer per process killed, on a loaded machine too.
-      expect(acked.length).toBeGreaterThanOrEqual(kills);
-      await checkBooks(await reopen(), acked);
-    }, 180_000);
+        const r = runCli(['recover'], { cwd: dir });
+        expect(r.code, r.stderr).toBe(0);
+        expect(await preparedLeft(urls, prefix)).toEqual([]);
+        const acked = readAcked(log);
+        // At least one acknowledged transfer per process killed, on a loaded machine too.
+        expect(acked.length).toBeGreaterThanOrEqual(kills);
+        await checkBooks(await reopen(), acked);
+      }, 180_000);
   });
 }
 

@@ -136,6 +136,8 @@ export interface BankBackend {
   readonly available: boolean;
   /** The databases the accounts and transfers are sharded over. */
   readonly accounts: readonly string[];
+  /** Whether the 30 s bank under kill -9 runs on it (else only the exact kill points). */
+  readonly bank: boolean;
   urls(dir: string): Promise<{ urls: Record<string, string>; drop(): Promise<void> }>;
 }
 
@@ -146,6 +148,7 @@ export const BANK_BACKENDS: BankBackend[] = [
     // The coordinator log's database holds accounts too: a transfer writing it commits it last,
     // in one phase with the decision; one between the other two prepares both.
     accounts: ['default', 'acc_b', 'acc_c'],
+    bank: true,
     urls: async () => {
       const parts = [
         await serverDatabases(POSTGRES_NODES[0] as ServerBackend, ['default']),
@@ -159,12 +162,28 @@ export const BANK_BACKENDS: BankBackend[] = [
     name: 'PostgreSQL, MariaDB and a SQLite file',
     available: serverAvailable(POSTGRES_NODES[0] as ServerBackend) && serverAvailable(mariadb),
     accounts: ACCOUNT_DATABASES,
+    bank: true,
     urls: async (dir) => {
       const parts = [
         await serverDatabases(POSTGRES_NODES[0] as ServerBackend, ['acc_a']),
         await serverDatabases(mariadb, ['acc_b']),
       ];
       return mergeParts(parts, { default: `sqlite:${dir}/default.db`, acc_c: `sqlite:${dir}/acc_c.db` });
+    },
+  },
+  {
+    // `default` on MariaDB, written: its XA branch commits in one phase with the decision.
+    name: 'MariaDB default and two PostgreSQL servers',
+    available: POSTGRES_NODES.slice(0, 2).every(serverAvailable) && serverAvailable(mariadb),
+    accounts: ['default', 'acc_b', 'acc_c'],
+    bank: false,
+    urls: async () => {
+      const parts = [
+        await serverDatabases(mariadb, ['default']),
+        await serverDatabases(POSTGRES_NODES[0] as ServerBackend, ['acc_b']),
+        await serverDatabases(POSTGRES_NODES[1] as ServerBackend, ['acc_c']),
+      ];
+      return mergeParts(parts, {});
     },
   },
 ];
