@@ -4,9 +4,6 @@
  * lagging or stopped replica gets none (and no read fails), reads in transactions stay on the
  * primary, and a server that is not a standby of the primary is never trusted.
  */
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { type Distdb, type OpenOptions, openDistdb } from 'distdb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,16 +13,17 @@ import { skipWithNotice } from './support/prerequisites.js';
 import { sleep } from './support/processes.js';
 import {
   notesReplicaReads,
+  ownWriteTrials,
   REPLICA_PRIMARY,
   REPLICA_STANDBY,
   readMany,
+  setUpNotes,
   standby,
   standbyControlUnavailable,
   caughtUp as waitCaughtUp,
 } from './support/replicas.js';
 import { POSTGRES_NODES, serverAvailable } from './support/servers.js';
 
-const DIST_INDEX = pathToFileURL(resolve(import.meta.dirname, '../dist/index.js')).href;
 type Note = { id: number; body: string };
 
 const unreachable = [REPLICA_PRIMARY, REPLICA_STANDBY].find((s) => !serverAvailable(s));
@@ -67,22 +65,7 @@ describe.skipIf(skip)('read replicas (PostgreSQL streaming standby)', () => {
     drop = made.drop;
     primaryUrl = made.notes as string;
     replicaUrl = primaryUrl.replace(REPLICA_PRIMARY.adminUrl, REPLICA_STANDBY.adminUrl);
-    writeFileSync(
-      join(dir, 'distdb.config.mjs'),
-      `import { defineModel, f } from '${DIST_INDEX}';
-const Note = defineModel({ name: 'Note', table: 'notes', fields: { id: f.id(), body: f.text({ maxLength: 100 }) } });
-const Tag = defineModel({ name: 'Tag', table: 'tags', fields: { id: f.id(), label: f.text({ maxLength: 20 }) } });
-export default {
-  models: [Note, Tag],
-  databases: { default: 'sqlite:${join(dir, 'default.db')}', notes: '${primaryUrl}' },
-  routes: { Note: 'notes', Tag: 'default' },
-  replicas: { notes: ['${replicaUrl}'] },
-};
-`,
-    );
-    const db = await open();
-    await db.makeMigrations();
-    for (const r of await db.migrate()) if (r.status !== 'ok') throw new Error(`${r.alias}: ${r.error}`);
+    await setUpNotes(dir, { primary: primaryUrl, replica: replicaUrl }, open, true);
     await caughtUp();
   }, 120_000);
 
@@ -93,16 +76,7 @@ export default {
 
   it('1,000 write-then-read trials by one caller read no write stale, though the standby lags 300 ms', async () => {
     const db = await open();
-    let stale = 0;
-    for (let i = 1; i <= 1000; i++) {
-      // An insert, then an update of the row before it: each read must see the write just made.
-      expect((await db.insert(Note(db), { id: i, body: `v${i}` })).ok).toBe(true);
-      if ((await db.get(Note(db), i))?.body !== `v${i}`) stale++;
-      if (i > 1) {
-        expect((await db.update(Note(db), i - 1, { body: `u${i - 1}` })).ok).toBe(true);
-        if ((await db.get(Note(db), i - 1))?.body !== `u${i - 1}`) stale++;
-      }
-    }
+    const stale = await ownWriteTrials(db, 1000);
     expect(stale).toBe(0);
     // The standby really is behind: read there directly, the last write is not in it yet.
     expect(await onStandby(1000)).toBeUndefined();

@@ -4,9 +4,6 @@
  * a stopped replica fails no read, reads in transactions stay on the primary, and a server that
  * is not a replica of the primary is never read.
  */
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { type Distdb, type OpenOptions, openDistdb } from 'distdb';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,12 +17,12 @@ import {
   mariadbReplica,
   mariadbReplicaControlUnavailable,
   notesReplicaReads,
+  ownWriteTrials,
   readMany,
+  setUpNotes,
   caughtUp as waitCaughtUp,
 } from './support/replicas.js';
 import { serverAvailable } from './support/servers.js';
-
-const DIST_INDEX = pathToFileURL(resolve(import.meta.dirname, '../dist/index.js')).href;
 
 const unreachable = [MARIADB_PRIMARY, MARIADB_REPLICA].find((s) => !serverAvailable(s));
 const skip = skipWithNotice(
@@ -65,21 +62,7 @@ describe.skipIf(skip)('read replicas (MariaDB replica, GTID positions)', () => {
     drop = made.drop;
     const primaryUrl = made.notes as string;
     replicaUrl = primaryUrl.replace(MARIADB_PRIMARY.adminUrl, MARIADB_REPLICA.adminUrl);
-    writeFileSync(
-      join(dir, 'distdb.config.mjs'),
-      `import { defineModel, f } from '${DIST_INDEX}';
-const Note = defineModel({ name: 'Note', table: 'notes', fields: { id: f.id(), body: f.text({ maxLength: 100 }) } });
-export default {
-  models: [Note],
-  databases: { default: 'sqlite:${join(dir, 'default.db')}', notes: '${primaryUrl}' },
-  routes: { Note: 'notes' },
-  replicas: { notes: ['${replicaUrl}'] },
-};
-`,
-    );
-    const db = await open();
-    await db.makeMigrations();
-    for (const r of await db.migrate()) if (r.status !== 'ok') throw new Error(`${r.alias}: ${r.error}`);
+    await setUpNotes(dir, { primary: primaryUrl, replica: replicaUrl }, open);
     await caughtUp();
   }, 120_000);
 
@@ -96,15 +79,7 @@ export default {
     // A caller that writes nothing, its replica serving from the start.
     const other = await open({ replicas });
     while (!(await other.replicaStatus())[0]?.serving) await sleep(20);
-    let stale = 0;
-    for (let i = 1; i <= 200; i++) {
-      expect((await db.insert(Note(db), { id: i, body: `v${i}` })).ok).toBe(true);
-      if ((await db.get(Note(db), i))?.body !== `v${i}`) stale++;
-      if (i > 1) {
-        expect((await db.update(Note(db), i - 1, { body: `u${i - 1}` })).ok).toBe(true);
-        if ((await db.get(Note(db), i - 1))?.body !== `u${i - 1}`) stale++;
-      }
-    }
+    const stale = await ownWriteTrials(db, 200);
     expect(stale).toBe(0);
     // The replica really is behind, and serving: the other caller is served by it, and misses
     // the last write.

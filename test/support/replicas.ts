@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { type Distdb, openDistdb } from 'distdb';
+import { expect } from 'vitest';
 import { pgVersion } from './pgCluster.js';
 import { findProgram } from './prerequisites.js';
 import type { ServerBackend } from './servers.js';
@@ -95,4 +97,52 @@ export async function caughtUp(cwd: string, seconds: number): Promise<void> {
   } finally {
     await db.close();
   }
+}
+
+const DIST_INDEX = pathToFileURL(resolve(import.meta.dirname, '../../dist/index.js')).href;
+
+/**
+ * The replica suites' deployment in `dir`: Note in `notes` on `primaryUrl`, with one replica at
+ * `replicaUrl` (and, with `tag`, Tag in `default`), migrated through a deployment `open` gives.
+ */
+export async function setUpNotes(
+  dir: string,
+  urls: { primary: string; replica: string },
+  open: () => Promise<Distdb>,
+  tag = false,
+): Promise<void> {
+  const tagModel = `const Tag = defineModel({ name: 'Tag', table: 'tags', fields: { id: f.id(), label: f.text({ maxLength: 20 }) } });\n`;
+  writeFileSync(
+    join(dir, 'distdb.config.mjs'),
+    `import { defineModel, f } from '${DIST_INDEX}';
+const Note = defineModel({ name: 'Note', table: 'notes', fields: { id: f.id(), body: f.text({ maxLength: 100 }) } });
+${tag ? tagModel : ''}export default {
+  models: [Note${tag ? ', Tag' : ''}],
+  databases: { default: 'sqlite:${join(dir, 'default.db')}', notes: '${urls.primary}' },
+  routes: { Note: 'notes'${tag ? ", Tag: 'default'" : ''} },
+  replicas: { notes: ['${urls.replica}'] },
+};
+`,
+  );
+  const db = await open();
+  await db.makeMigrations();
+  for (const r of await db.migrate()) if (r.status !== 'ok') throw new Error(`${r.alias}: ${r.error}`);
+}
+
+/**
+ * `trials` rounds by one caller: an insert, then an update of the note before it, each read back
+ * at once. How many of those reads missed the write just made.
+ */
+export async function ownWriteTrials(db: Distdb, trials: number): Promise<number> {
+  const Note = db.model('Note');
+  let stale = 0;
+  for (let i = 1; i <= trials; i++) {
+    expect((await db.insert(Note, { id: i, body: `v${i}` })).ok).toBe(true);
+    if ((await db.get(Note, i))?.body !== `v${i}`) stale++;
+    if (i > 1) {
+      expect((await db.update(Note, i - 1, { body: `u${i - 1}` })).ok).toBe(true);
+      if ((await db.get(Note, i - 1))?.body !== `u${i - 1}`) stale++;
+    }
+  }
+  return stale;
 }
